@@ -1,0 +1,126 @@
+//! Small cryptographic helpers: sealing personal data at rest, hashing, encodings.
+//!
+//! Sealing uses ChaCha20-Poly1305 with a random 96-bit nonce per message. The key comes from
+//! configuration (`LAPOR_PII_KEY`, 32 bytes in base64); in AWS it is a Secrets Manager secret
+//! resolved into the functions' environment by the SAM template, locally a file in the data dir.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use rand::{rngs::OsRng, RngCore};
+use sha2::{Digest, Sha256};
+
+pub fn b64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("the key must be 32 bytes in standard base64")]
+    BadKey,
+    #[error("sealed data is damaged or was sealed with another key")]
+    Open,
+}
+
+/// Seals and opens small secrets (reporter contacts, stored idempotent responses).
+#[derive(Clone)]
+pub struct Sealer {
+    cipher: ChaCha20Poly1305,
+}
+
+impl Sealer {
+    pub fn from_base64_key(key: &str) -> Result<Sealer, SealError> {
+        let bytes = STANDARD.decode(key.trim()).map_err(|_| SealError::BadKey)?;
+        Self::from_key_bytes(&bytes)
+    }
+
+    pub fn from_key_bytes(bytes: &[u8]) -> Result<Sealer, SealError> {
+        if bytes.len() != 32 {
+            return Err(SealError::BadKey);
+        }
+        Ok(Sealer {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(bytes)),
+        })
+    }
+
+    /// A key derived from a secret the caller holds (e.g. an idempotency key), so what is sealed
+    /// with it can be opened only by whoever presents that secret again.
+    pub fn derived_from(secret: &str, purpose: &str) -> Sealer {
+        let key = Sha256::digest(format!("lapor:{purpose}:{secret}").as_bytes());
+        Self::from_key_bytes(&key).expect("sha256 is 32 bytes")
+    }
+
+    pub fn generate_key_base64() -> String {
+        let mut key = [0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        STANDARD.encode(key)
+    }
+
+    pub fn seal(&self, plaintext: &[u8]) -> String {
+        let mut nonce = [0u8; 12];
+        OsRng.fill_bytes(&mut nonce);
+        let ciphertext = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plaintext)
+            .expect("in-memory encryption does not fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ciphertext);
+        format!("v1.{}", URL_SAFE_NO_PAD.encode(out))
+    }
+
+    pub fn open(&self, sealed: &str) -> Result<Vec<u8>, SealError> {
+        let data = sealed
+            .strip_prefix("v1.")
+            .and_then(|b| URL_SAFE_NO_PAD.decode(b).ok())
+            .filter(|d| d.len() > 12)
+            .ok_or(SealError::Open)?;
+        let (nonce, ciphertext) = data.split_at(12);
+        self.cipher
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .map_err(|_| SealError::Open)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_round_trip_and_tamper() {
+        let s = Sealer::from_base64_key(&Sealer::generate_key_base64()).unwrap();
+        let sealed = s.seal(b"Siti, +6281234567890");
+        assert!(!sealed.contains("Siti"));
+        assert_eq!(s.open(&sealed).unwrap(), b"Siti, +6281234567890");
+        let other = Sealer::from_base64_key(&Sealer::generate_key_base64()).unwrap();
+        assert!(other.open(&sealed).is_err());
+        let mut bad = sealed.clone();
+        bad.pop();
+        assert!(s.open(&bad).is_err());
+        assert!(Sealer::from_base64_key("c2hvcnQ=").is_err());
+    }
+
+    #[test]
+    fn derived_keys_differ_by_secret_and_purpose() {
+        let a = Sealer::derived_from("key-1", "idempotency");
+        let sealed = a.seal(b"x");
+        assert!(Sealer::derived_from("key-1", "idempotency")
+            .open(&sealed)
+            .is_ok());
+        assert!(Sealer::derived_from("key-2", "idempotency")
+            .open(&sealed)
+            .is_err());
+        assert!(Sealer::derived_from("key-1", "other").open(&sealed).is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! The domain: plain Rust, no AWS types, tested without I/O.
+
+pub mod ids;
+pub mod regions;
+pub mod report;
+
+pub use ids::{AccessToken, TrackingId};
+pub use report::{
+    Actor, Channel, Location, Report, ReportKind, ReporterContact, RoutingCandidate,
+    RoutingRecord, Status, TimelineEvent,
+};
