@@ -121,6 +121,8 @@ mod tests {
         assert!(Sealer::derived_from("key-2", "idempotency")
             .open(&sealed)
             .is_err());
-        assert!(Sealer::derived_from("key-1", "other").open(&sealed).is_err());
+        assert!(Sealer::derived_from("key-1", "other")
+            .open(&sealed)
+            .is_err());
     }
 }

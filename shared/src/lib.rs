@@ -1,6 +1,14 @@
 //! LAPOR's shared crate: the domain, the ports (storage, messaging, time) and their adapters.
 
+pub mod adapters;
+pub mod api;
+pub mod config;
 pub mod crypto;
 pub mod directory;
 pub mod domain;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+pub mod ports;
 pub mod routing;
+pub mod service;
+pub mod template;

@@ -1,1 +1,28 @@
+//! The router: SQS batches from the intake queue, each message a report to assign.
+//! Returns the ids of failed messages only; malformed and failing messages come back until the
+//! queue's redrive policy moves them to the dead-letter queue.
 
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lapor::lambda::sqs::{process_batch, WholeBatchFailed};
+use lapor::ports::{Clock, ReportStore};
+use lapor::routing::RoutingEngine;
+use lapor::service::routing_step::route_message;
+
+pub struct Router {
+    pub store: std::sync::Arc<dyn ReportStore>,
+    pub clock: std::sync::Arc<dyn Clock>,
+    pub engine: std::sync::Arc<RoutingEngine>,
+}
+
+pub async fn handle(
+    router: &Router,
+    event: SqsEvent,
+) -> Result<SqsBatchResponse, WholeBatchFailed> {
+    process_batch(event, |message| async move {
+        let body = message.body.as_deref().unwrap_or_default();
+        route_message(&*router.store, &*router.clock, &router.engine, body)
+            .await
+            .map(|_| ())
+    })
+    .await
+}

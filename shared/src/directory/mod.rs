@@ -125,7 +125,10 @@ mod tests {
     fn every_institution_is_there() {
         let d = Directory::builtin();
         assert_eq!(d.all().len(), 140 + 38 + 514);
-        assert_eq!(d.get("pemda-32.73").unwrap().name, "Pemerintah Kota Bandung");
+        assert_eq!(
+            d.get("pemda-32.73").unwrap().name,
+            "Pemerintah Kota Bandung"
+        );
         assert_eq!(
             d.get("pemda-32.73").unwrap().parent_id.as_deref(),
             Some("pemda-32")

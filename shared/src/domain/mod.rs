@@ -3,9 +3,10 @@
 pub mod ids;
 pub mod regions;
 pub mod report;
+pub mod submission;
 
 pub use ids::{AccessToken, TrackingId};
 pub use report::{
-    Actor, Channel, Location, Report, ReportKind, ReporterContact, RoutingCandidate,
-    RoutingRecord, Status, TimelineEvent,
+    Actor, Channel, Location, Report, ReportKind, ReporterContact, RoutingCandidate, RoutingRecord,
+    Status, TimelineEvent,
 };

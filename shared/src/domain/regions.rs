@@ -96,9 +96,7 @@ impl Regions {
     }
 
     pub fn provinces(&self) -> impl Iterator<Item = &Region> {
-        self.all
-            .iter()
-            .filter(|r| r.level == RegionLevel::Province)
+        self.all.iter().filter(|r| r.level == RegionLevel::Province)
     }
 
     pub fn regencies(&self) -> impl Iterator<Item = &Region> {

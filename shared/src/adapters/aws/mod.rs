@@ -1,0 +1,23 @@
+//! The AWS family: DynamoDB tables and SQS queues, named by the environment the SAM template
+//! sets. Endpoints are never in code: the SDK reads `AWS_ENDPOINT_URL[_DYNAMODB|_SQS]`.
+
+pub mod attributes;
+pub mod dynamodb;
+pub mod provision;
+pub mod sqs;
+
+pub use dynamodb::DynamoStore;
+pub use sqs::SqsQueues;
+
+/// Loads the standard AWS configuration (region, credentials, endpoints) once per process.
+pub async fn load_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+pub fn dynamodb_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}
+
+pub fn sqs_client(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(config)
+}

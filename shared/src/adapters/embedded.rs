@@ -1,0 +1,485 @@
+//! The embedded family: one SQLite file (WAL) holding the reports, the idempotency records and
+//! durable queues, for the local runner and fast tests.
+//!
+//! Writes go through one writer thread that commits in groups: it takes every write waiting, runs
+//! each in its own savepoint (so one failed condition does not undo the others), commits once,
+//! and only then answers each caller. So an answer always means "on disk" (synchronous=FULL:
+//! fsync at every commit), while one fsync serves many requests under load.
+//! Reads use a pool of read-only connections and never wait for the writer.
+
+use super::doc::{idempotency_from_json, report_from_json, report_to_json};
+use super::QueueSettings;
+use crate::domain::{Report, TrackingId};
+use crate::ports::{
+    DuePage, IdempotencyRecord, InsertError, MessageQueue, QueueError, QueueName, QueueReceiver,
+    ReceivedMessage, ReportStore, StoreError, UpdateError,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS reports (
+    tracking_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    agency_id TEXT,
+    created_at TEXT NOT NULL,
+    due_at INTEGER,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_by_due ON reports(due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS idempotency (
+    key_hash TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queue_messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    visible_at INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    receipt TEXT,
+    dead INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS queue_ready ON queue_messages(queue, dead, visible_at);
+CREATE UNIQUE INDEX IF NOT EXISTS queue_receipts ON queue_messages(receipt) WHERE receipt IS NOT NULL;
+";
+
+/// Most writes one commit takes; bounds the latency a commit adds to the first write in it.
+const MAX_GROUP: usize = 512;
+const READERS: usize = 4;
+
+type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+
+/// What a write closure may fail with: its own outcome (kept by rolling back its savepoint),
+/// distinct from SQLite failing.
+enum WriteFail<E> {
+    Rejected(E),
+    Sql(rusqlite::Error),
+}
+
+impl<E> From<rusqlite::Error> for WriteFail<E> {
+    fn from(e: rusqlite::Error) -> Self {
+        WriteFail::Sql(e)
+    }
+}
+
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<mpsc::Sender<Job>>,
+    readers: Mutex<Vec<Connection>>,
+    queues: HashMap<QueueName, QueueSettings>,
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the store at `path`. `queues` gives each queue's settings.
+    pub fn open(
+        path: &Path,
+        queues: HashMap<QueueName, QueueSettings>,
+    ) -> Result<EmbeddedStore, StoreError> {
+        let conn = Connection::open(path).map_err(sql_unavailable)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
+        )
+        .map_err(sql_unavailable)?;
+        conn.execute_batch(SCHEMA).map_err(sql_unavailable)?;
+        let (sender, receiver) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(conn, receiver))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(EmbeddedStore {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(sender),
+                readers: Mutex::new(Vec::new()),
+                queues,
+            }),
+        })
+    }
+
+    async fn write<T, E>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, WriteFail<E>> + Send + 'static,
+    ) -> Result<Result<T, E>, StoreError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<Result<T, E>, StoreError>>();
+        let job: Job = Box::new(move |conn| {
+            let outcome = f(conn);
+            let keep = outcome.is_ok();
+            let completion: Completion = Box::new(move |committed| {
+                let answer = match (committed, outcome) {
+                    (Err(e), _) => Err(StoreError::Unavailable(format!("commit failed: {e}"))),
+                    (Ok(()), Ok(v)) => Ok(Ok(v)),
+                    (Ok(()), Err(WriteFail::Rejected(e))) => Ok(Err(e)),
+                    (Ok(()), Err(WriteFail::Sql(e))) => Err(sql_unavailable(e)),
+                };
+                let _ = tx.send(answer);
+            });
+            (keep, completion)
+        });
+        self.inner
+            .writer
+            .lock()
+            .expect("writer lock")
+            .send(job)
+            .map_err(|_| StoreError::Unavailable("the writer thread has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the writer thread dropped a write".into()))?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().expect("reader pool").pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => Connection::open_with_flags(
+                    &inner.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?,
+            };
+            let result = f(&conn);
+            let mut pool = inner.readers.lock().expect("reader pool");
+            if pool.len() < READERS {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("read task: {e}")))?
+        .map_err(sql_unavailable)
+    }
+
+    fn settings(&self, queue: QueueName) -> QueueSettings {
+        self.inner
+            .queues
+            .get(&queue)
+            .copied()
+            .unwrap_or(QueueSettings {
+                visibility_timeout: Duration::from_secs(30),
+                max_receive_count: 5,
+            })
+    }
+}
+
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut completions = Vec::with_capacity(group.len());
+        let begun = conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = begun {
+            let msg = e.to_string();
+            for job in group {
+                // The job never ran against a transaction: answer with the failure.
+                let (_, completion) = job(&conn);
+                completion(Err(msg.clone()));
+            }
+            continue;
+        }
+        for job in group {
+            let savepoint = conn.execute_batch("SAVEPOINT job");
+            let (keep, completion) = job(&conn);
+            if savepoint.is_ok() {
+                let end = if keep {
+                    "RELEASE job"
+                } else {
+                    "ROLLBACK TO job; RELEASE job"
+                };
+                let _ = conn.execute_batch(end);
+            }
+            completions.push(completion);
+        }
+        let committed = conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            e.to_string()
+        });
+        for completion in completions {
+            completion(committed.clone());
+        }
+    }
+}
+
+fn sql_unavailable(e: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(format!("sqlite: {e}"))
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn now_millis() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+#[async_trait]
+impl ReportStore for EmbeddedStore {
+    async fn insert(
+        &self,
+        report: &Report,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<(), InsertError> {
+        let doc = report_to_json(report);
+        let id = report.tracking_id.to_string();
+        let (version, status, agency, created, due) = (
+            report.version as i64,
+            report.status.as_str(),
+            report.agency_id.clone(),
+            report.created_at.to_rfc3339(),
+            report.due_at.map(millis),
+        );
+        let idem = idempotency.map(|r| {
+            (
+                r.key_hash.clone(),
+                r.expires_at,
+                serde_json::to_string(r).expect("record serialises"),
+            )
+        });
+        let outcome = self
+            .write(move |conn| {
+                if let Some((key_hash, expires_at, doc)) = &idem {
+                    // An expired record no longer holds its key.
+                    conn.execute(
+                        "DELETE FROM idempotency WHERE key_hash = ?1 AND expires_at < ?2",
+                        params![key_hash, Utc::now().timestamp()],
+                    )?;
+                    let inserted = conn.execute(
+                        "INSERT OR IGNORE INTO idempotency (key_hash, expires_at, doc) VALUES (?1, ?2, ?3)",
+                        params![key_hash, expires_at, doc],
+                    )?;
+                    if inserted == 0 {
+                        return Err(WriteFail::Rejected(InsertError::IdempotencyKeyTaken));
+                    }
+                }
+                let inserted = conn.execute(
+                    "INSERT OR IGNORE INTO reports (tracking_id, version, status, agency_id, created_at, due_at, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![id, version, status, agency, created, due, doc],
+                )?;
+                if inserted == 0 {
+                    return Err(WriteFail::Rejected(InsertError::TrackingIdTaken));
+                }
+                Ok(())
+            })
+            .await?;
+        outcome
+    }
+
+    async fn get(&self, id: &TrackingId) -> Result<Option<Report>, StoreError> {
+        let id = id.to_string();
+        let doc: Option<String> = self
+            .read(move |conn| {
+                conn.prepare_cached("SELECT doc FROM reports WHERE tracking_id = ?1")?
+                    .query_row(params![id], |row| row.get(0))
+                    .optional()
+            })
+            .await?;
+        doc.map(|d| report_from_json(&d)).transpose()
+    }
+
+    async fn get_idempotency(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let key_hash = key_hash.to_string();
+        let now = Utc::now().timestamp();
+        let doc: Option<String> = self
+            .read(move |conn| {
+                conn.prepare_cached(
+                    "SELECT doc FROM idempotency WHERE key_hash = ?1 AND expires_at >= ?2",
+                )?
+                .query_row(params![key_hash, now], |row| row.get(0))
+                .optional()
+            })
+            .await?;
+        doc.map(|d| idempotency_from_json(&d)).transpose()
+    }
+
+    async fn update(&self, report: &Report) -> Result<(), UpdateError> {
+        let doc = report_to_json(report);
+        let id = report.tracking_id.to_string();
+        let (version, status, agency, due) = (
+            report.version as i64,
+            report.status.as_str(),
+            report.agency_id.clone(),
+            report.due_at.map(millis),
+        );
+        self.write(move |conn| {
+            let changed = conn.execute(
+                "UPDATE reports SET version = ?2, status = ?3, agency_id = ?4, due_at = ?5, doc = ?6
+                 WHERE tracking_id = ?1 AND version = ?2 - 1",
+                params![id, version, status, agency, due, doc],
+            )?;
+            if changed == 0 {
+                return Err(WriteFail::Rejected(UpdateError::Conflict));
+            }
+            Ok(())
+        })
+        .await?
+    }
+
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<DuePage, StoreError> {
+        let docs: Vec<String> = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT doc FROM reports WHERE due_at IS NOT NULL AND due_at <= ?1
+                     ORDER BY due_at LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![millis(now), limit as i64], |row| row.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        let reports = docs
+            .iter()
+            .map(|d| report_from_json(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DuePage {
+            items_read: reports.len() as u64,
+            reports,
+        })
+    }
+}
+
+fn queue_key(queue: QueueName) -> &'static str {
+    queue.template_resource()
+}
+
+fn random_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+#[async_trait]
+impl MessageQueue for EmbeddedStore {
+    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
+        let body = body.to_string();
+        let now = now_millis();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO queue_messages (queue, message_id, body, sent_at, visible_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+            )?
+            .execute(params![queue_key(queue), random_id(), body, now])?;
+            Ok::<(), WriteFail<()>>(())
+        })
+        .await
+        .map_err(|e| QueueError::Unavailable(e.to_string()))?
+        .map_err(|_| QueueError::Unavailable("send rejected".into()))
+    }
+}
+
+#[async_trait]
+impl QueueReceiver for EmbeddedStore {
+    async fn receive(
+        &self,
+        queue: QueueName,
+        max: usize,
+        visibility: Duration,
+    ) -> Result<Vec<ReceivedMessage>, QueueError> {
+        let settings = self.settings(queue);
+        let now = now_millis();
+        let visible_again = now + visibility.as_millis() as i64;
+        self.write(move |conn| {
+            let mut candidates = conn.prepare_cached(
+                "SELECT seq, message_id, body, receive_count, sent_at FROM queue_messages
+                 WHERE queue = ?1 AND dead = 0 AND visible_at <= ?2 ORDER BY visible_at, seq LIMIT ?3",
+            )?;
+            let rows: Vec<(i64, String, String, u32, i64)> = candidates
+                .query_map(params![queue_key(queue), now, max as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut received = Vec::with_capacity(rows.len());
+            for (seq, message_id, body, count, sent_at) in rows {
+                if count >= settings.max_receive_count {
+                    // As SQS's redrive policy does: past maxReceiveCount, to the dead-letter queue.
+                    conn.execute(
+                        "UPDATE queue_messages SET dead = 1, receipt = NULL WHERE seq = ?1",
+                        params![seq],
+                    )?;
+                    continue;
+                }
+                let receipt = random_id();
+                conn.execute(
+                    "UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = ?2, receipt = ?3 WHERE seq = ?1",
+                    params![seq, visible_again, receipt],
+                )?;
+                received.push(ReceivedMessage {
+                    message_id,
+                    receipt_handle: receipt,
+                    body,
+                    receive_count: count + 1,
+                    sent_at: Utc.timestamp_millis_opt(sent_at).single().unwrap_or_default(),
+                });
+            }
+            Ok::<_, WriteFail<()>>(received)
+        })
+        .await
+        .map_err(|e| QueueError::Unavailable(e.to_string()))?
+        .map_err(|_| QueueError::Unavailable("receive rejected".into()))
+    }
+
+    async fn delete(&self, _queue: QueueName, receipt_handle: &str) -> Result<(), QueueError> {
+        let receipt = receipt_handle.to_string();
+        self.write(move |conn| {
+            conn.prepare_cached("DELETE FROM queue_messages WHERE receipt = ?1")?
+                .execute(params![receipt])?;
+            Ok::<(), WriteFail<()>>(())
+        })
+        .await
+        .map_err(|e| QueueError::Unavailable(e.to_string()))?
+        .map_err(|_| QueueError::Unavailable("delete rejected".into()))
+    }
+
+    async fn dead_letters(&self, queue: QueueName) -> Result<Vec<ReceivedMessage>, QueueError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT message_id, body, receive_count, sent_at FROM queue_messages
+                 WHERE queue = ?1 AND dead = 1 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map(params![queue_key(queue)], |r| {
+                Ok(ReceivedMessage {
+                    message_id: r.get(0)?,
+                    receipt_handle: String::new(),
+                    body: r.get(1)?,
+                    receive_count: r.get(2)?,
+                    sent_at: Utc
+                        .timestamp_millis_opt(r.get(3)?)
+                        .single()
+                        .unwrap_or_default(),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+        .map_err(|e| QueueError::Unavailable(e.to_string()))
+    }
+}

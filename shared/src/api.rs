@@ -1,0 +1,120 @@
+//! The errors the public API answers with: one code per meaning, a JSON body
+//! `{"error": "<code>", "message": "...", "fields": [...]}`, never SDK text or internals.
+
+use serde::Serialize;
+
+/// Limits of `POST /v1/reports` (documented in the README).
+pub mod limits {
+    /// Whole request body; larger gets 413 before any parsing.
+    pub const MAX_BODY_BYTES: usize = 64 * 1024;
+    pub const TITLE_CHARS: std::ops::RangeInclusive<usize> = 5..=150;
+    pub const BODY_CHARS: std::ops::RangeInclusive<usize> = 20..=8_000;
+    pub const CATEGORY_CHARS: usize = 64;
+    pub const LOCATION_TEXT_CHARS: usize = 300;
+    pub const NAME_CHARS: usize = 100;
+    pub const EMAIL_CHARS: usize = 254;
+    pub const IDEMPOTENCY_KEY_CHARS: std::ops::RangeInclusive<usize> = 16..=128;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: not JSON, wrong types, unknown fields, a malformed header.
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// 401: a missing or wrong access token where one is required.
+    #[error("a valid access token is required")]
+    Unauthorized,
+    /// 404
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: the request conflicts with what is stored (idempotency key reuse, a lost race).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// 413
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// 422: well-formed but invalid; every failing field is named.
+    #[error("the report has invalid fields")]
+    Validation(Vec<FieldError>),
+    /// 503: a dependency is down; the client may retry (with the same Idempotency-Key).
+    #[error("the service is temporarily unavailable, please retry")]
+    Unavailable,
+    /// 500: a bug or corrupt data; details go to the logs, not to the client.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn status_code(&self) -> u16 {
+        match self {
+            ApiError::BadRequest { .. } => 400,
+            ApiError::Unauthorized => 401,
+            ApiError::NotFound(_) => 404,
+            ApiError::Conflict { .. } => 409,
+            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::Validation(_) => 422,
+            ApiError::Unavailable => 503,
+            ApiError::Internal => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal => "internal",
+        }
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "error": self.code(),
+            "message": self.to_string(),
+        });
+        if let ApiError::Validation(fields) = self {
+            body["fields"] = serde_json::to_value(fields).expect("field errors serialise");
+        }
+        body
+    }
+}
+
+impl From<crate::ports::StoreError> for ApiError {
+    fn from(e: crate::ports::StoreError) -> ApiError {
+        match e {
+            crate::ports::StoreError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "store unavailable");
+                ApiError::Unavailable
+            }
+            crate::ports::StoreError::Corrupt(detail) => {
+                tracing::error!(error = %detail, "stored data does not decode");
+                ApiError::Internal
+            }
+        }
+    }
+}

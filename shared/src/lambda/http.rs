@@ -1,0 +1,50 @@
+//! HTTP API (payload v2) requests and responses.
+
+use crate::api::ApiError;
+use lambda_http::{Body, Request, Response};
+
+pub fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .body(Body::Text(body.to_string()))
+        .expect("status and headers are valid")
+}
+
+pub fn error_response(error: &ApiError) -> Response<Body> {
+    json_response(error.status_code(), &error.body())
+}
+
+pub fn result_response(result: Result<(u16, serde_json::Value), ApiError>) -> Response<Body> {
+    match result {
+        Ok((status, body)) => json_response(status, &body),
+        Err(e) => error_response(&e),
+    }
+}
+
+/// The raw body bytes, whatever the content type (API Gateway base64-decodes binary bodies).
+pub fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    }
+}
+
+pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `Authorization: Bearer <token>`; anything else there is treated as no token at all would be
+/// wrong (the caller meant to authenticate), so it comes back as an empty token that never matches.
+pub fn bearer_token(req: &Request) -> Option<&str> {
+    let value = header(req, "authorization")?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    Some(if scheme.eq_ignore_ascii_case("bearer") {
+        token.trim()
+    } else {
+        ""
+    })
+}

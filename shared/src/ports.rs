@@ -1,0 +1,173 @@
+//! Ports: the small capabilities the services need from the outside world. Each has an AWS
+//! implementation (DynamoDB, SQS) and an embedded one (SQLite), held to one conformance suite.
+
+use crate::domain::{Report, TrackingId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Storage failures. `Unavailable` is worth a retry (throttling, network, a busy store);
+/// `Corrupt` is not (an item that does not decode).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data does not decode: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    #[error("tracking id already taken")]
+    TrackingIdTaken,
+    #[error("idempotency key already used")]
+    IdempotencyKeyTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    /// Someone else changed the report first (or it does not exist).
+    #[error("the report changed since it was read")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a retried `POST /v1/reports` with the same `Idempotency-Key` needs to answer the same.
+/// Keyed by a hash of the key; the original response is sealed with a key derived from the
+/// idempotency key itself, so the stored record alone reveals no access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub key_hash: String,
+    pub request_hash: String,
+    pub tracking_id: TrackingId,
+    pub sealed_response: String,
+    pub created_at: DateTime<Utc>,
+    /// Unix seconds after which the record may be dropped (DynamoDB TTL).
+    pub expires_at: i64,
+}
+
+/// A page of reports due for attention, oldest due first.
+#[derive(Debug, Clone, Default)]
+pub struct DuePage {
+    pub reports: Vec<Report>,
+    /// Items read to produce this page (the cost of a run; the escalation benchmark reports it).
+    pub items_read: u64,
+}
+
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Stores a new report, and its idempotency record when given: both or neither.
+    async fn insert(
+        &self,
+        report: &Report,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<(), InsertError>;
+
+    async fn get(&self, id: &TrackingId) -> Result<Option<Report>, StoreError>;
+
+    async fn get_idempotency(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+
+    /// Replaces the report if the stored version is `report.version - 1`.
+    async fn update(&self, report: &Report) -> Result<(), UpdateError>;
+
+    /// Reports whose `due_at` is at or before `now`, read through the due index (never a scan).
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<DuePage, StoreError>;
+}
+
+/// The queues functions talk through. Each is an SQS queue with a dead-letter queue in AWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueueName {
+    /// intake -> router: a report to route.
+    Intake,
+}
+
+impl QueueName {
+    pub const ALL: [QueueName; 1] = [QueueName::Intake];
+
+    /// The logical id of the queue in `template.yaml`.
+    pub fn template_resource(self) -> &'static str {
+        match self {
+            QueueName::Intake => "IntakeQueue",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("queue unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait MessageQueue: Send + Sync {
+    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
+}
+
+/// A message as a poller received it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMessage {
+    pub message_id: String,
+    pub receipt_handle: String,
+    pub body: String,
+    pub receive_count: u32,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// The consuming side, used where no Lambda event source exists: the local runner and the tests
+/// feed batches to the same handlers the way the SQS event source does.
+#[async_trait]
+pub trait QueueReceiver: Send + Sync {
+    async fn receive(
+        &self,
+        queue: QueueName,
+        max: usize,
+        visibility: Duration,
+    ) -> Result<Vec<ReceivedMessage>, QueueError>;
+
+    async fn delete(&self, queue: QueueName, receipt_handle: &str) -> Result<(), QueueError>;
+
+    /// Messages moved to the queue's dead-letter queue (for operators and tests).
+    async fn dead_letters(&self, queue: QueueName) -> Result<Vec<ReceivedMessage>, QueueError>;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock tests move by hand.
+pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> ManualClock {
+        ManualClock(std::sync::Mutex::new(at))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().expect("clock lock") = at;
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().expect("clock lock") += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock lock")
+    }
+}

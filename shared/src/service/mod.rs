@@ -1,0 +1,26 @@
+//! Services: what each function does, written against the ports, with no AWS or Lambda types.
+
+pub mod intake;
+pub mod routing_step;
+pub mod sweep;
+pub mod views;
+
+use crate::crypto::Sealer;
+use crate::ports::{Clock, MessageQueue, ReportStore};
+use std::sync::Arc;
+
+/// What the services share. Built once per process (a Lambda's cold start, the local runner).
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn ReportStore>,
+    pub queue: Arc<dyn MessageQueue>,
+    pub clock: Arc<dyn Clock>,
+    /// Seals and opens reporters' contacts.
+    pub pii: Sealer,
+}
+
+/// The message the intake queue carries: which report to route. Nothing personal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RouteRequest {
+    pub tracking_id: crate::domain::TrackingId,
+}

@@ -1,0 +1,109 @@
+//! The router's work for one queued message: decide, assign, record. Idempotent: a report that
+//! is no longer `received` is left alone, and the write is conditional on the version read.
+
+use super::RouteRequest;
+use crate::domain::{Actor, Report, Status, TimelineEvent};
+use crate::ports::{Clock, ReportStore, StoreError, UpdateError};
+use crate::routing::{Decision, RouteQuery, RoutingEngine};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteOutcome {
+    Routed {
+        agency_id: String,
+    },
+    SentToTriage,
+    /// Already handled by an earlier delivery, or the report does not exist.
+    NothingToDo,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RouteError {
+    /// Not a message this queue should carry: retrying will not help (it ends in the DLQ).
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub async fn route_message(
+    store: &dyn ReportStore,
+    clock: &dyn Clock,
+    engine: &RoutingEngine,
+    body: &str,
+) -> Result<RouteOutcome, RouteError> {
+    let request: RouteRequest =
+        serde_json::from_str(body).map_err(|e| RouteError::Malformed(e.to_string()))?;
+    // Two tries: a conflict means someone changed the report in between; re-read and look again.
+    for _ in 0..2 {
+        let Some(report) = store.get(&request.tracking_id).await? else {
+            tracing::warn!(tracking_id = %request.tracking_id, "queued report does not exist");
+            return Ok(RouteOutcome::NothingToDo);
+        };
+        if report.status != Status::Received {
+            return Ok(RouteOutcome::NothingToDo);
+        }
+        let (updated, outcome) = apply_decision(report, clock, engine);
+        match store.update(&updated).await {
+            Ok(()) => {
+                tracing::info!(tracking_id = %updated.tracking_id, status = updated.status.as_str(),
+                    agency_id = updated.agency_id.as_deref().unwrap_or(""), "report routed");
+                return Ok(outcome);
+            }
+            Err(UpdateError::Conflict) => continue,
+            Err(UpdateError::Store(e)) => return Err(e.into()),
+        }
+    }
+    Ok(RouteOutcome::NothingToDo)
+}
+
+/// The pure part: the report after the engine's decision.
+pub fn apply_decision(
+    mut report: Report,
+    clock: &dyn Clock,
+    engine: &RoutingEngine,
+) -> (Report, RouteOutcome) {
+    let decision = engine.route(&RouteQuery {
+        kind: report.kind,
+        title: &report.title,
+        body: &report.body,
+        category: report.category.as_deref(),
+        region_code: report.location.region_code.as_deref(),
+        location_text: report.location.text.as_deref(),
+        target_agency: report.target_agency.as_deref(),
+    });
+    let now = clock.now();
+    let (status, action, outcome) = match (&decision.decision, &decision.agency_id) {
+        (Decision::Auto, Some(agency)) => (
+            Status::Routed,
+            "routed",
+            RouteOutcome::Routed {
+                agency_id: agency.clone(),
+            },
+        ),
+        _ => (
+            Status::NeedsTriage,
+            "sent_to_triage",
+            RouteOutcome::SentToTriage,
+        ),
+    };
+    report.status = status;
+    report.agency_id = match status {
+        Status::Routed => decision.agency_id.clone(),
+        _ => None,
+    };
+    report.routing = Some(decision.to_record());
+    // Deadlines for the next step come with the lifecycle; until then nothing is pending.
+    report.due_at = None;
+    report.version += 1;
+    report.record(TimelineEvent {
+        at: now,
+        actor: Actor::System {
+            component: "router".into(),
+        },
+        action: action.into(),
+        agency_id: report.agency_id.clone(),
+        status: Some(status),
+        note: Some(decision.reason.clone()),
+    });
+    (report, outcome)
+}

@@ -1,0 +1,39 @@
+//! The sweep: reports whose `due_at` passed while still `received` never reached the router
+//! (the queue send failed, or the process died between storing and sending). Sending them again
+//! is safe because the router is idempotent. The escalation function grows from here.
+
+use super::intake::{queue_for_routing, ROUTING_GRACE};
+use super::App;
+use crate::domain::Status;
+use crate::ports::{StoreError, UpdateError};
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepStats {
+    pub items_read: u64,
+    pub requeued: u64,
+}
+
+pub async fn requeue_unrouted(app: &App, limit: usize) -> Result<SweepStats, StoreError> {
+    let page = app.store.due(app.clock.now(), limit).await?;
+    let mut stats = SweepStats {
+        items_read: page.items_read,
+        requeued: 0,
+    };
+    for mut report in page.reports {
+        if report.status != Status::Received {
+            continue;
+        }
+        // Move the due time first, so a report the router keeps failing on is re-sent once per
+        // grace period, not on every sweep; losing this race means someone else handled it.
+        report.due_at = Some(app.clock.now() + ROUTING_GRACE);
+        report.version += 1;
+        match app.store.update(&report).await {
+            Ok(()) => {}
+            Err(UpdateError::Conflict) => continue,
+            Err(UpdateError::Store(e)) => return Err(e),
+        }
+        queue_for_routing(app, &report.tracking_id).await;
+        stats.requeued += 1;
+    }
+    Ok(stats)
+}

@@ -1,0 +1,200 @@
+//! `GET /v1/reports/{tracking_id}`: the public view, and the reporter's full view with the token.
+//!
+//! The public view never carries the reporter's identity; for a confidential report it carries
+//! only the status. The reporter's view opens the sealed contact.
+
+use crate::api::ApiError;
+use crate::crypto::Sealer;
+use crate::directory::Directory;
+use crate::domain::report::StatusLabel;
+use crate::domain::{AccessToken, Actor, Report, ReporterContact, Status, TrackingId};
+use crate::ports::ReportStore;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct AgencyRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicEvent {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    /// `reporter`, `system`, `officer` or `verifier`: a role, never a person.
+    pub actor: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicView {
+    pub tracking_id: TrackingId,
+    pub status: Status,
+    pub status_label: StatusLabel,
+    pub confidential: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub content: Option<PublicContent>,
+}
+
+/// What the public may see of a report that is not confidential.
+#[derive(Debug, Serialize)]
+pub struct PublicContent {
+    pub kind: crate::domain::ReportKind,
+    pub title: String,
+    pub body: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_text: Option<String>,
+    pub agency: Option<AgencyRef>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub timeline: Vec<PublicEvent>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReporterView<'a> {
+    pub tracking_id: &'a TrackingId,
+    pub status: Status,
+    pub status_label: StatusLabel,
+    pub kind: crate::domain::ReportKind,
+    pub title: &'a str,
+    pub body: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<&'a str>,
+    pub location: &'a crate::domain::Location,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident_date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_agency: Option<&'a str>,
+    pub channel: crate::domain::Channel,
+    pub anonymous: bool,
+    pub confidential: bool,
+    pub reporter: ReporterContact,
+    pub agency: Option<AgencyRef>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub timeline: &'a [crate::domain::TimelineEvent],
+}
+
+pub enum View {
+    Public(Box<PublicView>),
+    Reporter(serde_json::Value),
+}
+
+impl View {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            View::Public(v) => serde_json::to_value(v).expect("view serialises"),
+            View::Reporter(v) => v.clone(),
+        }
+    }
+}
+
+/// Unknown and malformed ids answer the same 404, so the answer says nothing about which ids exist.
+pub async fn get_report(
+    store: &dyn ReportStore,
+    pii: &Sealer,
+    tracking_id: &str,
+    bearer_token: Option<&str>,
+) -> Result<View, ApiError> {
+    let not_found = || ApiError::NotFound("no report with this tracking id".into());
+    let id = TrackingId::parse(tracking_id).ok_or_else(not_found)?;
+    let report = store.get(&id).await?.ok_or_else(not_found)?;
+    match bearer_token {
+        None => Ok(View::Public(Box::new(public_view(&report)))),
+        Some(token) => {
+            if !AccessToken::from_presented(token).matches(&report.access_token_hash) {
+                return Err(ApiError::Unauthorized);
+            }
+            let reporter = match &report.reporter_sealed {
+                None => ReporterContact::default(),
+                Some(sealed) => {
+                    let bytes = pii.open(sealed).map_err(|_| {
+                        tracing::error!(tracking_id = %report.tracking_id,
+                            "reporter contact does not open with the configured key");
+                        ApiError::Internal
+                    })?;
+                    serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal)?
+                }
+            };
+            let view = ReporterView {
+                tracking_id: &report.tracking_id,
+                status: report.status,
+                status_label: report.status.label(),
+                kind: report.kind,
+                title: &report.title,
+                body: &report.body,
+                category: report.category.as_deref(),
+                location: &report.location,
+                incident_date: report.incident_date,
+                target_agency: report.target_agency.as_deref(),
+                channel: report.channel,
+                anonymous: report.anonymous,
+                confidential: report.confidential,
+                reporter,
+                agency: agency_ref(report.agency_id.as_deref()),
+                created_at: report.created_at,
+                updated_at: report.updated_at,
+                timeline: &report.timeline,
+            };
+            Ok(View::Reporter(
+                serde_json::to_value(&view).expect("view serialises"),
+            ))
+        }
+    }
+}
+
+pub fn public_view(report: &Report) -> PublicView {
+    let content = (!report.confidential).then(|| PublicContent {
+        kind: report.kind,
+        title: report.title.clone(),
+        body: report.body.clone(),
+        category: report.category.clone(),
+        region_code: report.location.region_code.clone(),
+        location_text: report.location.text.clone(),
+        agency: agency_ref(report.agency_id.as_deref()),
+        created_at: report.created_at,
+        updated_at: report.updated_at,
+        timeline: report
+            .timeline
+            .iter()
+            .map(|e| PublicEvent {
+                at: e.at,
+                action: e.action.clone(),
+                actor: match e.actor {
+                    Actor::Reporter => "reporter",
+                    Actor::System { .. } => "system",
+                    Actor::Officer { .. } => "officer",
+                    Actor::Verifier { .. } => "verifier",
+                },
+                agency_id: e.agency_id.clone(),
+                status: e.status,
+            })
+            .collect(),
+    });
+    PublicView {
+        tracking_id: report.tracking_id.clone(),
+        status: report.status,
+        status_label: report.status.label(),
+        confidential: report.confidential,
+        content,
+    }
+}
+
+fn agency_ref(id: Option<&str>) -> Option<AgencyRef> {
+    let id = id?;
+    Some(AgencyRef {
+        id: id.to_string(),
+        name: Directory::builtin()
+            .get(id)
+            .map(|a| a.name.clone())
+            .unwrap_or_default(),
+    })
+}
