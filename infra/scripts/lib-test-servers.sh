@@ -199,6 +199,7 @@ lts_install_dynamodb() {
   rm -rf "$LTS_DDB_DIR"
   mv "$src" "$LTS_DDB_DIR"
   rm -rf "$tmp"
+  LTS_INSTALLED=1
 }
 
 lts_constraints_id() { sha1sum "$LTS_CONSTRAINTS" | cut -c1-12; }
@@ -227,6 +228,7 @@ lts_install_venv() {
   "$LTS_VENV/bin/python" -c 'import moto.server, boto3, flask' ||
     lts_die "moto installed but does not import"
   printf '%s\n' "$want" >"$marker"
+  LTS_INSTALLED=1
 }
 
 # cfn-lint + aws-sam-cli, into the same venv (they resolve together with moto).
@@ -250,14 +252,24 @@ lts_install_linters() {
     lts_die "cfn-lint / sam installed but do not run"
   fi
   printf '%s\n' "$want" >"$marker"
+  LTS_INSTALLED=1
+}
+
+# lts_timed STEP: runs lts_install_STEP and tells how long it took when it did
+# install something (it sets LTS_INSTALLED=1 then).
+lts_timed() {
+  local t0
+  LTS_INSTALLED='' t0=$(lts_ms)
+  "lts_install_$1"
+  if [ -n "$LTS_INSTALLED" ]; then lts_log "$1: installed in $(lts_fmt_ms $(($(lts_ms) - t0)))"; fi
 }
 
 lts_install_all() {
   lts_install_lock
   rm -rf "$LTS_CACHE"/.tmp-* # leftovers of killed installs (we hold the lock)
-  lts_install_dynamodb
-  lts_install_venv
-  lts_install_linters
+  lts_timed dynamodb
+  lts_timed venv
+  lts_timed linters
   lts_install_unlock
 }
 
