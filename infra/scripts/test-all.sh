@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace, the same way on a fresh machine and in CI:
+#   1. installs, once, DynamoDB Local, moto and the template linters into .cache/test-servers/
+#   2. starts DynamoDB Local and moto's SQS on free ports, exports the AWS_* env for them
+#   3. smoke-checks both servers, then cargo fmt --check, clippy -D warnings, cargo test
+#   4. stops the servers on every exit: success, failure, Ctrl-C, SIGTERM
+#
+# usage: infra/scripts/test-all.sh [ARGS FOR cargo test...]
+#   e.g. infra/scripts/test-all.sh -p lapor-tests -- --nocapture
+# env:
+#   LAPOR_SKIP_CARGO=1       do everything but the cargo steps (to check the servers)
+#   LAPOR_SKIP_LINTERS=1     do not install cfn-lint / aws-sam-cli (ignored when CI=true)
+#   LAPOR_REQUIRE_SERVERS=1  a missing java/npm/python3 fails (always so when CI=true)
+#   LAPOR_SERVER_TIMEOUT=60  seconds to wait for each server
+#   LAPOR_DYNAMODB_PORT, LAPOR_MOTO_PORT   fixed ports instead of free ones
+set -euo pipefail
+# shellcheck source=infra/scripts/lib-test-servers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-test-servers.sh"
+cd "$LTS_ROOT"
+
+T_ALL=$(lts_ms)
+SUMMARY=()
+CURRENT=
+CURRENT_T0=
+
+say() { printf '[test-all] %s\n' "$*" >&2; }
+
+finish() {
+  local rc=$? line
+  trap - EXIT INT TERM
+  set +e
+  if [ -n "$CURRENT" ]; then
+    if [ "$rc" -ge 128 ]; then line="INTERRUPTED (signal $((rc - 128)))"; else line="FAILED (exit $rc)"; fi
+    SUMMARY+=("$(printf '%-9s %9s  %s' "$CURRENT" "$(lts_fmt_ms $(($(lts_ms) - CURRENT_T0)))" "$line")")
+  fi
+  if [ -n "$LTS_RUN_DIR" ]; then
+    local t
+    t=$(lts_ms)
+    lts_stop_servers
+    say "servers stopped ($(lts_fmt_ms $(($(lts_ms) - t))))"
+  fi
+  say "---- summary ----"
+  for line in "${SUMMARY[@]}"; do say "$line"; done
+  say "$(printf '%-9s %9s  %s' total "$(lts_fmt_ms $(($(lts_ms) - T_ALL)))" "$([ "$rc" = 0 ] && echo ok || echo "FAILED (exit $rc)")")"
+  exit "$rc"
+}
+# On Ctrl-C / SIGTERM: stop the running cargo (see run_group), then finish().
+CHILD_PG=
+on_signal() {
+  if [ -n "$CHILD_PG" ]; then
+    say "stopping $CHILD_PG ($1)"
+    lts_kill_group "$CHILD_PG" cargo
+  fi
+  exit "$2"
+}
+trap finish EXIT
+trap 'on_signal SIGINT 130' INT
+trap 'on_signal SIGTERM 143' TERM
+
+# step NAME CMD...: runs CMD; under set -e a failure exits and finish() reports it.
+step() {
+  local name=$1 state=ok
+  shift
+  CURRENT=$name CURRENT_T0=$(lts_ms)
+  say "==> $name: $*"
+  "$@"
+  if [ "${STEP_SKIPPED:-}" = 1 ]; then state=skipped; fi
+  STEP_SKIPPED=
+  SUMMARY+=("$(printf '%-9s %9s  %s' "$name" "$(lts_fmt_ms $(($(lts_ms) - CURRENT_T0)))" "$state")")
+  say "<== $name $state ($(lts_fmt_ms $(($(lts_ms) - CURRENT_T0))))"
+  CURRENT=
+}
+
+# run_group CMD...: runs CMD in its own process group and waits for it. Unlike
+# a foreground command, this `wait` returns at once on SIGTERM too (bash runs
+# traps only between foreground commands), and on_signal can then stop cargo
+# with every test binary it started.
+run_group() {
+  local rc=0
+  setsid "$@" &
+  CHILD_PG=$!
+  # so that the watchdog also stops cargo if this script is killed with -9
+  if [ -n "$LTS_RUN_DIR" ]; then echo "$CHILD_PG" >>"$LTS_RUN_DIR/pgids"; fi
+  wait "$CHILD_PG" || rc=$?
+  CHILD_PG=
+  return "$rc"
+}
+
+cargo_step() {
+  if [ "${LAPOR_SKIP_CARGO:-}" = 1 ]; then
+    say "LAPOR_SKIP_CARGO=1: not running: $*"
+    STEP_SKIPPED=1
+    return 0
+  fi
+  run_group "$@"
+}
+
+check_cargo() {
+  [ "${LAPOR_SKIP_CARGO:-}" = 1 ] && return 0
+  command -v cargo >/dev/null 2>&1 || lts_die "cargo not found (install Rust with rustup)"
+  cargo fmt --version >/dev/null 2>&1 || lts_die "cargo fmt not found: rustup component add rustfmt"
+  cargo clippy --version >/dev/null 2>&1 || lts_die "cargo clippy not found: rustup component add clippy"
+}
+
+start_servers() { lts_start_servers $$; }
+smoke() { "$LTS_VENV/bin/python" infra/scripts/smoke-test-servers.py; }
+
+if lts_is_ci; then
+  v() { if command -v "$1" >/dev/null 2>&1; then "$@" 2>&1 | head -n1; else echo "no $1"; fi; }
+  say "CI: $(v java -version); node $(v node --version); npm $(v npm --version); $(v python3 --version); $(v cargo --version)"
+fi
+check_cargo
+
+if lts_check_tools; then
+  step install lts_install_all
+  step servers start_servers
+  lts_export_env
+  say "env: $(for v in AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_SQS AWS_REGION LAPOR_TEST_SERVERS LAPOR_TOOLS_BIN; do printf '%s=%s ' "$v" "${!v}"; done)"
+  step smoke smoke
+else
+  unset LAPOR_TEST_SERVERS
+  SUMMARY+=("$(printf '%-9s %9s  %s' servers - 'SKIPPED: java/npm/python3 missing, server tests skip themselves')")
+fi
+
+step fmt cargo_step cargo fmt --all -- --check
+step clippy cargo_step cargo clippy --workspace --all-targets -- -D warnings
+step test cargo_step cargo test --workspace "$@"
