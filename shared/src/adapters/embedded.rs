@@ -113,6 +113,21 @@ impl EmbeddedStore {
         })
     }
 
+    /// Makes every in-flight message visible again. Only for a runner that owns the file alone
+    /// and restarts: the receipts of the process that held them died with it.
+    pub async fn release_in_flight(&self) -> Result<u64, StoreError> {
+        let now = now_millis();
+        self.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE queue_messages SET visible_at = ?1, receipt = NULL WHERE dead = 0 AND visible_at > ?1",
+                params![now],
+            )?;
+            Ok::<u64, WriteFail<()>>(n as u64)
+        })
+        .await?
+        .map_err(|_| StoreError::Unavailable("release rejected".into()))
+    }
+
     async fn write<T, E>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, WriteFail<E>> + Send + 'static,

@@ -62,3 +62,67 @@ impl From<WholeBatchFailed> for lambda_http::lambda_runtime::Diagnostic {
         }
     }
 }
+
+/// What one poll of a queue did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PumpStats {
+    pub received: usize,
+    pub deleted: usize,
+}
+
+/// Does what the Lambda SQS event source does, once: receive a batch, hand it to the handler as
+/// an `SqsEvent`, and delete only the messages that did not fail. A failed message becomes
+/// visible again after the visibility timeout; past maxReceiveCount it moves to the DLQ.
+pub async fn pump_once<F, Fut, E>(
+    receiver: &dyn crate::ports::QueueReceiver,
+    queue: crate::ports::QueueName,
+    max: usize,
+    visibility: std::time::Duration,
+    handler: F,
+) -> Result<PumpStats, crate::ports::QueueError>
+where
+    F: FnOnce(SqsEvent) -> Fut,
+    Fut: Future<Output = Result<SqsBatchResponse, E>>,
+{
+    let messages = receiver.receive(queue, max, visibility).await?;
+    if messages.is_empty() {
+        return Ok(PumpStats::default());
+    }
+    let mut event = SqsEvent::default();
+    let mut receipts = Vec::with_capacity(messages.len());
+    for m in messages {
+        let mut record = SqsMessage::default();
+        record.message_id = Some(m.message_id.clone());
+        record.receipt_handle = Some(m.receipt_handle.clone());
+        record.body = Some(m.body);
+        record.event_source = Some("aws:sqs".into());
+        record.attributes.insert(
+            "ApproximateReceiveCount".into(),
+            m.receive_count.to_string(),
+        );
+        record.attributes.insert(
+            "SentTimestamp".into(),
+            m.sent_at.timestamp_millis().to_string(),
+        );
+        event.records.push(record);
+        receipts.push((m.message_id, m.receipt_handle));
+    }
+    let received = receipts.len();
+    let failed: std::collections::HashSet<String> = match handler(event).await {
+        Ok(response) => response
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect(),
+        // The whole batch failed: every message goes back.
+        Err(_) => receipts.iter().map(|(id, _)| id.clone()).collect(),
+    };
+    let mut deleted = 0;
+    for (id, receipt) in receipts {
+        if !failed.contains(&id) {
+            receiver.delete(queue, &receipt).await?;
+            deleted += 1;
+        }
+    }
+    Ok(PumpStats { received, deleted })
+}

@@ -13,8 +13,14 @@ pub struct SweepStats {
     pub requeued: u64,
 }
 
-pub async fn requeue_unrouted(app: &App, limit: usize) -> Result<SweepStats, StoreError> {
-    let page = app.store.due(app.clock.now(), limit).await?;
+/// Queues again the `received` reports due at or before `as_of` (normally now; a runner that
+/// restarts alone may look ahead, since no other process can be about to send them).
+pub async fn requeue_unrouted(
+    app: &App,
+    as_of: chrono::DateTime<chrono::Utc>,
+    limit: usize,
+) -> Result<SweepStats, StoreError> {
+    let page = app.store.due(as_of, limit).await?;
     let mut stats = SweepStats {
         items_read: page.items_read,
         requeued: 0,

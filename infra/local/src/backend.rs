@@ -1,0 +1,160 @@
+//! The system the local runner serves: the same services on the embedded store (a SQLite file in
+//! the data dir) or on DynamoDB + SQS from the standard AWS environment.
+
+use lapor::adapters::aws::provision::provision;
+use lapor::adapters::aws::sqs::QueueUrls;
+use lapor::adapters::aws::{dynamodb_client, load_config, sqs_client, DynamoStore, SqsQueues};
+use lapor::adapters::embedded::EmbeddedStore;
+use lapor::config;
+use lapor::crypto::Sealer;
+use lapor::directory::Directory;
+use lapor::ports::{QueueName, QueueReceiver, SystemClock};
+use lapor::routing::RoutingEngine;
+use lapor::service::App;
+use lapor::template::Template;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// A SQLite file in the data dir: no AWS, no Java, no Python.
+    Embedded,
+    /// DynamoDB and SQS from the standard AWS environment (AWS_ENDPOINT_URL_*, credentials).
+    Aws,
+}
+
+pub struct System {
+    pub app: App,
+    pub receiver: Arc<dyn QueueReceiver>,
+    pub router: router::Router,
+    pub intake_visibility: Duration,
+    /// Largest batch one poll takes (SQS allows 10).
+    pub batch_size: usize,
+}
+
+pub async fn build(
+    backend: Backend,
+    data_dir: &Path,
+    provision_prefix: Option<&str>,
+) -> anyhow_like::Result<System> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", data_dir.display()))?;
+    let template = Template::builtin();
+    let settings = template.queue_settings();
+    let intake_visibility = settings[&QueueName::Intake].visibility_timeout;
+    let pii = pii_key(data_dir)?;
+    let clock = Arc::new(SystemClock);
+    let engine = Arc::new(RoutingEngine::new(Directory::builtin()));
+    let (app, receiver, batch_size) = match backend {
+        Backend::Embedded => {
+            let store = EmbeddedStore::open(&data_dir.join("lapor.db"), settings)
+                .map_err(|e| format!("cannot open the embedded store: {e}"))?;
+            let released = store
+                .release_in_flight()
+                .await
+                .map_err(|e| format!("cannot open the embedded queue: {e}"))?;
+            if released > 0 {
+                tracing::info!(
+                    released,
+                    "messages in flight when the last run stopped are visible again"
+                );
+            }
+            let store = Arc::new(store);
+            let app = App {
+                store: store.clone(),
+                queue: store.clone(),
+                clock: clock.clone(),
+                pii,
+            };
+            (app, store as Arc<dyn QueueReceiver>, 100)
+        }
+        Backend::Aws => {
+            let aws = load_config().await;
+            let (dynamodb, sqs) = (dynamodb_client(&aws), sqs_client(&aws));
+            let (store, queues) = match provision_prefix {
+                Some(prefix) => {
+                    let made = provision(&template, &dynamodb, &sqs, prefix)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let store = DynamoStore::new(
+                        dynamodb,
+                        made.table("ReportsTable").to_string(),
+                        made.table("IdempotencyTable").to_string(),
+                    );
+                    let urls = HashMap::from([(
+                        QueueName::Intake,
+                        made.queue(&template, QueueName::Intake),
+                    )]);
+                    (store, SqsQueues::new(sqs, urls))
+                }
+                None => {
+                    let store = DynamoStore::from_env(dynamodb).map_err(|e| e.to_string())?;
+                    let urls = HashMap::from([(
+                        QueueName::Intake,
+                        QueueUrls {
+                            url: config::required(config::env::INTAKE_QUEUE_URL)
+                                .map_err(|e| e.to_string())?,
+                            dead_letter_url: std::env::var("INTAKE_DLQ_URL").ok(),
+                        },
+                    )]);
+                    (store, SqsQueues::new(sqs, urls))
+                }
+            };
+            let queues = Arc::new(queues);
+            let app = App {
+                store: Arc::new(store),
+                queue: queues.clone(),
+                clock: clock.clone(),
+                pii,
+            };
+            (app, queues as Arc<dyn QueueReceiver>, 10)
+        }
+    };
+    let router = router::Router {
+        store: app.store.clone(),
+        clock,
+        engine,
+    };
+    Ok(System {
+        app,
+        receiver,
+        router,
+        intake_visibility,
+        batch_size,
+    })
+}
+
+/// `LAPOR_PII_KEY` when set, else a key kept in the data dir (created on first start, owner-only).
+fn pii_key(data_dir: &Path) -> anyhow_like::Result<Sealer> {
+    if std::env::var(config::env::PII_KEY).is_ok() {
+        return config::pii_sealer().map_err(|e| e.to_string().into());
+    }
+    let path = data_dir.join("pii.key");
+    if !path.exists() {
+        write_private(&path, &Sealer::generate_key_base64())?;
+    }
+    let key = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Sealer::from_base64_key(&key).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow_like::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+}
+
+/// A boxed error with a message is all the runner needs; no extra crate for it.
+pub mod anyhow_like {
+    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}

@@ -1,0 +1,194 @@
+//! The local runner: HTTP in front of the same handlers Lambda runs, the router fed from the
+//! queue in batches the way the SQS event source feeds it, and the sweep on a timer.
+
+use crate::backend::System;
+use crate::gateway::{lambda_request, Gateway};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use lapor::api::{limits, ApiError};
+use lapor::lambda::http::error_response;
+use lapor::lambda::sqs::pump_once;
+use lapor::ports::QueueName;
+use lapor::service::intake::ROUTING_GRACE;
+use lapor::service::sweep::requeue_unrouted;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// The template functions behind HTTP routes that the local runner can call.
+const WIRED_FUNCTIONS: &[&str] = &["IntakeFunction", "StatusFunction"];
+
+pub async fn serve(system: System, addr: SocketAddr) -> crate::backend::anyhow_like::Result<()> {
+    let gateway = Gateway::from_template(&lapor::template::Template::builtin());
+    if let Some(missing) = gateway.functions().find(|f| !WIRED_FUNCTIONS.contains(f)) {
+        return Err(format!(
+            "template route served by {missing}, which the local runner does not wire"
+        )
+        .into());
+    }
+    let system = Arc::new(system);
+    let gateway = Arc::new(gateway);
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(%addr, "LAPOR local runner listening");
+    println!("LAPOR is running on http://{addr}  (Ctrl-C to stop)");
+
+    // The sweep at start-up routes what a killed runner left stored but unrouted.
+    spawn_sweep(system.clone());
+    for _ in 0..2 {
+        spawn_router_pump(system.clone());
+    }
+
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => {
+                println!("stopping");
+                return Ok(());
+            }
+            accepted = listener.accept() => {
+                let (stream, _) = match accepted {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let (system, gateway) = (system.clone(), gateway.clone());
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| {
+                        let (system, gateway) = (system.clone(), gateway.clone());
+                        async move { Ok::<_, Infallible>(handle(&system, &gateway, req).await) }
+                    });
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    if let Err(e) = http1::Builder::new().serve_connection(io, service).await {
+                        tracing::debug!(error = %e, "connection ended");
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn handle(
+    system: &System,
+    gateway: &Gateway,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let matched = match gateway.match_route(parts.method.as_str(), &path) {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            return to_hyper(error_response(&ApiError::NotFound(format!(
+                "no route for {path}"
+            ))))
+        }
+        Err(()) => {
+            let mut r = to_hyper(error_response(&ApiError::bad_request(
+                "method_not_allowed",
+                format!("{} is not allowed on {path}", parts.method),
+            )));
+            *r.status_mut() = http::StatusCode::METHOD_NOT_ALLOWED;
+            return r;
+        }
+    };
+    // Read one byte past the limit: enough to know the body is too large without buffering it.
+    let body = match Limited::new(body, limits::MAX_BODY_BYTES + 1)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return to_hyper(error_response(&ApiError::PayloadTooLarge {
+                limit: limits::MAX_BODY_BYTES,
+            }))
+        }
+    };
+    let request = lambda_request(
+        &parts.method,
+        &path,
+        parts.uri.query(),
+        &parts.headers,
+        &body,
+        &matched,
+    );
+    let response = match matched.function {
+        "IntakeFunction" => intake::handle(&system.app, request).await,
+        "StatusFunction" => status::handle(&*system.app.store, &system.app.pii, request).await,
+        other => unreachable!("{other} was checked at start-up"),
+    };
+    match response {
+        Ok(r) => to_hyper(r),
+        Err(e) => {
+            tracing::error!(error = %e, "handler failed");
+            to_hyper(error_response(&ApiError::Internal))
+        }
+    }
+}
+
+fn to_hyper(response: lambda_http::Response<lambda_http::Body>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Empty => Bytes::new(),
+        lambda_http::Body::Text(t) => Bytes::from(t),
+        lambda_http::Body::Binary(b) => Bytes::from(b),
+        _ => Bytes::new(),
+    };
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}
+
+fn spawn_router_pump(system: Arc<System>) {
+    tokio::spawn(async move {
+        loop {
+            let polled = pump_once(
+                &*system.receiver,
+                QueueName::Intake,
+                system.batch_size,
+                system.intake_visibility,
+                |event| router::handle(&system.router, event),
+            )
+            .await;
+            match polled {
+                Ok(stats) if stats.received > 0 => {}
+                Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "polling the intake queue failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}
+
+fn spawn_sweep(system: Arc<System>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        let mut first = true;
+        loop {
+            tick.tick().await;
+            let now = system.app.clock.now();
+            // At start-up nothing else of this runner is running: whatever is still `received`
+            // was left by a stopped (or killed) runner, so look ahead past the grace period.
+            let as_of = if first { now + ROUTING_GRACE } else { now };
+            first = false;
+            match requeue_unrouted(&system.app, as_of, 500).await {
+                Ok(stats) if stats.requeued > 0 => {
+                    tracing::info!(
+                        requeued = stats.requeued,
+                        "sweep queued unrouted reports again"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sweep failed"),
+            }
+        }
+    });
+}
