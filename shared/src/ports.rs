@@ -60,7 +60,8 @@ pub struct DuePage {
 
 #[async_trait]
 pub trait ReportStore: Send + Sync {
-    /// Stores a new report, and its idempotency record when given: both or neither.
+    /// Stores a new report, and its idempotency record when given: both or neither. An expired
+    /// record (as of the new record's `created_at`) no longer holds its key.
     async fn insert(
         &self,
         report: &Report,
@@ -69,9 +70,11 @@ pub trait ReportStore: Send + Sync {
 
     async fn get(&self, id: &TrackingId) -> Result<Option<Report>, StoreError>;
 
+    /// The record for `key_hash` unless it expired by `now` (TTL deletion lags behind).
     async fn get_idempotency(
         &self,
         key_hash: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<IdempotencyRecord>, StoreError>;
 
     /// Replaces the report if the stored version is `report.version - 1`.

@@ -1,1 +1,241 @@
+//! The test harness: the same system on both storage families, plus real event fixtures.
+//!
+//! The AWS family talks to DynamoDB Local and an SQS server that `infra/scripts/test-all.sh`
+//! installs and starts (it sets `LAPOR_TEST_SERVERS=1` and the `AWS_ENDPOINT_URL_*` variables).
+//! Without them the AWS half of a test is skipped with a message, except under `CI=true` or
+//! `LAPOR_TEST_SERVERS=1`, where a missing server fails the test.
 
+use aws_lambda_events::event::sqs::SqsEvent;
+use chrono::{TimeZone, Utc};
+use lapor::adapters::aws::provision::provision;
+use lapor::adapters::aws::{DynamoStore, SqsQueues};
+use lapor::adapters::embedded::EmbeddedStore;
+use lapor::crypto::Sealer;
+use lapor::directory::Directory;
+use lapor::ports::{ManualClock, QueueName, QueueReceiver};
+use lapor::routing::RoutingEngine;
+use lapor::service::App;
+use lapor::template::Template;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+pub struct Harness {
+    pub family: &'static str,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub receiver: Arc<dyn QueueReceiver>,
+    pub router: router::Router,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fixed start so tests do not depend on today's date: Monday 1 December 2025, 09:00 WIB.
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 12, 1, 2, 0, 0).unwrap()
+}
+
+fn assemble(
+    family: &'static str,
+    store: Arc<dyn lapor::ports::ReportStore>,
+    queue: Arc<dyn lapor::ports::MessageQueue>,
+    receiver: Arc<dyn QueueReceiver>,
+    dir: Option<tempfile::TempDir>,
+) -> Harness {
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let app = App {
+        store: store.clone(),
+        queue,
+        clock: clock.clone(),
+        pii: Sealer::from_base64_key(&Sealer::generate_key_base64()).unwrap(),
+    };
+    let router = router::Router {
+        store,
+        clock: clock.clone(),
+        engine: Arc::new(RoutingEngine::new(Directory::builtin())),
+    };
+    Harness {
+        family,
+        app,
+        clock,
+        receiver,
+        router,
+        _dir: dir,
+    }
+}
+
+pub async fn embedded() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        EmbeddedStore::open(
+            &dir.path().join("t.db"),
+            Template::builtin().queue_settings(),
+        )
+        .unwrap(),
+    );
+    assemble("embedded", store.clone(), store.clone(), store, Some(dir))
+}
+
+/// True when the test servers must be there (CI, or the test script said it started them).
+pub fn servers_required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("LAPOR_TEST_SERVERS").is_ok_and(|v| v == "1")
+}
+
+/// The AWS family on fresh, uniquely named tables and queues created from the template.
+pub async fn aws() -> Option<Harness> {
+    let configured = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok()
+        && std::env::var("AWS_ENDPOINT_URL_SQS").is_ok();
+    if !configured {
+        assert!(
+            !servers_required(),
+            "CI/LAPOR_TEST_SERVERS requires DynamoDB Local and the SQS server: run infra/scripts/test-all.sh"
+        );
+        eprintln!("skipping the AWS family: no AWS_ENDPOINT_URL_DYNAMODB/SQS (run infra/scripts/test-all.sh)");
+        return None;
+    }
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let prefix = format!(
+        "t{}x{}x{}-",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        Utc::now().timestamp_subsec_micros()
+    );
+    let config = lapor::adapters::aws::load_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let template = Template::builtin();
+    let made = provision(&template, &dynamodb, &sqs, &prefix)
+        .await
+        .expect("provisioning on the test servers");
+    let store = Arc::new(DynamoStore::new(
+        dynamodb,
+        made.table("ReportsTable").to_string(),
+        made.table("IdempotencyTable").to_string(),
+    ));
+    let queues = Arc::new(SqsQueues::new(
+        sqs,
+        HashMap::from([(QueueName::Intake, made.queue(&template, QueueName::Intake))]),
+    ));
+    Some(assemble("aws", store, queues.clone(), queues, None))
+}
+
+/// Every family available here: embedded always, AWS when its servers run.
+pub async fn families() -> Vec<Harness> {
+    let mut all = vec![embedded().await];
+    if let Some(h) = aws().await {
+        all.push(h);
+    }
+    all
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// `POST /v1/reports` as API Gateway delivers it, with this body and extra headers.
+pub fn post_report_request(body: &str, headers: &[(&str, &str)]) -> lambda_http::Request {
+    let mut event: serde_json::Value =
+        serde_json::from_str(&fixture("apigw-v2-post-report.json")).unwrap();
+    event["body"] = body.into();
+    event["headers"]["content-length"] = body.len().to_string().into();
+    for (k, v) in headers {
+        event["headers"][k.to_ascii_lowercase()] = (*v).into();
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("fixture is a valid v2 event")
+}
+
+/// `GET /v1/reports/{tracking_id}` as API Gateway delivers it.
+pub fn get_report_request(tracking_id: &str, bearer: Option<&str>) -> lambda_http::Request {
+    let text = fixture("apigw-v2-get-report.json").replace("TRACKING_ID", tracking_id);
+    let mut event: serde_json::Value = serde_json::from_str(&text).unwrap();
+    if let Some(token) = bearer {
+        event["headers"]["authorization"] = format!("Bearer {token}").into();
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("fixture is a valid v2 event")
+}
+
+/// An SQS event as Lambda delivers it, one record per body.
+pub fn sqs_event(bodies: &[&str]) -> SqsEvent {
+    let template: serde_json::Value = serde_json::from_str(&fixture("sqs-event.json")).unwrap();
+    let record = template["Records"][0].clone();
+    let records: Vec<serde_json::Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let mut r = record.clone();
+            r["messageId"] = format!("msg-{i}").into();
+            r["body"] = (*body).into();
+            r
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
+}
+
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub text: String,
+}
+
+pub fn answer(response: lambda_http::Response<lambda_http::Body>) -> HttpAnswer {
+    let status = response.status().as_u16();
+    let text = match response.body() {
+        lambda_http::Body::Text(t) => t.clone(),
+        lambda_http::Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    };
+    HttpAnswer {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        text,
+    }
+}
+
+impl Harness {
+    pub async fn submit(&self, body: &serde_json::Value, headers: &[(&str, &str)]) -> HttpAnswer {
+        let req = post_report_request(&body.to_string(), headers);
+        answer(intake::handle(&self.app, req).await.unwrap())
+    }
+
+    pub async fn get(&self, tracking_id: &str, bearer: Option<&str>) -> HttpAnswer {
+        let req = get_report_request(tracking_id, bearer);
+        answer(
+            status::handle(&*self.app.store, &self.app.pii, req)
+                .await
+                .unwrap(),
+        )
+    }
+
+    /// Feeds the router from the queue until it is empty, as the event source would.
+    pub async fn drain_router(&self) -> usize {
+        let mut handled = 0;
+        for _ in 0..50 {
+            let stats = lapor::lambda::sqs::pump_once(
+                &*self.receiver,
+                QueueName::Intake,
+                10,
+                std::time::Duration::from_secs(30),
+                |event| router::handle(&self.router, event),
+            )
+            .await
+            .expect("polling the queue");
+            if stats.received == 0 {
+                break;
+            }
+            handled += stats.deleted;
+        }
+        handled
+    }
+}
+
+pub fn sample_report() -> serde_json::Value {
+    serde_json::json!({
+        "kind": "complaint",
+        "title": "Lampu jalan mati",
+        "body": "Lampu penerangan jalan di Jalan Merdeka sudah mati dua minggu dan rawan kejahatan.",
+        "region_code": "32.73.01",
+        "location_text": "Jalan Merdeka dekat pasar",
+        "reporter": {"name": "Siti Rahayu", "phone": "0812-3456-7890", "email": "siti@example.id"}
+    })
+}

@@ -273,17 +273,18 @@ impl ReportStore for EmbeddedStore {
         let idem = idempotency.map(|r| {
             (
                 r.key_hash.clone(),
+                r.created_at.timestamp(),
                 r.expires_at,
                 serde_json::to_string(r).expect("record serialises"),
             )
         });
         let outcome = self
             .write(move |conn| {
-                if let Some((key_hash, expires_at, doc)) = &idem {
+                if let Some((key_hash, now, expires_at, doc)) = &idem {
                     // An expired record no longer holds its key.
                     conn.execute(
                         "DELETE FROM idempotency WHERE key_hash = ?1 AND expires_at < ?2",
-                        params![key_hash, Utc::now().timestamp()],
+                        params![key_hash, now],
                     )?;
                     let inserted = conn.execute(
                         "INSERT OR IGNORE INTO idempotency (key_hash, expires_at, doc) VALUES (?1, ?2, ?3)",
@@ -322,9 +323,10 @@ impl ReportStore for EmbeddedStore {
     async fn get_idempotency(
         &self,
         key_hash: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let key_hash = key_hash.to_string();
-        let now = Utc::now().timestamp();
+        let now = now.timestamp();
         let doc: Option<String> = self
             .read(move |conn| {
                 conn.prepare_cached(

@@ -66,16 +66,16 @@ impl TrackingId {
     }
 }
 
-/// Weighted sum mod 31 over symbol values. 31 is prime and every weight is non-zero mod 31, so a
-/// change of any single symbol always changes the check; swapping neighbours changes it unless
-/// the two symbols are equal.
+/// Weighted sum mod 32 with odd weights. Every symbol differs from another by less than 32 and an
+/// odd weight is invertible mod 32, so changing any one symbol always changes the check; swapping
+/// neighbours changes it unless the two symbols are equal or 16 apart.
 fn check_value(symbols: &[u8]) -> usize {
     let sum: usize = symbols
         .iter()
         .enumerate()
-        .map(|(i, &s)| (i + 1) * symbol_value(s))
+        .map(|(i, &s)| (2 * i + 1) * symbol_value(s))
         .sum();
-    sum % 31
+    sum % 32
 }
 
 fn symbol_value(s: u8) -> usize {
@@ -168,6 +168,28 @@ mod tests {
                 assert!(TrackingId::parse(std::str::from_utf8(&typo).unwrap()).is_none());
             }
         }
+    }
+
+    #[test]
+    fn most_neighbour_swaps_are_caught() {
+        let mut caught = 0;
+        let mut swaps = 0;
+        for _ in 0..200 {
+            let id = TrackingId::generate();
+            let s = id.as_str().as_bytes().to_vec();
+            for pos in 0..s.len() - 1 {
+                if s[pos] == s[pos + 1] {
+                    continue;
+                }
+                let mut swapped = s.clone();
+                swapped.swap(pos, pos + 1);
+                swaps += 1;
+                if TrackingId::parse(std::str::from_utf8(&swapped).unwrap()).is_none() {
+                    caught += 1;
+                }
+            }
+        }
+        assert!(caught * 100 >= swaps * 90, "{caught} of {swaps}");
     }
 
     #[test]

@@ -52,14 +52,14 @@ pub async fn submit(
     let submission: Submission = serde_json::from_value(value)
         .map_err(|e| ApiError::bad_request("invalid_type", e.to_string()))?;
 
+    let now = app.clock.now();
     let key_hash = idempotency_key.map(|k| sha256_hex(format!("idempotency:{k}").as_bytes()));
     if let (Some(key), Some(key_hash)) = (idempotency_key, &key_hash) {
-        if let Some(record) = app.store.get_idempotency(key_hash).await? {
+        if let Some(record) = app.store.get_idempotency(key_hash, now).await? {
             return replay(&record, key, &request_hash);
         }
     }
 
-    let now = app.clock.now();
     let new = submission.validate(now).map_err(ApiError::Validation)?;
     let token = AccessToken::generate();
     let reporter_sealed = (!new.reporter.is_empty()).then(|| {
@@ -129,7 +129,7 @@ pub async fn submit(
                 let (key, key_hash) = (idempotency_key.unwrap(), key_hash.as_deref().unwrap());
                 let record = app
                     .store
-                    .get_idempotency(key_hash)
+                    .get_idempotency(key_hash, now)
                     .await?
                     .ok_or(ApiError::Unavailable)?;
                 return replay(&record, key, &request_hash);

@@ -118,7 +118,7 @@ impl ReportStore for DynamoStore {
             .condition_expression("attribute_not_exists(key_hash) OR expires_at < :now")
             .expression_attribute_values(
                 ":now",
-                AttributeValue::N(Utc::now().timestamp().to_string()),
+                AttributeValue::N(record.created_at.timestamp().to_string()),
             )
             .build()
             .expect("table, item and condition are set");
@@ -179,6 +179,7 @@ impl ReportStore for DynamoStore {
     async fn get_idempotency(
         &self,
         key_hash: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let out = self
             .client
@@ -195,7 +196,7 @@ impl ReportStore for DynamoStore {
         let record: IdempotencyRecord =
             serde_json::from_value(from_item(item).map_err(StoreError::Corrupt)?)
                 .map_err(|e| StoreError::Corrupt(format!("idempotency: {e}")))?;
-        Ok((record.expires_at >= Utc::now().timestamp()).then_some(record))
+        Ok((record.expires_at >= now.timestamp()).then_some(record))
     }
 
     async fn update(&self, report: &Report) -> Result<(), UpdateError> {
