@@ -4,6 +4,9 @@
 //! government responsible for the report's `region_code`, else a human verifier. The routing
 //! engine replaces it behind the same `RoutingEngine::route` signature.
 
+pub mod gazetteer;
+pub mod text;
+
 use crate::directory::{pemda_id, Directory};
 use crate::domain::regions::Regions;
 use crate::domain::report::{ReportKind, RoutingCandidate, RoutingRecord};
