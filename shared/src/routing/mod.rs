@@ -1,15 +1,40 @@
-//! Routing: which institution should act on a report.
+//! Routing: which institution should act first on a report.
 //!
-//! This first rule is deliberately simple: the reporter's valid target, else the regional
-//! government responsible for the report's `region_code`, else a human verifier. The routing
-//! engine replaces it behind the same `RoutingEngine::route` signature.
+//! Three signals are combined:
+//! 1. the text model ([`model::Model`]) names a sector label: a central institution, `local`
+//!    (the kabupaten/kota), `province`, or `none` (no public service);
+//! 2. a few authority rules from `docs/authority.md` sharpen the levels the model can confuse
+//!    (SD/SMP vs SMA/SMK, RSUD vs RSUP, national vs provincial vs local roads, toll operators);
+//! 3. the location ([`gazetteer::Gazetteer`]): `region_code` and place names in the text decide
+//!    *which* regional government a local or provincial label means (DKI Jakarta's cities are
+//!    administrative: their matters go to `pemda-31`).
+//!
+//! The reporter's chosen target is a strong prior, not an order: a text that clearly concerns
+//! another institution overrides it, and the reason says so. Below the model's calibrated
+//! threshold, or for a local matter without a location, or for reports about no public service,
+//! the decision is `Triage` with the ranked candidates as the verifier's shortlist.
 
+pub mod eval;
 pub mod gazetteer;
+pub mod model;
 pub mod text;
 
-use crate::directory::{pemda_id, Directory};
+use crate::directory::{pemda_code, pemda_id, Directory};
 use crate::domain::regions::Regions;
 use crate::domain::report::{ReportKind, RoutingCandidate, RoutingRecord};
+use gazetteer::{Gazetteer, Location};
+use model::{label_of, Model, LABEL_LOCAL, LABEL_NONE, LABEL_PROVINCE};
+use std::sync::{Arc, OnceLock};
+
+pub use model::TrainingExample;
+
+const COMPILED_IN_MODEL: &[u8] = include_bytes!("../../data/routing/model.bin");
+
+/// How much a valid target chosen by the reporter multiplies its label's probability: the text
+/// must be about eight times more sure of another institution to override the reporter.
+const TARGET_PRIOR: f32 = 8.0;
+/// Confidence is scaled by this when several kabupaten/kota fit the place names equally well.
+const AMBIGUOUS_LOCATION_FACTOR: f32 = 0.75;
 
 /// What the router knows about a report (or a draft of one).
 #[derive(Debug, Clone, Copy)]
@@ -43,11 +68,19 @@ impl Decision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoutingDecision {
     pub decision: Decision,
+    /// The chosen institution; none when triaged.
     pub agency_id: Option<String>,
+    /// In [0, 1]: the probability mass of the chosen (or best) institution.
     pub confidence: f32,
+    /// Up to three institutions, best first, with their scores.
     pub candidates: Vec<RoutingCandidate>,
+    /// Short and free of personal data: sector, key words, place, level rule, target handling.
     pub reason: String,
     pub model_version: String,
+    /// The sector label the decision rests on (`local`, `province`, `none` or an agency id).
+    pub label: String,
+    /// The kabupaten/kota (or province) code the location resolved to, if any.
+    pub region_code: Option<String>,
 }
 
 impl RoutingDecision {
@@ -65,50 +98,359 @@ impl RoutingDecision {
 
 pub struct RoutingEngine {
     directory: &'static Directory,
+    model: Arc<Model>,
+    gazetteer: &'static Gazetteer,
+}
+
+/// The model compiled into the binary (`shared/data/routing/model.bin`).
+pub fn compiled_in_model() -> Arc<Model> {
+    static MODEL: OnceLock<Arc<Model>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            Arc::new(Model::from_bytes(COMPILED_IN_MODEL).expect("compiled-in model is valid"))
+        })
+        .clone()
 }
 
 impl RoutingEngine {
+    /// The directory with the compiled-in model.
     pub fn new(directory: &'static Directory) -> RoutingEngine {
-        RoutingEngine { directory }
+        RoutingEngine::with_model(directory, compiled_in_model())
+    }
+
+    /// A directory with any model, e.g. a retrained one loaded from the store.
+    pub fn with_model(directory: &'static Directory, model: Arc<Model>) -> RoutingEngine {
+        RoutingEngine {
+            directory,
+            model,
+            gazetteer: Gazetteer::get(),
+        }
+    }
+
+    /// The built-in directory and model, built once.
+    pub fn builtin() -> &'static RoutingEngine {
+        static ENGINE: OnceLock<RoutingEngine> = OnceLock::new();
+        ENGINE.get_or_init(|| RoutingEngine::new(Directory::builtin()))
+    }
+
+    pub fn model_version(&self) -> &str {
+        self.model.version()
+    }
+
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
     }
 
     pub fn route(&self, query: &RouteQuery<'_>) -> RoutingDecision {
-        let auto = |id: &str, reason: String| {
-            let name = self
-                .directory
-                .get(id)
-                .map(|a| a.name.clone())
-                .unwrap_or_default();
-            RoutingDecision {
-                decision: Decision::Auto,
-                agency_id: Some(id.to_string()),
-                confidence: 1.0,
-                candidates: vec![RoutingCandidate {
-                    agency_id: id.to_string(),
-                    name,
-                    score: 1.0,
-                }],
-                reason,
-                model_version: "rule-v1".into(),
-            }
-        };
-        if let Some(target) = query.target_agency {
-            if self.directory.get(target).is_some() {
-                return auto(target, "chosen by the reporter".into());
+        let target = query
+            .target_agency
+            .and_then(|t| self.directory.get(t))
+            .map(|a| a.id.as_str());
+        let target_code = target.and_then(pemda_code);
+
+        let texts = [query.title, query.body, query.location_text.unwrap_or("")];
+        let mut location = self.gazetteer.locate(query.region_code, &texts);
+        if location.regency.is_none() && location.province.is_none() && target_code.is_some() {
+            // The reporter's chosen regional government is the best hint of where.
+            location = self.gazetteer.locate(target_code, &texts);
+        }
+
+        let mut text = String::with_capacity(query.title.len() + query.body.len() + 32);
+        text.push_str(query.title);
+        text.push_str(" . ");
+        text.push_str(query.body);
+        if let Some(category) = query.category {
+            text.push_str(" . ");
+            text.push_str(category);
+        }
+        let prediction = self.model.predict(query.kind, &text);
+        let mut p = prediction.probabilities;
+        let mut notes: Vec<&'static str> = Vec::new();
+        self.apply_authority_rules(&text, &location, &mut p, &mut notes);
+
+        let model_best = argmax(&p);
+        let mut target_note = None;
+        if let Some(target) = target {
+            if let Some(ix) =
+                label_of(target, self.directory).and_then(|l| self.model.label_index(&l))
+            {
+                p[ix] *= TARGET_PRIOR;
+                normalise(&mut p);
+                if argmax(&p) == ix {
+                    target_note = Some(format!("the reporter's choice {target} fits the text"));
+                } else {
+                    target_note = Some(format!(
+                        "the reporter chose {target}, but the text is about {}",
+                        self.model.labels()[model_best]
+                    ));
+                }
             }
         }
+
+        // Resolve labels to institutions; local/provincial labels need the location.
         let regions = Regions::get();
-        if let Some(region) = query.region_code.and_then(|c| regions.find(c)) {
-            let id = pemda_id(regions.local_government_code(region));
-            return auto(&id, "regional government of the report's location".into());
+        let local_id = location
+            .regency
+            .as_deref()
+            .and_then(|c| regions.find(c))
+            .map(|r| pemda_id(regions.local_government_code(r)));
+        let province_id = location.province.as_deref().map(pemda_id);
+        let mut scored: Vec<(String, f32)> = Vec::new();
+        let mut order: Vec<usize> = (0..p.len()).collect();
+        order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+        for &ix in &order {
+            let label = self.model.labels()[ix].as_str();
+            let agency = match label {
+                LABEL_NONE => None,
+                LABEL_LOCAL => local_id.clone(),
+                LABEL_PROVINCE => province_id.clone(),
+                id => Some(id.to_string()),
+            };
+            if let Some(agency) = agency {
+                match scored.iter_mut().find(|(a, _)| *a == agency) {
+                    Some(entry) => entry.1 += p[ix],
+                    None => scored.push((agency, p[ix])),
+                }
+            }
         }
-        RoutingDecision {
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let candidates: Vec<RoutingCandidate> = scored
+            .iter()
+            .take(3)
+            .map(|(id, score)| RoutingCandidate {
+                agency_id: id.clone(),
+                name: self
+                    .directory
+                    .get(id)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default(),
+                score: *score,
+            })
+            .collect();
+
+        let best = argmax(&p);
+        let best_label = self.model.labels()[best].clone();
+        let place = self.describe_place(&location);
+        let mut reason = format!("sector {}", describe_label(&best_label));
+        if !prediction.evidence.is_empty() {
+            reason.push_str(&format!(" (words: {})", prediction.evidence.join(", ")));
+        }
+        if let Some(place) = &place {
+            reason.push_str(&format!("; place: {place}"));
+        }
+        for note in &notes {
+            reason.push_str("; ");
+            reason.push_str(note);
+        }
+        if let Some(note) = &target_note {
+            reason.push_str("; ");
+            reason.push_str(note);
+        }
+
+        let triage = |confidence: f32, why: &str, reason: String| RoutingDecision {
             decision: Decision::Triage,
             agency_id: None,
-            confidence: 0.0,
-            candidates: Vec::new(),
-            reason: "no target and no location: a verifier decides".into(),
-            model_version: "rule-v1".into(),
+            confidence,
+            candidates: candidates.clone(),
+            reason: format!("{reason}; {why}"),
+            model_version: self.model.version().to_string(),
+            label: best_label.clone(),
+            region_code: location.regency.clone().or(location.province.clone()),
+        };
+
+        let chosen = match best_label.as_str() {
+            LABEL_NONE => {
+                return triage(
+                    p[best],
+                    "not about a public service: a verifier decides",
+                    reason,
+                )
+            }
+            LABEL_LOCAL => local_id.clone(),
+            LABEL_PROVINCE => province_id.clone(),
+            id => Some(id.to_string()),
+        };
+        let Some(chosen) = chosen else {
+            let why = if best_label == LABEL_LOCAL {
+                "a kabupaten/kota matter, but which kabupaten/kota is unknown: a verifier decides"
+            } else {
+                "a provincial matter, but which province is unknown: a verifier decides"
+            };
+            return triage(p[best], why, reason);
+        };
+        let mut confidence = scored
+            .iter()
+            .find(|(a, _)| *a == chosen)
+            .map(|(_, s)| *s)
+            .unwrap_or(p[best]);
+        let level_label = best_label == LABEL_LOCAL || best_label == LABEL_PROVINCE;
+        if level_label && location.ambiguous && !location.from_region_code {
+            confidence *= AMBIGUOUS_LOCATION_FACTOR;
+            reason.push_str("; place names fit several regions");
+        }
+        let confidence = confidence.clamp(0.0, 1.0);
+        if confidence < self.model.threshold() {
+            return triage(
+                confidence,
+                &format!(
+                    "confidence {confidence:.2} below {:.2}: a verifier decides",
+                    self.model.threshold()
+                ),
+                reason,
+            );
+        }
+        RoutingDecision {
+            decision: Decision::Auto,
+            agency_id: Some(chosen),
+            confidence,
+            candidates,
+            reason: format!("{reason}; confidence {confidence:.2}"),
+            model_version: self.model.version().to_string(),
+            label: best_label,
+            region_code: location.regency.clone().or(location.province.clone()),
         }
     }
+
+    /// Level rules of the authority table that single words decide; they multiply the
+    /// probability of the label the rule names (the model usually agrees already; the rules
+    /// keep the levels right on phrasings it has not seen).
+    fn apply_authority_rules(
+        &self,
+        text: &str,
+        location: &Location,
+        p: &mut [f32],
+        notes: &mut Vec<&'static str>,
+    ) {
+        let ws = text::words(text);
+        let has = |w: &str| ws.iter().any(|x| x == w);
+        let has_pair = |a: &str, b: &[&str]| {
+            ws.windows(2)
+                .any(|pair| pair[0] == a && b.contains(&pair[1].as_str()))
+        };
+        let any = |set: &[&str]| ws.iter().any(|x| set.contains(&x.as_str()));
+        let boost = |p: &mut [f32], label: &str, factor: f32| {
+            if let Some(ix) = self.model.label_index(label) {
+                p[ix] *= factor;
+            }
+        };
+
+        let primary =
+            any(&["sd", "sdn", "smp", "smpn", "paud", "tk"]) || has_pair("sekolah", &["dasar"]);
+        let secondary = any(&["sma", "sman", "smk", "smkn", "slb", "smalb"])
+            || has_pair("sekolah", &["menengah"]) && !has_pair("menengah", &["pertama"]);
+        if secondary && !primary {
+            boost(p, LABEL_PROVINCE, 4.0);
+            notes.push("SMA/SMK/SLB belong to the province");
+        } else if primary && !secondary {
+            boost(p, LABEL_LOCAL, 2.0);
+            notes.push("SD/SMP/PAUD belong to the kabupaten/kota");
+        }
+
+        if any(&["rsup", "rsupn"])
+            || has_pair("rs", &["vertikal"])
+            || has_pair("pusat", &["vertikal"])
+        {
+            boost(p, "kemenkes", 4.0);
+            notes.push("ministry hospitals (RSUP) belong to Kemenkes");
+        } else if has("rsud") {
+            if has_pair("rsud", &["provinsi"]) || has_pair("milik", &["provinsi", "pemprov"]) {
+                boost(p, LABEL_PROVINCE, 4.0);
+                notes.push("a provincial RSUD belongs to the province");
+            } else if !has("bpjs") && !has("jkn") {
+                boost(p, LABEL_LOCAL, 2.0);
+                notes.push("an RSUD belongs to its regional government");
+            }
+        }
+
+        if has("tol") || has("jtts") {
+            let sumatra = location.province.as_deref().is_some_and(|c| {
+                matches!(
+                    c,
+                    "11" | "12" | "13" | "14" | "15" | "16" | "17" | "18" | "19" | "21"
+                )
+            }) || any(&["sumatera", "sumatra", "jtts"]);
+            let (from, to) = if sumatra {
+                ("jasa-marga", "hutama-karya")
+            } else {
+                ("hutama-karya", "jasa-marga")
+            };
+            if let (Some(f), Some(t)) = (self.model.label_index(from), self.model.label_index(to)) {
+                p[t] += p[f];
+                p[f] = 0.0;
+                notes.push(if sumatra {
+                    "Trans-Sumatra toll roads: Hutama Karya"
+                } else {
+                    "toll roads: Jasa Marga"
+                });
+            }
+        }
+
+        if has_pair("jalan", &["nasional", "negara", "trans"])
+            || has_pair("jalur", &["nasional", "pantura"])
+        {
+            boost(p, "kemenpu", 4.0);
+            notes.push("national roads belong to Kementerian PU");
+        } else if has_pair("jalan", &["provinsi"]) || has_pair("ruas", &["provinsi"]) {
+            boost(p, LABEL_PROVINCE, 4.0);
+            notes.push("provincial roads belong to the province");
+        } else if has_pair(
+            "jalan",
+            &[
+                "desa",
+                "kabupaten",
+                "kota",
+                "lingkungan",
+                "kampung",
+                "kecamatan",
+            ],
+        ) {
+            boost(p, LABEL_LOCAL, 3.0);
+            notes.push("kabupaten/kota and village roads belong to the kabupaten/kota");
+        }
+        normalise(p);
+    }
+
+    fn describe_place(&self, location: &Location) -> Option<String> {
+        let regions = Regions::get();
+        let code = location
+            .regency
+            .as_deref()
+            .or(location.province.as_deref())?;
+        let region = regions.find(code)?;
+        let source = if location.from_region_code {
+            "from the region code"
+        } else {
+            "from the text"
+        };
+        let jakarta = if region.province_code() == "31" && location.regency.is_some() {
+            ", an administrative city of DKI Jakarta"
+        } else {
+            ""
+        };
+        Some(format!("{} ({source}{jakarta})", region.name))
+    }
+}
+
+fn describe_label(label: &str) -> String {
+    match label {
+        LABEL_LOCAL => "kabupaten/kota matter".to_string(),
+        LABEL_PROVINCE => "provincial matter".to_string(),
+        LABEL_NONE => "no public service".to_string(),
+        id => id.to_string(),
+    }
+}
+
+fn normalise(p: &mut [f32]) {
+    let sum: f32 = p.iter().sum();
+    if sum > 0.0 {
+        p.iter_mut().for_each(|v| *v /= sum);
+    }
+}
+
+fn argmax(v: &[f32]) -> usize {
+    v.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i)
+        .unwrap_or(0)
 }
