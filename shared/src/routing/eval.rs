@@ -342,6 +342,24 @@ mod file_report {
         let _ = evaluate(engine, &rows[..1.min(rows.len())]);
         let report = evaluate(engine, &rows);
         println!("{report}");
+        let mut slow: Vec<(std::time::Duration, &str)> = rows
+            .iter()
+            .map(|row| {
+                let start = Instant::now();
+                engine.route(&RouteQuery {
+                    kind: row.kind,
+                    title: &row.title,
+                    body: &row.body,
+                    category: None,
+                    region_code: row.region_code.as_deref(),
+                    location_text: None,
+                    target_agency: None,
+                });
+                (start.elapsed(), row.id.as_str())
+            })
+            .collect();
+        slow.sort();
+        println!("slowest: {:?}", &slow[slow.len().saturating_sub(5)..]);
         if std::env::var_os("LAPOR_EVAL_VERBOSE").is_some() {
             for row in &rows {
                 let d = engine.route(&RouteQuery {
@@ -354,7 +372,8 @@ mod file_report {
                     target_agency: None,
                 });
                 let ok = d.agency_id.as_deref().is_some_and(|a| row.accepts(a));
-                if d.decision == Decision::Auto && ok {
+                let all = std::env::var("LAPOR_EVAL_VERBOSE").as_deref() == Ok("all");
+                if d.decision == Decision::Auto && ok && !all {
                     continue;
                 }
                 let cands: Vec<String> = d

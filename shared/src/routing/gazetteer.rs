@@ -313,6 +313,55 @@ impl Gazetteer {
         Gazetteer { names, max_words }
     }
 
+    /// The words without the place names the gazetteer recognises (and the level word before
+    /// them: "kecamatan", "kabupaten"...). The text model must learn sectors, not places: a
+    /// report about PLN in Kabupaten Garut is still about PLN.
+    pub fn strip_places(&self, ws: Vec<String>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::with_capacity(ws.len());
+        let mut key = String::with_capacity(64);
+        let mut i = 0;
+        while i < ws.len() {
+            let prev = if i > 0 {
+                before(&ws[i - 1])
+            } else {
+                Before::Nothing
+            };
+            let mut matched = 0;
+            if !matches!(prev, Before::NotARegion) {
+                for n in (1..=self.max_words.min(ws.len() - i)).rev() {
+                    key.clear();
+                    for (j, w) in ws[i..i + n].iter().enumerate() {
+                        if j > 0 {
+                            key.push(' ');
+                        }
+                        key.push_str(w);
+                    }
+                    if !self.names.contains_key(key.as_str()) {
+                        continue;
+                    }
+                    if matches!(prev, Before::Nothing) && is_common_word(&key) {
+                        break;
+                    }
+                    matched = n;
+                    break;
+                }
+            }
+            if matched == 0 {
+                out.push(ws[i].clone());
+                i += 1;
+                continue;
+            }
+            if matches!(
+                out.last().map(String::as_str),
+                Some("kabupaten" | "kota" | "kecamatan" | "provinsi" | "distrik")
+            ) {
+                out.pop();
+            }
+            i += matched;
+        }
+        out
+    }
+
     /// Resolves the problem's location from the structured code and from place names in
     /// `texts` (title, body, location text).
     pub fn locate(&self, region_code: Option<&str>, texts: &[&str]) -> Location {
@@ -571,6 +620,15 @@ mod tests {
             g.locate(Some("99.99"), &["tidak ada tempat"]),
             Location::default()
         );
+    }
+
+    #[test]
+    fn place_names_are_stripped_for_the_text_model() {
+        let g = Gazetteer::get();
+        let stripped = g.strip_places(words(
+            "listrik padam di Kecamatan Siberut Selatan, Kab. Kepulauan Mentawai jalan Bandung",
+        ));
+        assert_eq!(stripped, vec!["listrik", "padam", "di", "jalan", "bandung"]);
     }
 
     #[test]

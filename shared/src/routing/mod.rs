@@ -454,3 +454,226 @@ fn argmax(v: &[f32]) -> usize {
         .map(|(i, _)| i)
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::model::{read_examples_dir, seed_dir};
+
+    fn query<'a>(title: &'a str, body: &'a str, region: Option<&'a str>) -> RouteQuery<'a> {
+        RouteQuery {
+            kind: ReportKind::Complaint,
+            title,
+            body,
+            category: None,
+            region_code: region,
+            location_text: None,
+            target_agency: None,
+        }
+    }
+
+    fn routed(title: &str, body: &str, region: Option<&str>) -> RoutingDecision {
+        RoutingEngine::builtin().route(&query(title, body, region))
+    }
+
+    /// The best candidate, whatever the confidence: the authority rules decide the level.
+    fn top(d: &RoutingDecision) -> &str {
+        d.candidates
+            .first()
+            .map(|c| c.agency_id.as_str())
+            .unwrap_or("")
+    }
+
+    #[test]
+    fn primary_schools_go_to_the_kabupaten_and_senior_high_schools_to_the_province() {
+        let sd = routed(
+            "Atap SD ambruk",
+            "Atap kelas SD negeri di Kab. Garut ambruk, murid belajar di luar",
+            None,
+        );
+        assert_eq!(top(&sd), "pemda-32.05", "{}", sd.reason);
+        let sma = routed(
+            "Guru SMA kurang",
+            "SMA negeri di Kab. Garut tidak punya guru matematika",
+            None,
+        );
+        assert_eq!(top(&sma), "pemda-32", "{}", sma.reason);
+        let mentawai = routed(
+            "",
+            "sma negeri di kec. siberut selatan gak ada guru kimia",
+            None,
+        );
+        assert_eq!(top(&mentawai), "pemda-13", "{}", mentawai.reason);
+    }
+
+    #[test]
+    fn hospitals_by_owner_and_insurance_to_bpjs() {
+        let rsud = routed(
+            "IGD RSUD",
+            "IGD RSUD di Kota Bandung menolak pasien, alasannya penuh",
+            None,
+        );
+        assert_eq!(top(&rsud), "pemda-32.73", "{}", rsud.reason);
+        let rsup = routed(
+            "RSUP",
+            "Antrean operasi jantung di RSUP Dr. Kariadi Semarang lebih dari 6 bulan",
+            None,
+        );
+        assert_eq!(top(&rsup), "kemenkes", "{}", rsup.reason);
+        let bpjs = routed(
+            "Kartu BPJS",
+            "Kartu BPJS Kesehatan saya nonaktif padahal iuran lancar",
+            None,
+        );
+        assert_eq!(top(&bpjs), "bpjs-kesehatan", "{}", bpjs.reason);
+    }
+
+    #[test]
+    fn national_roads_to_kemenpu_local_roads_to_the_kabupaten_tolls_by_island() {
+        let national = routed(
+            "Jalan nasional",
+            "Jalan nasional di Kabupaten Garut berlubang dalam",
+            None,
+        );
+        assert_eq!(top(&national), "kemenpu", "{}", national.reason);
+        let village = routed(
+            "Jalan desa",
+            "Jalan desa di Kabupaten Garut rusak dan becek",
+            None,
+        );
+        assert_eq!(top(&village), "pemda-32.05", "{}", village.reason);
+        let java_toll = routed(
+            "Tol",
+            "Jalan tol di Kabupaten Bekasi berlubang dan gelap",
+            None,
+        );
+        assert_eq!(top(&java_toll), "jasa-marga", "{}", java_toll.reason);
+        let sumatra_toll = routed(
+            "Tol",
+            "Jalan tol di Kabupaten Lampung Selatan berlubang dan gelap",
+            None,
+        );
+        assert_eq!(
+            top(&sumatra_toll),
+            "hutama-karya",
+            "{}",
+            sumatra_toll.reason
+        );
+    }
+
+    #[test]
+    fn jakarta_cities_are_routed_to_the_province() {
+        let d = routed(
+            "Sampah",
+            "Sampah di TPS dekat pasar di Jakarta Timur tidak diangkut seminggu",
+            None,
+        );
+        assert_eq!(top(&d), "pemda-31", "{}", d.reason);
+        let by_code = routed(
+            "Sampah",
+            "Sampah di TPS tidak diangkut seminggu",
+            Some("31.74.01"),
+        );
+        assert_eq!(top(&by_code), "pemda-31", "{}", by_code.reason);
+    }
+
+    #[test]
+    fn private_disputes_and_greetings_are_triaged_without_an_agency() {
+        for (title, body) in [
+            (
+                "Utang",
+                "Tetangga saya pinjam uang dua juta dan tidak mau bayar, malah marah",
+            ),
+            ("", "halo admin selamat malam"),
+        ] {
+            let d = routed(title, body, None);
+            assert_eq!(d.decision, Decision::Triage, "{body}: {}", d.reason);
+            assert_eq!(d.agency_id, None);
+        }
+    }
+
+    #[test]
+    fn a_local_matter_without_a_location_is_triaged() {
+        let d = routed(
+            "Sampah",
+            "Sampah tidak diangkut sudah seminggu, bau sekali",
+            None,
+        );
+        assert_eq!(d.decision, Decision::Triage, "{}", d.reason);
+        assert_eq!(d.label, LABEL_LOCAL);
+        assert!(d.reason.contains("unknown"), "{}", d.reason);
+    }
+
+    #[test]
+    fn the_reporters_target_counts_but_can_lose() {
+        let engine = RoutingEngine::builtin();
+        let mut q = query(
+            "Listrik",
+            "Listrik padam tiap malam dan token tidak masuk",
+            None,
+        );
+        q.target_agency = Some("pln");
+        let d = engine.route(&q);
+        assert_eq!(d.agency_id.as_deref(), Some("pln"), "{}", d.reason);
+        q.target_agency = Some("kemenag");
+        let d = engine.route(&q);
+        assert_eq!(top(&d), "pln", "{}", d.reason);
+        assert!(d.reason.contains("reporter chose kemenag"), "{}", d.reason);
+        // A regional government as target gives the place.
+        let mut sampah = query("Sampah", "Sampah tidak diangkut seminggu", None);
+        sampah.target_agency = Some("pemda-33.10");
+        assert_eq!(top(&engine.route(&sampah)), "pemda-33.10");
+        // An unknown target is ignored.
+        q.target_agency = Some("no-such-agency");
+        assert_eq!(top(&engine.route(&q)), "pln");
+    }
+
+    #[test]
+    fn decisions_carry_candidates_confidence_and_version() {
+        let d = routed(
+            "Paspor",
+            "Antrean paspor di kantor imigrasi penuh terus, calo di mana-mana",
+            None,
+        );
+        assert!(d.candidates.len() <= 3 && !d.candidates.is_empty());
+        assert!((0.0..=1.0).contains(&d.confidence));
+        assert!(d.candidates.windows(2).all(|w| w[0].score >= w[1].score));
+        assert_eq!(d.model_version, RoutingEngine::builtin().model_version());
+        assert!(!d.candidates[0].name.is_empty());
+        let record = d.to_record();
+        assert_eq!(record.decision, d.decision.as_str());
+    }
+
+    #[test]
+    fn a_correction_teaches_a_new_phrasing() {
+        let directory = Directory::builtin();
+        let mut examples = read_examples_dir(&seed_dir()).unwrap();
+        let phrase = "aplikasi sitagana error terus saat mengisi formulir";
+        let before = RoutingEngine::builtin().route(&query("Sitagana", phrase, None));
+        assert_ne!(before.label, "kemenpanrb");
+        for i in 0..6 {
+            examples.push(TrainingExample {
+                kind: ReportKind::Complaint,
+                title: "Sitagana".into(),
+                body: format!("aplikasi sitagana tidak bisa dibuka, percobaan {i}"),
+                region_code: None,
+                expected: "kemenpanrb".into(),
+                alternates: vec![],
+            });
+        }
+        let retrained = Arc::new(Model::train(&examples, directory));
+        assert_ne!(
+            retrained.version(),
+            RoutingEngine::builtin().model_version()
+        );
+        let engine = RoutingEngine::with_model(directory, retrained);
+        let after = engine.route(&query("Sitagana", phrase, None));
+        assert_eq!(after.label, "kemenpanrb", "{}", after.reason);
+        assert_eq!(
+            after.agency_id.as_deref(),
+            Some("kemenpanrb"),
+            "{}",
+            after.reason
+        );
+    }
+}

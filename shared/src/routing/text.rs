@@ -335,7 +335,12 @@ fn is_stopword(word: &str) -> bool {
 /// The model's features: stemmed unigrams and adjacent stemmed bigrams (stopwords removed), plus
 /// the document's kind. Bigrams are what separate "jalan nasional" from "jalan desa".
 pub fn features(kind: &str, text: &str) -> Vec<String> {
-    let stems: Vec<String> = words(text)
+    features_of_words(kind, words(text))
+}
+
+/// [`features`] of already normalised words (e.g. with place names removed).
+pub fn features_of_words(kind: &str, words: Vec<String>) -> Vec<String> {
+    let stems: Vec<String> = words
         .into_iter()
         .filter(|w| !is_stopword(w))
         .map(|w| stem(&w))
