@@ -29,6 +29,38 @@ use std::sync::{Arc, OnceLock};
 pub use model::TrainingExample;
 
 const COMPILED_IN_MODEL: &[u8] = include_bytes!("../../data/routing/model.bin");
+const HOSPITALS_CSV: &str = include_str!("../../data/routing/hospitals.csv");
+
+/// Well-known hospitals whose owner is not the kabupaten/kota: ministry hospitals (label
+/// `kemenkes`) and provincial RSUDs (label `province`, with the province code). Folded name
+/// fragment, padded with spaces for whole-word matching.
+struct Hospital {
+    name: String,
+    label: &'static str,
+    province: Option<String>,
+}
+
+fn hospitals() -> &'static [Hospital] {
+    static HOSPITALS: OnceLock<Vec<Hospital>> = OnceLock::new();
+    HOSPITALS.get_or_init(|| {
+        let mut reader = csv::Reader::from_reader(HOSPITALS_CSV.as_bytes());
+        reader
+            .records()
+            .map(|row| {
+                let row = row.expect("compiled-in hospital data is valid CSV");
+                let (label, province) = match row[1].strip_prefix("province:") {
+                    Some(code) => (LABEL_PROVINCE, Some(code.to_string())),
+                    None => ("kemenkes", None),
+                };
+                Hospital {
+                    name: format!(" {} ", text::fold(&row[0])),
+                    label,
+                    province,
+                }
+            })
+            .collect()
+    })
+}
 
 /// How much a valid target chosen by the reporter multiplies its label's probability: the text
 /// must be about eight times more sure of another institution to override the reporter.
@@ -166,7 +198,7 @@ impl RoutingEngine {
         let prediction = self.model.predict(query.kind, &text);
         let mut p = prediction.probabilities;
         let mut notes: Vec<&'static str> = Vec::new();
-        self.apply_authority_rules(&text, &location, &mut p, &mut notes);
+        self.apply_authority_rules(&text, &mut location, &mut p, &mut notes);
 
         let model_best = argmax(&p);
         let mut target_note = None;
@@ -317,7 +349,7 @@ impl RoutingEngine {
     fn apply_authority_rules(
         &self,
         text: &str,
-        location: &Location,
+        location: &mut Location,
         p: &mut [f32],
         notes: &mut Vec<&'static str>,
     ) {
@@ -334,11 +366,29 @@ impl RoutingEngine {
             }
         };
 
+        // Ministry programmes and religious schools come before the school levels: PIP for an
+        // SD pupil is still Kemendikdasmen's, a madrasah is Kemenag's.
+        let national_education = any(&["pip", "tpg", "kurikulum", "dapodik", "ppg"])
+            || has_pair("indonesia", &["pintar"])
+            || has_pair("tunjangan", &["profesi", "sertifikasi"]);
+        let religious_school = any(&["madrasah", "mts", "mtsn", "min", "man", "kua", "pesantren"]);
+        if national_education {
+            boost(p, "kemendikdasmen", 3.0);
+            notes.push(
+                "national education programmes (PIP, TPG, curriculum) belong to Kemendikdasmen",
+            );
+        }
+        if religious_school {
+            boost(p, "kemenag", 3.0);
+            notes.push("madrasah and KUA belong to Kemenag");
+        }
         let primary =
             any(&["sd", "sdn", "smp", "smpn", "paud", "tk"]) || has_pair("sekolah", &["dasar"]);
         let secondary = any(&["sma", "sman", "smk", "smkn", "slb", "smalb"])
             || has_pair("sekolah", &["menengah"]) && !has_pair("menengah", &["pertama"]);
-        if secondary && !primary {
+        if national_education || religious_school {
+            // The programme or the madrasah decides, not the school level.
+        } else if secondary && !primary {
             boost(p, LABEL_PROVINCE, 4.0);
             notes.push("SMA/SMK/SLB belong to the province");
         } else if primary && !secondary {
@@ -346,7 +396,19 @@ impl RoutingEngine {
             notes.push("SD/SMP/PAUD belong to the kabupaten/kota");
         }
 
-        if any(&["rsup", "rsupn"])
+        let padded = format!(" {} ", text::fold(text));
+        let named_hospital = hospitals().iter().find(|h| padded.contains(&h.name));
+        if let Some(hospital) = named_hospital {
+            boost(p, hospital.label, 6.0);
+            if let Some(code) = &hospital.province {
+                notes.push("a provincial RSUD belongs to the province");
+                if location.province.as_deref() != Some(code.as_str()) {
+                    location.province = Some(code.clone());
+                }
+            } else {
+                notes.push("ministry hospitals (RSUP, vertical) belong to Kemenkes");
+            }
+        } else if any(&["rsup", "rsupn"])
             || has_pair("rs", &["vertikal"])
             || has_pair("pusat", &["vertikal"])
         {
