@@ -31,7 +31,7 @@ const EPOCHS: usize = 12;
 const LEARNING_RATE: f32 = 0.6;
 const L2: f32 = 1e-5;
 /// Weights smaller than this are dropped from the artifact: they never change a decision.
-const PRUNE_BELOW: f32 = 1e-2;
+const PRUNE_BELOW: f32 = 0.05;
 /// Auto decisions on held-out folds must be right this often; the threshold is the lowest
 /// confidence that achieves it.
 const TARGET_AUTO_ACCURACY: f32 = 0.93;
