@@ -365,6 +365,14 @@ impl RoutingEngine {
                 p[ix] *= factor;
             }
         };
+        // When the sector is regional and only the level is in question, the authority table
+        // decides it outright: the mass of the wrong level moves to the right one.
+        let transfer = |p: &mut [f32], from: &str, to: &str| {
+            if let (Some(f), Some(t)) = (self.model.label_index(from), self.model.label_index(to)) {
+                p[t] += p[f];
+                p[f] = 0.0;
+            }
+        };
 
         // Ministry programmes and religious schools come before the school levels: PIP for an
         // SD pupil is still Kemendikdasmen's, a madrasah is Kemenag's.
@@ -389,10 +397,10 @@ impl RoutingEngine {
         if national_education || religious_school {
             // The programme or the madrasah decides, not the school level.
         } else if secondary && !primary {
-            boost(p, LABEL_PROVINCE, 4.0);
+            transfer(p, LABEL_LOCAL, LABEL_PROVINCE);
             notes.push("SMA/SMK/SLB belong to the province");
         } else if primary && !secondary {
-            boost(p, LABEL_LOCAL, 2.0);
+            transfer(p, LABEL_PROVINCE, LABEL_LOCAL);
             notes.push("SD/SMP/PAUD belong to the kabupaten/kota");
         }
 
@@ -401,6 +409,7 @@ impl RoutingEngine {
         if let Some(hospital) = named_hospital {
             boost(p, hospital.label, 6.0);
             if let Some(code) = &hospital.province {
+                transfer(p, LABEL_LOCAL, LABEL_PROVINCE);
                 notes.push("a provincial RSUD belongs to the province");
                 if location.province.as_deref() != Some(code.as_str()) {
                     location.province = Some(code.clone());
@@ -416,7 +425,7 @@ impl RoutingEngine {
             notes.push("ministry hospitals (RSUP) belong to Kemenkes");
         } else if has("rsud") {
             if has_pair("rsud", &["provinsi"]) || has_pair("milik", &["provinsi", "pemprov"]) {
-                boost(p, LABEL_PROVINCE, 4.0);
+                transfer(p, LABEL_LOCAL, LABEL_PROVINCE);
                 notes.push("a provincial RSUD belongs to the province");
             } else if !has("bpjs") && !has("jkn") {
                 boost(p, LABEL_LOCAL, 2.0);
@@ -453,7 +462,7 @@ impl RoutingEngine {
             boost(p, "kemenpu", 4.0);
             notes.push("national roads belong to Kementerian PU");
         } else if has_pair("jalan", &["provinsi"]) || has_pair("ruas", &["provinsi"]) {
-            boost(p, LABEL_PROVINCE, 4.0);
+            transfer(p, LABEL_LOCAL, LABEL_PROVINCE);
             notes.push("provincial roads belong to the province");
         } else if has_pair(
             "jalan",
@@ -466,6 +475,7 @@ impl RoutingEngine {
                 "kecamatan",
             ],
         ) {
+            transfer(p, LABEL_PROVINCE, LABEL_LOCAL);
             boost(p, LABEL_LOCAL, 3.0);
             notes.push("kabupaten/kota and village roads belong to the kabupaten/kota");
         }
