@@ -48,6 +48,11 @@ enum Command {
     Serve(ServeArgs),
     /// Load a running system over HTTP and report throughput, latency and losses.
     Bench(bench::BenchArgs),
+    /// Measure routing on a labelled CSV (id,kind,title,body,region_code,expected,alternates).
+    EvalRouting {
+        /// The labelled reports.
+        file: PathBuf,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -62,6 +67,7 @@ fn main() -> std::process::ExitCode {
             None => serve(cli.serve).await,
             Some(Command::Serve(args)) => serve(args).await,
             Some(Command::Bench(args)) => bench::run(args).await,
+            Some(Command::EvalRouting { file }) => eval_routing(&file),
         }
     });
     match result {
@@ -76,4 +82,18 @@ fn main() -> std::process::ExitCode {
 async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
     let system = backend::build(args.backend, &args.data_dir, args.provision.as_deref()).await?;
     server::serve(system, args.addr).await
+}
+
+fn eval_routing(file: &std::path::Path) -> backend::anyhow_like::Result<()> {
+    use lapor::routing::{eval, RoutingEngine};
+    let rows = eval::read_csv(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let engine = RoutingEngine::builtin();
+    println!(
+        "routing model {} on {} ({} reports)",
+        engine.model_version(),
+        file.display(),
+        rows.len()
+    );
+    print!("{}", eval::evaluate(engine, &rows));
+    Ok(())
 }
