@@ -11,6 +11,25 @@ pub mod env {
     pub const PII_KEY: &str = "LAPOR_PII_KEY";
 }
 
+/// What each function reads from its environment. Its `main` checks them all at start-up, and a
+/// test checks that `template.yaml` sets each one for that function.
+pub mod needs {
+    use super::env::*;
+    pub const INTAKE: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, INTAKE_QUEUE_URL, PII_KEY];
+    pub const STATUS: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, PII_KEY];
+    pub const ROUTER: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE];
+}
+
+/// Key and index attribute names the code reads and writes; each must be defined in
+/// `template.yaml` on its table (a test checks).
+pub mod attributes {
+    pub const REPORTS_KEY: &str = "tracking_id";
+    pub const IDEMPOTENCY_KEY: &str = "key_hash";
+    pub const IDEMPOTENCY_TTL: &str = "expires_at";
+    pub const DUE_SHARD: &str = "due_shard";
+    pub const DUE_MS: &str = "due_ms";
+}
+
 /// Index names the code queries; each must exist in `template.yaml` on its table.
 pub mod indexes {
     /// Reports table, sparse: partition `due_shard`, sort `due_ms`; only reports with a `due_at`.
@@ -22,6 +41,23 @@ pub mod indexes {
 pub struct ConfigError {
     pub name: &'static str,
     pub problem: String,
+}
+
+/// Fails with every missing variable named at once, so a misconfigured deploy is fixed in one go.
+pub fn check(names: &[&'static str]) -> Result<(), ConfigError> {
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| std::env::var(n).map_or(true, |v| v.trim().is_empty()))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigError {
+            name: "environment",
+            problem: format!("not set: {}", missing.join(", ")),
+        })
+    }
 }
 
 pub fn required(name: &'static str) -> Result<String, ConfigError> {

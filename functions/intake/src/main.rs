@@ -7,6 +7,7 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lapor::lambda::init_tracing("intake");
+    lapor::config::check(lapor::config::needs::INTAKE)?;
     let aws = load_config().await;
     let app = App {
         store: Arc::new(DynamoStore::from_env(dynamodb_client(&aws))?),

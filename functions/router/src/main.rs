@@ -10,6 +10,7 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lapor::lambda::init_tracing("router");
+    lapor::config::check(lapor::config::needs::ROUTER)?;
     let aws = load_config().await;
     let router = Router {
         store: Arc::new(DynamoStore::from_env(dynamodb_client(&aws))?),

@@ -4,6 +4,7 @@ use lapor::adapters::aws::{dynamodb_client, load_config, DynamoStore};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lapor::lambda::init_tracing("status");
+    lapor::config::check(lapor::config::needs::STATUS)?;
     let aws = load_config().await;
     let store = DynamoStore::from_env(dynamodb_client(&aws))?;
     let pii = lapor::config::pii_sealer()?;

@@ -2,6 +2,9 @@
 //! version, a transaction for report + idempotency record, and a sparse GSI for due reports.
 
 use super::attributes::{from_item, to_item};
+use crate::config::attributes::{
+    DUE_MS, DUE_SHARD as DUE_SHARD_ATTRIBUTE, IDEMPOTENCY_KEY, REPORTS_KEY,
+};
 use crate::config::{self, indexes};
 use crate::domain::{Report, TrackingId};
 use crate::ports::{DuePage, IdempotencyRecord, InsertError, ReportStore, StoreError, UpdateError};
@@ -60,9 +63,12 @@ impl DynamoStore {
 pub fn report_item(report: &Report) -> HashMap<String, AttributeValue> {
     let mut item = to_item(&serde_json::to_value(report).expect("a report serialises"));
     if let Some(due) = report.due_at {
-        item.insert("due_shard".into(), AttributeValue::S(DUE_SHARD.into()));
         item.insert(
-            "due_ms".into(),
+            DUE_SHARD_ATTRIBUTE.into(),
+            AttributeValue::S(DUE_SHARD.into()),
+        );
+        item.insert(
+            DUE_MS.into(),
             AttributeValue::N(due.timestamp_millis().to_string()),
         );
     }
@@ -167,7 +173,7 @@ impl ReportStore for DynamoStore {
             .client
             .get_item()
             .table_name(&self.reports_table)
-            .key("tracking_id", AttributeValue::S(id.to_string()))
+            .key(REPORTS_KEY, AttributeValue::S(id.to_string()))
             // The router reads right after intake wrote.
             .consistent_read(true)
             .send()
@@ -185,7 +191,7 @@ impl ReportStore for DynamoStore {
             .client
             .get_item()
             .table_name(&self.idempotency_table)
-            .key("key_hash", AttributeValue::S(key_hash.to_string()))
+            .key(IDEMPOTENCY_KEY, AttributeValue::S(key_hash.to_string()))
             .consistent_read(true)
             .send()
             .await

@@ -1,0 +1,171 @@
+//! `template.yaml` is the single source of truth: what the code expects must be there, and the
+//! rules AWS enforces only at deploy time (which cfn-lint and `sam validate` miss) hold.
+
+use lapor::config::{attributes, indexes, needs};
+use lapor::ports::QueueName;
+use lapor::template::Template;
+
+fn template() -> Template {
+    Template::builtin()
+}
+
+#[test]
+fn the_tables_have_the_keys_and_indexes_the_code_uses() {
+    let t = template();
+    let reports = t.table("ReportsTable").expect("ReportsTable");
+    assert_eq!(reports.hash.name, attributes::REPORTS_KEY);
+    assert_eq!(reports.hash.attribute_type, "S");
+    assert!(
+        reports.range.is_none(),
+        "the code reads reports by tracking id alone"
+    );
+    let due = reports
+        .global_indexes
+        .iter()
+        .find(|i| i.name == indexes::REPORTS_BY_DUE)
+        .expect("the due index the sweep and escalation query");
+    assert_eq!(due.hash.name, attributes::DUE_SHARD);
+    assert_eq!(due.hash.attribute_type, "S");
+    let range = due.range.as_ref().expect("due index sorts by time");
+    assert_eq!(
+        (range.name.as_str(), range.attribute_type.as_str()),
+        (attributes::DUE_MS, "N")
+    );
+
+    let idempotency = t.table("IdempotencyTable").expect("IdempotencyTable");
+    assert_eq!(idempotency.hash.name, attributes::IDEMPOTENCY_KEY);
+    assert_eq!(
+        idempotency.ttl_attribute.as_deref(),
+        Some(attributes::IDEMPOTENCY_TTL),
+        "idempotency records expire through TTL"
+    );
+}
+
+#[test]
+fn every_queue_the_code_uses_has_a_dead_letter_queue() {
+    let t = template();
+    for name in QueueName::ALL {
+        let queue = t
+            .queue(name.template_resource())
+            .unwrap_or_else(|| panic!("{name:?} is not in the template"));
+        let (dlq, max) = queue
+            .dead_letter
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name:?} has no dead-letter queue"));
+        assert!(
+            t.queue(dlq).is_some(),
+            "{dlq} is not a queue of the template"
+        );
+        assert!((1..=10).contains(max), "maxReceiveCount {max}");
+    }
+}
+
+#[test]
+fn sqs_consumers_follow_the_rules_aws_enforces_at_deploy_time() {
+    let t = template();
+    let mut consumers = 0;
+    for f in &t.functions {
+        for event in &f.sqs_events {
+            consumers += 1;
+            let queue = t
+                .queue(&event.queue_logical_id)
+                .expect("event queue exists");
+            assert!(
+                queue.visibility_timeout_seconds >= 6 * f.timeout_seconds,
+                "{}: visibility timeout {} s must be at least 6x the consumer's timeout {} s",
+                event.queue_logical_id,
+                queue.visibility_timeout_seconds,
+                f.timeout_seconds
+            );
+            assert_eq!(
+                event.function_response_types,
+                ["ReportBatchItemFailures"],
+                "{}: partial batch failures need exactly this value",
+                f.logical_id
+            );
+            assert!((1..=10_000).contains(&event.batch_size));
+        }
+    }
+    assert!(consumers >= 1, "the router consumes the intake queue");
+}
+
+#[test]
+fn every_function_runs_on_the_right_runtime_and_builds_a_workspace_binary() {
+    let t = template();
+    let binaries = ["intake", "status", "router"];
+    for f in &t.functions {
+        assert_eq!(
+            f.runtime.as_deref(),
+            Some("provided.al2023"),
+            "{}",
+            f.logical_id
+        );
+        let binary = f
+            .binary
+            .as_deref()
+            .unwrap_or_else(|| panic!("{} has no Binary", f.logical_id));
+        assert!(
+            binaries.contains(&binary),
+            "{}: unknown binary {binary}",
+            f.logical_id
+        );
+    }
+}
+
+#[test]
+fn every_environment_variable_the_code_reads_is_set_for_its_function() {
+    let t = template();
+    for (function, vars) in [
+        ("IntakeFunction", needs::INTAKE),
+        ("StatusFunction", needs::STATUS),
+        ("RouterFunction", needs::ROUTER),
+    ] {
+        let spec = t
+            .function(function)
+            .unwrap_or_else(|| panic!("{function} missing"));
+        for var in vars {
+            assert!(
+                spec.environment.iter().any(|e| e == var),
+                "{function} reads {var}, which the template does not set"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_public_routes_are_the_ones_the_handlers_serve() {
+    let t = template();
+    let routes: Vec<(String, String, String)> = t
+        .functions
+        .iter()
+        .flat_map(|f| {
+            f.http_routes
+                .iter()
+                .map(move |(m, p)| (f.logical_id.clone(), m.clone(), p.clone()))
+        })
+        .collect();
+    for expected in [
+        ("IntakeFunction", "POST", "/v1/reports"),
+        ("StatusFunction", "GET", "/v1/reports/{tracking_id}"),
+    ] {
+        assert!(
+            routes
+                .iter()
+                .any(|(f, m, p)| (f.as_str(), m.as_str(), p.as_str()) == expected),
+            "{expected:?} not in {routes:?}"
+        );
+    }
+}
+
+#[test]
+fn a_template_missing_what_the_code_needs_is_caught() {
+    // The checks above read the template; this one proves they can fail.
+    let broken =
+        lapor::template::TEMPLATE_YAML.replace("IndexName: by-due", "IndexName: by-deadline");
+    let t = Template::parse(&broken).unwrap();
+    let reports = t.table("ReportsTable").unwrap();
+    assert!(reports
+        .global_indexes
+        .iter()
+        .all(|i| i.name != indexes::REPORTS_BY_DUE));
+}
