@@ -59,7 +59,9 @@ const MAX_GROUP: usize = 512;
 const READERS: usize = 4;
 
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+/// A write: run against the open transaction, or told that none could be opened (then it must
+/// not touch the database, so nothing it does can commit behind its caller's back).
+type Job = Box<dyn FnOnce(Result<&Connection, String>) -> (bool, Completion) + Send>;
 
 /// What a write closure may fail with: its own outcome (kept by rolling back its savepoint),
 /// distinct from SQLite failing.
@@ -138,6 +140,17 @@ impl EmbeddedStore {
     {
         let (tx, rx) = oneshot::channel::<Result<Result<T, E>, StoreError>>();
         let job: Job = Box::new(move |conn| {
+            let conn = match conn {
+                Ok(conn) => conn,
+                Err(e) => {
+                    let completion: Completion = Box::new(move |_| {
+                        let _ = tx.send(Err(StoreError::Unavailable(format!(
+                            "cannot begin a transaction: {e}"
+                        ))));
+                    });
+                    return (false, completion);
+                }
+            };
             let outcome = f(conn);
             let keep = outcome.is_ok();
             let completion: Completion = Box::new(move |committed| {
@@ -211,25 +224,26 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
         let mut completions = Vec::with_capacity(group.len());
         let begun = conn.execute_batch("BEGIN IMMEDIATE");
         if let Err(e) = begun {
-            let msg = e.to_string();
             for job in group {
-                // The job never ran against a transaction: answer with the failure.
-                let (_, completion) = job(&conn);
-                completion(Err(msg.clone()));
+                let (_, completion) = job(Err(e.to_string()));
+                completion(Err(e.to_string()));
             }
             continue;
         }
         for job in group {
-            let savepoint = conn.execute_batch("SAVEPOINT job");
-            let (keep, completion) = job(&conn);
-            if savepoint.is_ok() {
-                let end = if keep {
-                    "RELEASE job"
-                } else {
-                    "ROLLBACK TO job; RELEASE job"
-                };
-                let _ = conn.execute_batch(end);
+            // Each write in its own savepoint: one that fails its condition is undone alone.
+            if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+                let (_, completion) = job(Err(e.to_string()));
+                completions.push(completion);
+                continue;
             }
+            let (keep, completion) = job(Ok(&conn));
+            let end = if keep {
+                "RELEASE job"
+            } else {
+                "ROLLBACK TO job; RELEASE job"
+            };
+            let _ = conn.execute_batch(end);
             completions.push(completion);
         }
         let committed = conn.execute_batch("COMMIT").map_err(|e| {
