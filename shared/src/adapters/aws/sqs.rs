@@ -60,7 +60,8 @@ impl SqsQueues {
             .receive_message()
             .queue_url(url)
             .max_number_of_messages(max.clamp(1, 10) as i32)
-            .visibility_timeout(visibility.as_secs() as i32)
+            // SQS counts whole seconds: round up, so a short visibility never becomes none.
+            .visibility_timeout(visibility.as_secs_f64().ceil() as i32)
             .wait_time_seconds(wait_seconds)
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
