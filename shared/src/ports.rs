@@ -68,6 +68,19 @@ pub trait ReportStore: Send + Sync {
         idempotency: Option<&IdempotencyRecord>,
     ) -> Result<(), InsertError>;
 
+    /// Stores the report and, where the store can do both in one transaction (the embedded
+    /// store: an outbox), queues `message` with it. Returns whether the message was queued;
+    /// when not, the caller sends it itself (and the sweep covers a send that fails).
+    async fn insert_and_queue(
+        &self,
+        report: &Report,
+        idempotency: Option<&IdempotencyRecord>,
+        message: (QueueName, &str),
+    ) -> Result<bool, InsertError> {
+        let _ = message;
+        self.insert(report, idempotency).await.map(|()| false)
+    }
+
     async fn get(&self, id: &TrackingId) -> Result<Option<Report>, StoreError>;
 
     /// The record for `key_hash` unless it expired by `now` (TTL deletion lags behind).
@@ -135,6 +148,18 @@ pub trait QueueReceiver: Send + Sync {
     ) -> Result<Vec<ReceivedMessage>, QueueError>;
 
     async fn delete(&self, queue: QueueName, receipt_handle: &str) -> Result<(), QueueError>;
+
+    /// Deletes several messages in one call (SQS takes up to 10 per request).
+    async fn delete_batch(
+        &self,
+        queue: QueueName,
+        receipt_handles: &[String],
+    ) -> Result<(), QueueError> {
+        for receipt in receipt_handles {
+            self.delete(queue, receipt).await?;
+        }
+        Ok(())
+    }
 
     /// Messages moved to the queue's dead-letter queue (for operators and tests).
     async fn dead_letters(&self, queue: QueueName) -> Result<Vec<ReceivedMessage>, QueueError>;

@@ -768,3 +768,56 @@ async fn a_batch_receive_returns_at_most_max_and_no_message_twice() {
         assert!(none.is_empty(), "{}: {none:?}", h.family);
     }
 }
+
+#[tokio::test]
+async fn insert_and_queue_stores_the_report_and_its_message_exactly_once() {
+    for h in families().await {
+        let report = minimal_report(Utc::now(), None);
+        let body = format!("{{\"tracking_id\":\"{}\"}}", report.tracking_id);
+        let queued = store(&h)
+            .insert_and_queue(&report, None, (QueueName::Intake, &body))
+            .await
+            .unwrap();
+        if !queued {
+            // Stores without an outbox leave the send to the caller.
+            h.app.queue.send(QueueName::Intake, &body).await.unwrap();
+        }
+        assert_eq!(
+            h.family == "embedded",
+            queued,
+            "only the embedded store has an outbox"
+        );
+        assert!(
+            stored(&h, &report.tracking_id).await.is_some(),
+            "{}",
+            h.family
+        );
+        let got = h
+            .receiver
+            .receive(QueueName::Intake, 10, Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1, "{}", h.family);
+        assert_eq!(got[0].body, body);
+        // A refused insert queues nothing.
+        let again = store(&h)
+            .insert_and_queue(&report, None, (QueueName::Intake, &body))
+            .await;
+        assert!(
+            matches!(again, Err(InsertError::TrackingIdTaken)),
+            "{}",
+            h.family
+        );
+        let receipts: Vec<String> = got.iter().map(|m| m.receipt_handle.clone()).collect();
+        h.receiver
+            .delete_batch(QueueName::Intake, &receipts)
+            .await
+            .unwrap();
+        let left = h
+            .receiver
+            .receive(QueueName::Intake, 10, Duration::ZERO)
+            .await
+            .unwrap();
+        assert!(left.is_empty(), "{}: {left:?}", h.family);
+    }
+}

@@ -96,6 +96,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             let mut latencies = Vec::new();
             let mut ids = Vec::new();
             let mut failures = 0usize;
+            let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if i >= total {
@@ -109,20 +110,36 @@ pub async fn run(args: BenchArgs) -> Result<()> {
                             serde_json::from_slice(&body).unwrap_or_default();
                         ids.push(v["tracking_id"].as_str().unwrap_or_default().to_string());
                     }
-                    _ => failures += 1,
+                    Ok((status, body)) => {
+                        failures += 1;
+                        *errors
+                            .entry(format!("HTTP {status}: {}", String::from_utf8_lossy(&body)))
+                            .or_insert(0) += 1;
+                    }
+                    Err(e) => {
+                        failures += 1;
+                        *errors.entry(e.to_string()).or_insert(0) += 1;
+                    }
                 }
             }
-            (latencies, ids, failures)
+            (latencies, ids, failures, errors)
         }));
     }
     let mut latencies = Vec::new();
     let mut ids = Vec::new();
     let mut failures = 0;
+    let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
     for w in workers {
-        let (l, i, f) = w.await?;
+        let (l, i, f, e) = w.await?;
         latencies.extend(l);
         ids.extend(i);
         failures += f;
+        for (k, n) in e {
+            *errors.entry(k).or_insert(0) += n;
+        }
+    }
+    for (error, n) in &errors {
+        println!("failed submissions: {n} x {error}");
     }
     let submit_secs = started.elapsed().as_secs_f64();
     latencies.sort_by(|a, b| a.total_cmp(b));

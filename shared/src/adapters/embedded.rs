@@ -268,12 +268,12 @@ fn now_millis() -> i64 {
     Utc::now().timestamp_millis()
 }
 
-#[async_trait]
-impl ReportStore for EmbeddedStore {
-    async fn insert(
+impl EmbeddedStore {
+    async fn insert_with(
         &self,
         report: &Report,
         idempotency: Option<&IdempotencyRecord>,
+        message: Option<(QueueName, String)>,
     ) -> Result<(), InsertError> {
         let doc = report_to_json(report);
         let id = report.tracking_id.to_string();
@@ -316,10 +316,51 @@ impl ReportStore for EmbeddedStore {
                 if inserted == 0 {
                     return Err(WriteFail::Rejected(InsertError::TrackingIdTaken));
                 }
+                if let Some((queue, body)) = &message {
+                    enqueue(conn, *queue, body)?;
+                }
                 Ok(())
             })
             .await?;
         outcome
+    }
+}
+
+/// Appends a message to a queue inside the caller's transaction.
+fn enqueue(conn: &Connection, queue: QueueName, body: &str) -> Result<(), rusqlite::Error> {
+    let now = now_millis();
+    conn.prepare_cached(
+        "INSERT INTO queue_messages (queue, message_id, body, sent_at, visible_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+    )?
+    .execute(params![queue_key(queue), random_id(), body, now])?;
+    Ok(())
+}
+
+#[async_trait]
+impl ReportStore for EmbeddedStore {
+    async fn insert(
+        &self,
+        report: &Report,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<(), InsertError> {
+        self.insert_with(report, idempotency, None).await
+    }
+
+    /// The outbox: the report and its queue message commit together, so no crash can leave a
+    /// stored report unqueued.
+    async fn insert_and_queue(
+        &self,
+        report: &Report,
+        idempotency: Option<&IdempotencyRecord>,
+        message: (QueueName, &str),
+    ) -> Result<bool, InsertError> {
+        self.insert_with(
+            report,
+            idempotency,
+            Some((message.0, message.1.to_string())),
+        )
+        .await
+        .map(|()| true)
     }
 
     async fn get(&self, id: &TrackingId) -> Result<Option<Report>, StoreError> {
@@ -413,12 +454,8 @@ fn random_id() -> String {
 impl MessageQueue for EmbeddedStore {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
         let body = body.to_string();
-        let now = now_millis();
         self.write(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO queue_messages (queue, message_id, body, sent_at, visible_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-            )?
-            .execute(params![queue_key(queue), random_id(), body, now])?;
+            enqueue(conn, queue, &body)?;
             Ok::<(), WriteFail<()>>(())
         })
         .await
@@ -483,6 +520,25 @@ impl QueueReceiver for EmbeddedStore {
         self.write(move |conn| {
             conn.prepare_cached("DELETE FROM queue_messages WHERE receipt = ?1")?
                 .execute(params![receipt])?;
+            Ok::<(), WriteFail<()>>(())
+        })
+        .await
+        .map_err(|e| QueueError::Unavailable(e.to_string()))?
+        .map_err(|_| QueueError::Unavailable("delete rejected".into()))
+    }
+
+    async fn delete_batch(
+        &self,
+        _queue: QueueName,
+        receipt_handles: &[String],
+    ) -> Result<(), QueueError> {
+        let receipts = receipt_handles.to_vec();
+        self.write(move |conn| {
+            let mut delete =
+                conn.prepare_cached("DELETE FROM queue_messages WHERE receipt = ?1")?;
+            for receipt in &receipts {
+                delete.execute(params![receipt])?;
+            }
             Ok::<(), WriteFail<()>>(())
         })
         .await

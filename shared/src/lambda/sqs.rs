@@ -117,12 +117,14 @@ where
         // The whole batch failed: every message goes back.
         Err(_) => receipts.iter().map(|(id, _)| id.clone()).collect(),
     };
-    let mut deleted = 0;
-    for (id, receipt) in receipts {
-        if !failed.contains(&id) {
-            receiver.delete(queue, &receipt).await?;
-            deleted += 1;
-        }
-    }
-    Ok(PumpStats { received, deleted })
+    let done: Vec<String> = receipts
+        .into_iter()
+        .filter(|(id, _)| !failed.contains(id))
+        .map(|(_, receipt)| receipt)
+        .collect();
+    receiver.delete_batch(queue, &done).await?;
+    Ok(PumpStats {
+        received,
+        deleted: done.len(),
+    })
 }

@@ -99,7 +99,7 @@ pub async fn submit(
 
     // A collision of 45 random bits is rare; a fresh id settles it.
     let mut attempts = 0;
-    let submitted = loop {
+    let (submitted, queued) = loop {
         let submitted = Submitted {
             tracking_id: report.tracking_id.clone(),
             access_token: token.secret().to_string(),
@@ -117,8 +117,13 @@ pub async fn submit(
             }),
             _ => None,
         };
-        match app.store.insert(&report, record.as_ref()).await {
-            Ok(()) => break submitted,
+        let message = route_message(&report.tracking_id);
+        match app
+            .store
+            .insert_and_queue(&report, record.as_ref(), (QueueName::Intake, &message))
+            .await
+        {
+            Ok(queued) => break (submitted, queued),
             Err(InsertError::TrackingIdTaken) if attempts < 3 => {
                 attempts += 1;
                 report.tracking_id = TrackingId::generate();
@@ -140,21 +145,27 @@ pub async fn submit(
 
     tracing::info!(tracking_id = %submitted.tracking_id, kind = report.kind.as_str(),
         channel = ?report.channel, "report received");
-    queue_for_routing(app, &submitted.tracking_id).await;
+    if !queued {
+        queue_for_routing(app, &submitted.tracking_id).await;
+    }
     Ok(submitted)
 }
 
 /// Sends the report to the router. A failure is logged, not returned: the report is already
 /// stored, and the sweep sends it again once `due_at` passes.
 pub async fn queue_for_routing(app: &App, tracking_id: &TrackingId) {
-    let message = serde_json::to_string(&RouteRequest {
-        tracking_id: tracking_id.clone(),
-    })
-    .expect("route request serialises");
+    let message = route_message(tracking_id);
     if let Err(e) = app.queue.send(QueueName::Intake, &message).await {
         tracing::warn!(tracking_id = %tracking_id, error = %e,
             "queue send failed; the sweep will queue the report again");
     }
+}
+
+fn route_message(tracking_id: &TrackingId) -> String {
+    serde_json::to_string(&RouteRequest {
+        tracking_id: tracking_id.clone(),
+    })
+    .expect("route request serialises")
 }
 
 fn check_idempotency_key(key: &str) -> Result<&str, ApiError> {

@@ -5,7 +5,7 @@ use crate::config;
 use crate::ports::{MessageQueue, QueueError, QueueName, QueueReceiver, ReceivedMessage};
 use async_trait::async_trait;
 use aws_sdk_sqs::error::DisplayErrorContext;
-use aws_sdk_sqs::types::MessageSystemAttributeName;
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use aws_sdk_sqs::Client;
 use chrono::{TimeZone, Utc};
 use std::collections::HashMap;
@@ -127,6 +127,37 @@ impl QueueReceiver for SqsQueues {
             .send()
             .await
             .map_err(|e| QueueError::Unavailable(DisplayErrorContext(&e).to_string()))?;
+        Ok(())
+    }
+
+    async fn delete_batch(
+        &self,
+        queue: QueueName,
+        receipt_handles: &[String],
+    ) -> Result<(), QueueError> {
+        let url = &self.urls(queue)?.url;
+        for chunk in receipt_handles.chunks(10) {
+            let mut request = self.client.delete_message_batch().queue_url(url);
+            for (i, receipt) in chunk.iter().enumerate() {
+                request = request.entries(
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(receipt)
+                        .build()
+                        .map_err(|e| QueueError::Unavailable(e.to_string()))?,
+                );
+            }
+            let out = request
+                .send()
+                .await
+                .map_err(|e| QueueError::Unavailable(DisplayErrorContext(&e).to_string()))?;
+            if let Some(failed) = out.failed().first() {
+                return Err(QueueError::Unavailable(format!(
+                    "delete failed: {}",
+                    failed.message().unwrap_or(failed.code())
+                )));
+            }
+        }
         Ok(())
     }
 
