@@ -4,6 +4,7 @@ pub mod adapters;
 pub mod api;
 pub mod config;
 pub mod crypto;
+pub mod deadlines;
 pub mod directory;
 pub mod domain;
 #[cfg(feature = "lambda")]
