@@ -43,7 +43,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn sample_report(i: usize) -> String {
-    const REGIONS: [&str; 6] = ["32.73", "35.78", "12.71", "73.71", "51.71", "94.71"];
+    const REGIONS: [&str; 6] = ["32.73", "35.78", "12.71", "73.71", "51.71", "91.71"];
     serde_json::json!({
         "kind": "complaint",
         "title": format!("Lampu jalan mati nomor {i}"),
