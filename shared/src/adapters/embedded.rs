@@ -100,6 +100,8 @@ impl EmbeddedStore {
         )
         .map_err(sql_unavailable)?;
         conn.execute_batch(SCHEMA).map_err(sql_unavailable)?;
+        // Every statement the writer runs stays prepared.
+        conn.set_prepared_statement_cache_capacity(64);
         let (sender, receiver) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -120,10 +122,10 @@ impl EmbeddedStore {
     pub async fn release_in_flight(&self) -> Result<u64, StoreError> {
         let now = now_millis();
         self.write(move |conn| {
-            let n = conn.execute(
+            let n = conn.prepare_cached(
                 "UPDATE queue_messages SET visible_at = ?1, receipt = NULL WHERE dead = 0 AND visible_at > ?1",
-                params![now],
-            )?;
+            )?
+            .execute(params![now])?;
             Ok::<u64, WriteFail<()>>(n as u64)
         })
         .await?
@@ -222,7 +224,7 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
             }
         }
         let mut completions = Vec::with_capacity(group.len());
-        let begun = conn.execute_batch("BEGIN IMMEDIATE");
+        let begun = run_cached(&conn, "BEGIN IMMEDIATE");
         if let Err(e) = begun {
             for job in group {
                 let (_, completion) = job(Err(e.to_string()));
@@ -232,21 +234,19 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
         }
         for job in group {
             // Each write in its own savepoint: one that fails its condition is undone alone.
-            if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            if let Err(e) = run_cached(&conn, "SAVEPOINT job") {
                 let (_, completion) = job(Err(e.to_string()));
                 completions.push(completion);
                 continue;
             }
             let (keep, completion) = job(Ok(&conn));
-            let end = if keep {
-                "RELEASE job"
-            } else {
-                "ROLLBACK TO job; RELEASE job"
-            };
-            let _ = conn.execute_batch(end);
+            if !keep {
+                let _ = run_cached(&conn, "ROLLBACK TO job");
+            }
+            let _ = run_cached(&conn, "RELEASE job");
             completions.push(completion);
         }
-        let committed = conn.execute_batch("COMMIT").map_err(|e| {
+        let committed = run_cached(&conn, "COMMIT").map_err(|e| {
             let _ = conn.execute_batch("ROLLBACK");
             e.to_string()
         });
@@ -254,6 +254,12 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
             completion(committed.clone());
         }
     }
+}
+
+/// Transaction control through the statement cache: the writer runs these for every write, and
+/// parsing them each time shows up under load.
+fn run_cached(conn: &Connection, sql: &str) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 fn sql_unavailable(e: rusqlite::Error) -> StoreError {
@@ -296,23 +302,23 @@ impl EmbeddedStore {
             .write(move |conn| {
                 if let Some((key_hash, now, expires_at, doc)) = &idem {
                     // An expired record no longer holds its key.
-                    conn.execute(
+                    conn.prepare_cached(
                         "DELETE FROM idempotency WHERE key_hash = ?1 AND expires_at < ?2",
-                        params![key_hash, now],
-                    )?;
-                    let inserted = conn.execute(
+                    )?
+                    .execute(params![key_hash, now])?;
+                    let inserted = conn.prepare_cached(
                         "INSERT OR IGNORE INTO idempotency (key_hash, expires_at, doc) VALUES (?1, ?2, ?3)",
-                        params![key_hash, expires_at, doc],
-                    )?;
+                    )?
+                    .execute(params![key_hash, expires_at, doc])?;
                     if inserted == 0 {
                         return Err(WriteFail::Rejected(InsertError::IdempotencyKeyTaken));
                     }
                 }
-                let inserted = conn.execute(
+                let inserted = conn.prepare_cached(
                     "INSERT OR IGNORE INTO reports (tracking_id, version, status, agency_id, created_at, due_at, doc)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![id, version, status, agency, created, due, doc],
-                )?;
+                )?
+                .execute(params![id, version, status, agency, created, due, doc])?;
                 if inserted == 0 {
                     return Err(WriteFail::Rejected(InsertError::TrackingIdTaken));
                 }
@@ -404,11 +410,11 @@ impl ReportStore for EmbeddedStore {
             report.due_at.map(millis),
         );
         self.write(move |conn| {
-            let changed = conn.execute(
+            let changed = conn.prepare_cached(
                 "UPDATE reports SET version = ?2, status = ?3, agency_id = ?4, due_at = ?5, doc = ?6
                  WHERE tracking_id = ?1 AND version = ?2 - 1",
-                params![id, version, status, agency, due, doc],
-            )?;
+            )?
+            .execute(params![id, version, status, agency, due, doc])?;
             if changed == 0 {
                 return Err(WriteFail::Rejected(UpdateError::Conflict));
             }
@@ -489,17 +495,17 @@ impl QueueReceiver for EmbeddedStore {
             for (seq, message_id, body, count, sent_at) in rows {
                 if count >= settings.max_receive_count {
                     // As SQS's redrive policy does: past maxReceiveCount, to the dead-letter queue.
-                    conn.execute(
+                    conn.prepare_cached(
                         "UPDATE queue_messages SET dead = 1, receipt = NULL WHERE seq = ?1",
-                        params![seq],
-                    )?;
+                    )?
+                    .execute(params![seq])?;
                     continue;
                 }
                 let receipt = random_id();
-                conn.execute(
+                conn.prepare_cached(
                     "UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = ?2, receipt = ?3 WHERE seq = ?1",
-                    params![seq, visible_again, receipt],
-                )?;
+                )?
+                .execute(params![seq, visible_again, receipt])?;
                 received.push(ReceivedMessage {
                     message_id,
                     receipt_handle: receipt,

@@ -20,7 +20,8 @@ pub struct TrackingId(String);
 
 impl TrackingId {
     pub fn generate() -> TrackingId {
-        let mut rng = OsRng;
+        // ThreadRng is a CSPRNG seeded from the OS: unpredictable ids without a syscall per symbol.
+        let mut rng = rand::thread_rng();
         let mut symbols: Vec<u8> = (0..RANDOM_SYMBOLS)
             .map(|_| ALPHABET[rng.gen_range(0..32)])
             .collect();
