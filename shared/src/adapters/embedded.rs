@@ -85,6 +85,9 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<mpsc::Sender<Job>>,
     readers: Mutex<Vec<Connection>>,
+    /// At most `READERS` reads at once, so each finds a pooled connection instead of opening
+    /// one (opening costs far more than a read).
+    read_permits: tokio::sync::Semaphore,
     queues: HashMap<QueueName, QueueSettings>,
 }
 
@@ -112,6 +115,7 @@ impl EmbeddedStore {
                 path: path.to_path_buf(),
                 writer: Mutex::new(sender),
                 readers: Mutex::new(Vec::new()),
+                read_permits: tokio::sync::Semaphore::new(READERS),
                 queues,
             }),
         })
@@ -181,6 +185,12 @@ impl EmbeddedStore {
         f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
     ) -> Result<T, StoreError> {
         let inner = self.inner.clone();
+        let _permit = self
+            .inner
+            .read_permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Unavailable("reader pool closed".into()))?;
         tokio::task::spawn_blocking(move || {
             let pooled = inner.readers.lock().expect("reader pool").pop();
             let conn = match pooled {
@@ -191,10 +201,7 @@ impl EmbeddedStore {
                 )?,
             };
             let result = f(&conn);
-            let mut pool = inner.readers.lock().expect("reader pool");
-            if pool.len() < READERS {
-                pool.push(conn);
-            }
+            inner.readers.lock().expect("reader pool").push(conn);
             result
         })
         .await
