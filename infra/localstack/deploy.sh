@@ -142,4 +142,10 @@ fi
 printf '%s\n' "$OUTPUTS" | sed 's/^/[deploy]   /' >&2
 API_ID=$(output ApiId)
 [ -n "$API_ID" ] || die "the stack has no ApiId output"
+# Without API Gateway v2 in the LocalStack plan, CloudFormation skips the HTTP API resources
+# (LocalStack's default for unsupported types) and the URL below would not answer: say so.
+if ! "$TOOLS/python" -c 'import sys, boto3; boto3.client("apigatewayv2").get_api(ApiId=sys.argv[1])' "$API_ID" 2>/dev/null; then
+  say "WARNING: this LocalStack does not serve HTTP API $API_ID (API Gateway v2 needs a LocalStack plan"
+  say "that includes it, see infra/localstack/README.md). Tables, queues and functions are deployed."
+fi
 echo "http://$API_ID.execute-api.localhost.localstack.cloud:${ENDPOINT##*:}/$STAGE"
