@@ -63,7 +63,7 @@ command -v cargo >/dev/null 2>&1 || die "cargo not found (install Rust with rust
 command -v python3 >/dev/null 2>&1 || die "python3 not found"
 
 # SAM CLI: the test-tools venv (lts_install_linters installs cfn-lint and aws-sam-cli there).
-LAPOR_SKIP_LINTERS='' # sam is what this script is for
+unset LAPOR_SKIP_LINTERS # sam is what this script is for
 lts_install_lock
 lts_install_venv
 lts_install_linters
