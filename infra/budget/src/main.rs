@@ -64,6 +64,10 @@ struct Args {
     /// such as SSL_CERT_DIR, which changes what the TLS stack loads at start.
     #[arg(long = "env", value_parser = parse_env)]
     extra_env: Vec<(String, String)>,
+    /// Write the exact event each function was measured with to DIR/<function>.json (status and
+    /// router get the tracking id, token and message this run's intake produced).
+    #[arg(long)]
+    save_events: Option<PathBuf>,
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {
@@ -312,6 +316,12 @@ async fn measure(
     args: &Args,
     log_dir: &Path,
 ) -> Result<(Figures, Value), String> {
+    if let Some(dir) = &args.save_events {
+        let path = dir.join(format!("{}.json", subject.name));
+        std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&path, &subject.event))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     let binary = bin_dir.join(subject.binary);
     let size_bytes = std::fs::metadata(&binary)
         .map_err(|e| {
