@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Builds the functions and deploys template.yaml to LocalStack, then prints the API URL.
+#
+#   infra/localstack/deploy.sh
+#
+# Steps (each says what it does):
+#   1. LocalStack: uses the one answering on $LOCALSTACK_ENDPOINT; if none does, starts
+#      infra/localstack/docker-compose.yml and waits for it.
+#   2. build: infra/scripts/sam-build.sh for this host's architecture (uname -m), because
+#      LocalStack runs each function in a container of the host's architecture.
+#   3. the PII key: creates the Secrets Manager secret the template resolves
+#      ({{resolve:secretsmanager:<PiiKeySecretName>}}) with 32 random bytes, base64, if missing.
+#   4. sam deploy to LocalStack (AWS_ENDPOINT_URL), stack $STACK_NAME.
+#   5. seed: `lapor-local seed`, only if lapor-local has that subcommand (see below).
+#   6. prints the stack outputs and the API URL as LocalStack serves it.
+#
+# env:
+#   LOCALSTACK_ENDPOINT  default http://localhost:4566
+#   LOCALSTACK_VERSION, LOCALSTACK_AUTH_TOKEN   passed to docker compose (see docker-compose.yml)
+#   STACK_NAME           default lapor-local
+#   STAGE                default dev (the template's Stage parameter)
+#   AWS_REGION           default ap-southeast-3
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+cd "$ROOT"
+
+ENDPOINT=${LOCALSTACK_ENDPOINT:-http://localhost:4566}
+STACK_NAME=${STACK_NAME:-lapor-local}
+STAGE=${STAGE:-dev}
+REGION=${AWS_REGION:-ap-southeast-3}
+SECRET_NAME=lapor/$STAGE/pii-key
+TOOLS=$ROOT/.cache/test-servers/venv/bin # sam, boto3 (installed by sam-build.sh)
+
+say() { printf '[deploy] %s\n' "$*" >&2; }
+die() {
+  printf '[deploy] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+case $(uname -m) in
+x86_64 | amd64) ARCH=x86_64 ;;
+aarch64 | arm64) ARCH=arm64 ;;
+*) die "unsupported host architecture $(uname -m): LocalStack runs Lambda on x86_64 or arm64" ;;
+esac
+
+healthy() { python3 - "$ENDPOINT" <<'PY'
+import sys, urllib.request
+try:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(sys.argv[1] + "/_localstack/health", timeout=3) as r:
+        sys.exit(0 if r.status == 200 else 1)
+except Exception:
+    sys.exit(1)
+PY
+}
+
+# ---- 1. LocalStack -------------------------------------------------------------
+if healthy; then
+  say "LocalStack answers on $ENDPOINT"
+else
+  # The compose plugin (docker compose) or the older standalone docker-compose.
+  if docker compose version >/dev/null 2>&1; then
+    compose=(docker compose)
+  elif command -v docker-compose >/dev/null 2>&1; then
+    compose=(docker-compose)
+  else
+    die "no LocalStack on $ENDPOINT, and neither docker compose nor docker-compose to start one"
+  fi
+  say "starting LocalStack (infra/localstack/docker-compose.yml, image ${LOCALSTACK_VERSION:-4.14.0})"
+  "${compose[@]}" -f "$HERE/docker-compose.yml" up -d ||
+    die "${compose[*]} up failed (${compose[*]} -f infra/localstack/docker-compose.yml logs)"
+  for _ in $(seq 60); do
+    if healthy; then break; fi
+    sleep 2
+  done
+  healthy || die "LocalStack did not become healthy on $ENDPOINT"
+fi
+
+# ---- 2. build --------------------------------------------------------------------
+say "building for $ARCH (host $(uname -m))"
+"$ROOT/infra/scripts/sam-build.sh" "$ARCH"
+BUILT=.aws-sam/build-$ARCH/template.yaml
+[ -f "$BUILT" ] || die "$BUILT missing after the build"
+
+# Everything below talks to LocalStack only. S3 (sam's artifact bucket) goes through
+# s3.localhost.localstack.cloud, which resolves to 127.0.0.1 for virtual-hosted bucket names.
+unset AWS_PROFILE AWS_SESSION_TOKEN
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+export AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION
+export AWS_ENDPOINT_URL=$ENDPOINT
+export AWS_ENDPOINT_URL_S3=${ENDPOINT/localhost/s3.localhost.localstack.cloud}
+export SAM_CLI_TELEMETRY=0
+export NO_PROXY=localhost,127.0.0.1,.localhost.localstack.cloud${NO_PROXY:+,$NO_PROXY}
+
+# ---- 3. the PII key ----------------------------------------------------------------
+"$TOOLS/python" - "$SECRET_NAME" <<'PY'
+import base64, os, sys, boto3
+name = sys.argv[1]
+sm = boto3.client("secretsmanager")
+try:
+    sm.describe_secret(SecretId=name)
+    print(f"[deploy] secret {name} exists", file=sys.stderr)
+except sm.exceptions.ResourceNotFoundException:
+    sm.create_secret(Name=name, SecretString=base64.b64encode(os.urandom(32)).decode())
+    print(f"[deploy] secret {name} created (32 random bytes, base64)", file=sys.stderr)
+PY
+
+# ---- 4. deploy -------------------------------------------------------------------------
+say "sam deploy $STACK_NAME (Stage=$STAGE Architecture=$ARCH) to $ENDPOINT"
+"$TOOLS/sam" deploy --template-file "$BUILT" --stack-name "$STACK_NAME" \
+  --resolve-s3 --capabilities CAPABILITY_IAM \
+  --no-confirm-changeset --no-fail-on-empty-changeset \
+  --parameter-overrides "Stage=$STAGE" "Architecture=$ARCH" "PiiKeySecretName=$SECRET_NAME"
+
+OUTPUTS=$("$TOOLS/python" - "$STACK_NAME" <<'PY'
+import sys, boto3
+stack = boto3.client("cloudformation").describe_stacks(StackName=sys.argv[1])["Stacks"][0]
+for o in stack.get("Outputs", []):
+    print(f"{o['OutputKey']}={o['OutputValue']}")
+PY
+)
+output() { printf '%s\n' "$OUTPUTS" | sed -n "s/^$1=//p"; }
+
+# ---- 5. seed (LOCALSTACK-SEED) --------------------------------------------------------------
+# The directory seed command does not exist yet. When `lapor-local seed` lands, this step runs it
+# against the stack's tables (names from the stack outputs, as the functions get them).
+# The source is checked first so that a tree without the subcommand does not build lapor-local.
+LAPOR_LOCAL=${CARGO_TARGET_DIR:-$ROOT/target}/release/lapor-local
+if grep -qE '^\s+Seed\b' infra/local/src/main.rs &&
+  cargo build --release -p lapor-local &&
+  "$LAPOR_LOCAL" --help 2>/dev/null | grep -qE '^\s+seed\b'; then
+  say "seeding with lapor-local seed"
+  REPORTS_TABLE=$(output ReportsTableName) IDEMPOTENCY_TABLE=$(output IdempotencyTableName) \
+    INTAKE_QUEUE_URL=$(output IntakeQueueUrl) \
+    "$LAPOR_LOCAL" --backend aws seed
+else
+  say "lapor-local has no seed subcommand yet: nothing seeded"
+fi
+
+# ---- 6. outputs -------------------------------------------------------------------------------
+printf '%s\n' "$OUTPUTS" | sed 's/^/[deploy]   /' >&2
+API_ID=$(output ApiId)
+[ -n "$API_ID" ] || die "the stack has no ApiId output"
+# Without API Gateway v2 in the LocalStack plan, CloudFormation skips the HTTP API resources
+# (LocalStack's default for unsupported types) and the URL below would not answer: say so.
+if ! "$TOOLS/python" -c 'import sys, boto3; boto3.client("apigatewayv2").get_api(ApiId=sys.argv[1])' "$API_ID" 2>/dev/null; then
+  say "WARNING: this LocalStack does not serve HTTP API $API_ID (API Gateway v2 needs a LocalStack plan"
+  say "that includes it, see infra/localstack/README.md). Tables, queues and functions are deployed."
+fi
+echo "http://$API_ID.execute-api.localhost.localstack.cloud:${ENDPOINT##*:}/$STAGE"
