@@ -10,7 +10,7 @@ use lapor::adapters::embedded::EmbeddedStore;
 use lapor::domain::{
     Actor, Channel, Location, Report, ReportKind, Status, TimelineEvent, TrackingId,
 };
-use lapor::ports::{MessageQueue, QueueName, ReportStore};
+use lapor::ports::{QueueName, ReportStore};
 use lapor::template::Template;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -70,15 +70,13 @@ pub async fn run(backend: Backend, n: usize, concurrency: usize) -> Result<f64> 
                 let (store, next) = (store.clone(), next.clone());
                 workers.push(tokio::spawn(async move {
                     while next.fetch_add(1, Ordering::Relaxed) < n {
+                        // The same single transaction intake makes: report plus outbox message.
                         let r = sample(0);
-                        store.insert(&r, None).await.expect("insert");
+                        let message = format!("{{\"tracking_id\":\"{}\"}}", r.tracking_id);
                         store
-                            .send(
-                                QueueName::Intake,
-                                &format!("{{\"tracking_id\":\"{}\"}}", r.tracking_id),
-                            )
+                            .insert_and_queue(&r, None, (QueueName::Intake, &message))
                             .await
-                            .expect("send");
+                            .expect("insert and queue");
                     }
                 }));
             }
