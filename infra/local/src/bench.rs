@@ -198,7 +198,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         }
     }
     let all_routed_secs = started.elapsed().as_secs_f64();
-    lost += pending.len();
+    let unrouted = pending.len();
     to_routed.sort_by(|a, b| a.total_cmp(b));
 
     println!(
@@ -220,8 +220,12 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         percentile(&to_routed, 0.50),
         percentile(&to_routed, 0.99)
     );
-    println!("all routed after:  {all_routed_secs:.2} s");
-    println!("lost:              {lost}");
+    if unrouted == 0 {
+        println!("all routed after:  {all_routed_secs:.2} s");
+    } else {
+        println!("not yet routed:    {unrouted} after {all_routed_secs:.2} s (--timeout)");
+    }
+    println!("lost:              {lost} (accepted, then not found)");
 
     if let Some(bare) = args.bare {
         let rate = crate::bench_bare::run(bare, args.reports, args.concurrency).await?;
@@ -232,7 +236,12 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         );
     }
     if lost > 0 {
-        return Err(format!("{lost} accepted reports were not routed").into());
+        return Err(format!("{lost} accepted reports were lost").into());
+    }
+    if unrouted > 0 {
+        return Err(
+            format!("{unrouted} accepted reports were not routed within the timeout").into(),
+        );
     }
     Ok(())
 }
