@@ -9,6 +9,12 @@ pub mod env {
     pub const INTAKE_QUEUE_URL: &str = "INTAKE_QUEUE_URL";
     /// 32 bytes, standard base64: seals reporters' contacts at rest.
     pub const PII_KEY: &str = "LAPOR_PII_KEY";
+    /// The agency directory (reference data, loaded by `lapor-local seed`).
+    pub const AGENCIES_TABLE: &str = "AGENCIES_TABLE";
+    /// Humans' routing decisions, kept as labelled examples for retraining.
+    pub const ROUTING_EXAMPLES_TABLE: &str = "ROUTING_EXAMPLES_TABLE";
+    /// Published routing model artifacts (chunked) and the `current` pointer.
+    pub const ROUTING_MODELS_TABLE: &str = "ROUTING_MODELS_TABLE";
 }
 
 /// What each function reads from its environment. Its `main` checks them all at start-up, and a
@@ -17,7 +23,8 @@ pub mod needs {
     use super::env::*;
     pub const INTAKE: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, INTAKE_QUEUE_URL, PII_KEY];
     pub const STATUS: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, PII_KEY];
-    pub const ROUTER: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE];
+    pub const ROUTER: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, ROUTING_MODELS_TABLE];
+    pub const DIRECTORY: &[&str] = &[AGENCIES_TABLE, ROUTING_MODELS_TABLE];
 }
 
 /// Key and index attribute names the code reads and writes; each must be defined in
@@ -28,6 +35,11 @@ pub mod attributes {
     pub const IDEMPOTENCY_TTL: &str = "expires_at";
     pub const DUE_SHARD: &str = "due_shard";
     pub const DUE_MS: &str = "due_ms";
+    pub const AGENCIES_KEY: &str = "agency_id";
+    pub const EXAMPLES_KEY: &str = "tracking_id";
+    pub const EXAMPLES_SORT: &str = "decided_version";
+    pub const MODELS_KEY: &str = "model_version";
+    pub const MODELS_SORT: &str = "chunk";
 }
 
 /// Index names the code queries; each must exist in `template.yaml` on its table.

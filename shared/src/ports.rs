@@ -199,3 +199,68 @@ impl Clock for ManualClock {
         *self.0.lock().expect("clock lock")
     }
 }
+
+// ------------------------------------------------------------------ directory and learning
+
+/// The national agency directory as stored: a small reference table (~700 institutions plus
+/// work units), written by the `seed` command and read once per cold start, then cached.
+#[async_trait]
+pub trait AgencyStore: Send + Sync {
+    /// Inserts or replaces each agency by id: re-running a seed changes nothing.
+    async fn put_agencies(&self, batch: &[crate::directory::Agency]) -> Result<(), StoreError>;
+
+    async fn agency(&self, id: &str) -> Result<Option<crate::directory::Agency>, StoreError>;
+
+    /// Every agency, in no particular order. On DynamoDB this is a Scan: acceptable for a
+    /// reference table of this size read once per cold start, never per request.
+    async fn agencies(&self) -> Result<Vec<crate::directory::Agency>, StoreError>;
+}
+
+/// A human decision about a report's institution, kept as a labelled example for retraining.
+/// Holds what the model reads (kind, title, body, region) and the router's earlier decision for
+/// audit; never the reporter's identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoutingExample {
+    pub tracking_id: TrackingId,
+    /// The report's version right after the decision: one example per decision, and re-recording
+    /// the same decision overwrites it. The trainer keeps the latest decision per report.
+    pub decided_version: u64,
+    pub kind: crate::domain::ReportKind,
+    pub title: String,
+    pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_text: Option<String>,
+    /// The institution the human chose.
+    pub expected_agency: String,
+    /// What the router had decided before, if it had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub router_decision: Option<crate::domain::RoutingRecord>,
+    /// A verifier or an officer (role and staff id), never a reporter.
+    pub actor: crate::domain::Actor,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait RoutingExampleStore: Send + Sync {
+    /// Inserts or replaces the example keyed by (tracking id, decided version).
+    async fn put_example(&self, example: &RoutingExample) -> Result<(), StoreError>;
+
+    /// Every stored example (a Scan on DynamoDB: read by the retrain job only).
+    async fn examples(&self) -> Result<Vec<RoutingExample>, StoreError>;
+}
+
+/// Published routing model artifacts and the pointer to the current one.
+#[async_trait]
+pub trait ModelStore: Send + Sync {
+    /// Stores the artifact under `version`, then points `current` at it (in that order, so a
+    /// reader never follows the pointer to a partial artifact).
+    async fn publish(&self, version: &str, artifact: &[u8]) -> Result<(), StoreError>;
+
+    /// The version `current` points at, if any was published. Cheap: one small read.
+    async fn current_version(&self) -> Result<Option<String>, StoreError>;
+
+    /// The artifact of `version`, if stored.
+    async fn artifact(&self, version: &str) -> Result<Option<Vec<u8>>, StoreError>;
+}

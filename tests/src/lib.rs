@@ -8,12 +8,15 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{TimeZone, Utc};
 use lapor::adapters::aws::provision::provision;
-use lapor::adapters::aws::{DynamoStore, SqsQueues};
+use lapor::adapters::aws::{DynamoAgencies, DynamoExamples, DynamoModels, DynamoStore, SqsQueues};
 use lapor::adapters::embedded::EmbeddedStore;
 use lapor::crypto::Sealer;
 use lapor::directory::Directory;
-use lapor::ports::{ManualClock, QueueName, QueueReceiver};
+use lapor::ports::{
+    AgencyStore, ManualClock, ModelStore, QueueName, QueueReceiver, RoutingExampleStore,
+};
 use lapor::routing::RoutingEngine;
+use lapor::service::models::LiveEngine;
 use lapor::service::App;
 use lapor::template::Template;
 use std::collections::HashMap;
@@ -26,7 +29,17 @@ pub struct Harness {
     pub clock: Arc<ManualClock>,
     pub receiver: Arc<dyn QueueReceiver>,
     pub router: router::Router,
+    pub agencies: Arc<dyn AgencyStore>,
+    pub examples: Arc<dyn RoutingExampleStore>,
+    pub models: Arc<dyn ModelStore>,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// The directory and learning stores of one family.
+pub struct RoutingStores {
+    pub agencies: Arc<dyn AgencyStore>,
+    pub examples: Arc<dyn RoutingExampleStore>,
+    pub models: Arc<dyn ModelStore>,
 }
 
 /// A fixed start so tests do not depend on today's date: Monday 1 December 2025, 09:00 WIB.
@@ -39,6 +52,7 @@ fn assemble(
     store: Arc<dyn lapor::ports::ReportStore>,
     queue: Arc<dyn lapor::ports::MessageQueue>,
     receiver: Arc<dyn QueueReceiver>,
+    stores: RoutingStores,
     dir: Option<tempfile::TempDir>,
 ) -> Harness {
     let clock = Arc::new(ManualClock::new(start_time()));
@@ -51,7 +65,7 @@ fn assemble(
     let router = router::Router {
         store,
         clock: clock.clone(),
-        engine: Arc::new(RoutingEngine::new(Directory::builtin())),
+        engine: Arc::new(LiveEngine::fixed(RoutingEngine::new(Directory::builtin()))),
     };
     Harness {
         family,
@@ -59,6 +73,9 @@ fn assemble(
         clock,
         receiver,
         router,
+        agencies: stores.agencies,
+        examples: stores.examples,
+        models: stores.models,
         _dir: dir,
     }
 }
@@ -72,7 +89,19 @@ pub async fn embedded() -> Harness {
         )
         .unwrap(),
     );
-    assemble("embedded", store.clone(), store.clone(), store, Some(dir))
+    let stores = RoutingStores {
+        agencies: store.clone(),
+        examples: store.clone(),
+        models: store.clone(),
+    };
+    assemble(
+        "embedded",
+        store.clone(),
+        store.clone(),
+        store,
+        stores,
+        Some(dir),
+    )
 }
 
 /// True when the test servers must be there (CI, or the test script said it started them).
@@ -107,6 +136,20 @@ pub async fn aws() -> Option<Harness> {
     let made = provision(&template, &dynamodb, &sqs, &prefix)
         .await
         .expect("provisioning on the test servers");
+    let stores = RoutingStores {
+        agencies: Arc::new(DynamoAgencies::new(
+            dynamodb.clone(),
+            made.table("AgenciesTable").to_string(),
+        )),
+        examples: Arc::new(DynamoExamples::new(
+            dynamodb.clone(),
+            made.table("RoutingExamplesTable").to_string(),
+        )),
+        models: Arc::new(DynamoModels::new(
+            dynamodb.clone(),
+            made.table("RoutingModelsTable").to_string(),
+        )),
+    };
     let store = Arc::new(DynamoStore::new(
         dynamodb,
         made.table("ReportsTable").to_string(),
@@ -116,7 +159,7 @@ pub async fn aws() -> Option<Harness> {
         sqs,
         HashMap::from([(QueueName::Intake, made.queue(&template, QueueName::Intake))]),
     ));
-    Some(assemble("aws", store, queues.clone(), queues, None))
+    Some(assemble("aws", store, queues.clone(), queues, stores, None))
 }
 
 /// Every family available here: embedded always, AWS when its servers run.
@@ -238,4 +281,60 @@ pub fn sample_report() -> serde_json::Value {
         "location_text": "Jalan Merdeka dekat pasar",
         "reporter": {"name": "Siti Rahayu", "phone": "0812-3456-7890", "email": "siti@example.id"}
     })
+}
+
+/// A request to the directory function as API Gateway delivers it: `route_key` like
+/// `GET /v1/agencies/{agency_id}`, the concrete `path`, the raw query string and a body.
+pub fn directory_request(
+    route_key: &str,
+    path: &str,
+    query: &str,
+    path_parameters: &[(&str, &str)],
+    body: Option<&str>,
+) -> lambda_http::Request {
+    let mut event: serde_json::Value =
+        serde_json::from_str(&fixture("apigw-v2-get-report.json")).unwrap();
+    let method = route_key.split(' ').next().unwrap();
+    event["routeKey"] = route_key.into();
+    event["requestContext"]["routeKey"] = route_key.into();
+    event["requestContext"]["http"]["method"] = method.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["rawPath"] = path.into();
+    event["rawQueryString"] = query.into();
+    event["pathParameters"] = path_parameters
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    if let Some(body) = body {
+        event["body"] = body.into();
+        event["headers"]["content-type"] = "application/json".into();
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event")
+}
+
+impl Harness {
+    /// Seeds the compiled-in directory into this family's agency store.
+    pub async fn seed_directory(&self) -> usize {
+        lapor::service::agencies::seed(
+            &*self.agencies,
+            &lapor::directory::builtin_agencies(),
+            |_| {},
+        )
+        .await
+        .expect("seeding the directory")
+    }
+
+    /// The directory function as a cold start builds it on this family's stores.
+    pub async fn directory_api(&self) -> lapor::service::agencies::DirectoryApi {
+        let directory = lapor::service::agencies::load_directory(&*self.agencies)
+            .await
+            .expect("loading the directory");
+        let (engine, _) =
+            LiveEngine::start(directory, self.models.clone(), std::time::Duration::MAX).await;
+        lapor::service::agencies::DirectoryApi {
+            directory,
+            engine: Arc::new(engine),
+        }
+    }
 }

@@ -42,6 +42,48 @@ fn the_tables_have_the_keys_and_indexes_the_code_uses() {
 }
 
 #[test]
+fn the_directory_and_learning_tables_have_the_keys_the_code_uses() {
+    let t = template();
+    let agencies = t.table("AgenciesTable").expect("AgenciesTable");
+    assert_eq!(
+        (
+            agencies.hash.name.as_str(),
+            agencies.hash.attribute_type.as_str()
+        ),
+        (attributes::AGENCIES_KEY, "S")
+    );
+    assert!(agencies.range.is_none());
+    for (table, hash, range) in [
+        (
+            "RoutingExamplesTable",
+            attributes::EXAMPLES_KEY,
+            attributes::EXAMPLES_SORT,
+        ),
+        (
+            "RoutingModelsTable",
+            attributes::MODELS_KEY,
+            attributes::MODELS_SORT,
+        ),
+    ] {
+        let spec = t.table(table).unwrap_or_else(|| panic!("{table} missing"));
+        assert_eq!(
+            (spec.hash.name.as_str(), spec.hash.attribute_type.as_str()),
+            (hash, "S"),
+            "{table}"
+        );
+        let r = spec
+            .range
+            .as_ref()
+            .unwrap_or_else(|| panic!("{table} sort key"));
+        assert_eq!(
+            (r.name.as_str(), r.attribute_type.as_str()),
+            (range, "N"),
+            "{table}"
+        );
+    }
+}
+
+#[test]
 fn every_queue_the_code_uses_has_a_dead_letter_queue() {
     let t = template();
     for name in QueueName::ALL {
@@ -92,7 +134,7 @@ fn sqs_consumers_follow_the_rules_aws_enforces_at_deploy_time() {
 #[test]
 fn every_function_runs_on_the_right_runtime_and_builds_a_workspace_binary() {
     let t = template();
-    let binaries = ["intake", "status", "router"];
+    let binaries = ["intake", "status", "router", "directory"];
     for f in &t.functions {
         assert_eq!(
             f.runtime.as_deref(),
@@ -119,6 +161,7 @@ fn every_environment_variable_the_code_reads_is_set_for_its_function() {
         ("IntakeFunction", needs::INTAKE),
         ("StatusFunction", needs::STATUS),
         ("RouterFunction", needs::ROUTER),
+        ("DirectoryFunction", needs::DIRECTORY),
     ] {
         let spec = t
             .function(function)
@@ -147,6 +190,9 @@ fn the_public_routes_are_the_ones_the_handlers_serve() {
     for expected in [
         ("IntakeFunction", "POST", "/v1/reports"),
         ("StatusFunction", "GET", "/v1/reports/{tracking_id}"),
+        ("DirectoryFunction", "GET", "/v1/agencies"),
+        ("DirectoryFunction", "GET", "/v1/agencies/{agency_id}"),
+        ("DirectoryFunction", "POST", "/v1/routing/suggestions"),
     ] {
         assert!(
             routes

@@ -5,22 +5,26 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lapor::lambda::sqs::{process_batch, WholeBatchFailed};
 use lapor::ports::{Clock, ReportStore};
-use lapor::routing::RoutingEngine;
+use lapor::service::models::LiveEngine;
 use lapor::service::routing_step::route_message;
 
 pub struct Router {
     pub store: std::sync::Arc<dyn ReportStore>,
     pub clock: std::sync::Arc<dyn Clock>,
-    pub engine: std::sync::Arc<RoutingEngine>,
+    /// The published model (re-checked every few minutes), or the compiled-in one.
+    pub engine: std::sync::Arc<LiveEngine>,
 }
 
 pub async fn handle(
     router: &Router,
     event: SqsEvent,
 ) -> Result<SqsBatchResponse, WholeBatchFailed> {
+    // One engine for the whole batch: a model swapped in meanwhile applies from the next batch.
+    let engine = router.engine.engine().await;
+    let engine = &engine;
     process_batch(event, |message| async move {
         let body = message.body.as_deref().unwrap_or_default();
-        route_message(&*router.store, &*router.clock, &router.engine, body)
+        route_message(&*router.store, &*router.clock, engine, body)
             .await
             .map(|_| ())
     })

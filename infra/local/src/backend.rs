@@ -3,13 +3,18 @@
 
 use lapor::adapters::aws::provision::provision;
 use lapor::adapters::aws::sqs::QueueUrls;
-use lapor::adapters::aws::{dynamodb_client, load_config, sqs_client, DynamoStore, SqsQueues};
+use lapor::adapters::aws::{
+    dynamodb_client, load_config, sqs_client, DynamoAgencies, DynamoExamples, DynamoModels,
+    DynamoStore, SqsQueues,
+};
 use lapor::adapters::embedded::EmbeddedStore;
 use lapor::config;
 use lapor::crypto::Sealer;
 use lapor::directory::Directory;
-use lapor::ports::{QueueName, QueueReceiver, SystemClock};
-use lapor::routing::RoutingEngine;
+use lapor::ports::{
+    AgencyStore, ModelStore, QueueName, QueueReceiver, RoutingExampleStore, SystemClock,
+};
+use lapor::service::models::{LiveEngine, ModelLoad};
 use lapor::service::App;
 use lapor::template::Template;
 use std::collections::HashMap;
@@ -29,10 +34,22 @@ pub struct System {
     pub app: App,
     pub receiver: Arc<dyn QueueReceiver>,
     pub router: router::Router,
+    /// The agency directory as stored (seeded from the compiled-in one).
+    pub agencies: Arc<dyn AgencyStore>,
+    /// Humans' routing decisions, for retraining.
+    pub examples: Arc<dyn RoutingExampleStore>,
+    /// Published routing models.
+    pub models: Arc<dyn ModelStore>,
+    /// How the router's model was loaded at start.
+    pub model_load: ModelLoad,
     pub intake_visibility: Duration,
     /// Largest batch one poll takes (SQS allows 10).
     pub batch_size: usize,
 }
+
+/// The local runner looks for a newly published model more often than a Lambda does: after
+/// `lapor-local retrain`, a running runner routes with the new model within a minute.
+const MODEL_RECHECK: Duration = Duration::from_secs(60);
 
 pub async fn build(
     backend: Backend,
@@ -46,8 +63,13 @@ pub async fn build(
     let intake_visibility = settings[&QueueName::Intake].visibility_timeout;
     let pii = pii_key(data_dir)?;
     let clock = Arc::new(SystemClock);
-    let engine = Arc::new(RoutingEngine::new(Directory::builtin()));
-    let (app, receiver, batch_size) = match backend {
+    type Stores = (
+        Arc<dyn AgencyStore>,
+        Arc<dyn RoutingExampleStore>,
+        Arc<dyn ModelStore>,
+    );
+    let (app, receiver, batch_size, (agencies, examples, models)): (_, _, _, Stores) = match backend
+    {
         Backend::Embedded => {
             let store = EmbeddedStore::open(&data_dir.join("lapor.db"), settings)
                 .map_err(|e| format!("cannot open the embedded store: {e}"))?;
@@ -68,29 +90,56 @@ pub async fn build(
                 clock: clock.clone(),
                 pii,
             };
-            (app, store as Arc<dyn QueueReceiver>, 100)
+            let stores: Stores = (store.clone(), store.clone(), store.clone());
+            (app, store as Arc<dyn QueueReceiver>, 100, stores)
         }
         Backend::Aws => {
             let aws = load_config().await;
             let (dynamodb, sqs) = (dynamodb_client(&aws), sqs_client(&aws));
-            let (store, queues) = match provision_prefix {
+            let (store, queues, stores) = match provision_prefix {
                 Some(prefix) => {
                     let made = provision(&template, &dynamodb, &sqs, prefix)
                         .await
                         .map_err(|e| e.to_string())?;
                     let store = DynamoStore::new(
-                        dynamodb,
+                        dynamodb.clone(),
                         made.table("ReportsTable").to_string(),
                         made.table("IdempotencyTable").to_string(),
+                    );
+                    let stores: Stores = (
+                        Arc::new(DynamoAgencies::new(
+                            dynamodb.clone(),
+                            made.table("AgenciesTable").to_string(),
+                        )),
+                        Arc::new(DynamoExamples::new(
+                            dynamodb.clone(),
+                            made.table("RoutingExamplesTable").to_string(),
+                        )),
+                        Arc::new(DynamoModels::new(
+                            dynamodb,
+                            made.table("RoutingModelsTable").to_string(),
+                        )),
                     );
                     let urls = HashMap::from([(
                         QueueName::Intake,
                         made.queue(&template, QueueName::Intake),
                     )]);
-                    (store, SqsQueues::new(sqs, urls))
+                    (store, SqsQueues::new(sqs, urls), stores)
                 }
                 None => {
-                    let store = DynamoStore::from_env(dynamodb).map_err(|e| e.to_string())?;
+                    let store =
+                        DynamoStore::from_env(dynamodb.clone()).map_err(|e| e.to_string())?;
+                    let stores: Stores = (
+                        Arc::new(
+                            DynamoAgencies::from_env(dynamodb.clone())
+                                .map_err(|e| e.to_string())?,
+                        ),
+                        Arc::new(
+                            DynamoExamples::from_env(dynamodb.clone())
+                                .map_err(|e| e.to_string())?,
+                        ),
+                        Arc::new(DynamoModels::from_env(dynamodb).map_err(|e| e.to_string())?),
+                    );
                     let urls = HashMap::from([(
                         QueueName::Intake,
                         QueueUrls {
@@ -99,7 +148,7 @@ pub async fn build(
                             dead_letter_url: std::env::var("INTAKE_DLQ_URL").ok(),
                         },
                     )]);
-                    (store, SqsQueues::new(sqs, urls))
+                    (store, SqsQueues::new(sqs, urls), stores)
                 }
             };
             let queues = Arc::new(queues);
@@ -109,18 +158,24 @@ pub async fn build(
                 clock: clock.clone(),
                 pii,
             };
-            (app, queues as Arc<dyn QueueReceiver>, 10)
+            (app, queues as Arc<dyn QueueReceiver>, 10, stores)
         }
     };
+    let (engine, model_load) =
+        LiveEngine::start(Directory::builtin(), models.clone(), MODEL_RECHECK).await;
     let router = router::Router {
         store: app.store.clone(),
         clock,
-        engine,
+        engine: Arc::new(engine),
     };
     Ok(System {
         app,
         receiver,
         router,
+        agencies,
+        examples,
+        models,
+        model_load,
         intake_visibility,
         batch_size,
     })

@@ -198,6 +198,15 @@ mod tests {
             "IntakeFunction"
         );
         assert!(gw.match_route("DELETE", "/v1/reports").is_err());
+        let agency = gw
+            .match_route("GET", "/v1/agencies/komdigi")
+            .unwrap()
+            .unwrap();
+        assert_eq!(agency.function, "DirectoryFunction");
+        assert_eq!(agency.path_parameters["agency_id"], "komdigi");
+        assert_eq!(agency.route_key, "GET /v1/agencies/{agency_id}");
+        let search = gw.match_route("GET", "/v1/agencies").unwrap().unwrap();
+        assert_eq!(search.route_key, "GET /v1/agencies");
         assert!(gw.match_route("GET", "/nope").unwrap().is_none());
     }
 

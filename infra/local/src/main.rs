@@ -3,6 +3,7 @@
 mod backend;
 mod bench;
 mod bench_bare;
+mod commands;
 mod gateway;
 mod server;
 
@@ -29,6 +30,13 @@ struct ServeArgs {
     /// Address to serve the HTTP API on.
     #[arg(long, default_value = "127.0.0.1:3000", env = "LAPOR_ADDR")]
     addr: SocketAddr,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Which system a command works on (the same options as `serve`).
+#[derive(clap::Args, Clone)]
+pub struct StoreArgs {
     /// Where the embedded store keeps its files (and the local PII key).
     #[arg(long, default_value = "./.lapor", env = "LAPOR_DATA_DIR")]
     data_dir: PathBuf,
@@ -53,6 +61,15 @@ enum Command {
         /// The labelled reports.
         file: PathBuf,
     },
+    /// Load the national agency directory (central institutions and the 552 regional
+    /// governments, with aliases) into the store. Idempotent: safe to re-run.
+    Seed(StoreArgs),
+    /// Verifiers' actions on reports.
+    #[command(subcommand)]
+    Triage(commands::TriageCommand),
+    /// Train the routing model on the seed examples plus every stored human decision, and
+    /// publish it: running routers pick it up without a deploy.
+    Retrain(commands::RetrainArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -68,6 +85,9 @@ fn main() -> std::process::ExitCode {
             Some(Command::Serve(args)) => serve(args).await,
             Some(Command::Bench(args)) => bench::run(args).await,
             Some(Command::EvalRouting { file }) => eval_routing(&file),
+            Some(Command::Seed(args)) => commands::seed(args).await,
+            Some(Command::Triage(command)) => commands::triage(command).await,
+            Some(Command::Retrain(args)) => commands::retrain(args).await,
         }
     });
     match result {
@@ -80,8 +100,24 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
-    let system = backend::build(args.backend, &args.data_dir, args.provision.as_deref()).await?;
-    server::serve(system, args.addr).await
+    let system = commands::open(&args.store).await?;
+    // First start: an empty directory is seeded from the compiled-in one.
+    if system.agencies.agencies().await?.is_empty() {
+        commands::seed_with_progress(&*system.agencies).await?;
+    }
+    let load = &system.model_load;
+    println!(
+        "routing model {} ({}, decoded in {:.1} ms)",
+        load.version,
+        if load.published {
+            "published"
+        } else {
+            "compiled in"
+        },
+        load.decode.as_secs_f64() * 1e3
+    );
+    let directory = commands::directory_api(&system).await?;
+    server::serve(system, directory, args.addr).await
 }
 
 fn eval_routing(file: &std::path::Path) -> backend::anyhow_like::Result<()> {

@@ -11,6 +11,7 @@ use lapor::api::{limits, ApiError};
 use lapor::lambda::http::error_response;
 use lapor::lambda::sqs::pump_once;
 use lapor::ports::QueueName;
+use lapor::service::agencies::DirectoryApi;
 use lapor::service::intake::ROUTING_GRACE;
 use lapor::service::sweep::requeue_unrouted;
 use std::convert::Infallible;
@@ -20,9 +21,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// The template functions behind HTTP routes that the local runner can call.
-const WIRED_FUNCTIONS: &[&str] = &["IntakeFunction", "StatusFunction"];
+const WIRED_FUNCTIONS: &[&str] = &["IntakeFunction", "StatusFunction", "DirectoryFunction"];
 
-pub async fn serve(system: System, addr: SocketAddr) -> crate::backend::anyhow_like::Result<()> {
+pub async fn serve(
+    system: System,
+    directory: DirectoryApi,
+    addr: SocketAddr,
+) -> crate::backend::anyhow_like::Result<()> {
     let gateway = Gateway::from_template(&lapor::template::Template::builtin());
     if let Some(missing) = gateway.functions().find(|f| !WIRED_FUNCTIONS.contains(f)) {
         return Err(format!(
@@ -31,6 +36,7 @@ pub async fn serve(system: System, addr: SocketAddr) -> crate::backend::anyhow_l
         .into());
     }
     let system = Arc::new(system);
+    let directory = Arc::new(directory);
     let gateway = Arc::new(gateway);
     let listener = TcpListener::bind(addr)
         .await
@@ -61,11 +67,15 @@ pub async fn serve(system: System, addr: SocketAddr) -> crate::backend::anyhow_l
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let (system, gateway) = (system.clone(), gateway.clone());
+                let (system, directory, gateway) =
+                    (system.clone(), directory.clone(), gateway.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
-                        let (system, gateway) = (system.clone(), gateway.clone());
-                        async move { Ok::<_, Infallible>(handle(&system, &gateway, req).await) }
+                        let (system, directory, gateway) =
+                            (system.clone(), directory.clone(), gateway.clone());
+                        async move {
+                            Ok::<_, Infallible>(handle(&system, &directory, &gateway, req).await)
+                        }
                     });
                     let io = hyper_util::rt::TokioIo::new(stream);
                     if let Err(e) = http1::Builder::new().serve_connection(io, service).await {
@@ -79,6 +89,7 @@ pub async fn serve(system: System, addr: SocketAddr) -> crate::backend::anyhow_l
 
 async fn handle(
     system: &System,
+    directory: &DirectoryApi,
     gateway: &Gateway,
     req: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
@@ -123,6 +134,7 @@ async fn handle(
     let response = match matched.function {
         "IntakeFunction" => intake::handle(&system.app, request).await,
         "StatusFunction" => status::handle(&*system.app.store, &system.app.pii, request).await,
+        "DirectoryFunction" => directory::handle(directory, request).await,
         other => unreachable!("{other} was checked at start-up"),
     };
     match response {

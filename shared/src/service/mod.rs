@@ -1,6 +1,9 @@
 //! Services: what each function does, written against the ports, with no AWS or Lambda types.
 
+pub mod agencies;
 pub mod intake;
+pub mod learning;
+pub mod models;
 pub mod routing_step;
 pub mod sweep;
 pub mod views;

@@ -4,9 +4,11 @@
 pub mod attributes;
 pub mod dynamodb;
 pub mod provision;
+pub mod routing_data;
 pub mod sqs;
 
 pub use dynamodb::DynamoStore;
+pub use routing_data::{DynamoAgencies, DynamoExamples, DynamoModels};
 pub use sqs::SqsQueues;
 
 /// Loads the standard AWS configuration (region, credentials, endpoints) once per process.

@@ -1,0 +1,48 @@
+//! The agency directory and routing suggestions:
+//! `GET /v1/agencies`, `GET /v1/agencies/{agency_id}`, `POST /v1/routing/suggestions`.
+//! The route is read from the API Gateway route key, so the stage prefix of the path is no
+//! concern here.
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use lapor::api::ApiError;
+use lapor::lambda::http::{body_bytes, result_response};
+pub use lapor::service::agencies::DirectoryApi;
+
+pub async fn handle(
+    api: &DirectoryApi,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error> {
+    let route_key = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let result = match route_key.as_str() {
+        "GET /v1/agencies" => {
+            let query = req.query_string_parameters_ref();
+            let param = |name: &str| query.and_then(|q| q.first(name));
+            api.search(param("q"), param("limit"), param("offset"))
+                .map(|page| (200, serde_json::to_value(&page).expect("page serialises")))
+        }
+        "GET /v1/agencies/{agency_id}" => {
+            let id = req
+                .path_parameters_ref()
+                .and_then(|p| p.first("agency_id"))
+                .unwrap_or_default();
+            api.agency(id).map(|detail| {
+                (
+                    200,
+                    serde_json::to_value(&detail).expect("agency serialises"),
+                )
+            })
+        }
+        "POST /v1/routing/suggestions" => api.suggest(body_bytes(&req)).await.map(|s| {
+            (
+                200,
+                serde_json::to_value(&s).expect("suggestion serialises"),
+            )
+        }),
+        other => Err(ApiError::NotFound(format!("no route {other:?} here"))),
+    };
+    Ok(result_response(result))
+}

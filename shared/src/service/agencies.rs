@@ -1,0 +1,288 @@
+//! The public directory API: search, one agency with its parent and children, and routing
+//! suggestions for a draft report. The directory comes from the `AgencyStore`, read once per
+//! cold start and cached for the life of the process.
+
+use super::models::LiveEngine;
+use crate::api::{limits, ApiError, FieldError};
+use crate::directory::{Agency, Directory};
+use crate::domain::submission::Submission;
+use crate::ports::{AgencyStore, StoreError};
+use crate::routing::RouteQuery;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+pub const MAX_OFFSET: usize = 10_000;
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// Reads the stored directory (one Scan of a small reference table) and builds the in-memory
+/// index. Agencies keep the compiled-in order (central institutions, then provinces and their
+/// kabupaten/kota), later additions (work units) follow by id, so search ranks ties the same way
+/// everywhere. An empty store (not seeded yet) serves the compiled-in directory, with a warning.
+/// Built once per process: the directory lives as long as the process does.
+pub async fn load_directory(store: &dyn AgencyStore) -> Result<&'static Directory, StoreError> {
+    let mut agencies = store.agencies().await?;
+    if agencies.is_empty() {
+        tracing::warn!("the agencies table is empty (run `lapor-local seed`): serving the compiled-in directory");
+        return Ok(Directory::builtin());
+    }
+    let builtin = Directory::builtin();
+    let position: HashMap<&str, usize> = builtin
+        .all()
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
+    agencies.sort_by(|a, b| {
+        let pa = position.get(a.id.as_str()).copied().unwrap_or(usize::MAX);
+        let pb = position.get(b.id.as_str()).copied().unwrap_or(usize::MAX);
+        pa.cmp(&pb).then_with(|| a.id.cmp(&b.id))
+    });
+    tracing::info!(agencies = agencies.len(), "agency directory loaded");
+    Ok(Box::leak(Box::new(Directory::from_agencies(agencies))))
+}
+
+/// What the directory function serves from.
+pub struct DirectoryApi {
+    pub directory: &'static Directory,
+    pub engine: Arc<LiveEngine>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgencySummary<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acronym: Option<&'a str>,
+    pub kind: &'a str,
+}
+
+impl<'a> From<&'a Agency> for AgencySummary<'a> {
+    fn from(a: &'a Agency) -> Self {
+        AgencySummary {
+            id: &a.id,
+            name: &a.name,
+            acronym: a.acronym.as_deref(),
+            kind: &a.kind,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchPage<'a> {
+    pub total: usize,
+    pub limit: usize,
+    pub offset: usize,
+    pub agencies: Vec<&'a Agency>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgencyDetail<'a> {
+    #[serde(flatten)]
+    pub agency: &'a Agency,
+    pub parent: Option<AgencySummary<'a>>,
+    pub children: Vec<AgencySummary<'a>>,
+}
+
+fn parse_number(
+    name: &str,
+    value: Option<&str>,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+    errors: &mut Vec<FieldError>,
+) -> Result<usize, ApiError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    let n: usize = value.trim().parse().map_err(|_| {
+        ApiError::bad_request(
+            "invalid_query",
+            format!("{name} must be a whole number, not {value:?}"),
+        )
+    })?;
+    if !range.contains(&n) {
+        errors.push(FieldError::new(
+            name,
+            format!("must be between {} and {}", range.start(), range.end()),
+        ));
+    }
+    Ok(n)
+}
+
+impl DirectoryApi {
+    /// `GET /v1/agencies?q=&limit=&offset=`: without `q`, the whole directory in order.
+    pub fn search(
+        &self,
+        q: Option<&str>,
+        limit: Option<&str>,
+        offset: Option<&str>,
+    ) -> Result<SearchPage<'_>, ApiError> {
+        let mut errors = Vec::new();
+        let limit = parse_number("limit", limit, DEFAULT_LIMIT, 1..=MAX_LIMIT, &mut errors)?;
+        let offset = parse_number("offset", offset, 0, 0..=MAX_OFFSET, &mut errors)?;
+        let q = q.map(str::trim).filter(|q| !q.is_empty());
+        if let Some(q) = q {
+            if q.chars().count() > MAX_QUERY_CHARS {
+                errors.push(FieldError::new(
+                    "q",
+                    format!("must be at most {MAX_QUERY_CHARS} characters"),
+                ));
+            }
+            if q.chars().any(char::is_control) {
+                errors.push(FieldError::new("q", "must not contain control characters"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let (agencies, total) = match q {
+            Some(q) => self.directory.search(q, limit, offset),
+            None => {
+                let all = self.directory.all();
+                (all.iter().skip(offset).take(limit).collect(), all.len())
+            }
+        };
+        Ok(SearchPage {
+            total,
+            limit,
+            offset,
+            agencies,
+        })
+    }
+
+    /// `GET /v1/agencies/{agency_id}`.
+    pub fn agency(&self, id: &str) -> Result<AgencyDetail<'_>, ApiError> {
+        let agency = self
+            .directory
+            .get(id)
+            .ok_or_else(|| ApiError::NotFound("no agency with this id".into()))?;
+        Ok(AgencyDetail {
+            agency,
+            parent: agency
+                .parent_id
+                .as_deref()
+                .and_then(|p| self.directory.get(p))
+                .map(AgencySummary::from),
+            children: self
+                .directory
+                .children(&agency.id)
+                .into_iter()
+                .map(AgencySummary::from)
+                .collect(),
+        })
+    }
+
+    /// `POST /v1/routing/suggestions`: the router's view of a draft report. Validated like
+    /// intake: 413 over the size limit, 400 when not a JSON object of the right types, 422 with
+    /// every failing field named. Nothing is stored.
+    pub async fn suggest(&self, body: &[u8]) -> Result<Suggestion, ApiError> {
+        if body.len() > limits::MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit: limits::MAX_BODY_BYTES,
+            });
+        }
+        let text = std::str::from_utf8(body)
+            .map_err(|_| ApiError::bad_request("invalid_utf8", "the body is not valid UTF-8"))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        })?;
+        if !value.is_object() {
+            return Err(ApiError::bad_request(
+                "malformed_json",
+                "the body must be a JSON object",
+            ));
+        }
+        let draft: SuggestionRequest = serde_json::from_value(value)
+            .map_err(|e| ApiError::bad_request("invalid_type", e.to_string()))?;
+        // The same rules as a submission, for the fields a suggestion takes.
+        let valid = Submission {
+            kind: draft.kind,
+            title: draft.title,
+            body: draft.body,
+            region_code: draft.region_code,
+            location_text: draft.location_text,
+            ..Submission::default()
+        }
+        .validate(chrono::Utc::now())
+        .map_err(ApiError::Validation)?;
+        let engine = self.engine.engine().await;
+        let decision = engine.route(&RouteQuery {
+            kind: valid.kind,
+            title: &valid.title,
+            body: &valid.body,
+            category: None,
+            region_code: valid.location.region_code.as_deref(),
+            location_text: valid.location.text.as_deref(),
+            target_agency: None,
+        });
+        Ok(Suggestion {
+            decision: decision.decision.as_str(),
+            agency_id: decision.agency_id,
+            confidence: decision.confidence,
+            candidates: decision
+                .candidates
+                .into_iter()
+                .map(|c| SuggestedCandidate {
+                    name: self
+                        .directory
+                        .get(&c.agency_id)
+                        .map(|a| a.name.clone())
+                        .unwrap_or(c.name),
+                    agency_id: c.agency_id,
+                    score: c.score,
+                })
+                .collect(),
+            reason: decision.reason,
+            model_version: decision.model_version,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestionRequest {
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub region_code: Option<String>,
+    pub location_text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuggestedCandidate {
+    pub agency_id: String,
+    pub name: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Suggestion {
+    /// `auto` or `triage`.
+    pub decision: &'static str,
+    /// The institution the router would choose; null when it would send the report to triage.
+    pub agency_id: Option<String>,
+    pub confidence: f32,
+    pub candidates: Vec<SuggestedCandidate>,
+    pub reason: String,
+    pub model_version: String,
+}
+
+/// Agencies written per store call while seeding (the DynamoDB adapter splits further into
+/// BatchWriteItem calls of 25).
+pub const SEED_BATCH: usize = 100;
+
+/// Loads `agencies` (normally `directory::builtin_agencies()`) into the store. Upserts by id, so
+/// re-running it is safe and leaves the same rows. `progress` hears how many were written.
+pub async fn seed(
+    store: &dyn AgencyStore,
+    agencies: &[Agency],
+    mut progress: impl FnMut(usize),
+) -> Result<usize, StoreError> {
+    for batch in agencies.chunks(SEED_BATCH) {
+        store.put_agencies(batch).await?;
+        progress(batch.len());
+    }
+    Ok(agencies.len())
+}

@@ -1,0 +1,289 @@
+//! The agency directory: seeding the store, the public directory endpoints and routing
+//! suggestions, through the real handler and API Gateway event shapes, on every storage family.
+
+use lapor::directory::{builtin_agencies, Agency, WORK_UNIT_KIND};
+use lapor::service::agencies::DirectoryApi;
+use lapor_tests::{answer, directory_request, families, HttpAnswer};
+use serde_json::json;
+
+async fn search(api: &DirectoryApi, query: &str) -> HttpAnswer {
+    let req = directory_request("GET /v1/agencies", "/v1/agencies", query, &[], None);
+    answer(directory::handle(api, req).await.unwrap())
+}
+
+async fn agency(api: &DirectoryApi, id: &str) -> HttpAnswer {
+    let path = format!("/v1/agencies/{id}");
+    let req = directory_request(
+        "GET /v1/agencies/{agency_id}",
+        &path,
+        "",
+        &[("agency_id", id)],
+        None,
+    );
+    answer(directory::handle(api, req).await.unwrap())
+}
+
+async fn suggest(api: &DirectoryApi, body: &str) -> HttpAnswer {
+    let req = directory_request(
+        "POST /v1/routing/suggestions",
+        "/v1/routing/suggestions",
+        "",
+        &[],
+        Some(body),
+    );
+    answer(directory::handle(api, req).await.unwrap())
+}
+
+fn ids(a: &HttpAnswer) -> Vec<String> {
+    a.body["agencies"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no agencies in {}", a.text))
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn seeding_twice_leaves_the_same_directory() {
+    let expected = builtin_agencies().len();
+    assert_eq!(expected, 140 + 38 + 514);
+    for h in families().await {
+        assert!(h.agencies.agencies().await.unwrap().is_empty());
+        assert_eq!(h.seed_directory().await, expected);
+        let first = h.agencies.agencies().await.unwrap();
+        assert_eq!(first.len(), expected, "{}", h.family);
+        assert_eq!(h.seed_directory().await, expected);
+        let mut second = h.agencies.agencies().await.unwrap();
+        assert_eq!(
+            second.len(),
+            expected,
+            "{}: a re-run duplicated rows",
+            h.family
+        );
+        let mut first = first;
+        first.sort_by(|a, b| a.id.cmp(&b.id));
+        second.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(first, second, "{}", h.family);
+        let komdigi = h.agencies.agency("komdigi").await.unwrap().unwrap();
+        assert!(
+            komdigi.aliases.iter().any(|a| a == "Kominfo"),
+            "{komdigi:?}"
+        );
+        assert!(h.agencies.agency("nope").await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn agencies_are_found_by_acronym_alias_and_former_name_and_paged() {
+    for h in families().await {
+        h.seed_directory().await;
+        let api = h.directory_api().await;
+
+        let a = search(&api, "q=kominfo").await;
+        assert_eq!(a.status, 200, "{}: {}", h.family, a.text);
+        assert_eq!(ids(&a)[0], "komdigi", "{}", h.family);
+        assert_eq!(a.body["total"], 1);
+
+        assert_eq!(ids(&search(&api, "q=BPN").await)[0], "atr-bpn");
+        assert_eq!(ids(&search(&api, "q=pln").await)[0], "pln");
+        let kumham = ids(&search(&api, "q=Kemenkumham&limit=10").await);
+        for id in ["kemenkum", "kemenham", "kemenimipas"] {
+            assert!(kumham.contains(&id.to_string()), "{id} in {kumham:?}");
+        }
+        assert_eq!(
+            ids(&search(&api, "q=Pemkot%20Bandung").await)[0],
+            "pemda-32.73"
+        );
+        assert_eq!(ids(&search(&api, "q=pemprov+jabar").await)[0], "pemda-32");
+
+        // Pages of one ranking, with the total on each.
+        let all = search(&api, "q=kementerian&limit=100").await;
+        let total = all.body["total"].as_u64().unwrap();
+        assert!(total > 40);
+        let page = search(&api, "q=kementerian&limit=10&offset=10").await;
+        assert_eq!(page.body["total"].as_u64().unwrap(), total);
+        assert_eq!(page.body["limit"], 10);
+        assert_eq!(page.body["offset"], 10);
+        assert_eq!(ids(&page), ids(&all)[10..20].to_vec(), "{}", h.family);
+        let past_the_end = search(&api, &format!("q=kementerian&offset={total}")).await;
+        assert!(ids(&past_the_end).is_empty());
+
+        // No query: the whole directory, paged.
+        let everything = search(&api, "limit=5").await;
+        assert_eq!(everything.body["total"], builtin_agencies().len());
+        assert_eq!(ids(&everything).len(), 5);
+
+        assert_eq!(search(&api, "q=zzzzqq").await.body["total"], 0);
+    }
+}
+
+#[tokio::test]
+async fn bad_directory_queries_get_their_4xx() {
+    let h = lapor_tests::embedded().await;
+    h.seed_directory().await;
+    let api = h.directory_api().await;
+    for (query, status, code, field) in [
+        ("q=x&limit=0", 422, "validation_failed", Some("limit")),
+        ("q=x&limit=101", 422, "validation_failed", Some("limit")),
+        ("q=x&offset=20000", 422, "validation_failed", Some("offset")),
+        ("q=x&limit=ten", 400, "invalid_query", None),
+        ("q=x&offset=-1", 400, "invalid_query", None),
+    ] {
+        let a = search(&api, query).await;
+        assert_eq!(a.status, status, "{query}: {}", a.text);
+        assert_eq!(a.body["error"], code, "{query}");
+        if let Some(field) = field {
+            assert_eq!(a.body["fields"][0]["field"], field, "{query}");
+        }
+    }
+    let long = format!("q={}", "a".repeat(101));
+    assert_eq!(search(&api, &long).await.status, 422);
+}
+
+#[tokio::test]
+async fn an_agency_comes_with_its_parent_and_children() {
+    for h in families().await {
+        h.seed_directory().await;
+        // A work unit added to the store is served below its institution.
+        let unit = Agency {
+            id: "pemda-32.73-disdik".into(),
+            name: "Dinas Pendidikan Kota Bandung".into(),
+            acronym: Some("Disdik Kota Bandung".into()),
+            kind: WORK_UNIT_KIND.into(),
+            parent_id: Some("pemda-32.73".into()),
+            scope: Some("SD and SMP".into()),
+            region_code: Some("32.73".into()),
+            aliases: vec![],
+        };
+        h.agencies
+            .put_agencies(std::slice::from_ref(&unit))
+            .await
+            .unwrap();
+        let api = h.directory_api().await;
+
+        let bandung = agency(&api, "pemda-32.73").await;
+        assert_eq!(bandung.status, 200, "{}: {}", h.family, bandung.text);
+        assert_eq!(bandung.body["name"], "Pemerintah Kota Bandung");
+        assert_eq!(bandung.body["parent"]["id"], "pemda-32");
+        assert_eq!(
+            bandung.body["parent"]["name"],
+            "Pemerintah Provinsi Jawa Barat"
+        );
+        assert_eq!(bandung.body["children"][0]["id"], unit.id, "{}", h.family);
+
+        let jabar = agency(&api, "pemda-32").await;
+        assert!(jabar.body["parent"].is_null());
+        assert_eq!(jabar.body["children"].as_array().unwrap().len(), 27);
+
+        let unit_answer = agency(&api, &unit.id).await;
+        assert_eq!(unit_answer.body["parent"]["id"], "pemda-32.73");
+        assert_eq!(
+            ids(&search(&api, "q=disdik+kota+bandung").await)[0],
+            unit.id
+        );
+
+        let kemenkeu = agency(&api, "kemenkeu").await;
+        let children: Vec<&str> = kemenkeu.body["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert!(children.contains(&"djp"), "{children:?}");
+
+        let missing = agency(&api, "no-such-agency").await;
+        assert_eq!(missing.status, 404);
+        assert_eq!(missing.body["error"], "not_found");
+    }
+}
+
+#[tokio::test]
+async fn an_unseeded_store_serves_the_compiled_in_directory() {
+    let h = lapor_tests::embedded().await;
+    let api = h.directory_api().await;
+    assert_eq!(ids(&search(&api, "q=kominfo").await)[0], "komdigi");
+}
+
+#[tokio::test]
+async fn suggestions_decide_or_hand_over_with_candidates() {
+    for h in families().await {
+        h.seed_directory().await;
+        let api = h.directory_api().await;
+        let sure = suggest(
+            &api,
+            &json!({
+                "kind": "complaint",
+                "title": "Lampu jalan mati",
+                "body": "Lampu penerangan jalan di Jalan Merdeka sudah mati dua minggu dan rawan kejahatan.",
+                "region_code": "32.73.01",
+                "location_text": "Jalan Merdeka dekat pasar"
+            })
+            .to_string(),
+        )
+        .await;
+        assert_eq!(sure.status, 200, "{}: {}", h.family, sure.text);
+        assert_eq!(sure.body["decision"], "auto", "{}", sure.text);
+        assert_eq!(sure.body["agency_id"], "pemda-32.73");
+        let confidence = sure.body["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&confidence));
+        let first = &sure.body["candidates"][0];
+        assert_eq!(first["agency_id"], "pemda-32.73");
+        assert_eq!(first["name"], "Pemerintah Kota Bandung");
+        assert!(first["score"].as_f64().is_some());
+        assert!(sure.body["reason"].as_str().is_some_and(|r| !r.is_empty()));
+
+        // A private debt is no public service: a verifier decides.
+        let private = suggest(
+            &api,
+            &json!({
+                "kind": "complaint",
+                "title": "Utang teman",
+                "body": "Teman saya pinjam uang lima juta rupiah tahun lalu dan sampai sekarang tidak mau bayar utangnya."
+            })
+            .to_string(),
+        )
+        .await;
+        assert_eq!(private.status, 200, "{}", private.text);
+        assert_eq!(private.body["decision"], "triage", "{}", private.text);
+        assert!(private.body["agency_id"].is_null());
+        assert!(private.body["candidates"].is_array());
+    }
+}
+
+#[tokio::test]
+async fn bad_suggestion_requests_get_their_4xx() {
+    let h = lapor_tests::embedded().await;
+    let api = h.directory_api().await;
+    let ok = json!({"kind": "complaint", "title": "Jalan rusak", "body": "Jalan di depan sekolah rusak parah dan berlubang."});
+    let mut unknown_field = ok.clone();
+    unknown_field["reporter"] = json!({"name": "Siti"});
+    let mut wrong_type = ok.clone();
+    wrong_type["title"] = json!(5);
+    let mut bad_region = ok.clone();
+    bad_region["region_code"] = json!("99.99");
+    let mut bad_kind = ok.clone();
+    bad_kind["kind"] = json!("gossip");
+    for (body, status, code) in [
+        ("{\"kind\": ".to_string(), 400, "malformed_json"),
+        ("[1]".to_string(), 400, "malformed_json"),
+        (unknown_field.to_string(), 400, "invalid_type"),
+        (wrong_type.to_string(), 400, "invalid_type"),
+        ("x".repeat(70_000), 413, "payload_too_large"),
+        (bad_region.to_string(), 422, "validation_failed"),
+        (bad_kind.to_string(), 422, "validation_failed"),
+    ] {
+        let a = suggest(&api, &body).await;
+        assert_eq!(a.status, status, "{}", a.text);
+        assert_eq!(a.body["error"], code);
+    }
+    let empty = suggest(&api, "{}").await;
+    assert_eq!(empty.status, 422);
+    let fields: Vec<&str> = empty.body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["kind", "title", "body"]);
+    assert_eq!(suggest(&api, &ok.to_string()).await.status, 200);
+}
