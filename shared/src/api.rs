@@ -104,6 +104,33 @@ impl ApiError {
     }
 }
 
+/// A request body as a JSON object: 413 over `MAX_BODY_BYTES`, 400 when it is not UTF-8, not
+/// JSON, or not an object. Every JSON endpoint starts here, so all answer these alike.
+pub fn json_object(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if body.len() > limits::MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: limits::MAX_BODY_BYTES,
+        });
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("invalid_utf8", "the body is not valid UTF-8"))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "malformed_json",
+            "the body must be a JSON object",
+        ));
+    }
+    Ok(value)
+}
+
+/// The object as a request type: a wrong type or an unknown field is the caller's 400.
+pub fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|e| ApiError::bad_request("invalid_type", e.to_string()))
+}
+
 impl From<crate::ports::StoreError> for ApiError {
     fn from(e: crate::ports::StoreError) -> ApiError {
         match e {

@@ -3,7 +3,7 @@
 //! cold start and cached for the life of the process.
 
 use super::models::LiveEngine;
-use crate::api::{limits, ApiError, FieldError};
+use crate::api::{json_object, typed, ApiError, FieldError};
 use crate::directory::{Agency, Directory};
 use crate::domain::submission::Submission;
 use crate::ports::{AgencyStore, StoreError};
@@ -178,24 +178,7 @@ impl DirectoryApi {
     /// intake: 413 over the size limit, 400 when not a JSON object of the right types, 422 with
     /// every failing field named. Nothing is stored.
     pub async fn suggest(&self, body: &[u8]) -> Result<Suggestion, ApiError> {
-        if body.len() > limits::MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge {
-                limit: limits::MAX_BODY_BYTES,
-            });
-        }
-        let text = std::str::from_utf8(body)
-            .map_err(|_| ApiError::bad_request("invalid_utf8", "the body is not valid UTF-8"))?;
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-        })?;
-        if !value.is_object() {
-            return Err(ApiError::bad_request(
-                "malformed_json",
-                "the body must be a JSON object",
-            ));
-        }
-        let draft: SuggestionRequest = serde_json::from_value(value)
-            .map_err(|e| ApiError::bad_request("invalid_type", e.to_string()))?;
+        let draft: SuggestionRequest = typed(json_object(body)?)?;
         // The same rules as a submission, for the fields a suggestion takes.
         let valid = Submission {
             kind: draft.kind,

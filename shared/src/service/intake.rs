@@ -1,7 +1,7 @@
 //! `POST /v1/reports`: validate, store (`received`), queue for routing.
 
 use super::{App, RouteRequest};
-use crate::api::{limits, ApiError};
+use crate::api::{json_object, limits, typed, ApiError};
 use crate::crypto::{sha256_hex, Sealer};
 use crate::domain::submission::Submission;
 use crate::domain::{AccessToken, Actor, Report, Status, TimelineEvent, TrackingId};
@@ -36,21 +36,10 @@ pub async fn submit(
         });
     }
     let idempotency_key = idempotency_key.map(check_idempotency_key).transpose()?;
-    let text = std::str::from_utf8(body)
-        .map_err(|_| ApiError::bad_request("invalid_utf8", "the body is not valid UTF-8"))?;
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-    })?;
-    if !value.is_object() {
-        return Err(ApiError::bad_request(
-            "malformed_json",
-            "the body must be a JSON object",
-        ));
-    }
+    let value = json_object(body)?;
     // serde_json's map is ordered by key, so this hash ignores key order and whitespace.
     let request_hash = sha256_hex(value.to_string().as_bytes());
-    let submission: Submission = serde_json::from_value(value)
-        .map_err(|e| ApiError::bad_request("invalid_type", e.to_string()))?;
+    let submission: Submission = typed(value)?;
 
     let now = app.clock.now();
     let key_hash = idempotency_key.map(|k| sha256_hex(format!("idempotency:{k}").as_bytes()));
