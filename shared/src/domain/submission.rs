@@ -110,18 +110,16 @@ impl Submission {
             limits::LOCATION_TEXT_CHARS,
             true,
         );
+        if self.lat.is_some_and(|lat| !(-90.0..=90.0).contains(&lat)) {
+            errors.push(FieldError::new("lat", "must be between -90 and 90"));
+        }
+        if self.lon.is_some_and(|lon| !(-180.0..=180.0).contains(&lon)) {
+            errors.push(FieldError::new("lon", "must be between -180 and 180"));
+        }
         match (self.lat, self.lon) {
-            (Some(lat), Some(lon)) => {
-                if !(-90.0..=90.0).contains(&lat) {
-                    errors.push(FieldError::new("lat", "must be between -90 and 90"));
-                }
-                if !(-180.0..=180.0).contains(&lon) {
-                    errors.push(FieldError::new("lon", "must be between -180 and 180"));
-                }
-            }
-            (None, None) => {}
             (Some(_), None) => errors.push(FieldError::new("lon", "is required with lat")),
             (None, Some(_)) => errors.push(FieldError::new("lat", "is required with lon")),
+            _ => {}
         }
         let incident_date = self.incident_date.and_then(|d| {
             match NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d") {
