@@ -599,6 +599,11 @@ async fn run(args: Args) -> Result<bool, String> {
         env: vec![
             ("REPORTS_TABLE", REPORTS_TABLE.to_string()),
             ("IDEMPOTENCY_TABLE", IDEMPOTENCY_TABLE.to_string()),
+            // No published model there (GetItem answers no item): the compiled-in one is used.
+            (
+                "ROUTING_MODELS_TABLE",
+                "lapor-budget-RoutingModelsTable".to_string(),
+            ),
         ],
         event: sqs_event(&message),
         expect: |answer| match answer["batchItemFailures"].as_array() {
