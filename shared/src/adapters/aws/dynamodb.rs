@@ -80,7 +80,8 @@ fn report_from_item(item: &HashMap<String, AttributeValue>) -> Result<Report, St
     serde_json::from_value(value).map_err(|e| StoreError::Corrupt(format!("report: {e}")))
 }
 
-fn unavailable<E, R>(e: SdkError<E, R>) -> StoreError
+/// An SDK failure as a retryable store error (every DynamoDB adapter shares it).
+pub(super) fn unavailable<E, R>(e: SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,

@@ -6,12 +6,12 @@
 //! `(model_version = "current", chunk = 0)` last.
 
 use super::attributes::{from_item, to_item};
+use super::dynamodb::unavailable;
 use crate::config::attributes::{AGENCIES_KEY, MODELS_KEY, MODELS_SORT};
 use crate::config::{self, env};
 use crate::directory::Agency;
 use crate::ports::{AgencyStore, ModelStore, RoutingExample, RoutingExampleStore, StoreError};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
@@ -24,14 +24,6 @@ const BATCH_WRITE_MAX: usize = 25;
 const MODEL_CHUNK_BYTES: usize = 256 * 1024;
 /// The pointer item's key.
 const CURRENT: &str = "current";
-
-fn unavailable<E, R>(e: SdkError<E, R>) -> StoreError
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    StoreError::Unavailable(DisplayErrorContext(&e).to_string())
-}
 
 fn document<T: serde::de::DeserializeOwned>(
     what: &str,
