@@ -36,6 +36,19 @@ pub struct EvalRow {
 }
 
 impl EvalRow {
+    /// What the router sees of this row (the CSV has no category, location text or target).
+    pub fn query(&self) -> RouteQuery<'_> {
+        RouteQuery {
+            kind: self.kind,
+            title: &self.title,
+            body: &self.body,
+            category: None,
+            region_code: self.region_code.as_deref(),
+            location_text: None,
+            target_agency: None,
+        }
+    }
+
     pub fn into_example(self) -> TrainingExample {
         TrainingExample {
             kind: self.kind,
@@ -221,15 +234,7 @@ pub fn evaluate(engine: &RoutingEngine, rows: &[EvalRow]) -> EvalReport {
     };
     let mut confusions: HashMap<(String, String), usize> = HashMap::new();
     for row in rows {
-        let query = RouteQuery {
-            kind: row.kind,
-            title: &row.title,
-            body: &row.body,
-            category: None,
-            region_code: row.region_code.as_deref(),
-            location_text: None,
-            target_agency: None,
-        };
+        let query = row.query();
         let start = Instant::now();
         let decision = engine.route(&query);
         latencies.push(start.elapsed());
@@ -346,15 +351,7 @@ mod file_report {
             .iter()
             .map(|row| {
                 let start = Instant::now();
-                engine.route(&RouteQuery {
-                    kind: row.kind,
-                    title: &row.title,
-                    body: &row.body,
-                    category: None,
-                    region_code: row.region_code.as_deref(),
-                    location_text: None,
-                    target_agency: None,
-                });
+                engine.route(&row.query());
                 (start.elapsed(), row.id.as_str())
             })
             .collect();
