@@ -7,6 +7,7 @@ pub mod env {
     pub const REPORTS_TABLE: &str = "REPORTS_TABLE";
     pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
     pub const INTAKE_QUEUE_URL: &str = "INTAKE_QUEUE_URL";
+    pub const NOTIFICATION_QUEUE_URL: &str = "NOTIFICATION_QUEUE_URL";
     /// 32 bytes, standard base64: seals reporters' contacts at rest.
     pub const PII_KEY: &str = "LAPOR_PII_KEY";
     /// The agency directory (reference data, loaded by `lapor-local seed`).
@@ -23,8 +24,27 @@ pub mod needs {
     use super::env::*;
     pub const INTAKE: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, INTAKE_QUEUE_URL, PII_KEY];
     pub const STATUS: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, PII_KEY];
-    pub const ROUTER: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, ROUTING_MODELS_TABLE];
+    pub const ROUTER: &[&str] = &[
+        REPORTS_TABLE,
+        IDEMPOTENCY_TABLE,
+        ROUTING_MODELS_TABLE,
+        NOTIFICATION_QUEUE_URL,
+    ];
     pub const DIRECTORY: &[&str] = &[AGENCIES_TABLE, ROUTING_MODELS_TABLE];
+    pub const AGENCY: &[&str] = &[
+        REPORTS_TABLE,
+        IDEMPOTENCY_TABLE,
+        NOTIFICATION_QUEUE_URL,
+        AGENCIES_TABLE,
+        ROUTING_EXAMPLES_TABLE,
+        PII_KEY,
+    ];
+    pub const REPORTER: &[&str] = &[
+        REPORTS_TABLE,
+        IDEMPOTENCY_TABLE,
+        NOTIFICATION_QUEUE_URL,
+        PII_KEY,
+    ];
 }
 
 /// Key and index attribute names the code reads and writes; each must be defined in
@@ -35,6 +55,16 @@ pub mod attributes {
     pub const IDEMPOTENCY_TTL: &str = "expires_at";
     pub const DUE_SHARD: &str = "due_shard";
     pub const DUE_MS: &str = "due_ms";
+    /// Reports table: `created_at` in Unix milliseconds, the sort key of every list index.
+    pub const CREATED_MS: &str = "created_ms";
+    /// Reports table: the handling institution (partition of `by-agency`).
+    pub const AGENCY_ID: &str = "agency_id";
+    /// Reports table: the assigned work unit (partition of `by-work-unit`).
+    pub const WORK_UNIT: &str = "work_unit";
+    /// Reports table: set (to `triage`) only while the report waits for verifiers.
+    pub const TRIAGE_QUEUE: &str = "triage_queue";
+    /// Reports table: set (to `public`) only while the public feed may list the report.
+    pub const PUBLIC_FEED: &str = "public_feed";
     pub const AGENCIES_KEY: &str = "agency_id";
     pub const EXAMPLES_KEY: &str = "tracking_id";
     pub const EXAMPLES_SORT: &str = "decided_version";
@@ -46,6 +76,14 @@ pub mod attributes {
 pub mod indexes {
     /// Reports table, sparse: partition `due_shard`, sort `due_ms`; only reports with a `due_at`.
     pub const REPORTS_BY_DUE: &str = "by-due";
+    /// Partition `agency_id`, sort `created_ms`: an institution's inbox.
+    pub const REPORTS_BY_AGENCY: &str = "by-agency";
+    /// Partition `work_unit`, sort `created_ms`: a work unit's inbox.
+    pub const REPORTS_BY_WORK_UNIT: &str = "by-work-unit";
+    /// Sparse, partition `triage_queue`, sort `created_ms`: the verifiers' queue.
+    pub const REPORTS_BY_TRIAGE: &str = "by-triage";
+    /// Sparse, partition `public_feed`, sort `created_ms`: the public feed.
+    pub const REPORTS_BY_PUBLIC: &str = "by-public";
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! Ports: the small capabilities the services need from the outside world. Each has an AWS
 //! implementation (DynamoDB, SQS) and an embedded one (SQLite), held to one conformance suite.
 
-use crate::domain::{Report, TrackingId};
+use crate::domain::{Report, Status, TrackingId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,73 @@ pub struct DuePage {
     pub items_read: u64,
 }
 
+/// Which list of reports to read; each is its own index (never a table scan).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportList {
+    /// An institution's inbox: every report it handles, its work units' included.
+    Agency(String),
+    /// A work unit's inbox: the reports assigned to it.
+    WorkUnit(String),
+    /// The national verifiers' queue: reports no institution holds yet and not final
+    /// (received, needs_triage, deferred by a verifier).
+    Triage,
+    /// The public feed: reports that are not confidential, held by an institution and not
+    /// archived. [`Report::is_public`] says which.
+    Public,
+}
+
+/// Where a listing resumes: just after the report created at `created_ms` with `tracking_id`
+/// (lists run newest first). Clients see it as the opaque string of [`ListCursor::encode`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    pub created_ms: i64,
+    pub tracking_id: TrackingId,
+}
+
+impl ListCursor {
+    pub fn after(report: &Report) -> ListCursor {
+        ListCursor {
+            created_ms: report.created_at.timestamp_millis(),
+            tracking_id: report.tracking_id.clone(),
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.created_ms, self.tracking_id)
+    }
+
+    /// `None` for anything [`ListCursor::encode`] did not make.
+    pub fn decode(text: &str) -> Option<ListCursor> {
+        let (ms, id) = text.split_once('.')?;
+        Some(ListCursor {
+            created_ms: ms.parse().ok().filter(|ms: &i64| *ms >= 0)?,
+            tracking_id: TrackingId::parse(id)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub list: ReportList,
+    /// Only reports in this status.
+    pub status: Option<Status>,
+    /// Only reports that are [`Report::is_public`] (the public feed filtered by institution).
+    pub public_only: bool,
+    pub cursor: Option<ListCursor>,
+    /// At most this many reports (1..=100).
+    pub limit: usize,
+}
+
+/// A page of a listing, newest first. A page may hold fewer than `limit` reports (filters apply
+/// after the index read) and still have a `next`: follow it until it is `None`.
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    pub reports: Vec<Report>,
+    pub next: Option<ListCursor>,
+    /// Items read to produce this page.
+    pub items_read: u64,
+}
+
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     /// Stores a new report, and its idempotency record when given: both or neither. An expired
@@ -95,6 +162,21 @@ pub trait ReportStore: Send + Sync {
 
     /// Reports whose `due_at` is at or before `now`, read through the due index (never a scan).
     async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<DuePage, StoreError>;
+
+    /// Replaces the report if the stored version is `report.version - 1` and, where the store
+    /// can do both in one transaction (the embedded store), queues `message` with it. Returns
+    /// whether the message was queued; when not, the caller sends it itself.
+    async fn update_and_queue(
+        &self,
+        report: &Report,
+        message: (QueueName, &str),
+    ) -> Result<bool, UpdateError> {
+        let _ = message;
+        self.update(report).await.map(|()| false)
+    }
+
+    /// One page of a list of reports, newest first, read through the list's index.
+    async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreError>;
 }
 
 /// The queues functions talk through. Each is an SQS queue with a dead-letter queue in AWS.
@@ -102,15 +184,18 @@ pub trait ReportStore: Send + Sync {
 pub enum QueueName {
     /// intake -> router: a report to route.
     Intake,
+    /// every status change -> the notifier: a message for the reporter.
+    Notifications,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 1] = [QueueName::Intake];
+    pub const ALL: [QueueName; 2] = [QueueName::Intake, QueueName::Notifications];
 
     /// The logical id of the queue in `template.yaml`.
     pub fn template_resource(self) -> &'static str {
         match self {
             QueueName::Intake => "IntakeQueue",
+            QueueName::Notifications => "NotificationQueue",
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration as Span, NaiveDate, TimeZone, Utc};
 use lapor::domain::{
-    Actor, Channel, Location, Report, ReportKind, RoutingCandidate, RoutingRecord, Status,
-    TimelineEvent, TrackingId,
+    Actor, ArchiveReason, Channel, Location, Rating, Report, ReportKind, RoutingCandidate,
+    RoutingRecord, Status, TimelineEvent, TrackingId,
 };
 use lapor::ports::{IdempotencyRecord, InsertError, QueueName, ReportStore, UpdateError};
 use lapor::template::Template;
@@ -32,6 +32,11 @@ fn minimal_report(created_at: DateTime<Utc>, due_at: Option<DateTime<Utc>>) -> R
         confidential: false,
         status: Status::Received,
         agency_id: None,
+        work_unit: None,
+        deferred_from: None,
+        archive_reason: None,
+        duplicate_of: None,
+        rating: None,
         routing: None,
         access_token_hash: "0".repeat(64),
         created_at,
@@ -45,6 +50,7 @@ fn minimal_report(created_at: DateTime<Utc>, due_at: Option<DateTime<Utc>>) -> R
             agency_id: None,
             status: Some(Status::Received),
             note: None,
+            action_id: None,
         }],
     }
 }
@@ -76,8 +82,17 @@ fn full_report() -> Report {
         reporter_sealed: Some("v1.c2VhbGVkLWNvbnRhY3Q".into()),
         anonymous: true,
         confidential: true,
-        status: Status::Routed,
+        status: Status::Deferred,
         agency_id: Some("pemda-32.73".into()),
+        work_unit: Some("pemda-32.73-dinas-pu".into()),
+        deferred_from: Some(Status::InProgress),
+        archive_reason: Some(ArchiveReason::TooGeneral),
+        duplicate_of: Some(TrackingId::generate()),
+        rating: Some(Rating {
+            stars: 4,
+            comment: Some("Cepat — «terima kasih» 🙏".into()),
+            at: created_at + Span::milliseconds(90_001),
+        }),
         routing: Some(RoutingRecord {
             decision: "auto".into(),
             agency_id: Some("pemda-32.73".into()),
@@ -115,6 +130,7 @@ fn full_report() -> Report {
                 agency_id: None,
                 status: Some(Status::Received),
                 note: None,
+                action_id: None,
             },
             TimelineEvent {
                 at: routed_at,
@@ -123,8 +139,9 @@ fn full_report() -> Report {
                 },
                 action: "routed".into(),
                 agency_id: Some("pemda-32.73".into()),
-                status: Some(Status::Routed),
+                status: Some(Status::Dispositioned),
                 note: Some("alasan: «jalan» 🚧".into()),
+                action_id: None,
             },
             TimelineEvent {
                 at: routed_at + Span::seconds(1),
@@ -136,6 +153,7 @@ fn full_report() -> Report {
                 agency_id: Some("pemda-32.73".into()),
                 status: None,
                 note: Some(String::new()),
+                action_id: None,
             },
             TimelineEvent {
                 at: routed_at + Span::seconds(2),
@@ -144,6 +162,7 @@ fn full_report() -> Report {
                 agency_id: None,
                 status: None,
                 note: None,
+                action_id: None,
             },
         ],
     }
@@ -425,7 +444,7 @@ async fn updates_are_conditional_on_the_version() {
 
         let mut next = original.clone();
         next.version = 2;
-        next.status = Status::Routed;
+        next.status = Status::Dispositioned;
         next.agency_id = Some("pemda-32.73".into());
         next.due_at = None;
         next.record(TimelineEvent {
@@ -435,8 +454,9 @@ async fn updates_are_conditional_on_the_version() {
             },
             action: "routed".into(),
             agency_id: Some("pemda-32.73".into()),
-            status: Some(Status::Routed),
+            status: Some(Status::Dispositioned),
             note: Some("uji".into()),
+            action_id: None,
         });
         store(&h).update(&next).await.unwrap();
         assert_eq!(

@@ -99,7 +99,7 @@ async fn learning_loop(mut h: Harness) {
         .await
         .unwrap();
         assert!(assigned.changed);
-        assert_eq!(assigned.report.status, Status::Routed);
+        assert_eq!(assigned.report.status, Status::Dispositioned);
         assert_eq!(assigned.report.agency_id.as_deref(), Some(CORRECT));
         assert_eq!(assigned.report.version, routed.version + 1);
         let event = assigned.report.timeline.last().unwrap();

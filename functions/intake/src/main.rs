@@ -1,6 +1,6 @@
 use lambda_http::{run, service_fn, Error, Request};
 use lapor::adapters::aws::{dynamodb_client, load_config, sqs_client, DynamoStore, SqsQueues};
-use lapor::ports::SystemClock;
+use lapor::ports::{QueueName, SystemClock};
 use lapor::service::App;
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     let aws = load_config().await;
     let app = App {
         store: Arc::new(DynamoStore::from_env(dynamodb_client(&aws))?),
-        queue: Arc::new(SqsQueues::from_env(sqs_client(&aws))?),
+        queue: Arc::new(SqsQueues::from_env(sqs_client(&aws), &[QueueName::Intake])?),
         clock: Arc::new(SystemClock),
         pii: lapor::config::pii_sealer()?,
     };

@@ -36,6 +36,11 @@ fn sample(i: usize) -> Report {
         confidential: false,
         status: Status::Received,
         agency_id: None,
+        work_unit: None,
+        deferred_from: None,
+        archive_reason: None,
+        duplicate_of: None,
+        rating: None,
         routing: None,
         access_token_hash: "0".repeat(64),
         created_at: now,
@@ -49,6 +54,7 @@ fn sample(i: usize) -> Report {
             agency_id: None,
             status: Some(Status::Received),
             note: None,
+            action_id: None,
         }],
     }
 }

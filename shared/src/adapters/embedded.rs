@@ -451,6 +451,14 @@ impl ReportStore for EmbeddedStore {
         .await?
     }
 
+    async fn list(
+        &self,
+        query: &crate::ports::ListQuery,
+    ) -> Result<crate::ports::ListPage, StoreError> {
+        let _ = query;
+        unimplemented!("HELPER-A: list through the indexes")
+    }
+
     async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<DuePage, StoreError> {
         let docs: Vec<String> = self
             .read(move |conn| {

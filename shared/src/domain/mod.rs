@@ -7,6 +7,6 @@ pub mod submission;
 
 pub use ids::{AccessToken, TrackingId};
 pub use report::{
-    Actor, Channel, Location, Report, ReportKind, ReporterContact, RoutingCandidate, RoutingRecord,
-    Status, TimelineEvent,
+    Actor, ArchiveReason, Channel, Location, Rating, Report, ReportKind, ReporterContact,
+    RoutingCandidate, RoutingRecord, Status, TimelineEvent,
 };

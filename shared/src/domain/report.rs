@@ -47,8 +47,9 @@ pub enum Channel {
     Email,
 }
 
-/// Statuses. The lifecycle grows from here: a new status is a new variant plus its transitions;
-/// stored documents carry the snake_case name, so old items stay readable.
+/// The lifecycle's states (see `crate::lifecycle` for the transitions). Stored documents carry
+/// the snake_case name, so old items stay readable (`routed` was the first name of
+/// `dispositioned`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -56,17 +57,53 @@ pub enum Status {
     Received,
     /// The router was not sure (or it is not about a public service): a verifier decides.
     NeedsTriage,
-    /// Assigned to an institution.
-    Routed,
+    /// Forwarded to an institution, which has not acted yet.
+    #[serde(alias = "routed")]
+    Dispositioned,
+    /// The institution accepted it and is working on it.
+    InProgress,
+    /// The institution posted a follow-up (tindak lanjut); the reporter may reply.
+    Responded,
+    /// Done.
+    Closed,
+    /// Waiting for the reporter's answer to a question.
+    Deferred,
+    /// Set aside with a reason (unintelligible, not a public service, duplicate, withdrawn).
+    Archived,
 }
 
 impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Received,
+        Status::NeedsTriage,
+        Status::Dispositioned,
+        Status::InProgress,
+        Status::Responded,
+        Status::Closed,
+        Status::Deferred,
+        Status::Archived,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Received => "received",
             Status::NeedsTriage => "needs_triage",
-            Status::Routed => "routed",
+            Status::Dispositioned => "dispositioned",
+            Status::InProgress => "in_progress",
+            Status::Responded => "responded",
+            Status::Closed => "closed",
+            Status::Deferred => "deferred",
+            Status::Archived => "archived",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// Nothing more happens to a closed or archived report (except the reporter's rating).
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Closed | Status::Archived)
     }
 
     /// LAPOR's published bucket, in Indonesian and English, for the views.
@@ -74,10 +111,15 @@ impl Status {
         let (id, en) = match self {
             Status::Received => ("Belum Terverifikasi", "Not yet verified"),
             Status::NeedsTriage => ("Belum Terverifikasi", "Awaiting verification"),
-            Status::Routed => (
+            Status::Dispositioned => (
                 "Terdisposisi Belum Ditindaklanjuti",
                 "Forwarded, no follow-up yet",
             ),
+            Status::InProgress => ("Terdisposisi Sedang Diproses", "Being processed"),
+            Status::Responded => ("Sudah Ditindaklanjuti", "Follow-up posted"),
+            Status::Closed => ("Terdisposisi Selesai", "Done"),
+            Status::Deferred => ("Tertunda", "Waiting for the reporter"),
+            Status::Archived => ("Arsip", "Archived"),
         };
         StatusLabel { id, en }
     }
@@ -113,11 +155,17 @@ pub struct ReporterContact {
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// National identity number (NIK, 16 digits), when the reporter gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
 }
 
 impl ReporterContact {
     pub fn is_empty(&self) -> bool {
-        self.name.is_none() && self.phone.is_none() && self.email.is_none()
+        self.name.is_none()
+            && self.phone.is_none()
+            && self.email.is_none()
+            && self.id_number.is_none()
     }
 }
 
@@ -160,6 +208,10 @@ pub struct TimelineEvent {
     /// the report's content may be shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The client-supplied id of the action that made this event: a retried action is
+    /// recognised and answered without acting twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<String>,
 }
 
 /// The router's last decision, kept for verifiers and for learning from their corrections.
@@ -180,6 +232,47 @@ pub struct RoutingCandidate {
     pub agency_id: String,
     pub name: String,
     pub score: f32,
+}
+
+/// Why a report was archived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchiveReason {
+    /// Cannot be understood or acted on.
+    Unintelligible,
+    /// Too general to act on.
+    TooGeneral,
+    /// Not about a public service.
+    NotPublicService,
+    /// Repeats another report (`duplicate_of`).
+    Duplicate,
+    /// The reporter withdrew it.
+    Withdrawn,
+    /// The reporter never answered a deferral.
+    NoAnswer,
+}
+
+impl ArchiveReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArchiveReason::Unintelligible => "unintelligible",
+            ArchiveReason::TooGeneral => "too_general",
+            ArchiveReason::NotPublicService => "not_public_service",
+            ArchiveReason::Duplicate => "duplicate",
+            ArchiveReason::Withdrawn => "withdrawn",
+            ArchiveReason::NoAnswer => "no_answer",
+        }
+    }
+}
+
+/// The reporter's rating of the follow-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    /// 1 to 5.
+    pub stars: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -204,8 +297,24 @@ pub struct Report {
     pub anonymous: bool,
     pub confidential: bool,
     pub status: Status,
+    /// The institution handling the report (the inbox it is in).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agency_id: Option<String>,
+    /// The institution's work unit it is assigned to, if any (that unit's inbox too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_unit: Option<String>,
+    /// The status a deferred report returns to when the reporter answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferred_from: Option<Status>,
+    /// Why an archived report was archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_reason: Option<ArchiveReason>,
+    /// The report this one repeats, when archived as a duplicate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<TrackingId>,
+    /// The reporter's rating of the follow-up (once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingRecord>,
     pub access_token_hash: String,
@@ -221,6 +330,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// Whether the public feed lists it: not confidential, held by an institution (verified),
+    /// and not archived.
+    pub fn is_public(&self) -> bool {
+        !self.confidential && self.agency_id.is_some() && self.status != Status::Archived
+    }
+
+    /// Whether it waits for the national verifiers: no institution holds it and it is not final.
+    pub fn is_in_triage(&self) -> bool {
+        self.agency_id.is_none() && !self.status.is_final()
+    }
+
     /// Appends an event and moves `updated_at`; the caller bumps the version through the store.
     pub fn record(&mut self, event: TimelineEvent) {
         self.updated_at = event.at;

@@ -35,6 +35,8 @@ pub struct ReporterInput {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// NIK: 16 digits (spaces and dots are ignored).
+    pub id_number: Option<String>,
 }
 
 /// A submission that passed every rule.
@@ -224,7 +226,29 @@ fn validate_reporter(errors: &mut Vec<FieldError>, r: ReporterInput) -> Reporter
         }
         Some(e)
     });
-    ReporterContact { name, phone, email }
+    let id_number = r.id_number.and_then(|n| {
+        let digits: String = n
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-'))
+            .collect();
+        if digits.is_empty() {
+            return None;
+        }
+        if digits.len() != 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            errors.push(FieldError::new(
+                "reporter.id_number",
+                "must be a 16-digit NIK",
+            ));
+            return None;
+        }
+        Some(digits)
+    });
+    ReporterContact {
+        name,
+        phone,
+        email,
+        id_number,
+    }
 }
 
 /// Indonesian numbers to E.164: `0812...`, `62812...`, `+62 812-...` all become `+62812...`.

@@ -70,6 +70,11 @@ pub async fn submit(
         confidential: new.confidential,
         status: Status::Received,
         agency_id: None,
+        work_unit: None,
+        deferred_from: None,
+        archive_reason: None,
+        duplicate_of: None,
+        rating: None,
         routing: None,
         access_token_hash: token.hash(),
         created_at: now,
@@ -83,6 +88,7 @@ pub async fn submit(
             agency_id: None,
             status: Some(Status::Received),
             note: None,
+            action_id: None,
         }],
     };
 

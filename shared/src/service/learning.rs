@@ -109,14 +109,14 @@ pub async fn assign_report(
     let actor = Actor::Verifier { officer_id };
     let now = clock.now();
     let changed = match report.status {
-        Status::Routed if report.agency_id.as_deref() == Some(agency.id.as_str()) => false,
-        Status::Routed | Status::NeedsTriage => {
-            let action = if report.status == Status::Routed {
+        Status::Dispositioned if report.agency_id.as_deref() == Some(agency.id.as_str()) => false,
+        Status::Dispositioned | Status::NeedsTriage => {
+            let action = if report.status == Status::Dispositioned {
                 "reassigned"
             } else {
                 "assigned"
             };
-            report.status = Status::Routed;
+            report.status = Status::Dispositioned;
             report.agency_id = Some(agency.id.clone());
             report.due_at = None;
             report.version += 1;
@@ -125,8 +125,9 @@ pub async fn assign_report(
                 actor: actor.clone(),
                 action: action.into(),
                 agency_id: Some(agency.id.clone()),
-                status: Some(Status::Routed),
+                status: Some(Status::Dispositioned),
                 note: None,
+                action_id: None,
             });
             match reports.update(&report).await {
                 Ok(()) => {}

@@ -74,7 +74,7 @@ pub fn apply_decision(
     let now = clock.now();
     let (status, action, outcome) = match (&decision.decision, &decision.agency_id) {
         (Decision::Auto, Some(agency)) => (
-            Status::Routed,
+            Status::Dispositioned,
             "routed",
             RouteOutcome::Routed {
                 agency_id: agency.clone(),
@@ -88,7 +88,7 @@ pub fn apply_decision(
     };
     report.status = status;
     report.agency_id = match status {
-        Status::Routed => decision.agency_id.clone(),
+        Status::Dispositioned => decision.agency_id.clone(),
         _ => None,
     };
     report.routing = Some(decision.to_record());
@@ -104,6 +104,7 @@ pub fn apply_decision(
         agency_id: report.agency_id.clone(),
         status: Some(status),
         note: Some(decision.reason.clone()),
+        action_id: None,
     });
     (report, outcome)
 }

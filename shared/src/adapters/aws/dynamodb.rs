@@ -229,6 +229,14 @@ impl ReportStore for DynamoStore {
         }
     }
 
+    async fn list(
+        &self,
+        query: &crate::ports::ListQuery,
+    ) -> Result<crate::ports::ListPage, StoreError> {
+        let _ = query;
+        unimplemented!("HELPER-A: list through the indexes")
+    }
+
     async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<DuePage, StoreError> {
         let mut page = DuePage::default();
         let mut start_key = None;

@@ -67,6 +67,17 @@ fn keys(hash: &KeySpec, range: &Option<KeySpec>) -> Vec<KeySchemaElement> {
     k
 }
 
+/// Whether the server deletes items whose TTL attribute has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// As deployed: the table's TTL is enabled and the server deletes by the wall clock.
+    ServerDeletes,
+    /// TTL stays off. For tests on a manual clock: their records are dated in the past of the
+    /// wall clock, and DynamoDB Local would delete them mid-test. The code checks expiry itself,
+    /// so behaviour under the manual clock is unchanged.
+    CodeOnly,
+}
+
 /// Creates every table and queue of `template`, each named `<prefix><LogicalId>`. Existing ones
 /// are kept, so this is safe to re-run.
 pub async fn provision(
@@ -74,6 +85,17 @@ pub async fn provision(
     dynamodb: &aws_sdk_dynamodb::Client,
     sqs: &aws_sdk_sqs::Client,
     prefix: &str,
+) -> Result<Provisioned, ProvisionError> {
+    provision_with(template, dynamodb, sqs, prefix, Expiry::ServerDeletes).await
+}
+
+/// [`provision`], choosing whether the server expires items.
+pub async fn provision_with(
+    template: &Template,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    sqs: &aws_sdk_sqs::Client,
+    prefix: &str,
+    expiry: Expiry,
 ) -> Result<Provisioned, ProvisionError> {
     let mut out = Provisioned::default();
     for table in &template.tables {
@@ -127,8 +149,13 @@ pub async fn provision(
                 })
             }
         }
-        if let Some(ttl) = &table.ttl_attribute {
-            // DynamoDB Local accepts the setting but never expires items; code checks expiry too.
+        let ttl_attribute = table
+            .ttl_attribute
+            .as_ref()
+            .filter(|_| expiry == Expiry::ServerDeletes);
+        if let Some(ttl) = ttl_attribute {
+            // DynamoDB Local deletes expired items too, in the background; the code checks expiry
+            // itself because deletion lags.
             let _ = dynamodb
                 .update_time_to_live()
                 .table_name(&name)

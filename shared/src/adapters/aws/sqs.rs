@@ -29,16 +29,25 @@ impl SqsQueues {
         SqsQueues { client, urls }
     }
 
-    /// The queues a sending function needs, from the environment the SAM template sets.
-    pub fn from_env(client: Client) -> Result<SqsQueues, config::ConfigError> {
+    /// The queues a sending function sends to, from the environment the SAM template sets.
+    pub fn from_env(
+        client: Client,
+        queues: &[QueueName],
+    ) -> Result<SqsQueues, config::ConfigError> {
         let mut urls = HashMap::new();
-        urls.insert(
-            QueueName::Intake,
-            QueueUrls {
-                url: config::required(config::env::INTAKE_QUEUE_URL)?,
-                dead_letter_url: None,
-            },
-        );
+        for &queue in queues {
+            let variable = match queue {
+                QueueName::Intake => config::env::INTAKE_QUEUE_URL,
+                QueueName::Notifications => config::env::NOTIFICATION_QUEUE_URL,
+            };
+            urls.insert(
+                queue,
+                QueueUrls {
+                    url: config::required(variable)?,
+                    dead_letter_url: None,
+                },
+            );
+        }
         Ok(SqsQueues::new(client, urls))
     }
 
