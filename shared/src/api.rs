@@ -39,6 +39,9 @@ pub enum ApiError {
     /// 401: a missing or wrong access token where one is required.
     #[error("a valid access token is required")]
     Unauthorized,
+    /// 403: authenticated, but this actor may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404
     #[error("{0}")]
     NotFound(String),
@@ -49,7 +52,7 @@ pub enum ApiError {
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// 422: well-formed but invalid; every failing field is named.
-    #[error("the report has invalid fields")]
+    #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
     /// 503: a dependency is down; the client may retry (with the same Idempotency-Key).
     #[error("the service is temporarily unavailable, please retry")]
@@ -71,6 +74,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => 400,
             ApiError::Unauthorized => 401,
+            ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::Conflict { .. } => 409,
             ApiError::PayloadTooLarge { .. } => 413,
@@ -84,6 +88,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
             ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Validation(_) => "validation_failed",

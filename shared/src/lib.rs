@@ -2,6 +2,7 @@
 
 pub mod adapters;
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod deadlines;
@@ -9,6 +10,7 @@ pub mod directory;
 pub mod domain;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+pub mod lifecycle;
 pub mod ports;
 pub mod routing;
 pub mod service;

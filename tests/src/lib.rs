@@ -64,6 +64,7 @@ fn assemble(
     };
     let router = router::Router {
         store,
+        queue: app.queue.clone(),
         clock: clock.clone(),
         engine: Arc::new(LiveEngine::fixed(RoutingEngine::new(Directory::builtin()))),
     };
@@ -337,5 +338,207 @@ impl Harness {
             directory,
             engine: Arc::new(engine),
         }
+    }
+}
+
+// ---------------------------------------------------------------- the lifecycle's APIs
+
+/// A staff member as the JWT authorizer describes them (the claims API Gateway passes on).
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub sub: &'static str,
+    pub role: &'static str,
+    pub agency_id: Option<&'static str>,
+}
+
+impl Staff {
+    pub fn officer(sub: &'static str, agency_id: &'static str) -> Staff {
+        Staff {
+            sub,
+            role: "officer",
+            agency_id: Some(agency_id),
+        }
+    }
+
+    pub fn verifier(sub: &'static str) -> Staff {
+        Staff {
+            sub,
+            role: "verifier",
+            agency_id: None,
+        }
+    }
+
+    fn claims(&self) -> serde_json::Value {
+        let mut claims = serde_json::json!({
+            "sub": self.sub,
+            "custom:role": self.role,
+            "iss": "https://issuer.example/lapor",
+            "aud": "lapor-officers",
+        });
+        if let Some(agency) = self.agency_id {
+            claims["custom:agency_id"] = agency.into();
+        }
+        claims
+    }
+}
+
+/// Any route as API Gateway delivers it: `route_key` like `POST /v1/agency/reports/{tracking_id}/actions`,
+/// the concrete `path` (parameters filled in from `tracking_id`), a raw query, a body, headers,
+/// and the authorizer's claims when `staff` is given.
+pub fn api_request(
+    route_key: &str,
+    tracking_id: Option<&str>,
+    query: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+    staff: Option<&Staff>,
+) -> lambda_http::Request {
+    let mut event: serde_json::Value =
+        serde_json::from_str(&fixture("apigw-v2-get-report.json")).unwrap();
+    let (method, template_path) = route_key.split_once(' ').unwrap();
+    let path = template_path.replace("{tracking_id}", tracking_id.unwrap_or_default());
+    event["routeKey"] = route_key.into();
+    event["requestContext"]["routeKey"] = route_key.into();
+    event["requestContext"]["http"]["method"] = method.into();
+    event["requestContext"]["http"]["path"] = path.clone().into();
+    event["rawPath"] = path.into();
+    event["rawQueryString"] = query.into();
+    event["queryStringParameters"] = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), serde_json::Value::from(v))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    event["pathParameters"] = match tracking_id {
+        Some(id) => serde_json::json!({ "tracking_id": id }),
+        None => serde_json::json!({}),
+    };
+    if let Some(body) = body {
+        event["body"] = body.into();
+        event["headers"]["content-type"] = "application/json".into();
+    }
+    for (k, v) in headers {
+        event["headers"][k.to_ascii_lowercase()] = (*v).into();
+    }
+    if let Some(staff) = staff {
+        event["requestContext"]["authorizer"] =
+            serde_json::json!({ "jwt": { "claims": staff.claims(), "scopes": null } });
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event")
+}
+
+impl Harness {
+    /// The agency function as a cold start builds it on this family's stores.
+    pub fn agency_api(&self) -> agency::AgencyApi {
+        agency::AgencyApi {
+            app: self.app.clone(),
+            directory: Directory::builtin(),
+            examples: self.examples.clone(),
+        }
+    }
+
+    /// A call to the officers' API; `staff: None` is a request the authorizer let through
+    /// without claims (which the function must refuse).
+    pub async fn agency_call(
+        &self,
+        route_key: &str,
+        tracking_id: Option<&str>,
+        query: &str,
+        body: Option<&serde_json::Value>,
+        staff: Option<&Staff>,
+    ) -> HttpAnswer {
+        let body = body.map(|b| b.to_string());
+        let req = api_request(route_key, tracking_id, query, body.as_deref(), &[], staff);
+        answer(agency::handle(&self.agency_api(), req).await.unwrap())
+    }
+
+    /// `POST /v1/agency/reports/{id}/actions` with `{"action_id", "action", ...}`.
+    pub async fn act(
+        &self,
+        staff: &Staff,
+        tracking_id: &str,
+        action_id: &str,
+        action: serde_json::Value,
+    ) -> HttpAnswer {
+        let mut body = action;
+        body["action_id"] = action_id.into();
+        self.agency_call(
+            "POST /v1/agency/reports/{tracking_id}/actions",
+            Some(tracking_id),
+            "",
+            Some(&body),
+            Some(staff),
+        )
+        .await
+    }
+
+    /// One of the reporter's actions: `what` is `replies`, `rating` or `withdraw`.
+    pub async fn reporter_call(
+        &self,
+        what: &str,
+        tracking_id: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> HttpAnswer {
+        let route = format!("POST /v1/reports/{{tracking_id}}/{what}");
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = auth
+            .as_deref()
+            .map(|a| vec![("authorization", a)])
+            .unwrap_or_default();
+        let req = api_request(
+            &route,
+            Some(tracking_id),
+            "",
+            Some(&body.to_string()),
+            &headers,
+            None,
+        );
+        answer(
+            reporter::handle(&self.app, Directory::builtin(), req)
+                .await
+                .unwrap(),
+        )
+    }
+
+    /// `GET /v1/reports` (the public feed) with a raw query.
+    pub async fn feed(&self, query: &str) -> HttpAnswer {
+        let req = api_request("GET /v1/reports", None, query, None, &[], None);
+        answer(
+            status::handle(&*self.app.store, &self.app.pii, req)
+                .await
+                .unwrap(),
+        )
+    }
+
+    /// Every notification queued so far (received and deleted).
+    pub async fn take_notifications(&self) -> Vec<lapor::lifecycle::Notification> {
+        let mut out = Vec::new();
+        for _ in 0..100 {
+            let batch = self
+                .receiver
+                .receive(
+                    QueueName::Notifications,
+                    10,
+                    std::time::Duration::from_secs(60),
+                )
+                .await
+                .expect("receiving notifications");
+            if batch.is_empty() {
+                break;
+            }
+            let receipts: Vec<String> = batch.iter().map(|m| m.receipt_handle.clone()).collect();
+            for m in &batch {
+                out.push(serde_json::from_str(&m.body).expect("a notification"));
+            }
+            self.receiver
+                .delete_batch(QueueName::Notifications, &receipts)
+                .await
+                .expect("deleting notifications");
+        }
+        out
     }
 }

@@ -231,6 +231,7 @@ async fn learning_loop(mut h: Harness) {
     // The router function, end to end: a similar new report is routed to the corrected agency.
     h.router = router::Router {
         store: h.app.store.clone(),
+        queue: h.app.queue.clone(),
         clock: h.app.clock.clone(),
         engine: running,
     };

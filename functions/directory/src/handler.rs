@@ -3,21 +3,16 @@
 //! The route is read from the API Gateway route key, so the stage prefix of the path is no
 //! concern here.
 
-use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use lapor::api::ApiError;
-use lapor::lambda::http::{body_bytes, result_response};
+use lapor::lambda::http::{body_bytes, result_response, route_key};
 pub use lapor::service::agencies::DirectoryApi;
 
 pub async fn handle(
     api: &DirectoryApi,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
-    let route_key = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone().unwrap_or_default(),
-        _ => String::new(),
-    };
-    let result = match route_key.as_str() {
+    let result = match route_key(&req).as_str() {
         "GET /v1/agencies" => {
             let query = req.query_string_parameters_ref();
             let param = |name: &str| query.and_then(|q| q.first(name));

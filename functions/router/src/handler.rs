@@ -4,12 +4,14 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lapor::lambda::sqs::{process_batch, WholeBatchFailed};
-use lapor::ports::{Clock, ReportStore};
+use lapor::ports::{Clock, MessageQueue, ReportStore};
 use lapor::service::models::LiveEngine;
 use lapor::service::routing_step::route_message;
 
 pub struct Router {
     pub store: std::sync::Arc<dyn ReportStore>,
+    /// Where the reporter's notices go.
+    pub queue: std::sync::Arc<dyn MessageQueue>,
     pub clock: std::sync::Arc<dyn Clock>,
     /// The published model (re-checked every few minutes), or the compiled-in one.
     pub engine: std::sync::Arc<LiveEngine>,
@@ -24,7 +26,7 @@ pub async fn handle(
     let engine = &engine;
     process_batch(event, |message| async move {
         let body = message.body.as_deref().unwrap_or_default();
-        route_message(&*router.store, &*router.clock, engine, body)
+        route_message(&*router.store, &*router.queue, &*router.clock, engine, body)
             .await
             .map(|_| ())
     })

@@ -1,8 +1,10 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use lapor::adapters::aws::{dynamodb_client, load_config, DynamoModels, DynamoStore};
+use lapor::adapters::aws::{
+    dynamodb_client, load_config, sqs_client, DynamoModels, DynamoStore, SqsQueues,
+};
 use lapor::directory::Directory;
-use lapor::ports::SystemClock;
+use lapor::ports::{QueueName, SystemClock};
 use lapor::service::models::{LiveEngine, RECHECK_EVERY};
 use router::Router;
 use std::sync::Arc;
@@ -18,6 +20,10 @@ async fn main() -> Result<(), Error> {
     let (engine, _) = LiveEngine::start(Directory::builtin(), models, RECHECK_EVERY).await;
     let router = Router {
         store: Arc::new(DynamoStore::from_env(dynamodb)?),
+        queue: Arc::new(SqsQueues::from_env(
+            sqs_client(&aws),
+            &[QueueName::Notifications],
+        )?),
         clock: Arc::new(SystemClock),
         engine: Arc::new(engine),
     };

@@ -1,23 +1,32 @@
 //! `GET /v1/reports/{tracking_id}`: the public view, or the reporter's with a bearer token.
+//! `GET /v1/reports`: the public feed (`agency`, `status`, `cursor`, `limit`).
 
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use lapor::crypto::Sealer;
-use lapor::lambda::http::{bearer_token, result_response};
+use lapor::lambda::http::{
+    bearer_token, path_parameter, query_parameters, result_response, route_key,
+};
 use lapor::ports::ReportStore;
-use lapor::service::views;
+use lapor::service::{inbox, views};
 
 pub async fn handle(
     store: &dyn ReportStore,
     pii: &Sealer,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
-    let tracking_id = req
-        .path_parameters_ref()
-        .and_then(|p| p.first("tracking_id"))
-        .unwrap_or_default()
-        .to_string();
-    let result = views::get_report(store, pii, &tracking_id, bearer_token(&req))
-        .await
-        .map(|view| (200, view.to_json()));
+    let result = match route_key(&req).as_str() {
+        "GET /v1/reports" => match query_parameters(&req) {
+            Ok(params) => inbox::public_feed(store, &params)
+                .await
+                .map(|feed| (200, serde_json::to_value(&feed).expect("feed serialises"))),
+            Err(e) => Err(e),
+        },
+        _ => {
+            let tracking_id = path_parameter(&req, "tracking_id");
+            views::get_report(store, pii, &tracking_id, bearer_token(&req))
+                .await
+                .map(|view| (200, view.to_json()))
+        }
+    };
     Ok(result_response(result))
 }

@@ -165,6 +165,7 @@ pub async fn build(
         LiveEngine::start(Directory::builtin(), models.clone(), MODEL_RECHECK).await;
     let router = router::Router {
         store: app.store.clone(),
+        queue: app.queue.clone(),
         clock,
         engine: Arc::new(engine),
     };

@@ -48,3 +48,47 @@ pub fn bearer_token(req: &Request) -> Option<&str> {
         ""
     })
 }
+
+/// The API Gateway route key (`GET /v1/reports/{tracking_id}`): what a function with several
+/// routes dispatches on, free of the stage prefix of the path.
+pub fn route_key(req: &Request) -> String {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// A path parameter, or "" (an id that matches nothing).
+pub fn path_parameter(req: &Request, name: &str) -> String {
+    use lambda_http::RequestExt;
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The query string, first value of each parameter; a repeated parameter is a 400, so a list
+/// filter is never silently applied to only one of two values.
+pub fn query_parameters(
+    req: &Request,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    use lambda_http::RequestExt;
+    let mut out = std::collections::HashMap::new();
+    if let Some(query) = req.query_string_parameters_ref() {
+        for (name, _) in query.iter() {
+            let values = query.all(name).unwrap_or_default();
+            if values.len() > 1 {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("query parameter `{name}` is given more than once"),
+                ));
+            }
+            if let Some(value) = values.first() {
+                out.insert(name.to_string(), value.to_string());
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,6 +1,8 @@
 //! Services: what each function does, written against the ports, with no AWS or Lambda types.
 
+pub mod actions;
 pub mod agencies;
+pub mod inbox;
 pub mod intake;
 pub mod learning;
 pub mod models;

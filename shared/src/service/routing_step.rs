@@ -1,9 +1,15 @@
-//! The router's work for one queued message: decide, assign, record. Idempotent: a report that
-//! is no longer `received` is left alone, and the write is conditional on the version read.
+//! The router's work for one queued message: decide, assign, record, and tell the reporter.
+//! Idempotent: a report that is no longer `received` is left alone (but for its notice, queued
+//! again if the router's decision is still its last event), and the write is conditional on the
+//! version read.
 
 use super::RouteRequest;
+use crate::directory::Directory;
 use crate::domain::{Actor, Report, Status, TimelineEvent};
-use crate::ports::{Clock, ReportStore, StoreError, UpdateError};
+use crate::lifecycle::notification;
+use crate::ports::{
+    Clock, MessageQueue, QueueError, QueueName, ReportStore, StoreError, UpdateError,
+};
 use crate::routing::{Decision, RouteQuery, RoutingEngine};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +29,15 @@ pub enum RouteError {
     Malformed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The decision is stored but its notice is not queued: the message comes back, and the
+    /// retry queues the notice.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
 }
 
 pub async fn route_message(
     store: &dyn ReportStore,
+    queue: &dyn MessageQueue,
     clock: &dyn Clock,
     engine: &RoutingEngine,
     body: &str,
@@ -40,13 +51,29 @@ pub async fn route_message(
             return Ok(RouteOutcome::NothingToDo);
         };
         if report.status != Status::Received {
+            // A redelivery after the notice failed to queue: queue it again (the notifier
+            // drops repeats by notification id).
+            let last = report.timeline.len().saturating_sub(1);
+            let routers_last = report.timeline.last().is_some_and(
+                |e| matches!(&e.actor, Actor::System { component } if component == "router"),
+            );
+            if routers_last {
+                notify(queue, &report, last).await?;
+            }
             return Ok(RouteOutcome::NothingToDo);
         }
         let (updated, outcome) = apply_decision(report, clock, engine);
-        match store.update(&updated).await {
-            Ok(()) => {
+        let message = notice(&updated, updated.timeline.len() - 1);
+        match store
+            .update_and_queue(&updated, (QueueName::Notifications, &message))
+            .await
+        {
+            Ok(queued) => {
                 tracing::info!(tracking_id = %updated.tracking_id, status = updated.status.as_str(),
                     agency_id = updated.agency_id.as_deref().unwrap_or(""), "report routed");
+                if !queued {
+                    queue.send(QueueName::Notifications, &message).await?;
+                }
                 return Ok(outcome);
             }
             Err(UpdateError::Conflict) => continue,
@@ -54,6 +81,17 @@ pub async fn route_message(
         }
     }
     Ok(RouteOutcome::NothingToDo)
+}
+
+fn notice(report: &Report, index: usize) -> String {
+    serde_json::to_string(&notification(report, index, Directory::builtin()))
+        .expect("a notification serialises")
+}
+
+async fn notify(queue: &dyn MessageQueue, report: &Report, index: usize) -> Result<(), QueueError> {
+    queue
+        .send(QueueName::Notifications, &notice(report, index))
+        .await
 }
 
 /// The pure part: the report after the engine's decision.

@@ -81,6 +81,16 @@ pub struct ReporterView<'a> {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub timeline: &'a [crate::domain::TimelineEvent],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_unit: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive_reason: Option<crate::domain::ArchiveReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<&'a TrackingId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<&'a crate::domain::Rating>,
+    /// What the reporter can do now: `reply`, `rate`, `withdraw`.
+    pub possible_actions: Vec<&'static str>,
 }
 
 pub enum View {
@@ -115,14 +125,7 @@ pub async fn get_report(
             }
             let reporter = match &report.reporter_sealed {
                 None => ReporterContact::default(),
-                Some(sealed) => {
-                    let bytes = pii.open(sealed).map_err(|_| {
-                        tracing::error!(tracking_id = %report.tracking_id,
-                            "reporter contact does not open with the configured key");
-                        ApiError::Internal
-                    })?;
-                    serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal)?
-                }
+                Some(sealed) => super::inbox::open_contact(pii, &report, sealed)?,
             };
             let view = ReporterView {
                 tracking_id: &report.tracking_id,
@@ -143,6 +146,11 @@ pub async fn get_report(
                 created_at: report.created_at,
                 updated_at: report.updated_at,
                 timeline: &report.timeline,
+                work_unit: report.work_unit.as_deref(),
+                archive_reason: report.archive_reason,
+                duplicate_of: report.duplicate_of.as_ref(),
+                rating: report.rating.as_ref(),
+                possible_actions: crate::lifecycle::possible_actions(&report, &Actor::Reporter),
             };
             Ok(View::Reporter(
                 serde_json::to_value(&view).expect("view serialises"),

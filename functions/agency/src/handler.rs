@@ -1,0 +1,106 @@
+//! The officers' and verifiers' API, behind the HTTP API's JWT authorizer:
+//! `GET /v1/agency/reports` (the inbox), `GET /v1/agency/reports/{tracking_id}` and
+//! `POST /v1/agency/reports/{tracking_id}/actions`. The authorizer checked the token; this
+//! function checks what the claims allow (institution, role) on every request.
+
+use lambda_http::{Body, Request, Response};
+use lapor::api::{json_object, typed, ApiError};
+use lapor::auth::{staff_from_request, StaffClaims, StaffRole};
+use lapor::directory::Directory;
+use lapor::domain::Actor;
+use lapor::lambda::http::{
+    body_bytes, path_parameter, query_parameters, result_response, route_key,
+};
+use lapor::lifecycle::Action;
+use lapor::ports::RoutingExampleStore;
+use lapor::service::actions::{act, Deps};
+use lapor::service::inbox::{staff_list, staff_report, staff_view};
+use lapor::service::App;
+use std::sync::Arc;
+
+pub struct AgencyApi {
+    pub app: App,
+    pub directory: &'static Directory,
+    pub examples: Arc<dyn RoutingExampleStore>,
+}
+
+/// The staff member the claims describe, as the timeline records them.
+pub fn actor(claims: &StaffClaims) -> Actor {
+    match (&claims.role, &claims.agency_id) {
+        (StaffRole::Officer, Some(agency_id)) => Actor::Officer {
+            agency_id: agency_id.clone(),
+            officer_id: Some(claims.sub.clone()),
+        },
+        // National verifiers; an officer without an agency never gets here (claims refuse it).
+        _ => Actor::Verifier {
+            officer_id: Some(claims.sub.clone()),
+        },
+    }
+}
+
+pub async fn handle(api: &AgencyApi, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(result_response(respond(api, &req).await))
+}
+
+async fn respond(api: &AgencyApi, req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
+    let claims = staff_from_request(req)?;
+    let actor = actor(&claims);
+    match route_key(req).as_str() {
+        "GET /v1/agency/reports" => {
+            let list = staff_list(&api.app, &actor, &query_parameters(req)?).await?;
+            Ok((200, serde_json::to_value(&list).expect("list serialises")))
+        }
+        "GET /v1/agency/reports/{tracking_id}" => {
+            let view = staff_report(&api.app, &actor, &path_parameter(req, "tracking_id")).await?;
+            Ok((200, view))
+        }
+        "POST /v1/agency/reports/{tracking_id}/actions" => {
+            let mut body = json_object(body_bytes(req))?;
+            let action_id = match body.as_object_mut().and_then(|o| o.remove("action_id")) {
+                Some(serde_json::Value::String(id)) => id,
+                Some(_) => {
+                    return Err(ApiError::bad_request(
+                        "invalid_type",
+                        "`action_id` must be a string",
+                    ))
+                }
+                None => {
+                    return Err(ApiError::Validation(vec![lapor::api::FieldError::new(
+                        "action_id",
+                        "is required: a unique id per action (a UUID), reused on retries",
+                    )]))
+                }
+            };
+            let action: Action = typed(body)?;
+            let deps = Deps {
+                directory: api.directory,
+                examples: Some(&*api.examples),
+            };
+            let tracking_id = path_parameter(req, "tracking_id");
+            let acted = act(
+                &api.app,
+                deps,
+                &actor,
+                &tracking_id,
+                Some(&action_id),
+                &action,
+            )
+            .await?;
+            // After a forward the officer may no longer see the report: answer with the outcome.
+            let report = if lapor::lifecycle::may_access(&actor, &acted.report) {
+                staff_view(&acted.report, &actor, &api.app.pii)?
+            } else {
+                serde_json::json!({
+                    "tracking_id": acted.report.tracking_id,
+                    "status": acted.report.status,
+                    "agency_id": acted.report.agency_id,
+                })
+            };
+            Ok((
+                200,
+                serde_json::json!({ "replayed": acted.replayed, "report": report }),
+            ))
+        }
+        other => Err(ApiError::NotFound(format!("no route {other:?} here"))),
+    }
+}

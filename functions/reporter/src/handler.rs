@@ -1,0 +1,50 @@
+//! The reporter's actions with the access token from submission:
+//! `POST /v1/reports/{tracking_id}/replies`, `/rating` and `/withdraw`. An `Idempotency-Key`
+//! header makes a retry safe.
+
+use lambda_http::{Body, Request, Response};
+use lapor::api::ApiError;
+use lapor::directory::Directory;
+use lapor::lambda::http::{
+    bearer_token, body_bytes, header, path_parameter, result_response, route_key,
+};
+use lapor::service::actions::{reporter_act, ReporterAction};
+use lapor::service::views::get_report;
+use lapor::service::App;
+
+pub async fn handle(
+    app: &App,
+    directory: &Directory,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(result_response(respond(app, directory, &req).await))
+}
+
+async fn respond(
+    app: &App,
+    directory: &Directory,
+    req: &Request,
+) -> Result<(u16, serde_json::Value), ApiError> {
+    let what = match route_key(req).as_str() {
+        "POST /v1/reports/{tracking_id}/replies" => ReporterAction::Reply,
+        "POST /v1/reports/{tracking_id}/rating" => ReporterAction::Rate,
+        "POST /v1/reports/{tracking_id}/withdraw" => ReporterAction::Withdraw,
+        other => return Err(ApiError::NotFound(format!("no route {other:?} here"))),
+    };
+    let tracking_id = path_parameter(req, "tracking_id");
+    let acted = reporter_act(
+        app,
+        directory,
+        what,
+        &tracking_id,
+        bearer_token(req),
+        header(req, "idempotency-key"),
+        body_bytes(req),
+    )
+    .await?;
+    // The reporter's own view, the same the status endpoint gives with the token.
+    let view = get_report(&*app.store, &app.pii, &tracking_id, bearer_token(req)).await?;
+    let mut body = view.to_json();
+    body["replayed"] = serde_json::Value::Bool(acted.replayed);
+    Ok((200, body))
+}

@@ -1,0 +1,685 @@
+//! The report lifecycle as a state machine: who may do what, in which status, and what follows.
+//!
+//! [`apply`] is pure: it checks the actor's right to act, the action's fields and the current
+//! status, and returns the report as it must be stored (version bumped, event appended) with
+//! the notification the reporter gets. The services store it with a write conditional on the
+//! version read, so of two officers acting at once exactly one wins.
+//!
+//! ```text
+//! received ─router─> dispositioned ─accept/assign─> in_progress ─follow_up─> responded ─close─> closed
+//!     └─router─> needs_triage ─verify─┘        └──────follow_up──────────┘   │  ^    └─auto_close─┘
+//!                                                    ^───────reply──────────┘  │
+//! any open status ─request_info/defer─> deferred ─reply─> (the status it came from)
+//! open statuses ─archive/duplicate/withdraw─> archived      forward: dispositioned at another agency
+//! ```
+
+use crate::api::FieldError;
+use crate::directory::Directory;
+use crate::domain::{
+    Actor, ArchiveReason, Channel, Rating, Report, Status, TimelineEvent, TrackingId,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Longest free text of an action (a follow-up, a question, a reply).
+pub const MESSAGE_CHARS: usize = 4_000;
+/// Longest reason (archiving, forwarding) or rating comment.
+pub const REASON_CHARS: usize = 500;
+
+/// What someone does to a report. Sent as `{"action": "<name>", ...fields}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    // ---- verifiers (national administrators)
+    /// Verify and forward: to `agency_id`, or to the router's choice when absent.
+    Verify {
+        #[serde(default)]
+        agency_id: Option<String>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Ask the reporter before verifying.
+    Defer { question: String },
+    /// Set aside with a reason.
+    Archive { reason: ArchiveReason },
+    /// Archive as a repeat of another report.
+    MarkDuplicate { duplicate_of: String },
+
+    // ---- officers of the handling institution
+    /// Take it on.
+    Accept,
+    /// Give it to one of the institution's work units.
+    Assign { work_unit: String },
+    /// Post the follow-up (tindak lanjut).
+    FollowUp { message: String },
+    /// Ask the reporter for more information.
+    RequestInfo { question: String },
+    /// Not our authority: it moves to another institution (no wrong door: never dropped).
+    Forward { agency_id: String, reason: String },
+    /// Done.
+    Close {
+        #[serde(default)]
+        message: Option<String>,
+    },
+
+    // ---- the reporter (with the access token)
+    /// Reply to a follow-up (reopens it) or answer a question.
+    Reply { message: String },
+    /// Rate the follow-up, once.
+    Rate {
+        stars: u8,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    Withdraw {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+
+    // ---- the system (the escalation schedule)
+    /// No reply within the limit after a follow-up.
+    AutoClose,
+    /// The reporter never answered a question.
+    ArchiveUnanswered,
+}
+
+impl Action {
+    /// The action's name, as sent and as written on the timeline.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Verify { .. } => "verify",
+            Action::Defer { .. } => "defer",
+            Action::Archive { .. } => "archive",
+            Action::MarkDuplicate { .. } => "mark_duplicate",
+            Action::Accept => "accept",
+            Action::Assign { .. } => "assign",
+            Action::FollowUp { .. } => "follow_up",
+            Action::RequestInfo { .. } => "request_info",
+            Action::Forward { .. } => "forward",
+            Action::Close { .. } => "close",
+            Action::Reply { .. } => "reply",
+            Action::Rate { .. } => "rate",
+            Action::Withdraw { .. } => "withdraw",
+            Action::AutoClose => "auto_close",
+            Action::ArchiveUnanswered => "archive_unanswered",
+        }
+    }
+
+    fn role(&self) -> Role {
+        match self {
+            Action::Verify { .. }
+            | Action::Defer { .. }
+            | Action::Archive { .. }
+            | Action::MarkDuplicate { .. } => Role::Verifier,
+            Action::Accept
+            | Action::Assign { .. }
+            | Action::FollowUp { .. }
+            | Action::RequestInfo { .. }
+            | Action::Forward { .. }
+            | Action::Close { .. } => Role::Officer,
+            Action::Reply { .. } | Action::Rate { .. } | Action::Withdraw { .. } => Role::Reporter,
+            Action::AutoClose | Action::ArchiveUnanswered => Role::System,
+        }
+    }
+
+    /// The statuses the action is possible in.
+    fn allowed_in(&self) -> &'static [Status] {
+        use Status::*;
+        match self {
+            Action::Verify { .. } => &[Received, NeedsTriage, Dispositioned],
+            Action::Defer { .. } => &[Received, NeedsTriage],
+            Action::Archive { .. } | Action::MarkDuplicate { .. } => {
+                &[Received, NeedsTriage, Deferred]
+            }
+            Action::Accept => &[Dispositioned],
+            Action::Assign { .. } => &[Dispositioned, InProgress],
+            Action::FollowUp { .. } => &[Dispositioned, InProgress],
+            Action::RequestInfo { .. } => &[Dispositioned, InProgress, Responded],
+            Action::Forward { .. } => &[Dispositioned, InProgress],
+            Action::Close { .. } => &[InProgress, Responded],
+            Action::Reply { .. } => &[
+                Received,
+                NeedsTriage,
+                Dispositioned,
+                InProgress,
+                Responded,
+                Deferred,
+            ],
+            Action::Rate { .. } => &[Responded, Closed],
+            Action::Withdraw { .. } => &[
+                Received,
+                NeedsTriage,
+                Dispositioned,
+                InProgress,
+                Responded,
+                Deferred,
+            ],
+            Action::AutoClose => &[Responded],
+            Action::ArchiveUnanswered => &[Deferred],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Verifier,
+    Officer,
+    Reporter,
+    System,
+}
+
+impl Role {
+    fn of(actor: &Actor) -> Role {
+        match actor {
+            Actor::Verifier { .. } => Role::Verifier,
+            Actor::Officer { .. } => Role::Officer,
+            Actor::Reporter => Role::Reporter,
+            Actor::System { .. } => Role::System,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Role::Verifier => "verifiers",
+            Role::Officer => "officers of the handling institution",
+            Role::Reporter => "the reporter",
+            Role::System => "the system",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LifecycleError {
+    /// The actor may not do this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not possible in the report's current status (409).
+    #[error("`{action}` is not possible while the report is {status}")]
+    NotNow {
+        action: &'static str,
+        status: &'static str,
+    },
+    /// Possible, but already done and only allowed once (409).
+    #[error("{0}")]
+    AlreadyDone(String),
+    /// A field is missing or wrong (422).
+    #[error("the action has invalid fields")]
+    Invalid(Vec<FieldError>),
+}
+
+impl From<LifecycleError> for crate::api::ApiError {
+    fn from(e: LifecycleError) -> crate::api::ApiError {
+        use crate::api::ApiError;
+        match e {
+            LifecycleError::Forbidden(message) => ApiError::Forbidden(message),
+            LifecycleError::NotNow { .. } => ApiError::Conflict {
+                code: "invalid_transition",
+                message: e.to_string(),
+            },
+            LifecycleError::AlreadyDone(message) => ApiError::Conflict {
+                code: "already_done",
+                message,
+            },
+            LifecycleError::Invalid(fields) => ApiError::Validation(fields),
+        }
+    }
+}
+
+/// Whether `actor` may see and act on `report` at all (the reporter is checked by token
+/// elsewhere). Officers: only while their institution or work unit holds the report, so a
+/// forward takes the old institution's access away. Verifiers: every report.
+pub fn may_access(actor: &Actor, report: &Report) -> bool {
+    match actor {
+        Actor::Verifier { .. } | Actor::Reporter | Actor::System { .. } => true,
+        Actor::Officer { agency_id, .. } => {
+            report.agency_id.as_deref() == Some(agency_id.as_str())
+                || report.work_unit.as_deref() == Some(agency_id.as_str())
+        }
+    }
+}
+
+/// The actions `actor` could take on `report` now (a field check may still refuse one).
+pub fn possible_actions(report: &Report, actor: &Actor) -> Vec<&'static str> {
+    if !may_access(actor, report) {
+        return Vec::new();
+    }
+    let every = [
+        Action::Verify {
+            agency_id: None,
+            note: None,
+        },
+        Action::Defer {
+            question: String::new(),
+        },
+        Action::Archive {
+            reason: ArchiveReason::Unintelligible,
+        },
+        Action::MarkDuplicate {
+            duplicate_of: String::new(),
+        },
+        Action::Accept,
+        Action::Assign {
+            work_unit: String::new(),
+        },
+        Action::FollowUp {
+            message: String::new(),
+        },
+        Action::RequestInfo {
+            question: String::new(),
+        },
+        Action::Forward {
+            agency_id: String::new(),
+            reason: String::new(),
+        },
+        Action::Close { message: None },
+        Action::Reply {
+            message: String::new(),
+        },
+        Action::Rate {
+            stars: 5,
+            comment: None,
+        },
+        Action::Withdraw { reason: None },
+        Action::AutoClose,
+        Action::ArchiveUnanswered,
+    ];
+    every
+        .iter()
+        .filter(|a| a.role() == Role::of(actor) && a.allowed_in().contains(&report.status))
+        .filter(|a| !matches!(a, Action::Rate { .. }) || report.rating.is_none())
+        .filter(|a| match (a, actor) {
+            (Action::Assign { .. }, Actor::Officer { agency_id, .. }) => {
+                report.agency_id.as_deref() == Some(agency_id.as_str())
+            }
+            _ => true,
+        })
+        .map(Action::name)
+        .collect()
+}
+
+/// What the services need besides the report: the time and the directory to check agencies.
+pub struct Context<'a> {
+    pub now: DateTime<Utc>,
+    pub directory: &'a Directory,
+}
+
+/// The report after `action` by `actor`, version bumped and the event appended (carrying
+/// `action_id`), or why not. Nothing is stored here.
+pub fn apply(
+    report: &Report,
+    actor: &Actor,
+    action: &Action,
+    action_id: Option<&str>,
+    ctx: &Context<'_>,
+) -> Result<Report, LifecycleError> {
+    let role = action.role();
+    if Role::of(actor) != role {
+        return Err(LifecycleError::Forbidden(format!(
+            "only {} may `{}`",
+            role.name(),
+            action.name()
+        )));
+    }
+    if !may_access(actor, report) {
+        return Err(LifecycleError::Forbidden(
+            "this report is not held by your institution".into(),
+        ));
+    }
+    if !action.allowed_in().contains(&report.status) {
+        return Err(LifecycleError::NotNow {
+            action: action.name(),
+            status: report.status.as_str(),
+        });
+    }
+    validate(report, actor, action, ctx)?;
+
+    let mut next = report.clone();
+    let mut note: Option<String> = None;
+    let mut event_agency = report.agency_id.clone();
+    match action {
+        Action::Verify { agency_id, note: n } => {
+            let target = match agency_id {
+                Some(id) => id.clone(),
+                None => router_choice(report).ok_or_else(|| {
+                    LifecycleError::Invalid(vec![FieldError::new(
+                        "agency_id",
+                        "the router suggested no institution: name one",
+                    )])
+                })?,
+            };
+            next.status = Status::Dispositioned;
+            next.agency_id = Some(target.clone());
+            next.work_unit = None;
+            event_agency = Some(target);
+            note = n.clone();
+        }
+        Action::Defer { question } | Action::RequestInfo { question } => {
+            next.deferred_from = Some(match role {
+                Role::Verifier => Status::NeedsTriage,
+                _ => Status::InProgress,
+            });
+            next.status = Status::Deferred;
+            note = Some(question.trim().to_string());
+        }
+        Action::Archive { reason } => {
+            next.status = Status::Archived;
+            next.archive_reason = Some(*reason);
+            next.deferred_from = None;
+        }
+        Action::MarkDuplicate { duplicate_of } => {
+            next.status = Status::Archived;
+            next.archive_reason = Some(ArchiveReason::Duplicate);
+            next.duplicate_of = TrackingId::parse(duplicate_of);
+            next.deferred_from = None;
+            note = Some(duplicate_of.trim().to_ascii_uppercase());
+        }
+        Action::Accept => next.status = Status::InProgress,
+        Action::Assign { work_unit } => {
+            next.status = Status::InProgress;
+            next.work_unit = Some(work_unit.clone());
+            event_agency = Some(work_unit.clone());
+        }
+        Action::FollowUp { message } => {
+            next.status = Status::Responded;
+            note = Some(message.trim().to_string());
+        }
+        Action::Forward { agency_id, reason } => {
+            next.status = Status::Dispositioned;
+            next.agency_id = Some(agency_id.clone());
+            next.work_unit = None;
+            event_agency = Some(agency_id.clone());
+            note = Some(reason.trim().to_string());
+        }
+        Action::Close { message } => {
+            next.status = Status::Closed;
+            note = message.as_ref().map(|m| m.trim().to_string());
+        }
+        Action::Reply { message } => {
+            next.status = match report.status {
+                Status::Responded => Status::InProgress,
+                Status::Deferred => report.deferred_from.unwrap_or(Status::NeedsTriage),
+                other => other,
+            };
+            if report.status == Status::Deferred {
+                next.deferred_from = None;
+            }
+            note = Some(message.trim().to_string());
+        }
+        Action::Rate { stars, comment } => {
+            next.rating = Some(Rating {
+                stars: *stars,
+                comment: comment
+                    .as_ref()
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty()),
+                at: ctx.now,
+            });
+        }
+        Action::Withdraw { reason } => {
+            next.status = Status::Archived;
+            next.archive_reason = Some(ArchiveReason::Withdrawn);
+            next.deferred_from = None;
+            note = reason
+                .as_ref()
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty());
+        }
+        Action::AutoClose => next.status = Status::Closed,
+        Action::ArchiveUnanswered => {
+            next.status = Status::Archived;
+            next.archive_reason = Some(ArchiveReason::NoAnswer);
+            next.deferred_from = None;
+        }
+    }
+    // Deadlines of the new status are set by the deadline policy (escalation issue); until then
+    // nothing is pending for the due index.
+    next.due_at = None;
+    next.version += 1;
+    next.record(TimelineEvent {
+        at: ctx.now,
+        actor: actor.clone(),
+        action: event_name(action).into(),
+        agency_id: event_agency,
+        status: Some(next.status),
+        note,
+        action_id: action_id.map(str::to_string),
+    });
+    Ok(next)
+}
+
+/// The timeline's word for an action (past tense, like the router's `routed`).
+pub fn event_name(action: &Action) -> &'static str {
+    match action {
+        Action::Verify { .. } => "verified",
+        Action::Defer { .. } => "deferred",
+        Action::Archive { .. } => "archived",
+        Action::MarkDuplicate { .. } => "marked_duplicate",
+        Action::Accept => "accepted",
+        Action::Assign { .. } => "assigned_to_unit",
+        Action::FollowUp { .. } => "followed_up",
+        Action::RequestInfo { .. } => "info_requested",
+        Action::Forward { .. } => "forwarded",
+        Action::Close { .. } => "closed",
+        Action::Reply { .. } => "reporter_replied",
+        Action::Rate { .. } => "rated",
+        Action::Withdraw { .. } => "withdrawn",
+        Action::AutoClose => "auto_closed",
+        Action::ArchiveUnanswered => "archived_unanswered",
+    }
+}
+
+/// The router's suggestion a verifier may accept: its decision's agency, else its top candidate.
+fn router_choice(report: &Report) -> Option<String> {
+    let routing = report.routing.as_ref()?;
+    routing
+        .agency_id
+        .clone()
+        .or_else(|| routing.candidates.first().map(|c| c.agency_id.clone()))
+}
+
+fn validate(
+    report: &Report,
+    actor: &Actor,
+    action: &Action,
+    ctx: &Context<'_>,
+) -> Result<(), LifecycleError> {
+    let mut errors = Vec::new();
+    let mut text = |field: &str, value: &str, max: usize| {
+        let chars = value.trim().chars().count();
+        if chars == 0 {
+            errors.push(FieldError::new(field, "must not be empty"));
+        } else if chars > max {
+            errors.push(FieldError::new(
+                field,
+                format!("must be at most {max} characters"),
+            ));
+        }
+    };
+    match action {
+        Action::Verify { note, .. } => {
+            if let Some(n) = note {
+                text("note", n, MESSAGE_CHARS);
+            }
+        }
+        Action::Defer { question } | Action::RequestInfo { question } => {
+            text("question", question, MESSAGE_CHARS)
+        }
+        Action::FollowUp { message } | Action::Reply { message } => {
+            text("message", message, MESSAGE_CHARS)
+        }
+        Action::Forward { reason, .. } => text("reason", reason, REASON_CHARS),
+        Action::Close {
+            message: Some(message),
+        } => text("message", message, MESSAGE_CHARS),
+        Action::Withdraw {
+            reason: Some(reason),
+        } if !reason.trim().is_empty() => text("reason", reason, REASON_CHARS),
+        Action::Rate { comment, .. } => {
+            if let Some(c) = comment.as_ref().filter(|c| !c.trim().is_empty()) {
+                text("comment", c, REASON_CHARS);
+            }
+        }
+        _ => {}
+    }
+    match action {
+        Action::Verify {
+            agency_id: Some(id),
+            ..
+        } if ctx.directory.get(id).is_none() => {
+            errors.push(FieldError::new(
+                "agency_id",
+                "is not an institution of the directory",
+            ));
+        }
+        Action::Forward { agency_id, .. } => {
+            if ctx.directory.get(agency_id).is_none() {
+                errors.push(FieldError::new(
+                    "agency_id",
+                    "is not an institution of the directory",
+                ));
+            } else if report.agency_id.as_deref() == Some(agency_id.as_str()) {
+                errors.push(FieldError::new(
+                    "agency_id",
+                    "is the institution that holds the report already",
+                ));
+            }
+        }
+        Action::Assign { work_unit } => {
+            let holder = report.agency_id.as_deref().unwrap_or_default();
+            if !is_work_unit_of(ctx.directory, work_unit, holder) {
+                errors.push(FieldError::new(
+                    "work_unit",
+                    "is not a work unit of the institution that holds the report",
+                ));
+            }
+        }
+        Action::MarkDuplicate { duplicate_of } => match TrackingId::parse(duplicate_of) {
+            None => errors.push(FieldError::new("duplicate_of", "is not a tracking id")),
+            Some(id) if id == report.tracking_id => {
+                errors.push(FieldError::new("duplicate_of", "is this report itself"))
+            }
+            Some(_) => {}
+        },
+        Action::Rate { stars, .. } if !(1..=5).contains(stars) => {
+            errors.push(FieldError::new("stars", "must be 1 to 5"));
+        }
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return Err(LifecycleError::Invalid(errors));
+    }
+    // Rules about who, beyond the role.
+    match (action, actor) {
+        (Action::Assign { .. }, Actor::Officer { agency_id, .. })
+            if report.agency_id.as_deref() != Some(agency_id.as_str()) =>
+        {
+            Err(LifecycleError::Forbidden(
+                "only the institution that holds the report assigns its work units".into(),
+            ))
+        }
+        (Action::Rate { .. }, _) if report.rating.is_some() => Err(LifecycleError::AlreadyDone(
+            "the follow-up was rated already".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `unit` is a work unit of `institution`: below it in the directory and not a regional
+/// government (a kabupaten is below its province, but is its own institution, reached by a
+/// forward, never by an assignment).
+pub fn is_work_unit_of(directory: &Directory, unit: &str, institution: &str) -> bool {
+    let regional = |kind: &str| matches!(kind, "province" | "city" | "regency");
+    directory
+        .get(unit)
+        .is_some_and(|a| !regional(&a.kind) && is_unit_of(directory, unit, institution))
+}
+
+/// Whether `unit` is below `institution` in the directory (a directorate, a dinas...).
+pub fn is_unit_of(directory: &Directory, unit: &str, institution: &str) -> bool {
+    let mut current = directory.get(unit).and_then(|a| a.parent_id.clone());
+    // The directory is a tree; the bound guards against a cycle in bad data.
+    for _ in 0..8 {
+        match current {
+            Some(ref id) if id == institution => return true,
+            Some(id) => current = directory.get(&id).and_then(|a| a.parent_id.clone()),
+            None => return false,
+        }
+    }
+    false
+}
+
+// ------------------------------------------------------------------ notifications
+
+/// What the notification queue carries for one timeline event: everything the notifier needs to
+/// reach the reporter on their channel, and nothing of the report's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// `<tracking id>:<timeline index>`: the same event always makes the same id, so the
+    /// notifier sends each once however often it is queued.
+    pub notification_id: String,
+    pub tracking_id: TrackingId,
+    /// The channel the report came in on: the reply goes back there.
+    pub channel: Channel,
+    /// The timeline event (`followed_up`, `forwarded`...).
+    pub event: String,
+    pub status: Status,
+    pub at: DateTime<Utc>,
+    /// The reporter's sealed contact (`crypto::Sealer`); none when they left no contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_sealed: Option<String>,
+    /// The message, in Indonesian, short enough for one SMS; never the report's content.
+    pub text: String,
+}
+
+/// The notification for the timeline event at `index` (normally the last).
+pub fn notification(report: &Report, index: usize, directory: &Directory) -> Notification {
+    let event = &report.timeline[index];
+    let id = &report.tracking_id;
+    let agency = || {
+        event
+            .agency_id
+            .as_deref()
+            .and_then(|a| directory.get(a))
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| "instansi berwenang".into())
+    };
+    let text = match event.action.as_str() {
+        "submitted" => format!("Laporan Anda diterima dengan nomor {id}."),
+        "routed" | "verified" | "forwarded" => {
+            format!("Laporan {id} telah diteruskan ke {}.", agency())
+        }
+        "sent_to_triage" => format!("Laporan {id} sedang diverifikasi oleh admin LAPOR."),
+        "accepted" | "assigned_to_unit" => format!("Laporan {id} sedang diproses."),
+        "followed_up" => format!(
+            "Laporan {id} telah ditindaklanjuti. Lihat tanggapannya, balas bila belum selesai."
+        ),
+        "deferred" | "info_requested" => format!(
+            "Laporan {id} membutuhkan informasi tambahan dari Anda. Mohon balas pertanyaannya."
+        ),
+        "closed" | "auto_closed" => {
+            format!("Laporan {id} telah selesai. Beri penilaian atas tindak lanjutnya.")
+        }
+        "reporter_replied" => format!("Balasan Anda untuk laporan {id} telah diterima."),
+        "rated" => format!("Terima kasih atas penilaian Anda untuk laporan {id}."),
+        "withdrawn" => format!("Laporan {id} telah Anda tarik."),
+        "marked_duplicate" => format!("Laporan {id} sama dengan laporan lain dan diarsipkan."),
+        _ => format!(
+            "Status laporan {id}: {}.",
+            event.status.unwrap_or(report.status).label().id
+        ),
+    };
+    Notification {
+        notification_id: format!("{id}:{index}"),
+        tracking_id: id.clone(),
+        channel: report.channel,
+        event: event.action.clone(),
+        status: event.status.unwrap_or(report.status),
+        at: event.at,
+        recipient_sealed: report.reporter_sealed.clone(),
+        text,
+    }
+}
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;

@@ -1,0 +1,276 @@
+//! Acting on a report: the officers', verifiers' and reporter's actions of the lifecycle, stored
+//! with a write conditional on the version read, each with its notification for the reporter.
+//!
+//! Retries are safe under the client's action id: an action id already on the timeline is
+//! answered from there (its notification queued again, which the notifier deduplicates) instead
+//! of acting twice.
+
+use super::learning::record_routing_decision;
+use super::App;
+use crate::api::{ApiError, FieldError};
+use crate::directory::Directory;
+use crate::domain::{AccessToken, Actor, Report, TrackingId};
+use crate::lifecycle::{self, Action, Context};
+use crate::ports::{QueueName, RoutingExampleStore, UpdateError};
+
+/// Longest client-supplied action id.
+pub const ACTION_ID_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
+
+/// What the services act with besides the [`App`].
+#[derive(Clone, Copy)]
+pub struct Deps<'a> {
+    pub directory: &'a Directory,
+    /// Where human routing decisions are kept for learning (verify, forward); none in tools
+    /// that do not learn.
+    pub examples: Option<&'a dyn RoutingExampleStore>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Acted {
+    pub report: Report,
+    /// True when the action id was seen before: nothing new happened.
+    pub replayed: bool,
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no report with this tracking id".into())
+}
+
+/// Reads the report by its public id: malformed and unknown ids answer the same 404.
+pub async fn load(app: &App, tracking_id: &str) -> Result<Report, ApiError> {
+    let id = TrackingId::parse(tracking_id).ok_or_else(not_found)?;
+    app.store.get(&id).await?.ok_or_else(not_found)
+}
+
+/// Checks a client's action id: printable ASCII of a sane length (a UUID fits).
+pub fn check_action_id(action_id: &str) -> Result<(), ApiError> {
+    let ok = ACTION_ID_CHARS.contains(&action_id.len())
+        && action_id.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(vec![FieldError::new(
+            "action_id",
+            format!(
+                "must be {} to {} printable ASCII characters (a UUID will do)",
+                ACTION_ID_CHARS.start(),
+                ACTION_ID_CHARS.end()
+            ),
+        )]))
+    }
+}
+
+/// `actor` does `action` on the report `tracking_id`.
+pub async fn act(
+    app: &App,
+    deps: Deps<'_>,
+    actor: &Actor,
+    tracking_id: &str,
+    action_id: Option<&str>,
+    action: &Action,
+) -> Result<Acted, ApiError> {
+    if let Some(id) = action_id {
+        check_action_id(id)?;
+    }
+    let report = load(app, tracking_id).await?;
+    act_on(app, deps, actor, report, action_id, action).await
+}
+
+/// [`act`] on a report already read (the reporter's endpoints read it to check the token).
+pub async fn act_on(
+    app: &App,
+    deps: Deps<'_>,
+    actor: &Actor,
+    report: Report,
+    action_id: Option<&str>,
+    action: &Action,
+) -> Result<Acted, ApiError> {
+    if !lifecycle::may_access(actor, &report) {
+        return Err(ApiError::Forbidden(
+            "this report is not held by your institution".into(),
+        ));
+    }
+    if let Some(id) = action_id {
+        if let Some(index) = report
+            .timeline
+            .iter()
+            .position(|e| e.action_id.as_deref() == Some(id))
+        {
+            let event = &report.timeline[index];
+            if event.action != lifecycle::event_name(action) || &event.actor != actor {
+                return Err(ApiError::Conflict {
+                    code: "action_id_reused",
+                    message: "this action id was used for a different action".into(),
+                });
+            }
+            // The first attempt may have stored the action and failed to queue its notice.
+            let message = notification_json(&report, index, deps.directory);
+            send_notification(app, &message).await?;
+            return Ok(Acted {
+                report,
+                replayed: true,
+            });
+        }
+    }
+    if let Action::MarkDuplicate { duplicate_of } = action {
+        let original = TrackingId::parse(duplicate_of);
+        let exists = match &original {
+            Some(id) => app.store.get(id).await?.is_some(),
+            None => false,
+        };
+        if !exists && original.is_some() {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "duplicate_of",
+                "no report with this tracking id",
+            )]));
+        }
+    }
+    let ctx = Context {
+        now: app.clock.now(),
+        directory: deps.directory,
+    };
+    let next = lifecycle::apply(&report, actor, action, action_id, &ctx)?;
+    let message = notification_json(&next, next.timeline.len() - 1, deps.directory);
+    let queued = match app
+        .store
+        .update_and_queue(&next, (QueueName::Notifications, &message))
+        .await
+    {
+        Ok(queued) => queued,
+        Err(UpdateError::Conflict) => {
+            return Err(ApiError::Conflict {
+                code: "conflict",
+                message: "someone else acted on this report first; reload it and decide again"
+                    .into(),
+            })
+        }
+        Err(UpdateError::Store(e)) => return Err(e.into()),
+    };
+    tracing::info!(tracking_id = %next.tracking_id, action = action.name(),
+        status = next.status.as_str(), version = next.version, "report action stored");
+    if !queued {
+        send_notification(app, &message).await?;
+    }
+    if let (Some(examples), Some(agency)) = (deps.examples, learned_agency(action, &next)) {
+        // Learning is a side benefit: a failure here must not undo or fail the action.
+        if let Err(e) = record_routing_decision(examples, &next, &agency, actor, ctx.now).await {
+            tracing::warn!(tracking_id = %next.tracking_id, error = %e,
+                "routing decision not recorded for learning");
+        }
+    }
+    Ok(Acted {
+        report: next,
+        replayed: false,
+    })
+}
+
+/// The institution a human decided on, for the routing examples.
+fn learned_agency(action: &Action, report: &Report) -> Option<String> {
+    match action {
+        Action::Verify { .. } | Action::Forward { .. } => report.agency_id.clone(),
+        _ => None,
+    }
+}
+
+fn notification_json(report: &Report, index: usize, directory: &Directory) -> String {
+    serde_json::to_string(&lifecycle::notification(report, index, directory))
+        .expect("a notification serialises")
+}
+
+/// Queues a notification the store did not queue with the write. Its failure fails the request
+/// (503): the action is stored, and the client's retry with the same action id queues it.
+async fn send_notification(app: &App, message: &str) -> Result<(), ApiError> {
+    app.queue
+        .send(QueueName::Notifications, message)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "notification not queued; a retry with the same action id queues it");
+            ApiError::Unavailable
+        })
+}
+
+/// The reporter's endpoints: `POST /v1/reports/{id}/replies`, `/rating`, `/withdraw`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReporterAction {
+    Reply,
+    Rate,
+    Withdraw,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyBody {
+    message: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateBody {
+    stars: u8,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WithdrawBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// A reporter's action with their access token. `idempotency_key` (the `Idempotency-Key`
+/// header) makes a retry safe. An unknown id and a wrong token answer 404 and 401 before the
+/// body is looked at, so nothing is learnt about other reports.
+pub async fn reporter_act(
+    app: &App,
+    directory: &Directory,
+    what: ReporterAction,
+    tracking_id: &str,
+    bearer_token: Option<&str>,
+    idempotency_key: Option<&str>,
+    body: &[u8],
+) -> Result<Acted, ApiError> {
+    let report = load(app, tracking_id).await?;
+    let token = bearer_token.ok_or(ApiError::Unauthorized)?;
+    if !AccessToken::from_presented(token).matches(&report.access_token_hash) {
+        return Err(ApiError::Unauthorized);
+    }
+    if let Some(key) = idempotency_key {
+        check_action_id(key)?;
+    }
+    let object = if body.is_empty() && what == ReporterAction::Withdraw {
+        serde_json::json!({})
+    } else {
+        crate::api::json_object(body)?
+    };
+    let action = match what {
+        ReporterAction::Reply => {
+            let b: ReplyBody = crate::api::typed(object)?;
+            Action::Reply { message: b.message }
+        }
+        ReporterAction::Rate => {
+            let b: RateBody = crate::api::typed(object)?;
+            Action::Rate {
+                stars: b.stars,
+                comment: b.comment,
+            }
+        }
+        ReporterAction::Withdraw => {
+            let b: WithdrawBody = crate::api::typed(object)?;
+            Action::Withdraw { reason: b.reason }
+        }
+    };
+    let deps = Deps {
+        directory,
+        examples: None,
+    };
+    act_on(
+        app,
+        deps,
+        &Actor::Reporter,
+        report,
+        idempotency_key,
+        &action,
+    )
+    .await
+}

@@ -1,0 +1,662 @@
+//! The lifecycle through the real handlers, on both storage families: officers', verifiers' and
+//! reporters' actions, the authorisation matrix, concurrent actions, retries, invalid
+//! transitions, notifications and the public feed.
+
+use lapor::domain::{Status, TrackingId};
+use lapor_tests::{families, sample_report, Harness, HttpAnswer, Staff};
+use serde_json::{json, Value};
+
+const INBOX: &str = "GET /v1/agency/reports";
+const ONE: &str = "GET /v1/agency/reports/{tracking_id}";
+
+const BANDUNG: &str = "pemda-32.73";
+
+fn bandung() -> Staff {
+    Staff::officer("officer-bdg-1", BANDUNG)
+}
+
+fn kemenkeu() -> Staff {
+    Staff::officer("officer-kemenkeu-1", "kemenkeu")
+}
+
+fn djp() -> Staff {
+    Staff::officer("officer-djp-1", "djp")
+}
+
+fn verifier() -> Staff {
+    Staff::verifier("verifier-1")
+}
+
+struct Submitted {
+    id: String,
+    token: String,
+}
+
+async fn submit(h: &Harness, body: &Value) -> Submitted {
+    let a = h.submit(body, &[]).await;
+    assert_eq!(a.status, 201, "{}: {}", h.family, a.text);
+    Submitted {
+        id: a.body["tracking_id"].as_str().unwrap().to_string(),
+        token: a.body["access_token"].as_str().unwrap().to_string(),
+    }
+}
+
+/// A submitted report, routed by the router.
+async fn routed(h: &Harness, body: &Value) -> Submitted {
+    let s = submit(h, body).await;
+    h.drain_router().await;
+    s
+}
+
+/// A submitted report put straight into `status` at `agency` (set-up for a test's real subject).
+async fn placed(h: &Harness, status: Status, agency: Option<&str>) -> Submitted {
+    let s = submit(h, &sample_report()).await;
+    let id = TrackingId::parse(&s.id).unwrap();
+    let mut report = h.app.store.get(&id).await.unwrap().unwrap();
+    report.status = status;
+    report.agency_id = agency.map(str::to_string);
+    report.due_at = None;
+    report.version += 1;
+    h.app.store.update(&report).await.unwrap();
+    s
+}
+
+async fn stored(h: &Harness, id: &str) -> lapor::domain::Report {
+    h.app
+        .store
+        .get(&TrackingId::parse(id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn ok(h: &Harness, what: &str, a: &HttpAnswer) {
+    assert_eq!(a.status, 200, "{}: {what}: {}", h.family, a.text);
+}
+
+fn listed(a: &HttpAnswer) -> Vec<String> {
+    a.body["reports"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {}", a.text))
+        .iter()
+        .map(|r| r["tracking_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_whole_lifecycle_runs_through_the_apis() {
+    for h in families().await {
+        let f = h.family;
+        let s = routed(&h, &sample_report()).await;
+        let report = stored(&h, &s.id).await;
+        assert_eq!(report.status, Status::Dispositioned, "{f}");
+        assert_eq!(report.agency_id.as_deref(), Some(BANDUNG), "{f}");
+
+        let inbox = h.agency_call(INBOX, None, "", None, Some(&bandung())).await;
+        ok(&h, "inbox", &inbox);
+        assert!(listed(&inbox).contains(&s.id), "{f}: {}", inbox.text);
+        let view = h
+            .agency_call(ONE, Some(&s.id), "", None, Some(&bandung()))
+            .await;
+        ok(&h, "view", &view);
+        assert_eq!(view.body["possible_actions"][0], "accept", "{f}");
+
+        let steps: Vec<(&str, Value, Status)> = vec![
+            ("a-1", json!({"action": "accept"}), Status::InProgress),
+            (
+                "a-2",
+                json!({"action": "follow_up", "message": "Lampu sudah diganti oleh Dishub."}),
+                Status::Responded,
+            ),
+        ];
+        for (action_id, action, expected) in steps {
+            let a = h
+                .act(&bandung(), &s.id, &format!("{action_id}-{f}"), action)
+                .await;
+            ok(&h, action_id, &a);
+            assert_eq!(a.body["report"]["status"], expected.as_str(), "{f}");
+        }
+        // The reporter replies: it reopens.
+        let a = h
+            .reporter_call(
+                "replies",
+                &s.id,
+                Some(&s.token),
+                &json!({"message": "Lampu di ujung jalan masih mati."}),
+            )
+            .await;
+        ok(&h, "reply", &a);
+        assert_eq!(a.body["status"], "in_progress", "{f}");
+        // The officer asks; the reporter answers; it comes back to in_progress.
+        let a = h
+            .act(
+                &bandung(),
+                &s.id,
+                &format!("a-3-{f}"),
+                json!({"action": "request_info", "question": "Nomor tiang lampunya berapa?"}),
+            )
+            .await;
+        ok(&h, "request_info", &a);
+        assert_eq!(a.body["report"]["status"], "deferred", "{f}");
+        let a = h
+            .reporter_call(
+                "replies",
+                &s.id,
+                Some(&s.token),
+                &json!({"message": "Tiang nomor 17."}),
+            )
+            .await;
+        ok(&h, "answer", &a);
+        assert_eq!(a.body["status"], "in_progress", "{f}");
+        for (action_id, action) in [
+            (
+                "a-4",
+                json!({"action": "follow_up", "message": "Tiang 17 sudah diperbaiki."}),
+            ),
+            ("a-5", json!({"action": "close"})),
+        ] {
+            ok(
+                &h,
+                action_id,
+                &h.act(&bandung(), &s.id, &format!("{action_id}-{f}"), action)
+                    .await,
+            );
+        }
+        let a = h
+            .reporter_call(
+                "rating",
+                &s.id,
+                Some(&s.token),
+                &json!({"stars": 5, "comment": "Cepat"}),
+            )
+            .await;
+        ok(&h, "rating", &a);
+        assert_eq!(a.body["status"], "closed", "{f}");
+        assert_eq!(a.body["rating"]["stars"], 5, "{f}");
+        let again = h
+            .reporter_call("rating", &s.id, Some(&s.token), &json!({"stars": 1}))
+            .await;
+        assert_eq!(again.status, 409, "{f}: {}", again.text);
+
+        // The reporter's view has the whole timeline; each event after submission was notified once.
+        let mine = h.get(&s.id, Some(&s.token)).await;
+        let actions: Vec<&str> = mine.body["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "submitted",
+                "routed",
+                "accepted",
+                "followed_up",
+                "reporter_replied",
+                "info_requested",
+                "reporter_replied",
+                "followed_up",
+                "closed",
+                "rated"
+            ],
+            "{f}"
+        );
+        let notices = h.take_notifications().await;
+        let mut ids: Vec<&str> = notices
+            .iter()
+            .filter(|n| n.tracking_id.to_string() == s.id)
+            .map(|n| n.notification_id.as_str())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), actions.len() - 1, "{f}: {ids:?}");
+        assert!(notices.iter().all(|n| n.recipient_sealed.is_some()), "{f}");
+    }
+}
+
+#[tokio::test]
+async fn verifiers_triage_and_officers_forward_without_dropping_the_report() {
+    for h in families().await {
+        let f = h.family;
+        let s = placed(&h, Status::NeedsTriage, None).await;
+        let triage = h
+            .agency_call(INBOX, None, "", None, Some(&verifier()))
+            .await;
+        ok(&h, "triage", &triage);
+        assert!(listed(&triage).contains(&s.id), "{f}");
+
+        let a = h
+            .act(
+                &verifier(),
+                &s.id,
+                &format!("v-1-{f}"),
+                json!({"action": "verify", "agency_id": "kemenkeu"}),
+            )
+            .await;
+        ok(&h, "verify", &a);
+        assert_eq!(a.body["report"]["status"], "dispositioned", "{f}");
+        let triage = h
+            .agency_call(INBOX, None, "", None, Some(&verifier()))
+            .await;
+        assert!(!listed(&triage).contains(&s.id), "{f}: still in triage");
+        let inbox = h
+            .agency_call(INBOX, None, "", None, Some(&kemenkeu()))
+            .await;
+        assert!(listed(&inbox).contains(&s.id), "{f}");
+
+        // Not ours: Kemenkeu forwards to Bandung; Kemenkeu loses access, Bandung gains it.
+        let a = h
+            .act(
+                &kemenkeu(),
+                &s.id,
+                &format!("k-1-{f}"),
+                json!({"action": "forward", "agency_id": BANDUNG, "reason": "Lampu jalan urusan pemkot."}),
+            )
+            .await;
+        ok(&h, "forward", &a);
+        assert_eq!(a.body["report"]["agency_id"], BANDUNG, "{f}");
+        let old = h
+            .agency_call(ONE, Some(&s.id), "", None, Some(&kemenkeu()))
+            .await;
+        assert_eq!(old.status, 403, "{f}: {}", old.text);
+        let old_inbox = h
+            .agency_call(INBOX, None, "", None, Some(&kemenkeu()))
+            .await;
+        assert!(!listed(&old_inbox).contains(&s.id), "{f}");
+        let act_after = h
+            .act(
+                &kemenkeu(),
+                &s.id,
+                &format!("k-2-{f}"),
+                json!({"action": "accept"}),
+            )
+            .await;
+        assert_eq!(act_after.status, 403, "{f}: {}", act_after.text);
+        let new_inbox = h.agency_call(INBOX, None, "", None, Some(&bandung())).await;
+        assert!(listed(&new_inbox).contains(&s.id), "{f}");
+        ok(
+            &h,
+            "new holder",
+            &h.act(
+                &bandung(),
+                &s.id,
+                &format!("b-1-{f}"),
+                json!({"action": "accept"}),
+            )
+            .await,
+        );
+
+        // Both human routing decisions became examples for learning.
+        let examples = h.examples.examples().await.unwrap();
+        let mine: Vec<&str> = examples
+            .iter()
+            .filter(|e| e.tracking_id.to_string() == s.id)
+            .map(|e| e.expected_agency.as_str())
+            .collect();
+        assert!(
+            mine.contains(&"kemenkeu") && mine.contains(&BANDUNG),
+            "{f}: {mine:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_authorisation_matrix_holds() {
+    for h in families().await {
+        let f = h.family;
+        let s = placed(&h, Status::Dispositioned, Some("kemenkeu")).await;
+        let other = placed(&h, Status::Dispositioned, Some(BANDUNG)).await;
+
+        // Nobody without claims: the function refuses even if a route were left open.
+        let none = h.agency_call(INBOX, None, "", None, None).await;
+        assert_eq!(none.status, 401, "{f}: {}", none.text);
+        let none = h.agency_call(ONE, Some(&s.id), "", None, None).await;
+        assert_eq!(none.status, 401, "{f}");
+        // Another institution's officer neither sees nor acts.
+        let seen = h
+            .agency_call(ONE, Some(&s.id), "", None, Some(&bandung()))
+            .await;
+        assert_eq!(seen.status, 403, "{f}");
+        let acted = h
+            .act(
+                &bandung(),
+                &s.id,
+                &format!("x-1-{f}"),
+                json!({"action": "accept"}),
+            )
+            .await;
+        assert_eq!(acted.status, 403, "{f}");
+        // Roles: an officer cannot verify, a verifier cannot do the officer's work.
+        let a = h
+            .act(
+                &kemenkeu(),
+                &s.id,
+                &format!("x-2-{f}"),
+                json!({"action": "verify", "agency_id": "kemenkeu"}),
+            )
+            .await;
+        assert_eq!(a.status, 403, "{f}: {}", a.text);
+        let a = h
+            .act(
+                &verifier(),
+                &s.id,
+                &format!("x-3-{f}"),
+                json!({"action": "accept"}),
+            )
+            .await;
+        assert_eq!(a.status, 403, "{f}: {}", a.text);
+        // Verifiers see every report and any institution's inbox.
+        ok(
+            &h,
+            "verifier view",
+            &h.agency_call(ONE, Some(&s.id), "", None, Some(&verifier()))
+                .await,
+        );
+        let any = h
+            .agency_call(INBOX, None, "agency=kemenkeu", None, Some(&verifier()))
+            .await;
+        assert!(listed(&any).contains(&s.id), "{f}");
+
+        // A work unit: Kemenkeu assigns to DJP; DJP sees it in its box and works on it, but
+        // cannot re-assign; Kemenkeu keeps access.
+        let a = h
+            .act(
+                &kemenkeu(),
+                &s.id,
+                &format!("x-4-{f}"),
+                json!({"action": "assign", "work_unit": "djp"}),
+            )
+            .await;
+        ok(&h, "assign", &a);
+        let unit_box = h
+            .agency_call(INBOX, None, "box=work_unit", None, Some(&djp()))
+            .await;
+        assert!(listed(&unit_box).contains(&s.id), "{f}: {}", unit_box.text);
+        let a = h
+            .act(
+                &djp(),
+                &s.id,
+                &format!("x-5-{f}"),
+                json!({"action": "assign", "work_unit": "djp"}),
+            )
+            .await;
+        assert_eq!(a.status, 403, "{f}: {}", a.text);
+        ok(
+            &h,
+            "unit follow-up",
+            &h.act(
+                &djp(),
+                &s.id,
+                &format!("x-6-{f}"),
+                json!({"action": "follow_up", "message": "Sudah dicek."}),
+            )
+            .await,
+        );
+        ok(
+            &h,
+            "holder view",
+            &h.agency_call(ONE, Some(&s.id), "", None, Some(&kemenkeu()))
+                .await,
+        );
+
+        // A reporter's token opens only its own report.
+        let wrong = h
+            .reporter_call(
+                "replies",
+                &other.id,
+                Some(&s.token),
+                &json!({"message": "Halo"}),
+            )
+            .await;
+        assert_eq!(wrong.status, 401, "{f}");
+        let none = h.reporter_call("withdraw", &s.id, None, &json!({})).await;
+        assert_eq!(none.status, 401, "{f}");
+        assert_eq!(h.get(&other.id, Some(&s.token)).await.status, 401, "{f}");
+        // The reporter's token is no staff token (the authorizer gives it no claims).
+        let req = lapor_tests::api_request(
+            INBOX,
+            None,
+            "",
+            None,
+            &[("authorization", &format!("Bearer {}", s.token))],
+            None,
+        );
+        let a = lapor_tests::answer(agency::handle(&h.agency_api(), req).await.unwrap());
+        assert_eq!(a.status, 401, "{f}");
+    }
+}
+
+#[tokio::test]
+async fn of_two_officers_acting_at_once_one_wins_and_the_other_gets_409() {
+    for h in families().await {
+        let f = h.family;
+        for round in 0..5 {
+            let s = placed(&h, Status::Dispositioned, Some(BANDUNG)).await;
+            let one = Staff::officer("officer-bdg-1", BANDUNG);
+            let two = Staff::officer("officer-bdg-2", BANDUNG);
+            let (id_one, id_two) = (format!("c1-{round}-{f}"), format!("c2-{round}-{f}"));
+            let (a, b) = tokio::join!(
+                h.act(&one, &s.id, &id_one, json!({"action": "accept"})),
+                h.act(&two, &s.id, &id_two, json!({"action": "accept"})),
+            );
+            let mut codes = [a.status, b.status];
+            codes.sort();
+            assert_eq!(codes, [200, 409], "{f}: {} / {}", a.text, b.text);
+            let report = stored(&h, &s.id).await;
+            let accepted = report
+                .timeline
+                .iter()
+                .filter(|e| e.action == "accepted")
+                .count();
+            assert_eq!(accepted, 1, "{f}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn invalid_actions_get_a_clear_4xx_and_change_nothing() {
+    for h in families().await {
+        let f = h.family;
+        let s = placed(&h, Status::Dispositioned, Some(BANDUNG)).await;
+        h.take_notifications().await;
+        let before = stored(&h, &s.id).await;
+        let cases: Vec<(Value, u16, &str)> = vec![
+            (json!({"action": "close"}), 409, "invalid_transition"),
+            (
+                json!({"action": "follow_up", "message": "   "}),
+                422,
+                "validation_failed",
+            ),
+            (
+                json!({"action": "forward", "agency_id": "no-such-agency", "reason": "x"}),
+                422,
+                "validation_failed",
+            ),
+            (
+                json!({"action": "forward", "agency_id": BANDUNG, "reason": "x"}),
+                422,
+                "validation_failed",
+            ),
+            (
+                json!({"action": "assign", "work_unit": "pemda-32"}),
+                422,
+                "validation_failed",
+            ),
+            (json!({"action": "fly_to_the_moon"}), 400, "invalid_type"),
+            (json!({"action": "accept", "extra": 1}), 400, "invalid_type"),
+            (
+                json!({"action": "reply", "message": "officers cannot"}),
+                403,
+                "forbidden",
+            ),
+        ];
+        for (i, (action, code, error)) in cases.into_iter().enumerate() {
+            let a = h
+                .act(&bandung(), &s.id, &format!("bad-{i}-{f}"), action.clone())
+                .await;
+            assert_eq!(a.status, code, "{f}: {action}: {}", a.text);
+            assert_eq!(a.body["error"], error, "{f}: {action}");
+            assert!(
+                !a.body["message"].as_str().unwrap_or_default().is_empty(),
+                "{f}"
+            );
+        }
+        let missing_id = h
+            .agency_call(
+                "POST /v1/agency/reports/{tracking_id}/actions",
+                Some(&s.id),
+                "",
+                Some(&json!({"action": "accept"})),
+                Some(&bandung()),
+            )
+            .await;
+        assert_eq!(missing_id.status, 422, "{f}: {}", missing_id.text);
+        let unknown = h
+            .act(
+                &bandung(),
+                "ZZZZZZZZZZ",
+                &format!("u-{f}"),
+                json!({"action": "accept"}),
+            )
+            .await;
+        assert_eq!(unknown.status, 404, "{f}");
+        let bad_query = h
+            .agency_call(INBOX, None, "status=lost", None, Some(&bandung()))
+            .await;
+        assert_eq!(bad_query.status, 400, "{f}");
+        let bad_cursor = h
+            .agency_call(INBOX, None, "cursor=abc", None, Some(&bandung()))
+            .await;
+        assert_eq!(bad_cursor.status, 400, "{f}");
+        let bad_rating = h
+            .reporter_call("rating", &s.id, Some(&s.token), &json!({"stars": 5}))
+            .await;
+        assert_eq!(
+            bad_rating.status, 409,
+            "{f}: rating before any follow-up: {}",
+            bad_rating.text
+        );
+
+        assert_eq!(
+            stored(&h, &s.id).await,
+            before,
+            "{f}: a refused action changed the report"
+        );
+        assert!(
+            h.take_notifications().await.is_empty(),
+            "{f}: a refused action notified"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retried_action_is_answered_not_repeated() {
+    for h in families().await {
+        let f = h.family;
+        let s = placed(&h, Status::Dispositioned, Some(BANDUNG)).await;
+        let id = format!("retry-{f}");
+        let first = h
+            .act(&bandung(), &s.id, &id, json!({"action": "accept"}))
+            .await;
+        ok(&h, "first", &first);
+        assert_eq!(first.body["replayed"], false, "{f}");
+        let version = stored(&h, &s.id).await.version;
+        let again = h
+            .act(&bandung(), &s.id, &id, json!({"action": "accept"}))
+            .await;
+        ok(&h, "again", &again);
+        assert_eq!(again.body["replayed"], true, "{f}");
+        assert_eq!(stored(&h, &s.id).await.version, version, "{f}");
+        // The notice is queued again with the same id (the notifier drops the repeat).
+        let notices = h.take_notifications().await;
+        let accepted: Vec<_> = notices
+            .iter()
+            .filter(|n| n.tracking_id.to_string() == s.id && n.event == "accepted")
+            .collect();
+        assert!(accepted.len() >= 2, "{f}");
+        assert!(
+            accepted
+                .iter()
+                .all(|n| n.notification_id == accepted[0].notification_id),
+            "{f}"
+        );
+        let reused = h
+            .act(
+                &bandung(),
+                &s.id,
+                &id,
+                json!({"action": "follow_up", "message": "Beres."}),
+            )
+            .await;
+        assert_eq!(reused.status, 409, "{f}: {}", reused.text);
+        assert_eq!(reused.body["error"], "action_id_reused", "{f}");
+    }
+}
+
+#[tokio::test]
+async fn the_reporter_withdraws_and_the_public_feed_lists_only_public_reports() {
+    for h in families().await {
+        let f = h.family;
+        let public = routed(&h, &sample_report()).await;
+        let mut secret_body = sample_report();
+        secret_body["confidential"] = true.into();
+        let secret = routed(&h, &secret_body).await;
+        let withdrawn = routed(&h, &sample_report()).await;
+
+        let a = h
+            .reporter_call(
+                "withdraw",
+                &withdrawn.id,
+                Some(&withdrawn.token),
+                &json!({"reason": "Sudah beres sendiri."}),
+            )
+            .await;
+        ok(&h, "withdraw", &a);
+        assert_eq!(a.body["status"], "archived", "{f}");
+        let again = h
+            .reporter_call(
+                "withdraw",
+                &withdrawn.id,
+                Some(&withdrawn.token),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(again.status, 409, "{f}");
+
+        for query in ["", &format!("agency={BANDUNG}")] {
+            let mut seen = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let q = match &cursor {
+                    Some(c) => format!("{query}&limit=2&cursor={c}"),
+                    None => format!("{query}&limit=2"),
+                };
+                let page = h.feed(q.trim_start_matches('&')).await;
+                assert_eq!(page.status, 200, "{f}: {}", page.text);
+                seen.extend(listed(&page));
+                match page.body["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_string()),
+                    None => break,
+                }
+            }
+            assert!(seen.contains(&public.id), "{f} {query}");
+            assert!(
+                !seen.contains(&secret.id),
+                "{f} {query}: confidential listed"
+            );
+            assert!(
+                !seen.contains(&withdrawn.id),
+                "{f} {query}: archived listed"
+            );
+            let mut unique = seen.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), seen.len(), "{f}: a report listed twice");
+        }
+        let filtered = h.feed("status=closed").await;
+        assert!(!listed(&filtered).contains(&public.id), "{f}");
+        assert_eq!(h.feed("status=nope").await.status, 400, "{f}");
+        assert_eq!(h.feed("limit=1000").await.status, 400, "{f}");
+    }
+}
