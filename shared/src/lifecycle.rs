@@ -46,8 +46,8 @@ pub enum Action {
     MarkDuplicate { duplicate_of: String },
 
     // ---- officers of the handling institution
-    /// Take it on.
-    Accept,
+    /// Take it on. (Field-less actions are empty structs so unknown fields are refused too.)
+    Accept {},
     /// Give it to one of the institution's work units.
     Assign { work_unit: String },
     /// Post the follow-up (tindak lanjut).
@@ -78,9 +78,9 @@ pub enum Action {
 
     // ---- the system (the escalation schedule)
     /// No reply within the limit after a follow-up.
-    AutoClose,
+    AutoClose {},
     /// The reporter never answered a question.
-    ArchiveUnanswered,
+    ArchiveUnanswered {},
 }
 
 impl Action {
@@ -91,7 +91,7 @@ impl Action {
             Action::Defer { .. } => "defer",
             Action::Archive { .. } => "archive",
             Action::MarkDuplicate { .. } => "mark_duplicate",
-            Action::Accept => "accept",
+            Action::Accept {} => "accept",
             Action::Assign { .. } => "assign",
             Action::FollowUp { .. } => "follow_up",
             Action::RequestInfo { .. } => "request_info",
@@ -100,8 +100,8 @@ impl Action {
             Action::Reply { .. } => "reply",
             Action::Rate { .. } => "rate",
             Action::Withdraw { .. } => "withdraw",
-            Action::AutoClose => "auto_close",
-            Action::ArchiveUnanswered => "archive_unanswered",
+            Action::AutoClose {} => "auto_close",
+            Action::ArchiveUnanswered {} => "archive_unanswered",
         }
     }
 
@@ -111,14 +111,14 @@ impl Action {
             | Action::Defer { .. }
             | Action::Archive { .. }
             | Action::MarkDuplicate { .. } => Role::Verifier,
-            Action::Accept
+            Action::Accept {}
             | Action::Assign { .. }
             | Action::FollowUp { .. }
             | Action::RequestInfo { .. }
             | Action::Forward { .. }
             | Action::Close { .. } => Role::Officer,
             Action::Reply { .. } | Action::Rate { .. } | Action::Withdraw { .. } => Role::Reporter,
-            Action::AutoClose | Action::ArchiveUnanswered => Role::System,
+            Action::AutoClose {} | Action::ArchiveUnanswered {} => Role::System,
         }
     }
 
@@ -131,7 +131,7 @@ impl Action {
             Action::Archive { .. } | Action::MarkDuplicate { .. } => {
                 &[Received, NeedsTriage, Deferred]
             }
-            Action::Accept => &[Dispositioned],
+            Action::Accept {} => &[Dispositioned],
             Action::Assign { .. } => &[Dispositioned, InProgress],
             Action::FollowUp { .. } => &[Dispositioned, InProgress],
             Action::RequestInfo { .. } => &[Dispositioned, InProgress, Responded],
@@ -154,8 +154,8 @@ impl Action {
                 Responded,
                 Deferred,
             ],
-            Action::AutoClose => &[Responded],
-            Action::ArchiveUnanswered => &[Deferred],
+            Action::AutoClose {} => &[Responded],
+            Action::ArchiveUnanswered {} => &[Deferred],
         }
     }
 }
@@ -257,7 +257,7 @@ pub fn possible_actions(report: &Report, actor: &Actor) -> Vec<&'static str> {
         Action::MarkDuplicate {
             duplicate_of: String::new(),
         },
-        Action::Accept,
+        Action::Accept {},
         Action::Assign {
             work_unit: String::new(),
         },
@@ -280,15 +280,15 @@ pub fn possible_actions(report: &Report, actor: &Actor) -> Vec<&'static str> {
             comment: None,
         },
         Action::Withdraw { reason: None },
-        Action::AutoClose,
-        Action::ArchiveUnanswered,
+        Action::AutoClose {},
+        Action::ArchiveUnanswered {},
     ];
     every
         .iter()
         .filter(|a| a.role() == Role::of(actor) && a.allowed_in().contains(&report.status))
         .filter(|a| !matches!(a, Action::Rate { .. }) || report.rating.is_none())
         .filter(|a| match (a, actor) {
-            (Action::Assign { .. }, Actor::Officer { agency_id, .. }) => {
+            (Action::Assign { .. } | Action::Forward { .. }, Actor::Officer { agency_id, .. }) => {
                 report.agency_id.as_deref() == Some(agency_id.as_str())
             }
             _ => true,
@@ -351,12 +351,16 @@ pub fn apply(
             next.agency_id = Some(target.clone());
             next.work_unit = None;
             event_agency = Some(target);
-            note = n.clone();
+            note = n.as_ref().map(|n| n.trim().to_string());
         }
         Action::Defer { question } | Action::RequestInfo { question } => {
-            next.deferred_from = Some(match role {
-                Role::Verifier => Status::NeedsTriage,
-                _ => Status::InProgress,
+            // The answer returns it to where it was; a verifier's question to the triage queue
+            // (a `received` report is in it too), and an answer to a question asked after a
+            // follow-up needs the institution's work again.
+            next.deferred_from = Some(match report.status {
+                Status::Received | Status::NeedsTriage => Status::NeedsTriage,
+                Status::Responded => Status::InProgress,
+                other => other,
             });
             next.status = Status::Deferred;
             note = Some(question.trim().to_string());
@@ -371,9 +375,9 @@ pub fn apply(
             next.archive_reason = Some(ArchiveReason::Duplicate);
             next.duplicate_of = TrackingId::parse(duplicate_of);
             next.deferred_from = None;
-            note = Some(duplicate_of.trim().to_ascii_uppercase());
+            note = next.duplicate_of.as_ref().map(|id| id.to_string());
         }
-        Action::Accept => next.status = Status::InProgress,
+        Action::Accept {} => next.status = Status::InProgress,
         Action::Assign { work_unit } => {
             next.status = Status::InProgress;
             next.work_unit = Some(work_unit.clone());
@@ -424,8 +428,8 @@ pub fn apply(
                 .map(|r| r.trim().to_string())
                 .filter(|r| !r.is_empty());
         }
-        Action::AutoClose => next.status = Status::Closed,
-        Action::ArchiveUnanswered => {
+        Action::AutoClose {} => next.status = Status::Closed,
+        Action::ArchiveUnanswered {} => {
             next.status = Status::Archived;
             next.archive_reason = Some(ArchiveReason::NoAnswer);
             next.deferred_from = None;
@@ -454,7 +458,7 @@ pub fn event_name(action: &Action) -> &'static str {
         Action::Defer { .. } => "deferred",
         Action::Archive { .. } => "archived",
         Action::MarkDuplicate { .. } => "marked_duplicate",
-        Action::Accept => "accepted",
+        Action::Accept {} => "accepted",
         Action::Assign { .. } => "assigned_to_unit",
         Action::FollowUp { .. } => "followed_up",
         Action::RequestInfo { .. } => "info_requested",
@@ -463,8 +467,8 @@ pub fn event_name(action: &Action) -> &'static str {
         Action::Reply { .. } => "reporter_replied",
         Action::Rate { .. } => "rated",
         Action::Withdraw { .. } => "withdrawn",
-        Action::AutoClose => "auto_closed",
-        Action::ArchiveUnanswered => "archived_unanswered",
+        Action::AutoClose {} => "auto_closed",
+        Action::ArchiveUnanswered {} => "archived_unanswered",
     }
 }
 
@@ -531,6 +535,15 @@ fn validate(
                 "is not an institution of the directory",
             ));
         }
+        Action::Verify { agency_id, .. }
+            if report.status == Status::Dispositioned
+                && agency_id.clone().or_else(|| router_choice(report)) == report.agency_id =>
+        {
+            errors.push(FieldError::new(
+                "agency_id",
+                "is the institution that holds the report already",
+            ));
+        }
         Action::Forward { agency_id, .. } => {
             if ctx.directory.get(agency_id).is_none() {
                 errors.push(FieldError::new(
@@ -541,6 +554,15 @@ fn validate(
                 errors.push(FieldError::new(
                     "agency_id",
                     "is the institution that holds the report already",
+                ));
+            } else if report
+                .agency_id
+                .as_deref()
+                .is_some_and(|holder| is_work_unit_of(ctx.directory, agency_id, holder))
+            {
+                errors.push(FieldError::new(
+                    "agency_id",
+                    "is a work unit of the holding institution: use `assign`",
                 ));
             }
         }
@@ -570,12 +592,13 @@ fn validate(
     }
     // Rules about who, beyond the role.
     match (action, actor) {
-        (Action::Assign { .. }, Actor::Officer { agency_id, .. })
+        (Action::Assign { .. } | Action::Forward { .. }, Actor::Officer { agency_id, .. })
             if report.agency_id.as_deref() != Some(agency_id.as_str()) =>
         {
-            Err(LifecycleError::Forbidden(
-                "only the institution that holds the report assigns its work units".into(),
-            ))
+            Err(LifecycleError::Forbidden(format!(
+                "only the institution that holds the report may `{}` it",
+                action.name()
+            )))
         }
         (Action::Rate { .. }, _) if report.rating.is_some() => Err(LifecycleError::AlreadyDone(
             "the follow-up was rated already".into(),
@@ -589,9 +612,23 @@ fn validate(
 /// forward, never by an assignment).
 pub fn is_work_unit_of(directory: &Directory, unit: &str, institution: &str) -> bool {
     let regional = |kind: &str| matches!(kind, "province" | "city" | "regency");
-    directory
-        .get(unit)
-        .is_some_and(|a| !regional(&a.kind) && is_unit_of(directory, unit, institution))
+    // Every level from the unit up to (not including) the institution must be a unit, so a
+    // province cannot reach a dinas of one of its cities either.
+    let mut current = unit.to_string();
+    for _ in 0..8 {
+        let Some(agency) = directory.get(&current) else {
+            return false;
+        };
+        if regional(&agency.kind) {
+            return false;
+        }
+        match &agency.parent_id {
+            Some(parent) if parent == institution => return true,
+            Some(parent) => current = parent.clone(),
+            None => return false,
+        }
+    }
+    false
 }
 
 /// Whether `unit` is below `institution` in the directory (a directorate, a dinas...).
