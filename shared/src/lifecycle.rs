@@ -14,6 +14,7 @@
 //! ```
 
 use crate::api::FieldError;
+use crate::deadlines::Deadlines;
 use crate::directory::Directory;
 use crate::domain::{
     Actor, ArchiveReason, Channel, Rating, Report, Status, TimelineEvent, TrackingId,
@@ -81,6 +82,9 @@ pub enum Action {
     AutoClose {},
     /// The reporter never answered a question.
     ArchiveUnanswered {},
+    /// A deadline passed: one level up (work unit -> institution -> parent institution ->
+    /// national verifiers); an unverified report goes to the verifiers.
+    Escalate {},
 }
 
 impl Action {
@@ -102,6 +106,7 @@ impl Action {
             Action::Withdraw { .. } => "withdraw",
             Action::AutoClose {} => "auto_close",
             Action::ArchiveUnanswered {} => "archive_unanswered",
+            Action::Escalate {} => "escalate",
         }
     }
 
@@ -118,7 +123,9 @@ impl Action {
             | Action::Forward { .. }
             | Action::Close { .. } => Role::Officer,
             Action::Reply { .. } | Action::Rate { .. } | Action::Withdraw { .. } => Role::Reporter,
-            Action::AutoClose {} | Action::ArchiveUnanswered {} => Role::System,
+            Action::AutoClose {} | Action::ArchiveUnanswered {} | Action::Escalate {} => {
+                Role::System
+            }
         }
     }
 
@@ -156,6 +163,7 @@ impl Action {
             ],
             Action::AutoClose {} => &[Responded],
             Action::ArchiveUnanswered {} => &[Deferred],
+            Action::Escalate {} => &[Received, NeedsTriage, Dispositioned, InProgress],
         }
     }
 }
@@ -282,6 +290,7 @@ pub fn possible_actions(report: &Report, actor: &Actor) -> Vec<&'static str> {
         Action::Withdraw { reason: None },
         Action::AutoClose {},
         Action::ArchiveUnanswered {},
+        Action::Escalate {},
     ];
     every
         .iter()
@@ -297,10 +306,12 @@ pub fn possible_actions(report: &Report, actor: &Actor) -> Vec<&'static str> {
         .collect()
 }
 
-/// What the services need besides the report: the time and the directory to check agencies.
+/// What the services need besides the report: the time, the directory to check agencies and
+/// to escalate, and the deadlines.
 pub struct Context<'a> {
     pub now: DateTime<Utc>,
     pub directory: &'a Directory,
+    pub deadlines: &'a Deadlines,
 }
 
 /// The report after `action` by `actor`, version bumped and the event appended (carrying
@@ -434,10 +445,27 @@ pub fn apply(
             next.archive_reason = Some(ArchiveReason::NoAnswer);
             next.deferred_from = None;
         }
+        Action::Escalate {} => {
+            let (status, agency, unit) = escalation_target(report, ctx.directory);
+            next.status = status;
+            next.agency_id = agency.clone();
+            next.work_unit = unit;
+            event_agency = next.work_unit.clone().or(agency);
+            note = report.deadline.map(|d| {
+                format!(
+                    "batas waktu {} terlewati ({})",
+                    d.step.as_str(),
+                    d.at.to_rfc3339()
+                )
+            });
+        }
     }
-    // Deadlines of the new status are set by the deadline policy (escalation issue); until then
-    // nothing is pending for the due index.
-    next.due_at = None;
+    // An escalation and an answered question start their step's clock anew.
+    let restart = matches!(action, Action::Escalate {}) || report.status == Status::Deferred;
+    next.deadline = ctx
+        .deadlines
+        .next(ctx.directory, report, &next, ctx.now, restart);
+    next.due_at = crate::deadlines::due_at(&next, report.due_at);
     next.version += 1;
     next.record(TimelineEvent {
         at: ctx.now,
@@ -469,6 +497,24 @@ pub fn event_name(action: &Action) -> &'static str {
         Action::Withdraw { .. } => "withdrawn",
         Action::AutoClose {} => "auto_closed",
         Action::ArchiveUnanswered {} => "archived_unanswered",
+        Action::Escalate {} => "escalated",
+    }
+}
+
+/// One level up from where the report is: its work unit's institution, the institution's
+/// parent (a directorate's ministry, a city's province), else the national verifiers. An
+/// unverified report goes to the verifiers' triage.
+fn escalation_target(
+    report: &Report,
+    directory: &Directory,
+) -> (Status, Option<String>, Option<String>) {
+    match (&report.agency_id, &report.work_unit) {
+        (Some(agency), Some(_)) => (Status::Dispositioned, Some(agency.clone()), None),
+        (Some(agency), None) => match directory.get(agency).and_then(|a| a.parent_id.clone()) {
+            Some(parent) => (Status::Dispositioned, Some(parent), None),
+            None => (Status::NeedsTriage, None, None),
+        },
+        (None, _) => (Status::NeedsTriage, None, None),
     }
 }
 
@@ -700,6 +746,16 @@ pub fn notification(report: &Report, index: usize, directory: &Directory) -> Not
         "rated" => format!("Terima kasih atas penilaian Anda untuk laporan {id}."),
         "withdrawn" => format!("Laporan {id} telah Anda tarik."),
         "marked_duplicate" => format!("Laporan {id} sama dengan laporan lain dan diarsipkan."),
+        "escalated" => match &event.agency_id {
+            Some(_) => format!(
+                "Laporan {id} melewati batas waktu dan dinaikkan ke {}.",
+                agency()
+            ),
+            None => format!("Laporan {id} melewati batas waktu dan ditangani admin nasional."),
+        },
+        "archived_unanswered" => {
+            format!("Laporan {id} diarsipkan karena pertanyaan tidak dijawab.")
+        }
         _ => format!(
             "Status laporan {id}: {}.",
             event.status.unwrap_or(report.status).label().id

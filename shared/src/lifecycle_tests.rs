@@ -7,6 +7,7 @@
 
 use super::*;
 use crate::api::ApiError;
+use crate::deadlines::Deadlines;
 use crate::directory::{builtin_agencies, Agency, WORK_UNIT_KIND};
 use crate::domain::{Location, ReportKind, RoutingCandidate, RoutingRecord};
 use chrono::{Duration, TimeZone};
@@ -36,6 +37,7 @@ fn ctx() -> Context<'static> {
     Context {
         now: now(),
         directory: Directory::builtin(),
+        deadlines: Deadlines::builtin(),
     }
 }
 
@@ -140,6 +142,7 @@ fn report_in(status: Status) -> Report {
         access_token_hash: "ab".repeat(32),
         created_at: submitted,
         updated_at: submitted,
+        deadline: None,
         due_at: None,
         version: 1,
         timeline: vec![TimelineEvent {
@@ -255,13 +258,17 @@ fn event(
     }
 }
 
-/// Exactly what `apply` must return: `before` with `change` made, the version bumped, no
-/// deadline pending, and `event` appended as the only new event.
+/// Exactly what `apply` must return: `before` with `change` made, the version bumped, the new
+/// status's deadline (the schedule itself is tested with dates in `deadlines::schedule`), and
+/// `event` appended as the only new event.
 fn expected(before: &Report, event: TimelineEvent, change: impl FnOnce(&mut Report)) -> Report {
     let mut report = before.clone();
     change(&mut report);
     report.version = before.version + 1;
-    report.due_at = None;
+    let restart = before.status == Status::Deferred;
+    report.deadline =
+        Deadlines::builtin().next(Directory::builtin(), before, &report, event.at, restart);
+    report.due_at = crate::deadlines::due_at(&report, before.due_at);
     report.updated_at = event.at;
     report.timeline.push(event);
     report
@@ -337,6 +344,10 @@ fn rule(action: &Action) -> (Kind, &'static [Status]) {
         Action::Withdraw { .. } => (Kind::Reporter, OPEN),
         Action::AutoClose {} => (Kind::System, &[Responded]),
         Action::ArchiveUnanswered {} => (Kind::System, &[Deferred]),
+        Action::Escalate {} => (
+            Kind::System,
+            &[Received, NeedsTriage, Dispositioned, InProgress],
+        ),
     }
 }
 
@@ -381,6 +392,7 @@ fn samples() -> Vec<Action> {
         Action::Withdraw { reason: None },
         Action::AutoClose {},
         Action::ArchiveUnanswered {},
+        Action::Escalate {},
     ]
 }
 
@@ -398,7 +410,7 @@ fn the_samples_cover_every_action_once() {
     let mut names: Vec<&str> = samples().iter().map(Action::name).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 15, "{names:?}");
+    assert_eq!(names.len(), 16, "{names:?}");
 }
 
 // =============================================================== allowed and refused by status
@@ -438,8 +450,8 @@ fn every_action_outside_its_statuses_is_not_now() {
             refused += 1;
         }
     }
-    // 15 actions x 8 statuses, minus the 39 allowed pairs.
-    assert_eq!(refused, 15 * 8 - 39);
+    // 16 actions x 8 statuses, minus the 43 allowed pairs.
+    assert_eq!(refused, 16 * 8 - 43);
 }
 
 #[test]
@@ -1060,7 +1072,11 @@ fn every_action_bumps_the_version_once_and_appends_one_event_named_for_it() {
         assert_eq!(last.status, Some(after.status));
         assert_eq!(last.at, now());
         assert_eq!(last.action_id.as_deref(), Some(ACTION_ID));
-        assert_eq!(after.due_at, None);
+        assert_eq!(
+            after.due_at,
+            crate::deadlines::due_at(&after, before.due_at)
+        );
+        assert_eq!(after.deadline.is_none(), after.status.is_final());
         assert_eq!(after.updated_at, now());
     }
 }
@@ -1523,6 +1539,7 @@ fn assign_reaches_units_below_units() {
     let ctx = Context {
         now: now(),
         directory: &directory,
+        deadlines: Deadlines::builtin(),
     };
     let action = Action::Assign {
         work_unit: office.into(),
@@ -1750,6 +1767,7 @@ fn a_regional_government_assigns_its_own_dinas() {
     let ctx = Context {
         now: now(),
         directory: &directory,
+        deadlines: Deadlines::builtin(),
     };
     let mut city = report_in(Status::Dispositioned);
     city.agency_id = Some("pemda-32.73".into());
@@ -1767,6 +1785,7 @@ fn a_province_cannot_assign_a_dinas_of_one_of_its_cities() {
     let ctx = Context {
         now: now(),
         directory: &directory,
+        deadlines: Deadlines::builtin(),
     };
     let mut province = report_in(Status::InProgress);
     province.agency_id = Some("pemda-32".into());
@@ -2060,13 +2079,19 @@ fn every_event_notifies_the_reporter_on_their_channel_without_the_content() {
             report_in(Status::Deferred),
             system(),
             Action::ArchiveUnanswered {},
-            "Arsip",
+            "tidak dijawab",
+        ),
+        (
+            assigned_to_unit(),
+            system(),
+            Action::Escalate {},
+            "dinaikkan ke Kementerian",
         ),
     ];
     let mut names: Vec<&str> = cases.iter().map(|c| c.2.name()).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 15, "one case per action");
+    assert_eq!(names.len(), 16, "one case per action");
 
     for (before, actor, action, phrase) in cases {
         let after = step(&confidential(before), &actor, &action);
@@ -2240,6 +2265,7 @@ fn actions_and_events_have_stable_names() {
             ("withdraw", "withdrawn"),
             ("auto_close", "auto_closed"),
             ("archive_unanswered", "archived_unanswered"),
+            ("escalate", "escalated"),
         ]
     );
 }

@@ -61,11 +61,13 @@ fn assemble(
         queue,
         clock: clock.clone(),
         pii: Sealer::from_base64_key(&Sealer::generate_key_base64()).unwrap(),
+        deadlines: Arc::new(lapor::deadlines::Deadlines::builtin().clone()),
     };
     let router = router::Router {
         store,
         queue: app.queue.clone(),
         clock: clock.clone(),
+        deadlines: app.deadlines.clone(),
         engine: Arc::new(LiveEngine::fixed(RoutingEngine::new(Directory::builtin()))),
     };
     Harness {

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration as Span, NaiveDate, TimeZone, Utc};
 use lapor::domain::{
-    Actor, ArchiveReason, Channel, Location, Rating, Report, ReportKind, RoutingCandidate,
-    RoutingRecord, Status, TimelineEvent, TrackingId,
+    Actor, ArchiveReason, Channel, Deadline, Location, Rating, Report, ReportKind,
+    RoutingCandidate, RoutingRecord, Status, TimelineEvent, TrackingId,
 };
 use lapor::ports::{IdempotencyRecord, InsertError, QueueName, ReportStore, UpdateError};
 use lapor::template::Template;
@@ -41,6 +41,7 @@ fn minimal_report(created_at: DateTime<Utc>, due_at: Option<DateTime<Utc>>) -> R
         access_token_hash: "0".repeat(64),
         created_at,
         updated_at: created_at,
+        deadline: None,
         due_at,
         version: 1,
         timeline: vec![TimelineEvent {
@@ -120,6 +121,10 @@ fn full_report() -> Report {
         access_token_hash: "ab".repeat(32),
         created_at,
         updated_at: routed_at,
+        deadline: Some(Deadline {
+            step: lapor::deadlines::Step::DeferredAnswer,
+            at: routed_at + Span::days(3) + Span::nanoseconds(11),
+        }),
         due_at: Some(routed_at + Span::days(3) + Span::nanoseconds(11)),
         version: 42,
         timeline: vec![
@@ -568,6 +573,7 @@ async fn due_returns_only_due_reports_oldest_first_reading_only_what_it_returns(
         let idle_a = minimal_report(now, None);
         store(&h).insert(&idle_a, None).await.unwrap();
         let mut idle_b = Report {
+            deadline: None,
             due_at: None,
             ..full_report()
         };

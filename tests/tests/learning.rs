@@ -232,6 +232,7 @@ async fn learning_loop(mut h: Harness) {
     h.router = router::Router {
         store: h.app.store.clone(),
         queue: h.app.queue.clone(),
+        deadlines: h.app.deadlines.clone(),
         clock: h.app.clock.clone(),
         engine: running,
     };

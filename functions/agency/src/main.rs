@@ -23,6 +23,7 @@ async fn main() -> Result<(), Error> {
             )?),
             clock: Arc::new(SystemClock),
             pii: lapor::config::pii_sealer()?,
+            deadlines: Arc::new(lapor::deadlines::Deadlines::from_env()?),
         },
         // Read once per cold start: forwards and assignments are checked against it.
         directory: load_directory(&DynamoAgencies::from_env(dynamodb.clone())?).await?,

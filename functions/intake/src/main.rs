@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
         queue: Arc::new(SqsQueues::from_env(sqs_client(&aws), &[QueueName::Intake])?),
         clock: Arc::new(SystemClock),
         pii: lapor::config::pii_sealer()?,
+        deadlines: Arc::new(lapor::deadlines::Deadlines::from_env()?),
     };
     let app = &app;
     run(service_fn(move |req: Request| intake::handle(app, req))).await

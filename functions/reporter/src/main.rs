@@ -18,6 +18,7 @@ async fn main() -> Result<(), Error> {
         )?),
         clock: Arc::new(SystemClock),
         pii: lapor::config::pii_sealer()?,
+        deadlines: Arc::new(lapor::deadlines::Deadlines::from_env()?),
     };
     let app = &app;
     // Reporters' actions name no institution: the built-in directory is enough for notices.

@@ -25,6 +25,7 @@ async fn main() -> Result<(), Error> {
             &[QueueName::Notifications],
         )?),
         clock: Arc::new(SystemClock),
+        deadlines: Arc::new(lapor::deadlines::Deadlines::from_env()?),
         engine: Arc::new(engine),
     };
     let router = &router;

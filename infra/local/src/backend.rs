@@ -62,6 +62,8 @@ pub async fn build(
     let settings = template.queue_settings();
     let intake_visibility = settings[&QueueName::Intake].visibility_timeout;
     let pii = pii_key(data_dir)?;
+    // Time limits and extra days off from the environment, as the functions read them.
+    let deadlines = Arc::new(lapor::deadlines::Deadlines::from_env()?);
     let clock = Arc::new(SystemClock);
     type Stores = (
         Arc<dyn AgencyStore>,
@@ -89,6 +91,7 @@ pub async fn build(
                 queue: store.clone(),
                 clock: clock.clone(),
                 pii,
+                deadlines: deadlines.clone(),
             };
             let stores: Stores = (store.clone(), store.clone(), store.clone());
             (app, store as Arc<dyn QueueReceiver>, 100, stores)
@@ -157,6 +160,7 @@ pub async fn build(
                 queue: queues.clone(),
                 clock: clock.clone(),
                 pii,
+                deadlines: deadlines.clone(),
             };
             (app, queues as Arc<dyn QueueReceiver>, 10, stores)
         }
@@ -166,6 +170,7 @@ pub async fn build(
     let router = router::Router {
         store: app.store.clone(),
         queue: app.queue.clone(),
+        deadlines: app.deadlines.clone(),
         clock,
         engine: Arc::new(engine),
     };

@@ -45,6 +45,7 @@ fn sample(i: usize) -> Report {
         access_token_hash: "0".repeat(64),
         created_at: now,
         updated_at: now,
+        deadline: None,
         due_at: Some(now),
         version: 1,
         timeline: vec![TimelineEvent {

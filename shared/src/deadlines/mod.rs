@@ -27,10 +27,12 @@
 
 pub mod calendar;
 pub mod policy;
+pub mod schedule;
 pub mod zones;
 
 pub use calendar::{
     parse_holiday_list, CalendarError, Coverage, Holiday, HolidayKind, WorkingCalendar,
 };
 pub use policy::{DeadlinePolicy, Limit, LimitSource, Limits, PolicyError, Step, MAX_LIMIT_DAYS};
+pub use schedule::{due_at, Deadlines};
 pub use zones::{zone_for_institution, zone_for_region, TimeZone};

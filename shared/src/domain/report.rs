@@ -265,6 +265,13 @@ impl ArchiveReason {
     }
 }
 
+/// The current step's time limit: when it passes, the escalation schedule acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    pub step: crate::deadlines::Step,
+    pub at: DateTime<Utc>,
+}
+
 /// The reporter's rating of the follow-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rating {
@@ -320,6 +327,9 @@ pub struct Report {
     pub access_token_hash: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The current step's deadline (shown to everyone as `expected_datetime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Deadline>,
     /// The next moment the system must look at this report (routing overdue, a deadline...).
     /// Indexed sparsely: absent when nothing is pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -128,6 +128,7 @@ pub async fn act_on(
     let ctx = Context {
         now: app.clock.now(),
         directory: deps.directory,
+        deadlines: &app.deadlines,
     };
     let next = lifecycle::apply(&report, actor, action, action_id, &ctx)?;
     let message = notification_json(&next, next.timeline.len() - 1, deps.directory);

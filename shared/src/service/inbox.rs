@@ -35,6 +35,9 @@ pub struct ListItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub work_unit: Option<String>,
     pub confidential: bool,
+    /// When the current step is due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_datetime: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -51,6 +54,7 @@ impl ListItem {
             agency_id: report.agency_id.clone(),
             work_unit: report.work_unit.clone(),
             confidential: report.confidential,
+            expected_datetime: report.deadline.map(|d| d.at),
             created_at: report.created_at,
             updated_at: report.updated_at,
         }
@@ -238,6 +242,10 @@ pub struct StaffReport<'a> {
     pub rating: Option<&'a crate::domain::Rating>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing: Option<&'a crate::domain::RoutingRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_datetime: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_step: Option<crate::deadlines::Step>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -294,6 +302,8 @@ pub fn staff_view(
             duplicate_of: report.duplicate_of.as_ref(),
             rating: report.rating.as_ref(),
             routing: report.routing.as_ref(),
+            expected_datetime: report.deadline.map(|d| d.at),
+            deadline_step: report.deadline.map(|d| d.step),
             created_at: report.created_at,
             updated_at: report.updated_at,
             version: report.version,

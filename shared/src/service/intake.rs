@@ -79,7 +79,8 @@ pub async fn submit(
         access_token_hash: token.hash(),
         created_at: now,
         updated_at: now,
-        due_at: Some(now + ROUTING_GRACE),
+        deadline: None,
+        due_at: None,
         version: 1,
         timeline: vec![TimelineEvent {
             at: now,
@@ -91,6 +92,15 @@ pub async fn submit(
             action_id: None,
         }],
     };
+
+    // The verification clock runs from receipt; the sweep looks first after the routing grace.
+    report.deadline = Some(app.deadlines.deadline(
+        crate::directory::Directory::builtin(),
+        &report,
+        crate::deadlines::Step::Verification,
+        now,
+    ));
+    report.due_at = crate::deadlines::due_at(&report, Some(now + ROUTING_GRACE));
 
     // A collision of 45 random bits is rare; a fresh id settles it.
     let mut attempts = 0;

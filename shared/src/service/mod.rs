@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod agencies;
+pub mod escalation;
 pub mod inbox;
 pub mod intake;
 pub mod learning;
@@ -22,6 +23,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Seals and opens reporters' contacts.
     pub pii: Sealer,
+    /// Time limits and the working calendar.
+    pub deadlines: Arc<crate::deadlines::Deadlines>,
 }
 
 /// The message the intake queue carries: which report to route. Nothing personal.

@@ -4,6 +4,7 @@
 //! version read.
 
 use super::RouteRequest;
+use crate::deadlines::Deadlines;
 use crate::directory::Directory;
 use crate::domain::{Actor, Report, Status, TimelineEvent};
 use crate::lifecycle::notification;
@@ -35,13 +36,26 @@ pub enum RouteError {
     Queue(#[from] QueueError),
 }
 
+/// What the router works with.
+#[derive(Clone, Copy)]
+pub struct RouterDeps<'a> {
+    pub store: &'a dyn ReportStore,
+    pub queue: &'a dyn MessageQueue,
+    pub clock: &'a dyn Clock,
+    pub deadlines: &'a Deadlines,
+}
+
 pub async fn route_message(
-    store: &dyn ReportStore,
-    queue: &dyn MessageQueue,
-    clock: &dyn Clock,
+    deps: RouterDeps<'_>,
     engine: &RoutingEngine,
     body: &str,
 ) -> Result<RouteOutcome, RouteError> {
+    let RouterDeps {
+        store,
+        queue,
+        clock,
+        deadlines,
+    } = deps;
     let request: RouteRequest =
         serde_json::from_str(body).map_err(|e| RouteError::Malformed(e.to_string()))?;
     // Two tries: a conflict means someone changed the report in between; re-read and look again.
@@ -62,7 +76,7 @@ pub async fn route_message(
             }
             return Ok(RouteOutcome::NothingToDo);
         }
-        let (updated, outcome) = apply_decision(report, clock, engine);
+        let (updated, outcome) = apply_decision(report, clock, engine, deadlines);
         let message = notice(&updated, updated.timeline.len() - 1);
         match store
             .update_and_queue(&updated, (QueueName::Notifications, &message))
@@ -99,7 +113,9 @@ pub fn apply_decision(
     mut report: Report,
     clock: &dyn Clock,
     engine: &RoutingEngine,
+    deadlines: &Deadlines,
 ) -> (Report, RouteOutcome) {
+    let before = report.clone();
     let decision = engine.route(&RouteQuery {
         kind: report.kind,
         title: &report.title,
@@ -130,8 +146,10 @@ pub fn apply_decision(
         _ => None,
     };
     report.routing = Some(decision.to_record());
-    // Deadlines for the next step come with the lifecycle; until then nothing is pending.
-    report.due_at = None;
+    // Dispositioned: the institution's follow-up clock starts; triage: the verification clock
+    // keeps running from receipt.
+    report.deadline = deadlines.next(Directory::builtin(), &before, &report, now, false);
+    report.due_at = crate::deadlines::due_at(&report, None);
     report.version += 1;
     report.record(TimelineEvent {
         at: now,

@@ -31,7 +31,7 @@ pub async fn requeue_unrouted(
         }
         // Move the due time first, so a report the router keeps failing on is re-sent once per
         // grace period, not on every sweep; losing this race means someone else handled it.
-        report.due_at = Some(app.clock.now() + ROUTING_GRACE);
+        report.due_at = crate::deadlines::due_at(&report, Some(app.clock.now() + ROUTING_GRACE));
         report.version += 1;
         match app.store.update(&report).await {
             Ok(()) => {}

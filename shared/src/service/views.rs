@@ -35,6 +35,12 @@ pub struct PublicView {
     pub tracking_id: TrackingId,
     pub status: Status,
     pub status_label: StatusLabel,
+    /// When the current step is due (Open311's name): verification, the institution's
+    /// follow-up, the reporter's answer, or the automatic close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_datetime: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_step: Option<crate::deadlines::Step>,
     pub confidential: bool,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub content: Option<PublicContent>,
@@ -63,6 +69,10 @@ pub struct ReporterView<'a> {
     pub tracking_id: &'a TrackingId,
     pub status: Status,
     pub status_label: StatusLabel,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_datetime: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_step: Option<crate::deadlines::Step>,
     pub kind: crate::domain::ReportKind,
     pub title: &'a str,
     pub body: &'a str,
@@ -131,6 +141,8 @@ pub async fn get_report(
                 tracking_id: &report.tracking_id,
                 status: report.status,
                 status_label: report.status.label(),
+                expected_datetime: report.deadline.map(|d| d.at),
+                deadline_step: report.deadline.map(|d| d.step),
                 kind: report.kind,
                 title: &report.title,
                 body: &report.body,
@@ -191,6 +203,8 @@ pub fn public_view(report: &Report) -> PublicView {
         tracking_id: report.tracking_id.clone(),
         status: report.status,
         status_label: report.status.label(),
+        expected_datetime: report.deadline.map(|d| d.at),
+        deadline_step: report.deadline.map(|d| d.step),
         confidential: report.confidential,
         content,
     }

@@ -1,0 +1,275 @@
+//! The escalation pass: every report whose `due_at` passed, read through the sparse due index
+//! (never a scan: a pass reads the due reports, not the table), gets what its missed deadline
+//! calls for:
+//!
+//! | missed | action |
+//! |---|---|
+//! | routing grace, still `received` | queued for the router again (heals a failed queue send) |
+//! | verification (`received`, `needs_triage`) | escalated to the national verifiers |
+//! | follow-up (`dispositioned`, `in_progress`) | escalated one level up: work unit -> institution -> parent -> national verifiers |
+//! | auto-close (`responded`) | closed |
+//! | the reporter's answer (`deferred`) | archived, reason `no_answer` |
+//!
+//! Each change is a lifecycle action written conditionally on the version read, so two passes at
+//! once, or a retried one, act once per deadline: the loser's write is refused and counted as a
+//! conflict. A handled report leaves the due window (its next deadline is later), so a pass that
+//! stops at its bound leaves the rest for the next one, which starts where this one ended.
+
+use super::actions::Deps;
+use super::intake::{queue_for_routing, ROUTING_GRACE};
+use super::App;
+use crate::deadlines::Step;
+use crate::domain::{Actor, Report, Status};
+use crate::lifecycle::{self, Action, Context};
+use crate::ports::{QueueName, StoreError, UpdateError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// How much one pass does.
+#[derive(Debug, Clone, Copy)]
+pub struct PassLimits {
+    /// Reports read per index page.
+    pub batch: usize,
+    /// Reports handled before the pass stops (a Lambda invocation's share; the next pass goes on).
+    pub max_reports: usize,
+}
+
+impl Default for PassLimits {
+    fn default() -> PassLimits {
+        PassLimits {
+            batch: 100,
+            max_reports: 2_000,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct PassStats {
+    /// Items the due index returned: the cost of the pass.
+    pub items_read: u64,
+    /// Reports found due.
+    pub due: u64,
+    pub requeued: u64,
+    pub escalated: u64,
+    pub auto_closed: u64,
+    pub archived: u64,
+    /// `due_at` moved to the deadline without acting (it was stale).
+    pub rescheduled: u64,
+    /// Someone else changed the report first (another pass, an officer): nothing done here.
+    pub conflicts: u64,
+    /// Changes stored whose notice could not be queued (logged; the change stands).
+    pub notices_failed: u64,
+    /// The pass stopped at `max_reports` with reports still due.
+    pub more: bool,
+}
+
+/// What a pass does (or, in a dry run, would do) to one report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Planned {
+    pub tracking_id: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missed: Option<Step>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DateTime<Utc>>,
+    /// `requeue`, `reschedule`, or a lifecycle action name (`escalate`, `auto_close`...).
+    pub action: &'static str,
+}
+
+enum Plan {
+    Requeue,
+    Reschedule,
+    Act(Action),
+}
+
+fn plan(report: &Report, as_of: DateTime<Utc>) -> Plan {
+    let missed = report.deadline.filter(|d| d.at <= as_of);
+    match (missed.map(|d| d.step), report.status) {
+        (Some(Step::Verification), Status::Received | Status::NeedsTriage)
+        | (Some(Step::FollowUp), Status::Dispositioned | Status::InProgress) => {
+            Plan::Act(Action::Escalate {})
+        }
+        (Some(Step::AutoClose), Status::Responded) => Plan::Act(Action::AutoClose {}),
+        (Some(Step::DeferredAnswer), Status::Deferred) => Plan::Act(Action::ArchiveUnanswered {}),
+        (None, Status::Received) => Plan::Requeue,
+        _ => Plan::Reschedule,
+    }
+}
+
+fn describe(report: &Report, plan: &Plan) -> Planned {
+    Planned {
+        tracking_id: report.tracking_id.to_string(),
+        status: report.status,
+        missed: report.deadline.map(|d| d.step),
+        deadline: report.deadline.map(|d| d.at),
+        action: match plan {
+            Plan::Requeue => "requeue",
+            Plan::Reschedule => "reschedule",
+            Plan::Act(action) => action.name(),
+        },
+    }
+}
+
+/// What a dry run would do as of `as_of`, for the first `limit` due reports. Writes nothing.
+pub async fn dry_run(
+    app: &App,
+    as_of: DateTime<Utc>,
+    limit: usize,
+) -> Result<(Vec<Planned>, u64), StoreError> {
+    let page = app.store.due(as_of, limit).await?;
+    let plans = page
+        .reports
+        .iter()
+        .map(|r| describe(r, &plan(r, as_of)))
+        .collect();
+    Ok((plans, page.items_read))
+}
+
+/// One pass as of `as_of` (normally now; the event times and new deadlines count from it).
+pub async fn run_pass(
+    app: &App,
+    deps: Deps<'_>,
+    as_of: DateTime<Utc>,
+    limits: PassLimits,
+) -> Result<PassStats, StoreError> {
+    let mut stats = PassStats::default();
+    let actor = Actor::System {
+        component: "escalation".into(),
+    };
+    let mut handled = 0usize;
+    loop {
+        if handled >= limits.max_reports {
+            stats.more = true;
+            break;
+        }
+        let page = app
+            .store
+            .due(as_of, limits.batch.min(limits.max_reports - handled))
+            .await?;
+        stats.items_read += page.items_read;
+        if page.reports.is_empty() {
+            break;
+        }
+        let mut progressed = false;
+        for report in page.reports {
+            handled += 1;
+            stats.due += 1;
+            match handle(app, deps, &actor, report, as_of, &mut stats).await? {
+                Handled::Changed => progressed = true,
+                Handled::Lost => {}
+            }
+        }
+        // A page where nothing could change would come back the same: leave it to the next pass.
+        if !progressed {
+            stats.more = true;
+            break;
+        }
+    }
+    if stats.due > 0 {
+        tracing::info!(
+            due = stats.due,
+            items_read = stats.items_read,
+            escalated = stats.escalated,
+            auto_closed = stats.auto_closed,
+            archived = stats.archived,
+            requeued = stats.requeued,
+            conflicts = stats.conflicts,
+            more = stats.more,
+            "escalation pass"
+        );
+    }
+    Ok(stats)
+}
+
+enum Handled {
+    Changed,
+    Lost,
+}
+
+async fn handle(
+    app: &App,
+    deps: Deps<'_>,
+    actor: &Actor,
+    report: Report,
+    as_of: DateTime<Utc>,
+    stats: &mut PassStats,
+) -> Result<Handled, StoreError> {
+    let plan = plan(&report, as_of);
+    let mut next = report.clone();
+    let mut message = None;
+    match &plan {
+        Plan::Requeue => {
+            // Move the due time first, so a report the router keeps failing on is re-sent once
+            // per grace period, not on every pass.
+            next.due_at = crate::deadlines::due_at(&next, Some(as_of + ROUTING_GRACE));
+            next.version += 1;
+        }
+        Plan::Reschedule => {
+            next.due_at = crate::deadlines::due_at(&next, None);
+            next.version += 1;
+        }
+        Plan::Act(action) => {
+            let ctx = Context {
+                now: as_of,
+                directory: deps.directory,
+                deadlines: &app.deadlines,
+            };
+            match lifecycle::apply(&report, actor, action, None, &ctx) {
+                Ok(applied) => next = applied,
+                Err(e) => {
+                    // The plan only picks what the state machine allows: a bug; log it and
+                    // take the report out of the due window so it does not block the pass.
+                    tracing::error!(tracking_id = %report.tracking_id, error = %e,
+                        "escalation action refused");
+                    next.due_at = None;
+                    next.version += 1;
+                }
+            }
+            if next.timeline.len() > report.timeline.len() {
+                message = Some(
+                    serde_json::to_string(&lifecycle::notification(
+                        &next,
+                        next.timeline.len() - 1,
+                        deps.directory,
+                    ))
+                    .expect("a notification serialises"),
+                );
+            }
+        }
+    }
+    let stored = match &message {
+        Some(message) => {
+            app.store
+                .update_and_queue(&next, (QueueName::Notifications, message))
+                .await
+        }
+        None => app.store.update(&next).await.map(|()| true),
+    };
+    let queued = match stored {
+        Ok(queued) => queued,
+        // Another pass or a person acted on it first: nothing to do here.
+        Err(UpdateError::Conflict) => {
+            stats.conflicts += 1;
+            return Ok(Handled::Lost);
+        }
+        Err(UpdateError::Store(e)) => return Err(e),
+    };
+    match &plan {
+        Plan::Requeue => {
+            queue_for_routing(app, &next.tracking_id).await;
+            stats.requeued += 1;
+        }
+        Plan::Reschedule => stats.rescheduled += 1,
+        Plan::Act(Action::Escalate {}) => stats.escalated += 1,
+        Plan::Act(Action::AutoClose {}) => stats.auto_closed += 1,
+        Plan::Act(_) => stats.archived += 1,
+    }
+    if let (Some(message), false) = (&message, queued) {
+        if let Err(e) = app.queue.send(QueueName::Notifications, message).await {
+            stats.notices_failed += 1;
+            tracing::error!(tracking_id = %next.tracking_id, error = %e,
+                "escalation stored but its notice was not queued");
+        }
+    }
+    Ok(Handled::Changed)
+}
