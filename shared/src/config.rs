@@ -39,6 +39,14 @@ pub mod needs {
         ROUTING_EXAMPLES_TABLE,
         PII_KEY,
     ];
+    pub const ESCALATION: &[&str] = &[
+        REPORTS_TABLE,
+        IDEMPOTENCY_TABLE,
+        INTAKE_QUEUE_URL,
+        NOTIFICATION_QUEUE_URL,
+        AGENCIES_TABLE,
+        PII_KEY,
+    ];
     pub const REPORTER: &[&str] = &[
         REPORTS_TABLE,
         IDEMPOTENCY_TABLE,

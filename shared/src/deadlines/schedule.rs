@@ -44,14 +44,16 @@ impl Deadlines {
     /// From the optional environment variables; a bad value stops the start-up, naming it.
     pub fn from_env() -> Result<Deadlines, crate::config::ConfigError> {
         let mut out = Deadlines::builtin().clone();
-        if let Ok(text) = std::env::var(POLICY_ENV) {
+        // Unset and empty mean the same (the template passes empty parameters through).
+        let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        if let Some(text) = set(POLICY_ENV) {
             out.policy =
                 DeadlinePolicy::from_json(&text).map_err(|e| crate::config::ConfigError {
                     name: POLICY_ENV,
                     problem: e.to_string(),
                 })?;
         }
-        if let Ok(text) = std::env::var(EXTRA_HOLIDAYS_ENV) {
+        if let Some(text) = set(EXTRA_HOLIDAYS_ENV) {
             let dates = parse_holiday_list(&text).map_err(|e| crate::config::ConfigError {
                 name: EXTRA_HOLIDAYS_ENV,
                 problem: e.to_string(),
