@@ -19,7 +19,6 @@ use lapor::routing::RoutingEngine;
 use lapor::service::models::LiveEngine;
 use lapor::service::App;
 use lapor::template::Template;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
@@ -161,7 +160,10 @@ pub async fn aws() -> Option<Harness> {
     ));
     let queues = Arc::new(SqsQueues::new(
         sqs,
-        HashMap::from([(QueueName::Intake, made.queue(&template, QueueName::Intake))]),
+        QueueName::ALL
+            .into_iter()
+            .map(|queue| (queue, made.queue(&template, queue)))
+            .collect(),
     ));
     Some(assemble("aws", store, queues.clone(), queues, stores, None))
 }

@@ -12,13 +12,14 @@ use super::QueueSettings;
 use crate::directory::Agency;
 use crate::domain::{Report, TrackingId};
 use crate::ports::{
-    AgencyStore, DuePage, IdempotencyRecord, InsertError, MessageQueue, ModelStore, QueueError,
-    QueueName, QueueReceiver, ReceivedMessage, ReportStore, RoutingExample, RoutingExampleStore,
-    StoreError, UpdateError,
+    AgencyStore, DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery,
+    MessageQueue, ModelStore, QueueError, QueueName, QueueReceiver, ReceivedMessage, ReportList,
+    ReportStore, RoutingExample, RoutingExampleStore, StoreError, UpdateError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -33,7 +34,11 @@ CREATE TABLE IF NOT EXISTS reports (
     agency_id TEXT,
     created_at TEXT NOT NULL,
     due_at INTEGER,
-    doc TEXT NOT NULL
+    doc TEXT NOT NULL,
+    created_ms INTEGER,
+    work_unit TEXT,
+    triage INTEGER,
+    public INTEGER
 );
 CREATE INDEX IF NOT EXISTS reports_by_due ON reports(due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -73,6 +78,30 @@ CREATE TABLE IF NOT EXISTS routing_model_current (
     id INTEGER PRIMARY KEY CHECK (id = 0),
     model_version TEXT NOT NULL
 );
+";
+
+/// The list columns, added to `reports` after its first release: a database made before them
+/// gets them (and their values) at open, before the indexes that read them are created.
+const LIST_COLUMNS: [(&str, &str); 4] = [
+    ("created_ms", "INTEGER"),
+    ("work_unit", "TEXT"),
+    ("triage", "INTEGER"),
+    ("public", "INTEGER"),
+];
+
+/// One index per list, in the order lists read (newest first, ties by tracking id), so a page is
+/// a range read that stops at `LIMIT`. Partial where the list holds only some reports. A query
+/// uses a partial index only if its WHERE repeats the index's condition literally, hence
+/// `triage = 1` and `public = 1` as literals in `list_sql`.
+const LIST_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS reports_by_agency ON reports(agency_id, created_ms DESC, tracking_id DESC)
+    WHERE agency_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS reports_by_work_unit ON reports(work_unit, created_ms DESC, tracking_id DESC)
+    WHERE work_unit IS NOT NULL;
+CREATE INDEX IF NOT EXISTS reports_in_triage ON reports(created_ms DESC, tracking_id DESC)
+    WHERE triage = 1;
+CREATE INDEX IF NOT EXISTS reports_public ON reports(created_ms DESC, tracking_id DESC)
+    WHERE public = 1;
 ";
 
 /// Most writes one commit takes; bounds the latency a commit adds to the first write in it.
@@ -124,6 +153,8 @@ impl EmbeddedStore {
         )
         .map_err(sql_unavailable)?;
         conn.execute_batch(SCHEMA).map_err(sql_unavailable)?;
+        add_list_columns(&conn)?;
+        conn.execute_batch(LIST_INDEXES).map_err(sql_unavailable)?;
         // Every statement the writer runs stays prepared.
         conn.set_prepared_statement_cache_capacity(64);
         let (sender, receiver) = mpsc::channel::<Job>();
@@ -298,6 +329,161 @@ fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// A report as its `reports` row: the document and every column an index or a filter reads, all
+/// derived from the report here, so insert, update and the migration cannot disagree.
+struct ReportRow {
+    tracking_id: String,
+    version: i64,
+    status: &'static str,
+    agency_id: Option<String>,
+    work_unit: Option<String>,
+    created_at: String,
+    created_ms: i64,
+    triage: bool,
+    public: bool,
+    due_at: Option<i64>,
+    doc: String,
+}
+
+impl ReportRow {
+    fn of(report: &Report) -> ReportRow {
+        ReportRow {
+            tracking_id: report.tracking_id.to_string(),
+            version: report.version as i64,
+            status: report.status.as_str(),
+            agency_id: report.agency_id.clone(),
+            work_unit: report.work_unit.clone(),
+            created_at: report.created_at.to_rfc3339(),
+            created_ms: millis(report.created_at),
+            triage: report.is_in_triage(),
+            public: report.is_public(),
+            due_at: report.due_at.map(millis),
+            doc: report_to_json(report),
+        }
+    }
+}
+
+/// Gives a database made before the list columns those columns, filled from each report's
+/// document. One write transaction: a crash leaves the old schema (redone at the next open), and
+/// a second process opening the file at the same time waits, then finds nothing to do.
+fn add_list_columns(conn: &Connection) -> Result<(), StoreError> {
+    // Checked first outside a transaction: an up-to-date file (every open but one) takes no
+    // write lock here, so opening never waits behind another process's writer.
+    if missing_list_columns(conn)?.is_empty() {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(sql_unavailable)?;
+    let outcome = migrate_list_columns(conn);
+    let end = if outcome.is_ok() {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    };
+    conn.execute_batch(end).map_err(sql_unavailable)?;
+    outcome
+}
+
+fn missing_list_columns(conn: &Connection) -> Result<Vec<(&str, &str)>, StoreError> {
+    let present = conn
+        .prepare("SELECT name FROM pragma_table_info('reports')")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(sql_unavailable)?;
+    Ok(LIST_COLUMNS
+        .into_iter()
+        .filter(|(name, _)| !present.iter().any(|p| p == name))
+        .collect())
+}
+
+fn migrate_list_columns(conn: &Connection) -> Result<(), StoreError> {
+    // Again inside the transaction: another process may have done it meanwhile.
+    let missing = missing_list_columns(conn)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    for (name, kind) in &missing {
+        conn.execute_batch(&format!("ALTER TABLE reports ADD COLUMN {name} {kind}"))
+            .map_err(sql_unavailable)?;
+    }
+    // Decoded in Rust rather than with json_extract: `created_at` is RFC 3339 text, and triage and
+    // public are `Report` methods; the same `ReportRow::of` as every write keeps them identical.
+    let docs = conn
+        .prepare("SELECT tracking_id, doc FROM reports")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(sql_unavailable)?;
+    let mut fill = conn
+        .prepare(
+            "UPDATE reports SET status = ?2, agency_id = ?3, work_unit = ?4, created_ms = ?5,
+             triage = ?6, public = ?7 WHERE tracking_id = ?1",
+        )
+        .map_err(sql_unavailable)?;
+    for (tracking_id, doc) in docs {
+        let Ok(report) = report_from_json(&doc) else {
+            // `get` reports it as corrupt; it stays out of the lists rather than stop the store
+            // from opening.
+            tracing::warn!(%tracking_id, "a stored report does not decode; left out of the lists");
+            continue;
+        };
+        let row = ReportRow::of(&report);
+        fill.execute(params![
+            tracking_id,
+            row.status,
+            row.agency_id,
+            row.work_unit,
+            row.created_ms,
+            row.triage,
+            row.public
+        ])
+        .map_err(sql_unavailable)?;
+    }
+    Ok(())
+}
+
+/// The SQL of a list query and its arguments: the list's own condition (literal where its index
+/// is partial, see `LIST_INDEXES`), the cursor as a row-value range in the index's order, then
+/// the filters, which SQLite applies while it walks the index.
+fn list_sql(query: &ListQuery) -> (String, Vec<SqlValue>) {
+    let mut sql = String::from("SELECT doc FROM reports WHERE ");
+    let mut args = Vec::new();
+    match &query.list {
+        ReportList::Agency(id) => {
+            sql.push_str("agency_id = ?");
+            args.push(SqlValue::Text(id.clone()));
+        }
+        ReportList::WorkUnit(unit) => {
+            sql.push_str("work_unit = ?");
+            args.push(SqlValue::Text(unit.clone()));
+        }
+        ReportList::Triage => sql.push_str("triage = 1"),
+        ReportList::Public => sql.push_str("public = 1"),
+    }
+    if let Some(cursor) = &query.cursor {
+        sql.push_str(" AND (created_ms, tracking_id) < (?, ?)");
+        args.push(SqlValue::Integer(cursor.created_ms));
+        args.push(SqlValue::Text(cursor.tracking_id.to_string()));
+    }
+    if let Some(status) = query.status {
+        sql.push_str(" AND status = ?");
+        args.push(SqlValue::Text(status.as_str().into()));
+    }
+    if query.public_only {
+        sql.push_str(" AND public = 1");
+    }
+    sql.push_str(" ORDER BY created_ms DESC, tracking_id DESC LIMIT ?");
+    args.push(SqlValue::Integer(
+        i64::try_from(query.limit).unwrap_or(i64::MAX),
+    ));
+    (sql, args)
+}
+
 fn now_millis() -> i64 {
     Utc::now().timestamp_millis()
 }
@@ -309,15 +495,7 @@ impl EmbeddedStore {
         idempotency: Option<&IdempotencyRecord>,
         message: Option<(QueueName, String)>,
     ) -> Result<(), InsertError> {
-        let doc = report_to_json(report);
-        let id = report.tracking_id.to_string();
-        let (version, status, agency, created, due) = (
-            report.version as i64,
-            report.status.as_str(),
-            report.agency_id.clone(),
-            report.created_at.to_rfc3339(),
-            report.due_at.map(millis),
-        );
+        let row = ReportRow::of(report);
         let idem = idempotency.map(|r| {
             (
                 r.key_hash.clone(),
@@ -343,10 +521,23 @@ impl EmbeddedStore {
                     }
                 }
                 let inserted = conn.prepare_cached(
-                    "INSERT OR IGNORE INTO reports (tracking_id, version, status, agency_id, created_at, due_at, doc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT OR IGNORE INTO reports (tracking_id, version, status, agency_id, work_unit,
+                        created_at, created_ms, triage, public, due_at, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )?
-                .execute(params![id, version, status, agency, created, due, doc])?;
+                .execute(params![
+                    row.tracking_id,
+                    row.version,
+                    row.status,
+                    row.agency_id,
+                    row.work_unit,
+                    row.created_at,
+                    row.created_ms,
+                    row.triage,
+                    row.public,
+                    row.due_at,
+                    row.doc
+                ])?;
                 if inserted == 0 {
                     return Err(WriteFail::Rejected(InsertError::TrackingIdTaken));
                 }
@@ -357,6 +548,44 @@ impl EmbeddedStore {
             })
             .await?;
         outcome
+    }
+
+    async fn update_with(
+        &self,
+        report: &Report,
+        message: Option<(QueueName, String)>,
+    ) -> Result<(), UpdateError> {
+        let row = ReportRow::of(report);
+        self.write(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE reports SET version = ?2, status = ?3, agency_id = ?4, work_unit = ?5,
+                        created_at = ?6, created_ms = ?7, triage = ?8, public = ?9, due_at = ?10,
+                        doc = ?11
+                     WHERE tracking_id = ?1 AND version = ?2 - 1",
+                )?
+                .execute(params![
+                    row.tracking_id,
+                    row.version,
+                    row.status,
+                    row.agency_id,
+                    row.work_unit,
+                    row.created_at,
+                    row.created_ms,
+                    row.triage,
+                    row.public,
+                    row.due_at,
+                    row.doc
+                ])?;
+            if changed == 0 {
+                return Err(WriteFail::Rejected(UpdateError::Conflict));
+            }
+            if let Some((queue, body)) = &message {
+                enqueue(conn, *queue, body)?;
+            }
+            Ok(())
+        })
+        .await?
     }
 }
 
@@ -429,34 +658,46 @@ impl ReportStore for EmbeddedStore {
     }
 
     async fn update(&self, report: &Report) -> Result<(), UpdateError> {
-        let doc = report_to_json(report);
-        let id = report.tracking_id.to_string();
-        let (version, status, agency, due) = (
-            report.version as i64,
-            report.status.as_str(),
-            report.agency_id.clone(),
-            report.due_at.map(millis),
-        );
-        self.write(move |conn| {
-            let changed = conn.prepare_cached(
-                "UPDATE reports SET version = ?2, status = ?3, agency_id = ?4, due_at = ?5, doc = ?6
-                 WHERE tracking_id = ?1 AND version = ?2 - 1",
-            )?
-            .execute(params![id, version, status, agency, due, doc])?;
-            if changed == 0 {
-                return Err(WriteFail::Rejected(UpdateError::Conflict));
-            }
-            Ok(())
-        })
-        .await?
+        self.update_with(report, None).await
     }
 
-    async fn list(
+    /// The outbox again: the change and its message (a notification) commit together.
+    async fn update_and_queue(
         &self,
-        query: &crate::ports::ListQuery,
-    ) -> Result<crate::ports::ListPage, StoreError> {
-        let _ = query;
-        unimplemented!("HELPER-A: list through the indexes")
+        report: &Report,
+        message: (QueueName, &str),
+    ) -> Result<bool, UpdateError> {
+        self.update_with(report, Some((message.0, message.1.to_string())))
+            .await
+            .map(|()| true)
+    }
+
+    /// A range read on the list's index, filters included, so a page is short only at the end
+    /// of the list: `next` is set exactly when the page is full. `items_read` counts the reports
+    /// returned (index entries a filter skipped are not counted).
+    async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreError> {
+        let (sql, args) = list_sql(query);
+        let docs: Vec<String> = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&sql)?;
+                let rows = stmt.query_map(params_from_iter(args), |row| row.get(0))?;
+                rows.collect()
+            })
+            .await?;
+        let reports = docs
+            .iter()
+            .map(|d| report_from_json(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if reports.len() == query.limit {
+            reports.last().map(ListCursor::after)
+        } else {
+            None
+        };
+        Ok(ListPage {
+            items_read: reports.len() as u64,
+            reports,
+            next,
+        })
     }
 
     async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<DuePage, StoreError> {
@@ -745,5 +986,162 @@ impl ModelStore for EmbeddedStore {
                 .optional()
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Status;
+
+    fn report(created_ms: i64, status: Status, agency: Option<&str>) -> Report {
+        let at = Utc.timestamp_millis_opt(created_ms).unwrap();
+        let mut doc = serde_json::json!({
+            "tracking_id": TrackingId::generate().to_string(),
+            "kind": "complaint",
+            "title": "Jalan berlubang",
+            "body": "Jalan di depan sekolah berlubang besar.",
+            "channel": "web",
+            "anonymous": false,
+            "confidential": false,
+            "status": status.as_str(),
+            "access_token_hash": "0".repeat(64),
+            "created_at": at,
+            "updated_at": at,
+            "version": 1,
+            "timeline": []
+        });
+        if let Some(agency) = agency {
+            doc["agency_id"] = agency.into();
+        }
+        serde_json::from_value(doc).unwrap()
+    }
+
+    fn query(list: ReportList) -> ListQuery {
+        ListQuery {
+            list,
+            status: None,
+            public_only: false,
+            cursor: None,
+            limit: 10,
+        }
+    }
+
+    #[test]
+    fn every_list_is_a_range_read_on_its_own_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plans.db");
+        drop(EmbeddedStore::open(&path, HashMap::new()).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let cursor = ListCursor {
+            created_ms: 1,
+            tracking_id: TrackingId::generate(),
+        };
+        let cases = [
+            (ReportList::Agency("a".into()), "reports_by_agency"),
+            (ReportList::WorkUnit("u".into()), "reports_by_work_unit"),
+            (ReportList::Triage, "reports_in_triage"),
+            (ReportList::Public, "reports_public"),
+        ];
+        for (list, index) in cases {
+            for (resume, status, public_only) in [
+                (false, None, false),
+                (true, None, false),
+                (true, Some(Status::InProgress), false),
+                (true, Some(Status::InProgress), true),
+            ] {
+                let mut q = query(list.clone());
+                q.cursor = resume.then(|| cursor.clone());
+                q.status = status;
+                q.public_only = public_only;
+                let (sql, args) = list_sql(&q);
+                let plan: Vec<String> = conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .unwrap()
+                    .query_map(params_from_iter(args), |row| row.get::<_, String>(3))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                let plan = plan.join(" | ");
+                // `public_only` on the triage list may read the public index instead: both are
+                // partial indexes in list order (and the two lists never share a report).
+                let public_instead = public_only && plan.contains("reports_public");
+                assert!(plan.contains(index) || public_instead, "{list:?}: {plan}");
+
+                // Ordered by the index itself: no sort of the whole list before the LIMIT.
+                assert!(!plan.contains("TEMP B-TREE"), "{list:?}: {plan}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_made_before_the_list_columns_gets_them_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let held = report(1_000, Status::InProgress, Some("pemda-32.73"));
+        let waiting = report(2_000, Status::NeedsTriage, None);
+        // Stored under the status's first name.
+        let routed = report(500, Status::Dispositioned, Some("pemda-32.73"));
+        {
+            // The first release's table, and rows as it wrote them.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE reports (
+                    tracking_id TEXT PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    agency_id TEXT,
+                    created_at TEXT NOT NULL,
+                    due_at INTEGER,
+                    doc TEXT NOT NULL
+                );
+                CREATE INDEX reports_by_due ON reports(due_at) WHERE due_at IS NOT NULL;",
+            )
+            .unwrap();
+            for r in [&held, &waiting, &routed] {
+                let legacy = |text: String| text.replace("dispositioned", "routed");
+                conn.execute(
+                    "INSERT INTO reports (tracking_id, version, status, agency_id, created_at, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        r.tracking_id.to_string(),
+                        r.version as i64,
+                        legacy(r.status.as_str().into()),
+                        r.agency_id,
+                        r.created_at.to_rfc3339(),
+                        legacy(report_to_json(r))
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        let store = EmbeddedStore::open(&path, HashMap::new()).unwrap();
+        let ids = |page: ListPage| -> Vec<TrackingId> {
+            page.reports.into_iter().map(|r| r.tracking_id).collect()
+        };
+        let agency = store
+            .list(&query(ReportList::Agency("pemda-32.73".into())))
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(agency),
+            vec![held.tracking_id.clone(), routed.tracking_id.clone()]
+        );
+        let mut dispositioned = query(ReportList::Agency("pemda-32.73".into()));
+        dispositioned.status = Some(Status::Dispositioned);
+        let dispositioned = store.list(&dispositioned).await.unwrap();
+        assert_eq!(ids(dispositioned), vec![routed.tracking_id.clone()]);
+        let public = store.list(&query(ReportList::Public)).await.unwrap();
+        assert_eq!(
+            ids(public),
+            vec![held.tracking_id.clone(), routed.tracking_id.clone()]
+        );
+        let triage = store.list(&query(ReportList::Triage)).await.unwrap();
+        assert_eq!(ids(triage), vec![waiting.tracking_id.clone()]);
+        drop(store);
+        // A second open finds nothing left to do.
+        let again = EmbeddedStore::open(&path, HashMap::new()).unwrap();
+        let public = again.list(&query(ReportList::Public)).await.unwrap();
+        assert_eq!(ids(public), vec![held.tracking_id, routed.tracking_id]);
     }
 }

@@ -1,13 +1,18 @@
 //! `ReportStore` on DynamoDB: one item per report (native attributes), conditional writes on the
-//! version, a transaction for report + idempotency record, and a sparse GSI for due reports.
+//! version, a transaction for report + idempotency record, a sparse GSI for due reports and one
+//! GSI per list (agency, work unit, triage, public feed), each sorted by creation time.
 
 use super::attributes::{from_item, to_item};
 use crate::config::attributes::{
-    DUE_MS, DUE_SHARD as DUE_SHARD_ATTRIBUTE, IDEMPOTENCY_KEY, REPORTS_KEY,
+    AGENCY_ID, CREATED_MS, DUE_MS, DUE_SHARD as DUE_SHARD_ATTRIBUTE, IDEMPOTENCY_KEY, PUBLIC_FEED,
+    REPORTS_KEY, TRIAGE_QUEUE, WORK_UNIT,
 };
 use crate::config::{self, indexes};
 use crate::domain::{Report, TrackingId};
-use crate::ports::{DuePage, IdempotencyRecord, InsertError, ReportStore, StoreError, UpdateError};
+use crate::ports::{
+    DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery, ReportList,
+    ReportStore, StoreError, UpdateError,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -18,6 +23,10 @@ use std::collections::HashMap;
 /// Every due report shares one partition of the due index. At LAPOR's load (a few thousand
 /// reports a day) one partition is far from its limits; shard by suffix if that ever changes.
 const DUE_SHARD: &str = "due";
+/// The one partition of the sparse triage index: present only while a report waits for verifiers.
+const TRIAGE: &str = "triage";
+/// The one partition of the sparse public index: present only while the feed may list a report.
+const PUBLIC: &str = "public";
 
 #[derive(Clone)]
 pub struct DynamoStore {
@@ -59,9 +68,23 @@ impl DynamoStore {
     }
 }
 
-/// The item: the report's document plus the due index keys when something is pending.
+/// The item: the report's document plus the index keys derived from it: `created_ms` always, the
+/// due keys when something is pending, and the sparse triage and public markers only while they
+/// hold (an index key must be absent, never NULL: a NULL is the wrong type for a key and is
+/// refused). `agency_id` and `work_unit` are the document's own attributes, absent when unset
+/// (`skip_serializing_if`).
 pub fn report_item(report: &Report) -> HashMap<String, AttributeValue> {
     let mut item = to_item(&serde_json::to_value(report).expect("a report serialises"));
+    item.insert(
+        CREATED_MS.into(),
+        AttributeValue::N(report.created_at.timestamp_millis().to_string()),
+    );
+    if report.is_in_triage() {
+        item.insert(TRIAGE_QUEUE.into(), AttributeValue::S(TRIAGE.into()));
+    }
+    if report.is_public() {
+        item.insert(PUBLIC_FEED.into(), AttributeValue::S(PUBLIC.into()));
+    }
     if let Some(due) = report.due_at {
         item.insert(
             DUE_SHARD_ATTRIBUTE.into(),
@@ -78,6 +101,56 @@ pub fn report_item(report: &Report) -> HashMap<String, AttributeValue> {
 fn report_from_item(item: &HashMap<String, AttributeValue>) -> Result<Report, StoreError> {
     let value = from_item(item).map_err(StoreError::Corrupt)?;
     serde_json::from_value(value).map_err(|e| StoreError::Corrupt(format!("report: {e}")))
+}
+
+/// The index a list reads, its partition attribute and the partition's value.
+fn list_index(list: &ReportList) -> (&'static str, &'static str, String) {
+    match list {
+        ReportList::Agency(id) => (indexes::REPORTS_BY_AGENCY, AGENCY_ID, id.clone()),
+        ReportList::WorkUnit(unit) => (indexes::REPORTS_BY_WORK_UNIT, WORK_UNIT, unit.clone()),
+        ReportList::Triage => (indexes::REPORTS_BY_TRIAGE, TRIAGE_QUEUE, TRIAGE.into()),
+        ReportList::Public => (indexes::REPORTS_BY_PUBLIC, PUBLIC_FEED, PUBLIC.into()),
+    }
+}
+
+/// Where a list query resumes: a GSI's start key is the table key plus the index key.
+fn start_key(
+    cursor: &ListCursor,
+    partition: &'static str,
+    value: &str,
+) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (
+            REPORTS_KEY.to_string(),
+            AttributeValue::S(cursor.tracking_id.to_string()),
+        ),
+        (partition.to_string(), AttributeValue::S(value.to_string())),
+        (
+            CREATED_MS.to_string(),
+            AttributeValue::N(cursor.created_ms.to_string()),
+        ),
+    ])
+}
+
+/// The cursor of a `LastEvaluatedKey` (the other way round from [`start_key`]).
+fn cursor_of(key: &HashMap<String, AttributeValue>) -> Result<ListCursor, StoreError> {
+    let created_ms = key
+        .get(CREATED_MS)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok());
+    let tracking_id = key
+        .get(REPORTS_KEY)
+        .and_then(|v| v.as_s().ok())
+        .and_then(|s| TrackingId::parse(s));
+    match (created_ms, tracking_id) {
+        (Some(created_ms), Some(tracking_id)) => Ok(ListCursor {
+            created_ms,
+            tracking_id,
+        }),
+        _ => Err(StoreError::Corrupt(format!(
+            "list: unexpected LastEvaluatedKey {key:?}"
+        ))),
+    }
 }
 
 /// An SDK failure as a retryable store error (every DynamoDB adapter shares it).
@@ -229,12 +302,57 @@ impl ReportStore for DynamoStore {
         }
     }
 
-    async fn list(
-        &self,
-        query: &crate::ports::ListQuery,
-    ) -> Result<crate::ports::ListPage, StoreError> {
-        let _ = query;
-        unimplemented!("HELPER-A: list through the indexes")
+    /// One Query per call: `Limit` bounds the items read, filters drop some of them after the
+    /// read, so a page may be short and still carry `next`. The cost of a call is bounded by
+    /// `limit` whatever the filters match.
+    async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreError> {
+        if query.limit == 0 {
+            return Ok(ListPage::default());
+        }
+        let (index, partition, value) = list_index(&query.list);
+        let mut filters = Vec::new();
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.reports_table)
+            .index_name(index)
+            .key_condition_expression("#partition = :partition")
+            .expression_attribute_names("#partition", partition)
+            .expression_attribute_values(":partition", AttributeValue::S(value.clone()))
+            // Newest first.
+            .scan_index_forward(false)
+            .limit(i32::try_from(query.limit).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(
+                query
+                    .cursor
+                    .as_ref()
+                    .map(|cursor| start_key(cursor, partition, &value)),
+            );
+        if let Some(status) = query.status {
+            // `status` is a reserved word in expressions.
+            filters.push("#status = :status");
+            request = request
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", AttributeValue::S(status.as_str().into()));
+        }
+        if query.public_only {
+            // The item carries the marker exactly when `Report::is_public` holds.
+            filters.push("attribute_exists(#public)");
+            request = request.expression_attribute_names("#public", PUBLIC_FEED);
+        }
+        if !filters.is_empty() {
+            request = request.filter_expression(filters.join(" AND "));
+        }
+        let out = request.send().await.map_err(unavailable)?;
+        Ok(ListPage {
+            reports: out
+                .items()
+                .iter()
+                .map(report_from_item)
+                .collect::<Result<_, _>>()?,
+            next: out.last_evaluated_key().map(cursor_of).transpose()?,
+            items_read: out.scanned_count().max(0) as u64,
+        })
     }
 
     async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<DuePage, StoreError> {
@@ -269,5 +387,83 @@ impl ReportStore for DynamoStore {
             }
         }
         Ok(page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Status;
+
+    fn report(status: Status, agency: Option<&str>, confidential: bool) -> Report {
+        let mut doc = serde_json::json!({
+            "tracking_id": TrackingId::generate().to_string(),
+            "kind": "complaint",
+            "title": "Jalan berlubang",
+            "body": "Jalan di depan sekolah berlubang besar.",
+            "channel": "web",
+            "anonymous": false,
+            "confidential": confidential,
+            "status": status.as_str(),
+            "access_token_hash": "0".repeat(64),
+            "created_at": "2025-12-01T02:00:00.123Z",
+            "updated_at": "2025-12-01T02:00:00.123Z",
+            "version": 1,
+            "timeline": []
+        });
+        if let Some(agency) = agency {
+            doc["agency_id"] = agency.into();
+        }
+        serde_json::from_value(doc).unwrap()
+    }
+
+    #[test]
+    fn items_carry_the_list_keys_exactly_while_they_hold() {
+        let triage = report_item(&report(Status::NeedsTriage, None, false));
+        assert_eq!(
+            triage[CREATED_MS],
+            AttributeValue::N("1764554400123".into())
+        );
+        assert_eq!(triage[TRIAGE_QUEUE], AttributeValue::S(TRIAGE.into()));
+        // Absent, not NULL: a NULL index key is refused by DynamoDB.
+        for absent in [PUBLIC_FEED, AGENCY_ID, WORK_UNIT, DUE_SHARD_ATTRIBUTE] {
+            assert!(!triage.contains_key(absent), "{absent}: {triage:?}");
+        }
+        assert!(!triage.values().any(|v| v.is_null()), "{triage:?}");
+
+        let public = report_item(&report(Status::InProgress, Some("pemda-32.73"), false));
+        assert_eq!(public[PUBLIC_FEED], AttributeValue::S(PUBLIC.into()));
+        assert_eq!(public[AGENCY_ID], AttributeValue::S("pemda-32.73".into()));
+        assert!(!public.contains_key(TRIAGE_QUEUE));
+
+        let confidential = report_item(&report(Status::InProgress, Some("pemda-32.73"), true));
+        let archived = report_item(&report(Status::Archived, Some("pemda-32.73"), false));
+        let unassigned_final = report_item(&report(Status::Archived, None, false));
+        for item in [&confidential, &archived, &unassigned_final] {
+            assert!(!item.contains_key(PUBLIC_FEED), "{item:?}");
+            assert!(!item.contains_key(TRIAGE_QUEUE), "{item:?}");
+            assert!(item.contains_key(CREATED_MS));
+        }
+    }
+
+    #[test]
+    fn a_start_key_reads_back_as_its_cursor() {
+        let cursor = ListCursor {
+            created_ms: 1_764_554_400_123,
+            tracking_id: TrackingId::generate(),
+        };
+        for list in [
+            ReportList::Agency("pemda-32.73".into()),
+            ReportList::WorkUnit("pemda-32.73-dinas-pu".into()),
+            ReportList::Triage,
+            ReportList::Public,
+        ] {
+            let (_, partition, value) = list_index(&list);
+            let key = start_key(&cursor, partition, &value);
+            assert_eq!(key.len(), 3);
+            assert_eq!(cursor_of(&key).unwrap(), cursor);
+        }
+        let garbage = HashMap::from([(CREATED_MS.to_string(), AttributeValue::S("x".into()))]);
+        assert!(matches!(cursor_of(&garbage), Err(StoreError::Corrupt(_))));
     }
 }
