@@ -44,6 +44,7 @@ fn report(created_at: DateTime<Utc>, status: Status, agency: Option<&str>) -> Re
         access_token_hash: "0".repeat(64),
         created_at,
         updated_at: created_at,
+        deadline: None,
         due_at: None,
         version: 1,
         timeline: vec![TimelineEvent {
