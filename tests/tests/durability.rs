@@ -227,7 +227,7 @@ fn wait_until_routed(
             match http(addr, "GET", &path, Some(&accepted.token), None) {
                 Ok((200, text)) => {
                     let view: Value = serde_json::from_str(&text).unwrap();
-                    if view["status"] == "routed" {
+                    if view["status"] == "dispositioned" {
                         check_routed_view(accepted, &view);
                         done.push(id.clone());
                     } else {

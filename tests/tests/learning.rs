@@ -115,7 +115,7 @@ async fn learning_loop(mut h: Harness) {
 
         // The public sees a role, never the verifier's id.
         let public = h.get(id.as_str(), None).await;
-        assert_eq!(public.body["status"], "routed");
+        assert_eq!(public.body["status"], "dispositioned");
         assert_eq!(public.body["agency"]["id"], CORRECT);
         assert_eq!(
             public.body["timeline"].as_array().unwrap().last().unwrap()["actor"],
@@ -245,7 +245,11 @@ async fn learning_loop(mut h: Harness) {
     let id = a.body["tracking_id"].as_str().unwrap().to_string();
     h.drain_router().await;
     let public = h.get(&id, None).await;
-    assert_eq!(public.body["status"], "routed", "{family}: {}", public.text);
+    assert_eq!(
+        public.body["status"], "dispositioned",
+        "{family}: {}",
+        public.text
+    );
     assert_eq!(
         public.body["agency"]["id"], CORRECT,
         "{family}: {}",

@@ -26,7 +26,7 @@ async fn a_submitted_report_is_routed_and_visible() {
         assert_eq!(h.drain_router().await, 1, "{}", h.family);
         let public = h.get(&id, None).await;
         assert_eq!(
-            public.body["status"], "routed",
+            public.body["status"], "dispositioned",
             "{}: {}",
             h.family, public.text
         );
@@ -71,7 +71,14 @@ async fn a_confidential_report_shows_only_its_status() {
         let keys: Vec<&String> = public.body.as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
-            ["confidential", "status", "status_label", "tracking_id"],
+            [
+                "confidential",
+                "deadline_step",
+                "expected_datetime",
+                "status",
+                "status_label",
+                "tracking_id"
+            ],
             "{}: {}",
             h.family,
             public.text
@@ -153,7 +160,7 @@ async fn a_poison_message_ends_in_the_dead_letter_queue_and_its_batch_succeeds()
         for id in [good_a, good_b] {
             assert_eq!(
                 h.get(&id, None).await.body["status"],
-                "routed",
+                "dispositioned",
                 "{}",
                 h.family
             );
@@ -237,7 +244,7 @@ async fn a_report_whose_queue_send_failed_is_routed_by_the_sweep() {
             .unwrap();
         assert_eq!(swept.requeued, 1, "{}", h.family);
         assert_eq!(h.drain_router().await, 1);
-        assert_eq!(h.get(&id, None).await.body["status"], "routed");
+        assert_eq!(h.get(&id, None).await.body["status"], "dispositioned");
         // Routed reports leave the due index: the next sweep has nothing to do.
         let after = lapor::service::sweep::requeue_unrouted(&h.app, h.clock.now(), 100)
             .await
