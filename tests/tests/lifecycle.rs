@@ -111,7 +111,12 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
         ];
         for (action_id, action, expected) in steps {
             let a = h
-                .act(&bandung(), &s.id, &format!("{action_id}-{f}"), action)
+                .act(
+                    &bandung(),
+                    &s.id,
+                    &format!("action-{action_id}-{f}"),
+                    action,
+                )
                 .await;
             ok(&h, action_id, &a);
             assert_eq!(a.body["report"]["status"], expected.as_str(), "{f}");
@@ -132,7 +137,7 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
             .act(
                 &bandung(),
                 &s.id,
-                &format!("a-3-{f}"),
+                &format!("action-a-3-{f}"),
                 json!({"action": "request_info", "question": "Nomor tiang lampunya berapa?"}),
             )
             .await;
@@ -158,8 +163,13 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
             ok(
                 &h,
                 action_id,
-                &h.act(&bandung(), &s.id, &format!("{action_id}-{f}"), action)
-                    .await,
+                &h.act(
+                    &bandung(),
+                    &s.id,
+                    &format!("action-{action_id}-{f}"),
+                    action,
+                )
+                .await,
             );
         }
         let a = h
@@ -230,7 +240,7 @@ async fn verifiers_triage_and_officers_forward_without_dropping_the_report() {
             .act(
                 &verifier(),
                 &s.id,
-                &format!("v-1-{f}"),
+                &format!("action-v-1-{f}"),
                 json!({"action": "verify", "agency_id": "kemenkeu"}),
             )
             .await;
@@ -250,7 +260,7 @@ async fn verifiers_triage_and_officers_forward_without_dropping_the_report() {
             .act(
                 &kemenkeu(),
                 &s.id,
-                &format!("k-1-{f}"),
+                &format!("action-k-1-{f}"),
                 json!({"action": "forward", "agency_id": BANDUNG, "reason": "Lampu jalan urusan pemkot."}),
             )
             .await;
@@ -268,7 +278,7 @@ async fn verifiers_triage_and_officers_forward_without_dropping_the_report() {
             .act(
                 &kemenkeu(),
                 &s.id,
-                &format!("k-2-{f}"),
+                &format!("action-k-2-{f}"),
                 json!({"action": "accept"}),
             )
             .await;
@@ -281,7 +291,7 @@ async fn verifiers_triage_and_officers_forward_without_dropping_the_report() {
             &h.act(
                 &bandung(),
                 &s.id,
-                &format!("b-1-{f}"),
+                &format!("action-b-1-{f}"),
                 json!({"action": "accept"}),
             )
             .await,
@@ -322,7 +332,7 @@ async fn the_authorisation_matrix_holds() {
             .act(
                 &bandung(),
                 &s.id,
-                &format!("x-1-{f}"),
+                &format!("action-x-1-{f}"),
                 json!({"action": "accept"}),
             )
             .await;
@@ -332,7 +342,7 @@ async fn the_authorisation_matrix_holds() {
             .act(
                 &kemenkeu(),
                 &s.id,
-                &format!("x-2-{f}"),
+                &format!("action-x-2-{f}"),
                 json!({"action": "verify", "agency_id": "kemenkeu"}),
             )
             .await;
@@ -341,7 +351,7 @@ async fn the_authorisation_matrix_holds() {
             .act(
                 &verifier(),
                 &s.id,
-                &format!("x-3-{f}"),
+                &format!("action-x-3-{f}"),
                 json!({"action": "accept"}),
             )
             .await;
@@ -364,7 +374,7 @@ async fn the_authorisation_matrix_holds() {
             .act(
                 &kemenkeu(),
                 &s.id,
-                &format!("x-4-{f}"),
+                &format!("action-x-4-{f}"),
                 json!({"action": "assign", "work_unit": "djp"}),
             )
             .await;
@@ -377,7 +387,7 @@ async fn the_authorisation_matrix_holds() {
             .act(
                 &djp(),
                 &s.id,
-                &format!("x-5-{f}"),
+                &format!("action-x-5-{f}"),
                 json!({"action": "assign", "work_unit": "djp"}),
             )
             .await;
@@ -388,7 +398,7 @@ async fn the_authorisation_matrix_holds() {
             &h.act(
                 &djp(),
                 &s.id,
-                &format!("x-6-{f}"),
+                &format!("action-x-6-{f}"),
                 json!({"action": "follow_up", "message": "Sudah dicek."}),
             )
             .await,
@@ -435,7 +445,10 @@ async fn of_two_officers_acting_at_once_one_wins_and_the_other_gets_409() {
             let s = placed(&h, Status::Dispositioned, Some(BANDUNG)).await;
             let one = Staff::officer("officer-bdg-1", BANDUNG);
             let two = Staff::officer("officer-bdg-2", BANDUNG);
-            let (id_one, id_two) = (format!("c1-{round}-{f}"), format!("c2-{round}-{f}"));
+            let (id_one, id_two) = (
+                format!("action-c1-{round}-{f}"),
+                format!("action-c2-{round}-{f}"),
+            );
             let (a, b) = tokio::join!(
                 h.act(&one, &s.id, &id_one, json!({"action": "accept"})),
                 h.act(&two, &s.id, &id_two, json!({"action": "accept"})),
@@ -493,7 +506,12 @@ async fn invalid_actions_get_a_clear_4xx_and_change_nothing() {
         ];
         for (i, (action, code, error)) in cases.into_iter().enumerate() {
             let a = h
-                .act(&bandung(), &s.id, &format!("bad-{i}-{f}"), action.clone())
+                .act(
+                    &bandung(),
+                    &s.id,
+                    &format!("action-bad-{i}-{f}"),
+                    action.clone(),
+                )
                 .await;
             assert_eq!(a.status, code, "{f}: {action}: {}", a.text);
             assert_eq!(a.body["error"], error, "{f}: {action}");
@@ -516,7 +534,7 @@ async fn invalid_actions_get_a_clear_4xx_and_change_nothing() {
             .act(
                 &bandung(),
                 "ZZZZZZZZZZ",
-                &format!("u-{f}"),
+                &format!("action-u-{f}"),
                 json!({"action": "accept"}),
             )
             .await;
@@ -555,7 +573,7 @@ async fn a_retried_action_is_answered_not_repeated() {
     for h in families().await {
         let f = h.family;
         let s = placed(&h, Status::Dispositioned, Some(BANDUNG)).await;
-        let id = format!("retry-{f}");
+        let id = format!("action-retry-{f}");
         let first = h
             .act(&bandung(), &s.id, &id, json!({"action": "accept"}))
             .await;
