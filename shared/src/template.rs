@@ -50,6 +50,16 @@ pub struct SqsEventSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpEventSpec {
+    pub method: String,
+    pub path: String,
+    /// The authorizer API Gateway runs before invoking the function (e.g. `OfficerJwt`): the
+    /// route's own `Auth.Authorizer`, else its API's `DefaultAuthorizer`; `None` for a public
+    /// route (SAM's `NONE` included).
+    pub authorizer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionSpec {
     pub logical_id: String,
     pub binary: Option<String>,
@@ -57,7 +67,9 @@ pub struct FunctionSpec {
     pub timeout_seconds: u32,
     pub environment: Vec<String>,
     pub sqs_events: Vec<SqsEventSpec>,
+    /// `(method, path)` of each of `http_events`, for callers that need no more.
     pub http_routes: Vec<(String, String)>,
+    pub http_events: Vec<HttpEventSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +98,18 @@ impl Template {
         let resources = doc["Resources"]
             .as_mapping()
             .ok_or_else(|| err("no Resources"))?;
+        // Routes without their own `Auth` get their API's default authorizer, so read those first.
+        let mut default_authorizers = HashMap::new();
+        for (id, resource) in resources {
+            if resource["Type"].as_str() == Some("AWS::Serverless::HttpApi") {
+                if let (Some(id), Some(default)) = (
+                    id.as_str(),
+                    resource["Properties"]["Auth"]["DefaultAuthorizer"].as_str(),
+                ) {
+                    default_authorizers.insert(id.to_string(), default.to_string());
+                }
+            }
+        }
         let mut template = Template {
             tables: Vec::new(),
             queues: Vec::new(),
@@ -97,9 +121,13 @@ impl Template {
             match resource["Type"].as_str() {
                 Some("AWS::DynamoDB::Table") => template.tables.push(parse_table(id, props)?),
                 Some("AWS::SQS::Queue") => template.queues.push(parse_queue(id, props)?),
-                Some("AWS::Serverless::Function") => template
-                    .functions
-                    .push(parse_function(id, resource, props, globals)?),
+                Some("AWS::Serverless::Function") => template.functions.push(parse_function(
+                    id,
+                    resource,
+                    props,
+                    globals,
+                    &default_authorizers,
+                )?),
                 _ => {}
             }
         }
@@ -226,6 +254,15 @@ fn get_att_target(v: &Value) -> Option<String> {
     }
 }
 
+/// `!Ref X` (or the long form) -> `X`.
+fn ref_target(v: &Value) -> Option<&str> {
+    match v {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        Value::Mapping(m) => m.get("Ref")?.as_str(),
+        _ => None,
+    }
+}
+
 fn parse_queue(logical_id: String, props: &Value) -> Result<QueueSpec, TemplateError> {
     let redrive = &props["RedrivePolicy"];
     let dead_letter = if redrive.is_null() {
@@ -251,6 +288,7 @@ fn parse_function(
     resource: &Value,
     props: &Value,
     globals: &Value,
+    default_authorizers: &HashMap<String, String>,
 ) -> Result<FunctionSpec, TemplateError> {
     let mut environment: Vec<String> = Vec::new();
     for source in [
@@ -262,7 +300,7 @@ fn parse_function(
         }
     }
     let mut sqs_events = Vec::new();
-    let mut http_routes = Vec::new();
+    let mut http_events = Vec::new();
     if let Some(events) = props["Events"].as_mapping() {
         for event in events.values() {
             let p = &event["Properties"];
@@ -281,7 +319,18 @@ fn parse_function(
                         .unwrap_or_default(),
                 }),
                 Some("HttpApi") => {
-                    http_routes.push((string(&p["Method"], "Method")?, string(&p["Path"], "Path")?))
+                    let authorizer = match p["Auth"]["Authorizer"].as_str() {
+                        Some("NONE") => None,
+                        Some(name) => Some(name.to_string()),
+                        None => ref_target(&p["ApiId"])
+                            .and_then(|api| default_authorizers.get(api))
+                            .cloned(),
+                    };
+                    http_events.push(HttpEventSpec {
+                        method: string(&p["Method"], "Method")?,
+                        path: string(&p["Path"], "Path")?,
+                        authorizer,
+                    })
                 }
                 _ => {}
             }
@@ -300,7 +349,61 @@ fn parse_function(
             .unwrap_or(3),
         environment,
         sqs_events,
-        http_routes,
+        http_routes: http_events
+            .iter()
+            .map(|e| (e.method.clone(), e.path.clone()))
+            .collect(),
+        http_events,
         logical_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_get_their_own_authorizer_else_their_apis_default() {
+        let yaml = r#"
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Defaulted:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Method: GET, Path: /a}
+        OptedOut:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Method: GET, Path: /b, Auth: {Authorizer: NONE}}
+        Named:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Method: POST, Path: /c, Auth: {Authorizer: Other}}
+        ImplicitApi:
+          Type: HttpApi
+          Properties: {Method: GET, Path: /d}
+"#;
+        let t = Template::parse(yaml).unwrap();
+        let f = t.function("Fn").unwrap();
+        let auth: Vec<(&str, Option<&str>)> = f
+            .http_events
+            .iter()
+            .map(|e| (e.path.as_str(), e.authorizer.as_deref()))
+            .collect();
+        assert_eq!(
+            auth,
+            [
+                ("/a", Some("Jwt")),
+                ("/b", None),
+                ("/c", Some("Other")),
+                ("/d", None)
+            ]
+        );
+        assert_eq!(f.http_routes[2], ("POST".to_string(), "/c".to_string()));
+    }
 }

@@ -225,3 +225,29 @@ fn a_template_missing_what_the_code_needs_is_caught() {
         .iter()
         .all(|i| i.name != indexes::REPORTS_BY_DUE));
 }
+
+#[test]
+fn only_the_staff_routes_are_behind_the_officer_authorizer() {
+    let t = template();
+    let mut staff_routes = 0;
+    for f in &t.functions {
+        for event in &f.http_events {
+            let staff = event.path.starts_with("/v1/agency/");
+            let route = format!("{} {} ({})", event.method, event.path, f.logical_id);
+            if staff {
+                staff_routes += 1;
+                assert_eq!(
+                    event.authorizer.as_deref(),
+                    Some(lapor::auth::OFFICER_AUTHORIZER),
+                    "{route}: staff routes must be behind the officers' JWT authorizer"
+                );
+            } else {
+                assert_eq!(
+                    event.authorizer, None,
+                    "{route}: a public route must not require a staff token"
+                );
+            }
+        }
+    }
+    assert!(staff_routes >= 1, "the template has no /v1/agency/ routes");
+}

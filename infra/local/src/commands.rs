@@ -1,17 +1,19 @@
 //! Operators' commands on the directory and the routing model: `seed`, `triage assign`,
-//! `retrain`. Each works on the same system `serve` runs (embedded or AWS).
+//! `retrain`. Each works on the same system `serve` runs (embedded or AWS). And `mint-token`,
+//! the local stand-in for the staff identity provider.
 
 use crate::backend::{self, anyhow_like::Result, System};
 use crate::StoreArgs;
 use indicatif::{ProgressBar, ProgressStyle};
-use lapor::directory::builtin_agencies;
+use lapor::auth::{LocalSigner, StaffClaims, StaffRole};
+use lapor::directory::{builtin_agencies, Directory};
 use lapor::domain::TrackingId;
 use lapor::ports::AgencyStore;
 use lapor::routing::model::{read_examples_dir, seed_dir};
 use lapor::service::agencies::{load_directory, seed as seed_agencies, DirectoryApi};
 use lapor::service::learning::assign_report;
 use lapor::service::models::{self, LiveEngine, RECHECK_EVERY};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub async fn open(args: &StoreArgs) -> Result<System> {
@@ -153,6 +155,75 @@ pub async fn retrain(args: RetrainArgs) -> Result<()> {
     );
     println!(
         "routers pick it up at their next check (every 5 minutes in Lambda, every minute locally)"
+    );
+    Ok(())
+}
+
+/// The key `serve` checks staff tokens with and `mint-token` signs them with.
+pub fn local_signer(data_dir: &Path) -> Result<LocalSigner> {
+    let path = LocalSigner::key_path(data_dir);
+    LocalSigner::load_or_create(&path)
+        .map_err(|e| format!("signing key {}: {e}", path.display()).into())
+}
+
+#[derive(clap::Args)]
+pub struct MintTokenArgs {
+    /// `officer` (works one agency's reports; needs --agency) or `verifier` (national triage).
+    #[arg(long, value_parser = parse_role)]
+    role: StaffRole,
+    /// The officer's institution id in the directory (see GET /v1/agencies?q=...).
+    #[arg(long)]
+    agency: Option<String>,
+    /// The staff member's id, the token's `sub`.
+    #[arg(long)]
+    sub: String,
+    /// How long the token is valid.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=720))]
+    hours: u32,
+    /// The data dir `serve` runs on: its signing key signs the token (created if missing).
+    #[arg(long, default_value = "./.lapor", env = "LAPOR_DATA_DIR")]
+    data_dir: PathBuf,
+}
+
+fn parse_role(value: &str) -> std::result::Result<StaffRole, String> {
+    StaffRole::parse(value).ok_or_else(|| format!("{value:?} is not officer or verifier"))
+}
+
+/// Prints the token alone on stdout; what it says goes to stderr.
+pub fn mint_token(args: &MintTokenArgs) -> Result<()> {
+    if let Some(agency) = &args.agency {
+        if Directory::builtin().get(agency).is_none() {
+            return Err(format!(
+                "{agency:?} is not an agency of the directory (see GET /v1/agencies?q=...)"
+            )
+            .into());
+        }
+    }
+    let claims = StaffClaims::new(args.sub.clone(), args.role, args.agency.clone()).map_err(
+        |e| match e {
+            lapor::auth::AuthError::OfficerWithoutAgency => {
+                "an officer needs --agency <agency id>".to_string()
+            }
+            lapor::auth::AuthError::VerifierWithAgency => {
+                "verifiers are national: drop --agency".to_string()
+            }
+            other => format!("--sub: {other}"),
+        },
+    )?;
+    let signer = local_signer(&args.data_dir)?;
+    let now = chrono::Utc::now();
+    let valid_for = std::time::Duration::from_secs(u64::from(args.hours) * 3600);
+    println!("{}", signer.mint(&claims, now, valid_for));
+    eprintln!(
+        "{} token for {}{}, valid {} h; send it as `Authorization: Bearer <token>`",
+        claims.role,
+        claims.sub,
+        claims
+            .agency_id
+            .as_deref()
+            .map(|a| format!(" of {a}"))
+            .unwrap_or_default(),
+        args.hours
     );
     Ok(())
 }

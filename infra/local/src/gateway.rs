@@ -1,11 +1,16 @@
 //! What API Gateway does for the local runner: match a request against the template's HttpApi
-//! routes and turn it into the same payload-v2 event Lambda would deliver.
+//! routes, run the route's JWT authorizer, and turn the request into the same payload-v2 event
+//! Lambda would deliver.
 
+use chrono::{DateTime, Utc};
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
     ApiGatewayV2httpRequestContextHttpDescription,
 };
 use lambda_http::request::LambdaRequest;
+use lapor::api::ApiError;
+use lapor::auth::{jwt_authorizer, AuthError, LocalSigner, OFFICER_AUTHORIZER};
+use lapor::lambda::http::error_response;
 use lapor::template::Template;
 use std::collections::HashMap;
 
@@ -15,6 +20,7 @@ struct Route {
     path: String,
     segments: Vec<Segment>,
     function: String,
+    authorizer: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -28,17 +34,28 @@ pub struct Matched<'a> {
     pub function: &'a str,
     pub route_key: String,
     pub path_parameters: HashMap<String, String>,
+    /// The template's authorizer on the route, if any.
+    pub authorizer: Option<&'a str>,
+}
+
+/// A request API Gateway would pass on: its route and, behind an authorizer, the token's claims.
+pub struct Admitted<'a> {
+    pub matched: Matched<'a>,
+    pub claims: Option<HashMap<String, String>>,
 }
 
 pub struct Gateway {
     routes: Vec<Route>,
+    /// Stands in for the identity provider whose tokens the `OfficerJwt` authorizer accepts.
+    signer: LocalSigner,
 }
 
 impl Gateway {
-    pub fn from_template(template: &Template) -> Gateway {
+    pub fn from_template(template: &Template, signer: LocalSigner) -> Gateway {
         let mut routes = Vec::new();
         for f in &template.functions {
-            for (method, path) in &f.http_routes {
+            for event in &f.http_events {
+                let (method, path) = (&event.method, &event.path);
                 let segments = path
                     .trim_matches('/')
                     .split('/')
@@ -54,15 +71,66 @@ impl Gateway {
                     path: path.clone(),
                     segments,
                     function: f.logical_id.clone(),
+                    authorizer: event.authorizer.clone(),
                 });
             }
         }
-        Gateway { routes }
+        Gateway { routes, signer }
     }
 
     /// The functions the routes name, for checking that every one is wired locally.
     pub fn functions(&self) -> impl Iterator<Item = &str> {
         self.routes.iter().map(|r| r.function.as_str())
+    }
+
+    /// The authorizers the routes name, for checking that the runner can play each one.
+    pub fn authorizers(&self) -> impl Iterator<Item = &str> {
+        self.routes.iter().filter_map(|r| r.authorizer.as_deref())
+    }
+
+    /// Everything API Gateway decides before it invokes a function: the route (404, 405) and
+    /// its authorizer (401). Only an admitted request reaches a handler.
+    pub fn admit(
+        &self,
+        method: &http::Method,
+        path: &str,
+        headers: &http::HeaderMap,
+        now: DateTime<Utc>,
+    ) -> Result<Admitted<'_>, Refusal> {
+        let matched = match self.match_route(method.as_str(), path) {
+            Ok(Some(m)) => m,
+            Ok(None) => return Err(Refusal::NotFound(path.to_string())),
+            Err(()) => {
+                return Err(Refusal::MethodNotAllowed {
+                    method: method.to_string(),
+                    path: path.to_string(),
+                })
+            }
+        };
+        match self.authorize(&matched, headers, now) {
+            Ok(claims) => Ok(Admitted { matched, claims }),
+            Err(reason) => Err(Refusal::Unauthorized(reason)),
+        }
+    }
+
+    /// What the route's JWT authorizer does before API Gateway invokes the function: `Ok(None)`
+    /// for a public route (whatever the headers say), the token's claims as API Gateway passes
+    /// them, or the reason for a 401. Roles are left to the function, as in AWS.
+    pub fn authorize(
+        &self,
+        matched: &Matched<'_>,
+        headers: &http::HeaderMap,
+        now: DateTime<Utc>,
+    ) -> Result<Option<HashMap<String, String>>, AuthError> {
+        let Some(authorizer) = matched.authorizer else {
+            return Ok(None);
+        };
+        // Checked at start-up (`authorizers`); a new kind of authorizer must not fail open.
+        if authorizer != OFFICER_AUTHORIZER {
+            return Err(AuthError::Missing);
+        }
+        let token = bearer_token(headers).ok_or(AuthError::Missing)?;
+        self.signer.verify_claim_map(token, now).map(Some)
     }
 
     /// `Ok(None)`: no such path (404). `Err(())`: path exists, method does not (405).
@@ -98,6 +166,7 @@ impl Gateway {
                     function: &route.function,
                     route_key: format!("{} {}", route.method, route.path),
                     path_parameters: params,
+                    authorizer: route.authorizer.as_deref(),
                 }));
             }
         }
@@ -105,6 +174,58 @@ impl Gateway {
             Err(())
         } else {
             Ok(None)
+        }
+    }
+}
+
+/// The token in `Authorization`: API Gateway takes it bare or after `Bearer `.
+fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => value,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+/// Why the gateway answered itself instead of invoking a function.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    NotFound(String),
+    MethodNotAllowed { method: String, path: String },
+    Unauthorized(AuthError),
+}
+
+impl Refusal {
+    /// The answer, in the API's error body. For a 401, API Gateway's own body is
+    /// `{"message":"Unauthorized"}`: clients should go by the status.
+    pub fn response(&self) -> lambda_http::Response<lambda_http::Body> {
+        match self {
+            Refusal::NotFound(path) => {
+                error_response(&ApiError::NotFound(format!("no route for {path}")))
+            }
+            Refusal::MethodNotAllowed { method, path } => {
+                let mut r = error_response(&ApiError::bad_request(
+                    "method_not_allowed",
+                    format!("{method} is not allowed on {path}"),
+                ));
+                *r.status_mut() = http::StatusCode::METHOD_NOT_ALLOWED;
+                r
+            }
+            Refusal::Unauthorized(reason) => {
+                // The reason is for the developer's log; the token and its claims are not logged.
+                tracing::info!(%reason, "authorizer refused the request");
+                let mut r = error_response(&ApiError::Unauthorized);
+                r.headers_mut().insert(
+                    http::header::WWW_AUTHENTICATE,
+                    http::HeaderValue::from_static("Bearer"),
+                );
+                r
+            }
         }
     }
 }
@@ -131,7 +252,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// The HTTP API payload-v2 event for a request, converted exactly as `lambda_http` converts the
-/// events Lambda delivers.
+/// events Lambda delivers. `claims` are the authorizer's (see [`Gateway::authorize`]).
 pub fn lambda_request(
     method: &http::Method,
     path: &str,
@@ -139,6 +260,7 @@ pub fn lambda_request(
     headers: &http::HeaderMap,
     body: &[u8],
     matched: &Matched<'_>,
+    claims: Option<HashMap<String, String>>,
 ) -> lambda_http::Request {
     let mut http_description = ApiGatewayV2httpRequestContextHttpDescription::default();
     http_description.method = method.clone();
@@ -149,6 +271,7 @@ pub fn lambda_request(
     context.route_key = Some(matched.route_key.clone());
     context.stage = Some("$default".into());
     context.request_id = Some(random_request_id());
+    context.authorizer = claims.map(jwt_authorizer);
     let mut event = ApiGatewayV2httpRequest::default();
     event.version = Some("2.0".into());
     event.route_key = Some(matched.route_key.clone());
@@ -179,10 +302,20 @@ fn random_request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    use lapor::auth::{staff_from_request, StaffClaims, StaffRole};
+
+    const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+
+    fn gateway() -> Gateway {
+        Gateway::from_template(&Template::builtin(), LocalSigner::new(&[3u8; 32]))
+    }
 
     #[test]
     fn template_routes_match_with_parameters() {
-        let gw = Gateway::from_template(&Template::builtin());
+        let gw = gateway();
         let m = gw
             .match_route("GET", "/v1/reports/ABCDE12345")
             .unwrap()
@@ -208,6 +341,159 @@ mod tests {
         let search = gw.match_route("GET", "/v1/agencies").unwrap().unwrap();
         assert_eq!(search.route_key, "GET /v1/agencies");
         assert!(gw.match_route("GET", "/nope").unwrap().is_none());
+    }
+
+    fn officer() -> StaffClaims {
+        StaffClaims::new("staff-42", StaffRole::Officer, Some("komdigi".into())).unwrap()
+    }
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 3, 1, 8, 0, 0).unwrap()
+    }
+
+    fn with_auth(value: &str) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_str(value).unwrap(),
+        );
+        headers
+    }
+
+    /// The request a handler would get, or the gateway's refusal.
+    fn through(
+        gw: &Gateway,
+        method: http::Method,
+        path: &str,
+        headers: &http::HeaderMap,
+        now: DateTime<Utc>,
+    ) -> Result<lambda_http::Request, Refusal> {
+        let admitted = gw.admit(&method, path, headers, now)?;
+        Ok(lambda_request(
+            &method,
+            path,
+            None,
+            headers,
+            b"",
+            &admitted.matched,
+            admitted.claims,
+        ))
+    }
+
+    fn assert_unauthorized(refusal: Refusal) {
+        assert!(matches!(refusal, Refusal::Unauthorized(_)), "{refusal:?}");
+        let refused = refusal.response();
+        assert_eq!(refused.status(), 401);
+        assert_eq!(refused.headers()["www-authenticate"], "Bearer");
+        let lambda_http::Body::Text(body) = refused.body() else {
+            panic!("JSON error body expected")
+        };
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["error"], "unauthorized");
+    }
+
+    #[test]
+    fn a_valid_tokens_claims_reach_the_request_context() {
+        let gw = gateway();
+        let token = LocalSigner::new(&[3u8; 32]).mint(&officer(), t0(), HOUR);
+        for header in [format!("Bearer {token}"), format!("bearer  {token}"), token] {
+            let request = through(
+                &gw,
+                http::Method::GET,
+                "/v1/agency/reports/ABCDE12345",
+                &with_auth(&header),
+                t0() + chrono::Duration::minutes(30),
+            )
+            .unwrap_or_else(|r| panic!("{header}: refused with {r:?}"));
+            assert_eq!(staff_from_request(&request), Ok(officer()));
+            let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+                panic!("an HTTP API request context")
+            };
+            let jwt = context.authorizer.as_ref().unwrap().jwt.as_ref().unwrap();
+            // Every claim of the token, as strings, as API Gateway passes them.
+            assert_eq!(jwt.claims["custom:agency_id"], "komdigi");
+            assert_eq!(jwt.claims["iss"], "lapor-local");
+            assert_eq!(jwt.claims["exp"], (t0().timestamp() + 3600).to_string());
+            assert_eq!(jwt.scopes, None);
+            assert_eq!(
+                context.route_key.as_deref(),
+                Some("GET /v1/agency/reports/{tracking_id}")
+            );
+        }
+    }
+
+    #[test]
+    fn missing_bad_or_expired_tokens_get_401_before_any_handler() {
+        let gw = gateway();
+        let token = LocalSigner::new(&[3u8; 32]).mint(&officer(), t0(), HOUR);
+        let foreign = LocalSigner::new(&[4u8; 32]).mint(&officer(), t0(), HOUR);
+        let (tampered_head, _) = token.rsplit_once('.').unwrap();
+        let tampered = format!("{tampered_head}.AAAA");
+        let cases = [
+            ("no header", http::HeaderMap::new(), t0()),
+            ("empty bearer", with_auth("Bearer "), t0()),
+            ("garbage", with_auth("Bearer not-a-jwt"), t0()),
+            ("basic auth", with_auth("Basic c3RhZmY6cGFzcw=="), t0()),
+            ("another key", with_auth(&format!("Bearer {foreign}")), t0()),
+            ("tampered", with_auth(&format!("Bearer {tampered}")), t0()),
+            (
+                "expired",
+                with_auth(&format!("Bearer {token}")),
+                t0() + chrono::Duration::hours(1),
+            ),
+        ];
+        for (what, headers, now) in cases {
+            for (method, path) in [
+                (http::Method::GET, "/v1/agency/reports"),
+                (http::Method::POST, "/v1/agency/reports/ABCDE12345/actions"),
+            ] {
+                match through(&gw, method, path, &headers, now) {
+                    Ok(_) => panic!("{what}: {path} reached the handler"),
+                    Err(refused) => assert_unauthorized(refused),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn public_routes_ignore_the_authorization_header() {
+        let gw = gateway();
+        let token = LocalSigner::new(&[3u8; 32]).mint(&officer(), t0(), HOUR);
+        for headers in [
+            http::HeaderMap::new(),
+            with_auth("Bearer not-a-jwt"),
+            with_auth(&format!("Bearer {token}")),
+        ] {
+            for (method, path) in [
+                (http::Method::POST, "/v1/reports"),
+                (http::Method::GET, "/v1/reports/ABCDE12345"),
+                (http::Method::GET, "/v1/agencies/komdigi"),
+            ] {
+                let request = through(&gw, method, path, &headers, t0())
+                    .unwrap_or_else(|r| panic!("{path} refused with {r:?}"));
+                let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref()
+                else {
+                    panic!("an HTTP API request context")
+                };
+                // No authorizer, no claims: even a valid staff token is not passed on.
+                assert!(context.authorizer.is_none(), "{path}");
+                assert_eq!(staff_from_request(&request), Err(AuthError::Missing));
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_routes_and_methods_are_refused_as_before() {
+        let gw = gateway();
+        let none = http::HeaderMap::new();
+        let missing = through(&gw, http::Method::GET, "/nope", &none, t0()).unwrap_err();
+        assert_eq!(missing.response().status(), 404);
+        let wrong = through(&gw, http::Method::DELETE, "/v1/reports", &none, t0()).unwrap_err();
+        assert_eq!(wrong.response().status(), 405);
+        // The route is found before the token is asked for.
+        let wrong =
+            through(&gw, http::Method::DELETE, "/v1/agency/reports", &none, t0()).unwrap_err();
+        assert_eq!(wrong.response().status(), 405);
     }
 
     #[test]

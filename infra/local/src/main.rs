@@ -70,10 +70,17 @@ enum Command {
     /// Train the routing model on the seed examples plus every stored human decision, and
     /// publish it: running routers pick it up without a deploy.
     Retrain(commands::RetrainArgs),
+    /// Print a staff token (JWT) that `serve` accepts on the /v1/agency/ routes, signed with the
+    /// data dir's local key. In AWS the identity provider issues these instead.
+    MintToken(commands::MintTokenArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Before logging starts: the token alone goes to stdout, for `TOKEN=$(lapor-local mint-token ...)`.
+    if let Some(Command::MintToken(args)) = &cli.command {
+        return exit_code(commands::mint_token(args));
+    }
     lapor::lambda::init_tracing("lapor-local");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -88,8 +95,13 @@ fn main() -> std::process::ExitCode {
             Some(Command::Seed(args)) => commands::seed(args).await,
             Some(Command::Triage(command)) => commands::triage(command).await,
             Some(Command::Retrain(args)) => commands::retrain(args).await,
+            Some(Command::MintToken(_)) => unreachable!("handled before the runtime starts"),
         }
     });
+    exit_code(result)
+}
+
+fn exit_code(result: backend::anyhow_like::Result<()>) -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -117,7 +129,8 @@ async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
         load.decode.as_secs_f64() * 1e3
     );
     let directory = commands::directory_api(&system).await?;
-    server::serve(system, directory, args.addr).await
+    let signer = commands::local_signer(&args.store.data_dir)?;
+    server::serve(system, directory, signer, args.addr).await
 }
 
 fn eval_routing(file: &std::path::Path) -> backend::anyhow_like::Result<()> {

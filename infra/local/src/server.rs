@@ -8,6 +8,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use lapor::api::{limits, ApiError};
+use lapor::auth::{LocalSigner, OFFICER_AUTHORIZER};
 use lapor::lambda::http::error_response;
 use lapor::lambda::sqs::pump_once;
 use lapor::ports::QueueName;
@@ -21,17 +22,32 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// The template functions behind HTTP routes that the local runner can call.
-const WIRED_FUNCTIONS: &[&str] = &["IntakeFunction", "StatusFunction", "DirectoryFunction"];
+const WIRED_FUNCTIONS: &[&str] = &[
+    "IntakeFunction",
+    "StatusFunction",
+    "DirectoryFunction",
+    // TEMPORARY (branch `auth`): their handlers are being wired on main; until then their routes
+    // pass the gateway (and its authorizer) and answer 501. Remove with the real wiring.
+    "AgencyFunction",
+    "ReporterFunction",
+];
 
 pub async fn serve(
     system: System,
     directory: DirectoryApi,
+    signer: LocalSigner,
     addr: SocketAddr,
 ) -> crate::backend::anyhow_like::Result<()> {
-    let gateway = Gateway::from_template(&lapor::template::Template::builtin());
+    let gateway = Gateway::from_template(&lapor::template::Template::builtin(), signer);
     if let Some(missing) = gateway.functions().find(|f| !WIRED_FUNCTIONS.contains(f)) {
         return Err(format!(
             "template route served by {missing}, which the local runner does not wire"
+        )
+        .into());
+    }
+    if let Some(other) = gateway.authorizers().find(|a| *a != OFFICER_AUTHORIZER) {
+        return Err(format!(
+            "template route behind the authorizer {other}, which the local runner cannot play"
         )
         .into());
     }
@@ -95,22 +111,13 @@ async fn handle(
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
-    let matched = match gateway.match_route(parts.method.as_str(), &path) {
-        Ok(Some(m)) => m,
-        Ok(None) => {
-            return to_hyper(error_response(&ApiError::NotFound(format!(
-                "no route for {path}"
-            ))))
-        }
-        Err(()) => {
-            let mut r = to_hyper(error_response(&ApiError::bad_request(
-                "method_not_allowed",
-                format!("{} is not allowed on {path}", parts.method),
-            )));
-            *r.status_mut() = http::StatusCode::METHOD_NOT_ALLOWED;
-            return r;
-        }
+    // Route and authorizer first, as API Gateway: a refused request's body is never read.
+    let admitted = match gateway.admit(&parts.method, &path, &parts.headers, system.app.clock.now())
+    {
+        Ok(admitted) => admitted,
+        Err(refusal) => return to_hyper(refusal.response()),
     };
+    let matched = &admitted.matched;
     // Read one byte past the limit: enough to know the body is too large without buffering it.
     let body = match Limited::new(body, limits::MAX_BODY_BYTES + 1)
         .collect()
@@ -129,12 +136,21 @@ async fn handle(
         parts.uri.query(),
         &parts.headers,
         &body,
-        &matched,
+        matched,
+        admitted.claims,
     );
     let response = match matched.function {
         "IntakeFunction" => intake::handle(&system.app, request).await,
         "StatusFunction" => status::handle(&*system.app.store, &system.app.pii, request).await,
         "DirectoryFunction" => directory::handle(directory, request).await,
+        // TEMPORARY: see WIRED_FUNCTIONS.
+        "AgencyFunction" | "ReporterFunction" => Ok(lapor::lambda::http::json_response(
+            501,
+            &serde_json::json!({
+                "error": "not_implemented",
+                "message": "this route is not wired in the local runner yet",
+            }),
+        )),
         other => unreachable!("{other} was checked at start-up"),
     };
     match response {
