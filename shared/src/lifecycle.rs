@@ -546,11 +546,7 @@ fn validate(
         }
     };
     match action {
-        Action::Verify { note, .. } => {
-            if let Some(n) = note {
-                text("note", n, MESSAGE_CHARS);
-            }
-        }
+        Action::Verify { note: Some(n), .. } => text("note", n, MESSAGE_CHARS),
         Action::Defer { question } | Action::RequestInfo { question } => {
             text("question", question, MESSAGE_CHARS)
         }

@@ -4,6 +4,7 @@ mod backend;
 mod bench;
 mod bench_bare;
 mod commands;
+mod escalate;
 mod gateway;
 mod server;
 
@@ -70,6 +71,11 @@ enum Command {
     /// Train the routing model on the seed examples plus every stored human decision, and
     /// publish it: running routers pick it up without a deploy.
     Retrain(commands::RetrainArgs),
+    /// One escalation pass as of a time (default now): escalates, closes, archives and
+    /// re-queues what is overdue; `--dry-run` only prints what it would do.
+    Escalate(escalate::EscalateArgs),
+    /// Seed a store with many reports of which few are due and measure one escalation pass.
+    BenchEscalation(escalate::BenchEscalationArgs),
     /// Print a staff token (JWT) that `serve` accepts on the /v1/agency/ routes, signed with the
     /// data dir's local key. In AWS the identity provider issues these instead.
     MintToken(commands::MintTokenArgs),
@@ -95,6 +101,8 @@ fn main() -> std::process::ExitCode {
             Some(Command::Seed(args)) => commands::seed(args).await,
             Some(Command::Triage(command)) => commands::triage(command).await,
             Some(Command::Retrain(args)) => commands::retrain(args).await,
+            Some(Command::Escalate(args)) => escalate::escalate(args).await,
+            Some(Command::BenchEscalation(args)) => escalate::bench(args).await,
             Some(Command::MintToken(_)) => unreachable!("handled before the runtime starts"),
         }
     });

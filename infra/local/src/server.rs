@@ -13,6 +13,7 @@ use lapor::lambda::http::error_response;
 use lapor::lambda::sqs::pump_once;
 use lapor::ports::QueueName;
 use lapor::service::agencies::DirectoryApi;
+use lapor::service::escalation::{run_pass, PassLimits};
 use lapor::service::intake::ROUTING_GRACE;
 use lapor::service::sweep::requeue_unrouted;
 use std::convert::Infallible;
@@ -26,11 +27,15 @@ const WIRED_FUNCTIONS: &[&str] = &[
     "IntakeFunction",
     "StatusFunction",
     "DirectoryFunction",
-    // TEMPORARY (branch `auth`): their handlers are being wired on main; until then their routes
-    // pass the gateway (and its authorizer) and answer 501. Remove with the real wiring.
     "AgencyFunction",
     "ReporterFunction",
 ];
+
+/// The HTTP functions as their cold starts build them, over the runner's stores.
+struct Functions {
+    directory: DirectoryApi,
+    agency: agency::AgencyApi,
+}
 
 pub async fn serve(
     system: System,
@@ -51,8 +56,13 @@ pub async fn serve(
         )
         .into());
     }
+    let agency = agency::AgencyApi {
+        app: system.app.clone(),
+        directory: directory.directory,
+        examples: system.examples.clone(),
+    };
     let system = Arc::new(system);
-    let directory = Arc::new(directory);
+    let directory = Arc::new(Functions { directory, agency });
     let gateway = Arc::new(gateway);
     let listener = TcpListener::bind(addr)
         .await
@@ -60,8 +70,9 @@ pub async fn serve(
     tracing::info!(%addr, "LAPOR local runner listening");
     println!("LAPOR is running on http://{addr}  (Ctrl-C to stop)");
 
-    // The sweep at start-up routes what a killed runner left stored but unrouted.
-    spawn_sweep(system.clone());
+    // The sweep at start-up routes what a killed runner left stored but unrouted; then the
+    // escalation pass runs on a timer, as the schedule runs it in AWS.
+    spawn_escalation(system.clone(), directory.directory.directory);
     for _ in 0..2 {
         spawn_router_pump(system.clone());
     }
@@ -105,7 +116,7 @@ pub async fn serve(
 
 async fn handle(
     system: &System,
-    directory: &DirectoryApi,
+    functions: &Functions,
     gateway: &Gateway,
     req: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
@@ -142,15 +153,11 @@ async fn handle(
     let response = match matched.function {
         "IntakeFunction" => intake::handle(&system.app, request).await,
         "StatusFunction" => status::handle(&*system.app.store, &system.app.pii, request).await,
-        "DirectoryFunction" => directory::handle(directory, request).await,
-        // TEMPORARY: see WIRED_FUNCTIONS.
-        "AgencyFunction" | "ReporterFunction" => Ok(lapor::lambda::http::json_response(
-            501,
-            &serde_json::json!({
-                "error": "not_implemented",
-                "message": "this route is not wired in the local runner yet",
-            }),
-        )),
+        "DirectoryFunction" => directory::handle(&functions.directory, request).await,
+        "AgencyFunction" => agency::handle(&functions.agency, request).await,
+        "ReporterFunction" => {
+            reporter::handle(&system.app, functions.directory.directory, request).await
+        }
         other => unreachable!("{other} was checked at start-up"),
     };
     match response {
@@ -196,27 +203,35 @@ fn spawn_router_pump(system: Arc<System>) {
     });
 }
 
-fn spawn_sweep(system: Arc<System>) {
+fn spawn_escalation(system: Arc<System>, directory: &'static lapor::directory::Directory) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
-        let mut first = true;
+        // At start-up nothing else of this runner is running: whatever is still `received` was
+        // left by a stopped (or killed) runner, so look ahead past the grace period.
+        let ahead = system.app.clock.now() + ROUTING_GRACE;
+        match requeue_unrouted(&system.app, ahead, 500).await {
+            Ok(stats) if stats.requeued > 0 => {
+                tracing::info!(
+                    requeued = stats.requeued,
+                    "start-up sweep queued unrouted reports again"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "start-up sweep failed"),
+        }
+        let deps = lapor::service::actions::Deps {
+            directory,
+            examples: None,
+        };
+        let mut tick = tokio::time::interval(ESCALATION_EVERY);
         loop {
             tick.tick().await;
             let now = system.app.clock.now();
-            // At start-up nothing else of this runner is running: whatever is still `received`
-            // was left by a stopped (or killed) runner, so look ahead past the grace period.
-            let as_of = if first { now + ROUTING_GRACE } else { now };
-            first = false;
-            match requeue_unrouted(&system.app, as_of, 500).await {
-                Ok(stats) if stats.requeued > 0 => {
-                    tracing::info!(
-                        requeued = stats.requeued,
-                        "sweep queued unrouted reports again"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "sweep failed"),
+            if let Err(e) = run_pass(&system.app, deps, now, PassLimits::default()).await {
+                tracing::warn!(error = %e, "escalation pass failed");
             }
         }
     });
 }
+
+/// How often the local runner runs the escalation pass (the deployed schedule: 5 minutes).
+const ESCALATION_EVERY: Duration = Duration::from_secs(30);
