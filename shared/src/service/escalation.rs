@@ -23,6 +23,7 @@ use crate::domain::{Actor, Report, Status};
 use crate::lifecycle::{self, Action, Context};
 use crate::ports::{QueueName, StoreError, UpdateError};
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use serde::Serialize;
 
 /// How much one pass does.
@@ -151,12 +152,23 @@ pub async fn run_pass(
             break;
         }
         let mut progressed = false;
-        for report in page.reports {
-            handled += 1;
-            stats.due += 1;
-            match handle(app, deps, &actor, report, as_of, &mut stats).await? {
-                Handled::Changed => progressed = true,
-                Handled::Lost => {}
+        handled += page.reports.len();
+        stats.due += page.reports.len() as u64;
+        // The reports of a page are independent: handled concurrently, their writes share the
+        // stores' commits (and DynamoDB's round trips overlap).
+        let outcomes: Vec<Result<Outcome, StoreError>> =
+            futures::stream::iter(page.reports.into_iter().map(|report| {
+                let actor = &actor;
+                async move { handle(app, deps, actor, report, as_of).await }
+            }))
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        for outcome in outcomes {
+            let outcome = outcome?;
+            stats.add(&outcome);
+            if outcome != Outcome::Lost {
+                progressed = true;
             }
         }
         // A page where nothing could change would come back the same: leave it to the next pass.
@@ -181,9 +193,44 @@ pub async fn run_pass(
     Ok(stats)
 }
 
-enum Handled {
-    Changed,
+/// Reports of one page handled at once.
+const CONCURRENCY: usize = 16;
+
+/// What happened to one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Requeued,
+    Rescheduled,
+    Escalated,
+    AutoClosed,
+    Archived,
+    /// Stored, but its notice did not queue (logged).
+    NoticeFailed(&'static str),
+    /// Someone else changed the report first.
     Lost,
+}
+
+impl PassStats {
+    fn add(&mut self, outcome: &Outcome) {
+        let counter = match outcome {
+            Outcome::Requeued => &mut self.requeued,
+            Outcome::Rescheduled => &mut self.rescheduled,
+            Outcome::Escalated => &mut self.escalated,
+            Outcome::AutoClosed => &mut self.auto_closed,
+            Outcome::Archived => &mut self.archived,
+            Outcome::NoticeFailed(_) => &mut self.notices_failed,
+            Outcome::Lost => &mut self.conflicts,
+        };
+        *counter += 1;
+        if let Outcome::NoticeFailed(action) = outcome {
+            let counter = match *action {
+                "escalate" => &mut self.escalated,
+                "auto_close" => &mut self.auto_closed,
+                _ => &mut self.archived,
+            };
+            *counter += 1;
+        }
+    }
 }
 
 async fn handle(
@@ -192,8 +239,7 @@ async fn handle(
     actor: &Actor,
     report: Report,
     as_of: DateTime<Utc>,
-    stats: &mut PassStats,
-) -> Result<Handled, StoreError> {
+) -> Result<Outcome, StoreError> {
     let plan = plan(&report, as_of);
     let mut next = report.clone();
     let mut message = None;
@@ -248,28 +294,28 @@ async fn handle(
     let queued = match stored {
         Ok(queued) => queued,
         // Another pass or a person acted on it first: nothing to do here.
-        Err(UpdateError::Conflict) => {
-            stats.conflicts += 1;
-            return Ok(Handled::Lost);
-        }
+        Err(UpdateError::Conflict) => return Ok(Outcome::Lost),
         Err(UpdateError::Store(e)) => return Err(e),
     };
-    match &plan {
+    let outcome = match &plan {
         Plan::Requeue => {
             queue_for_routing(app, &next.tracking_id).await;
-            stats.requeued += 1;
+            return Ok(Outcome::Requeued);
         }
-        Plan::Reschedule => stats.rescheduled += 1,
-        Plan::Act(Action::Escalate {}) => stats.escalated += 1,
-        Plan::Act(Action::AutoClose {}) => stats.auto_closed += 1,
-        Plan::Act(_) => stats.archived += 1,
-    }
+        Plan::Reschedule => return Ok(Outcome::Rescheduled),
+        Plan::Act(Action::Escalate {}) => Outcome::Escalated,
+        Plan::Act(Action::AutoClose {}) => Outcome::AutoClosed,
+        Plan::Act(_) => Outcome::Archived,
+    };
     if let (Some(message), false) = (&message, queued) {
         if let Err(e) = app.queue.send(QueueName::Notifications, message).await {
-            stats.notices_failed += 1;
             tracing::error!(tracking_id = %next.tracking_id, error = %e,
                 "escalation stored but its notice was not queued");
+            let Plan::Act(action) = &plan else {
+                unreachable!("only actions carry a notice")
+            };
+            return Ok(Outcome::NoticeFailed(action.name()));
         }
     }
-    Ok(Handled::Changed)
+    Ok(outcome)
 }
