@@ -133,7 +133,43 @@ pub fn json_object(body: &[u8]) -> Result<serde_json::Value, ApiError> {
 
 /// The object as a request type: a wrong type or an unknown field is the caller's 400.
 pub fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(value).map_err(|e| ApiError::bad_request("invalid_type", e.to_string()))
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::bad_request("invalid_type", without_values(&e.to_string())))
+}
+
+/// serde's "invalid type: integer `812...`, expected a string" quotes what was sent, which may be
+/// a phone number or a NIK: error bodies name the problem, never the data.
+fn without_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        let Some(rest) = message.strip_prefix(prefix) else {
+            continue;
+        };
+        let Some(expected_at) = rest.find(", expected") else {
+            continue;
+        };
+        // "integer `812...`" / "string \"abc\"" -> "integer" / "string".
+        let unexpected = &rest[..expected_at];
+        let kind = unexpected
+            .split(['`', '"'])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        return format!("{prefix}{kind}{}", &rest[expected_at..]);
+    }
+    message.to_string()
+}
+
+#[cfg(test)]
+mod typed_tests {
+    #[test]
+    fn a_wrong_type_is_named_without_the_value_sent() {
+        let m = super::without_values("invalid type: integer `87855129034`, expected a string");
+        assert_eq!(m, "invalid type: integer, expected a string");
+        let m = super::without_values("invalid type: string \"0812 3456\", expected u8");
+        assert_eq!(m, "invalid type: string, expected u8");
+        let m = super::without_values("unknown field `nmae`, expected one of `name`, `phone`");
+        assert_eq!(m, "unknown field `nmae`, expected one of `name`, `phone`");
+    }
 }
 
 impl From<crate::ports::StoreError> for ApiError {
