@@ -150,3 +150,7 @@ pub fn due_at(report: &Report, routing_due: Option<DateTime<Utc>>) -> Option<Dat
         _ => report.deadline.map(|d| d.at),
     }
 }
+
+#[cfg(test)]
+#[path = "schedule_tests.rs"]
+mod tests;
