@@ -546,3 +546,44 @@ impl Harness {
         out
     }
 }
+
+/// A report as submission answered it.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub id: String,
+    pub token: String,
+}
+
+/// A `200` with the family and what was asked in the failure message.
+pub fn assert_ok(family: &str, what: &str, a: &HttpAnswer) {
+    assert_eq!(a.status, 200, "{family}: {what}: {}", a.text);
+}
+
+impl Harness {
+    /// Submits `body`, which must be accepted (`201`).
+    pub async fn submit_ok(&self, body: &serde_json::Value) -> Submitted {
+        let a = self.submit(body, &[]).await;
+        assert_eq!(a.status, 201, "{}: {}", self.family, a.text);
+        Submitted {
+            id: a.body["tracking_id"].as_str().unwrap().to_string(),
+            token: a.body["access_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// Submits `body` and lets the router place it.
+    pub async fn submit_routed(&self, body: &serde_json::Value) -> Submitted {
+        let s = self.submit_ok(body).await;
+        self.drain_router().await;
+        s
+    }
+
+    /// The stored report (which must exist).
+    pub async fn stored(&self, id: &str) -> lapor::domain::Report {
+        self.app
+            .store
+            .get(&lapor::domain::TrackingId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+}

@@ -14,7 +14,7 @@ use lapor::lifecycle::Notification;
 use lapor::ports::{Clock, QueueName, RoutingExampleStore};
 use lapor::service::actions::Deps;
 use lapor::service::escalation::{run_pass, PassLimits, PassStats};
-use lapor_tests::{families, sample_report, Harness, HttpAnswer, Staff};
+use lapor_tests::{assert_ok, families, sample_report, Harness, HttpAnswer, Staff, Submitted};
 use serde_json::{json, Value};
 
 const ONE: &str = "GET /v1/agency/reports/{tracking_id}";
@@ -65,40 +65,6 @@ fn triage_report() -> Value {
     })
 }
 
-struct Submitted {
-    id: String,
-    token: String,
-}
-
-async fn submit(h: &Harness, body: &Value) -> Submitted {
-    let a = h.submit(body, &[]).await;
-    assert_eq!(a.status, 201, "{}: {}", h.family, a.text);
-    Submitted {
-        id: a.body["tracking_id"].as_str().unwrap().to_string(),
-        token: a.body["access_token"].as_str().unwrap().to_string(),
-    }
-}
-
-/// Submitted now and routed by the router.
-async fn routed(h: &Harness, body: &Value) -> Submitted {
-    let s = submit(h, body).await;
-    h.drain_router().await;
-    s
-}
-
-async fn stored(h: &Harness, id: &str) -> Report {
-    h.app
-        .store
-        .get(&TrackingId::parse(id).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-fn ok(h: &Harness, what: &str, a: &HttpAnswer) {
-    assert_eq!(a.status, 200, "{}: {what}: {}", h.family, a.text);
-}
-
 /// One pass as of the harness clock, with the default limits.
 async fn pass(h: &Harness) -> PassStats {
     pass_with(h, PassLimits::default()).await
@@ -118,7 +84,7 @@ async fn pass_at(h: &Harness, at: DateTime<Utc>) -> PassStats {
 
 /// A pass one minute before `deadline` finds nothing and leaves the report as it was.
 async fn nothing_before(h: &Harness, id: &str, deadline: DateTime<Utc>) {
-    let before = stored(h, id).await;
+    let before = h.stored(id).await;
     let stats = pass_at(h, deadline - Duration::minutes(1)).await;
     assert_eq!(
         stats,
@@ -127,7 +93,7 @@ async fn nothing_before(h: &Harness, id: &str, deadline: DateTime<Utc>) {
         h.family
     );
     assert_eq!(
-        stored(h, id).await,
+        h.stored(id).await,
         before,
         "{}: changed before its deadline",
         h.family
@@ -172,8 +138,8 @@ async fn notices(h: &Harness, id: &str, event: &str) -> Vec<Notification> {
 async fn an_unverified_report_past_three_working_days_is_escalated_to_the_verifiers() {
     for h in families().await {
         let f = h.family;
-        let s = routed(&h, &triage_report()).await;
-        let report = stored(&h, &s.id).await;
+        let s = h.submit_routed(&triage_report()).await;
+        let report = h.stored(&s.id).await;
         assert_eq!(report.status, Status::NeedsTriage, "{f}");
         // Received Monday 1 December: Tue 2, Wed 3, Thu 4.
         let due = t("2025-12-04T23:59:59.999+07:00");
@@ -186,7 +152,7 @@ async fn an_unverified_report_past_three_working_days_is_escalated_to_the_verifi
         assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
         assert_eq!((stats.conflicts, stats.notices_failed), (0, 0), "{f}");
 
-        let after = stored(&h, &s.id).await;
+        let after = h.stored(&s.id).await;
         assert_eq!(after.status, Status::NeedsTriage, "{f}");
         assert_eq!(after.agency_id, None, "{f}");
         let escalated = events(&after, "escalated");
@@ -223,8 +189,8 @@ async fn an_unverified_report_past_three_working_days_is_escalated_to_the_verifi
 async fn a_dispositioned_report_without_follow_up_climbs_to_the_province_then_the_verifiers() {
     for h in families().await {
         let f = h.family;
-        let s = routed(&h, &sample_report()).await;
-        let report = stored(&h, &s.id).await;
+        let s = h.submit_routed(&sample_report()).await;
+        let report = h.stored(&s.id).await;
         assert_eq!(report.status, Status::Dispositioned, "{f}");
         assert_eq!(report.agency_id.as_deref(), Some(BANDUNG), "{f}");
         // Routed Monday 1 December: Tue 2 .. Fri 5, Mon 8.
@@ -236,7 +202,7 @@ async fn a_dispositioned_report_without_follow_up_climbs_to_the_province_then_th
         nothing_before(&h, &s.id, first).await;
         let stats = pass_at(&h, first).await;
         assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
-        let at_province = stored(&h, &s.id).await;
+        let at_province = h.stored(&s.id).await;
         assert_eq!(at_province.status, Status::Dispositioned, "{f}");
         assert_eq!(at_province.agency_id.as_deref(), Some(JABAR), "{f}");
         let e = *events(&at_province, "escalated").last().unwrap();
@@ -257,8 +223,8 @@ async fn a_dispositioned_report_without_follow_up_climbs_to_the_province_then_th
         assert_eq!(sent.len(), 1, "{f}: {sent:?}");
         assert!(sent[0].text.contains("Jawa Barat"), "{f}: {}", sent[0].text);
         // The province's officers see it now; the city's no longer.
-        ok(
-            &h,
+        assert_ok(
+            h.family,
             "province view",
             &h.agency_call(ONE, Some(&s.id), "", None, Some(&jabar()))
                 .await,
@@ -272,7 +238,7 @@ async fn a_dispositioned_report_without_follow_up_climbs_to_the_province_then_th
         nothing_before(&h, &s.id, second).await;
         let stats = pass_at(&h, second).await;
         assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
-        let national = stored(&h, &s.id).await;
+        let national = h.stored(&s.id).await;
         assert_eq!(national.status, Status::NeedsTriage, "{f}");
         assert_eq!(national.agency_id, None, "{f}");
         let escalated = events(&national, "escalated");
@@ -295,7 +261,7 @@ async fn a_dispositioned_report_without_follow_up_climbs_to_the_province_then_th
 async fn a_report_at_a_work_unit_goes_back_to_its_institution_first() {
     for h in families().await {
         let f = h.family;
-        let s = routed(&h, &triage_report()).await;
+        let s = h.submit_routed(&triage_report()).await;
         let a = h
             .act(
                 &verifier(),
@@ -304,11 +270,11 @@ async fn a_report_at_a_work_unit_goes_back_to_its_institution_first() {
                 json!({"action": "verify", "agency_id": "kemenkeu"}),
             )
             .await;
-        ok(&h, "verify", &a);
+        assert_ok(h.family, "verify", &a);
         // Verified Monday 1 December: Mon 8.
         let first = t("2025-12-08T23:59:59.999+07:00");
         assert_eq!(
-            deadline(&stored(&h, &s.id).await),
+            deadline(&h.stored(&s.id).await),
             (Step::FollowUp, first),
             "{f}"
         );
@@ -321,8 +287,8 @@ async fn a_report_at_a_work_unit_goes_back_to_its_institution_first() {
                 json!({"action": "assign", "work_unit": "djp"}),
             )
             .await;
-        ok(&h, "assign", &a);
-        let at_unit = stored(&h, &s.id).await;
+        assert_ok(h.family, "assign", &a);
+        let at_unit = h.stored(&s.id).await;
         assert_eq!(at_unit.status, Status::InProgress, "{f}");
         assert_eq!(at_unit.work_unit.as_deref(), Some("djp"), "{f}");
         // The assignment keeps the disposition's deadline.
@@ -332,7 +298,7 @@ async fn a_report_at_a_work_unit_goes_back_to_its_institution_first() {
         nothing_before(&h, &s.id, first).await;
         let stats = pass_at(&h, first).await;
         assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
-        let back = stored(&h, &s.id).await;
+        let back = h.stored(&s.id).await;
         assert_eq!(back.status, Status::Dispositioned, "{f}");
         assert_eq!(back.agency_id.as_deref(), Some("kemenkeu"), "{f}");
         assert_eq!(back.work_unit, None, "{f}");
@@ -349,7 +315,7 @@ async fn a_report_at_a_work_unit_goes_back_to_its_institution_first() {
         nothing_before(&h, &s.id, second).await;
         let stats = pass_at(&h, second).await;
         assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
-        let national = stored(&h, &s.id).await;
+        let national = h.stored(&s.id).await;
         assert_eq!(
             (national.status, national.agency_id.as_deref()),
             (Status::NeedsTriage, None),
@@ -363,7 +329,7 @@ async fn a_report_at_a_work_unit_goes_back_to_its_institution_first() {
 async fn a_responded_report_closes_after_ten_working_days() {
     for h in families().await {
         let f = h.family;
-        let s = routed(&h, &sample_report()).await;
+        let s = h.submit_routed(&sample_report()).await;
         for (i, action) in [
             json!({"action": "accept"}),
             json!({"action": "follow_up", "message": "Lampu sudah diganti oleh Dishub."}),
@@ -371,8 +337,8 @@ async fn a_responded_report_closes_after_ten_working_days() {
         .into_iter()
         .enumerate()
         {
-            ok(
-                &h,
+            assert_ok(
+                h.family,
                 "officer",
                 &h.act(
                     &bandung(),
@@ -383,7 +349,7 @@ async fn a_responded_report_closes_after_ten_working_days() {
                 .await,
             );
         }
-        let responded = stored(&h, &s.id).await;
+        let responded = h.stored(&s.id).await;
         assert_eq!(responded.status, Status::Responded, "{f}");
         // Followed up Monday 1 December: ten working days, Tue 2 .. Mon 15.
         let due = t("2025-12-15T23:59:59.999+07:00");
@@ -397,7 +363,7 @@ async fn a_responded_report_closes_after_ten_working_days() {
         let stats = pass_at(&h, due).await;
         assert_eq!((stats.due, stats.auto_closed), (1, 1), "{f}: {stats:?}");
         assert_eq!(stats.escalated + stats.archived, 0, "{f}");
-        let closed = stored(&h, &s.id).await;
+        let closed = h.stored(&s.id).await;
         assert_eq!(closed.status, Status::Closed, "{f}");
         assert_eq!(closed.agency_id.as_deref(), Some(BANDUNG), "{f}");
         let e = closed.timeline.last().unwrap();
@@ -416,7 +382,7 @@ async fn a_responded_report_closes_after_ten_working_days() {
 async fn a_deferred_report_is_archived_when_the_reporter_never_answers() {
     for h in families().await {
         let f = h.family;
-        let s = routed(&h, &sample_report()).await;
+        let s = h.submit_routed(&sample_report()).await;
         h.clock.advance(Duration::days(1));
         let a = h
             .act(
@@ -426,8 +392,8 @@ async fn a_deferred_report_is_archived_when_the_reporter_never_answers() {
                 json!({"action": "request_info", "question": "Nomor tiang lampunya berapa?"}),
             )
             .await;
-        ok(&h, "request_info", &a);
-        let deferred = stored(&h, &s.id).await;
+        assert_ok(h.family, "request_info", &a);
+        let deferred = h.stored(&s.id).await;
         assert_eq!(deferred.status, Status::Deferred, "{f}");
         // Asked Tuesday 2 December: ten working days, Wed 3 .. Tue 16.
         let due = t("2025-12-16T23:59:59.999+07:00");
@@ -438,7 +404,7 @@ async fn a_deferred_report_is_archived_when_the_reporter_never_answers() {
         let stats = pass_at(&h, due).await;
         assert_eq!((stats.due, stats.archived), (1, 1), "{f}: {stats:?}");
         assert_eq!(stats.escalated + stats.auto_closed, 0, "{f}");
-        let archived = stored(&h, &s.id).await;
+        let archived = h.stored(&s.id).await;
         assert_eq!(archived.status, Status::Archived, "{f}");
         assert_eq!(
             archived.archive_reason,
@@ -472,7 +438,7 @@ async fn a_deferred_report_is_archived_when_the_reporter_never_answers() {
 async fn a_received_report_the_queue_lost_is_requeued_and_then_routed() {
     for h in families().await {
         let f = h.family;
-        let s = submit(&h, &sample_report()).await;
+        let s = h.submit_ok(&sample_report()).await;
         // The queue loses the intake message: received and deleted, never routed.
         let taken = h
             .receiver
@@ -493,7 +459,7 @@ async fn a_received_report_the_queue_lost_is_requeued_and_then_routed() {
         let stats = pass_at(&h, submitted_at + Duration::minutes(3)).await;
         assert_eq!((stats.due, stats.requeued), (1, 1), "{f}: {stats:?}");
         assert_eq!(stats.escalated, 0, "{f}");
-        let report = stored(&h, &s.id).await;
+        let report = h.stored(&s.id).await;
         assert_eq!(report.status, Status::Received, "{f}");
         // The verification deadline stays; the next look is one grace period later.
         assert_eq!(
@@ -510,7 +476,7 @@ async fn a_received_report_the_queue_lost_is_requeued_and_then_routed() {
         assert_eq!(pass(&h).await, PassStats::default(), "{f}");
 
         assert_eq!(h.drain_router().await, 1, "{f}: the re-queued message");
-        let routed = stored(&h, &s.id).await;
+        let routed = h.stored(&s.id).await;
         assert_eq!(routed.status, Status::Dispositioned, "{f}");
         assert_eq!(routed.agency_id.as_deref(), Some(BANDUNG), "{f}");
         // Routed three minutes after 09:00 Monday: follow-up due Monday 8.
@@ -530,8 +496,8 @@ async fn a_report_received_on_friday_afternoon_escalates_on_wednesday_night() {
     for h in families().await {
         let f = h.family;
         h.clock.set(t("2025-12-05T15:00:00+07:00"));
-        let s = routed(&h, &triage_report()).await;
-        assert_eq!(stored(&h, &s.id).await.status, Status::NeedsTriage, "{f}");
+        let s = h.submit_routed(&triage_report()).await;
+        assert_eq!(h.stored(&s.id).await.status, Status::NeedsTriage, "{f}");
         // Mon 8, Tue 9, Wed 10.
         let due = t("2025-12-10T23:59:59.999+07:00");
         // Three calendar days, the Monday: not yet; nor on Tuesday evening.
@@ -548,7 +514,7 @@ async fn a_report_received_on_friday_afternoon_escalates_on_wednesday_night() {
         nothing_before(&h, &s.id, due).await;
         let stats = pass_at(&h, due).await;
         assert_eq!(stats.escalated, 1, "{f}: {stats:?}");
-        let after = stored(&h, &s.id).await;
+        let after = h.stored(&s.id).await;
         let escalated = events(&after, "escalated");
         assert_eq!(escalated.len(), 1, "{f}");
         assert_eq!(escalated[0].at, due, "{f}");
@@ -560,8 +526,8 @@ async fn a_report_routed_on_christmas_eve_escalates_after_the_new_year() {
     for h in families().await {
         let f = h.family;
         h.clock.set(t("2025-12-24T16:00:00+07:00"));
-        let s = routed(&h, &sample_report()).await;
-        let report = stored(&h, &s.id).await;
+        let s = h.submit_routed(&sample_report()).await;
+        let report = h.stored(&s.id).await;
         assert_eq!(report.agency_id.as_deref(), Some(BANDUNG), "{f}");
         // Thu 25 (Christmas), Fri 26 (cuti bersama), the weekend, Thu 1 January are off:
         // Mon 29, Tue 30, Wed 31, Fri 2, Mon 5.
@@ -581,7 +547,7 @@ async fn a_report_routed_on_christmas_eve_escalates_after_the_new_year() {
         nothing_before(&h, &s.id, due).await;
         let stats = pass_at(&h, due).await;
         assert_eq!(stats.escalated, 1, "{f}: {stats:?}");
-        let up = stored(&h, &s.id).await;
+        let up = h.stored(&s.id).await;
         assert_eq!(up.agency_id.as_deref(), Some(JABAR), "{f}");
         // Tue 6 .. Mon 12 January.
         assert_eq!(
@@ -601,7 +567,7 @@ async fn two_passes_at_once_and_a_retried_pass_escalate_each_report_once() {
         let f = h.family;
         let mut ids = Vec::new();
         for _ in 0..N {
-            ids.push(submit(&h, &sample_report()).await.id);
+            ids.push(h.submit_ok(&sample_report()).await.id);
         }
         assert_eq!(h.drain_router().await, N, "{f}");
         h.take_notifications().await;
@@ -626,7 +592,7 @@ async fn two_passes_at_once_and_a_retried_pass_escalate_each_report_once() {
             // The retried pass finds nothing left.
             assert_eq!(pass(&h).await, PassStats::default(), "{f} level {level}");
             for id in &ids {
-                let report = stored(&h, id).await;
+                let report = h.stored(id).await;
                 assert_eq!(
                     events(&report, "escalated").len(),
                     level,
@@ -657,7 +623,7 @@ async fn bounded_passes_stop_at_their_share_and_the_next_ones_finish_the_rest() 
         let f = h.family;
         let mut ids = Vec::new();
         for _ in 0..N {
-            ids.push(submit(&h, &sample_report()).await.id);
+            ids.push(h.submit_ok(&sample_report()).await.id);
         }
         assert_eq!(h.drain_router().await, N, "{f}");
         h.clock.set(t("2025-12-08T23:59:59.999+07:00"));
@@ -676,7 +642,7 @@ async fn bounded_passes_stop_at_their_share_and_the_next_ones_finish_the_rest() 
             "{f}: (due, escalated, more) of each pass"
         );
         for id in &ids {
-            let report = stored(&h, id).await;
+            let report = h.stored(id).await;
             assert_eq!(events(&report, "escalated").len(), 1, "{f}: {id}");
             assert_eq!(report.agency_id.as_deref(), Some(JABAR), "{f}: {id}");
         }
@@ -693,7 +659,7 @@ async fn a_pass_reads_the_due_reports_not_the_table() {
         let f = h.family;
         // A routed report as the model; copies of it are stored directly (faster than 220
         // submissions), some with a missed follow-up, the rest with one still ahead.
-        let model = stored(&h, &routed(&h, &sample_report()).await.id).await;
+        let model = h.stored(&h.submit_routed(&sample_report()).await.id).await;
         assert_eq!(model.status, Status::Dispositioned, "{f}");
         let now = t("2025-12-03T10:00:00+07:00");
         let missed = Deadline {
@@ -727,7 +693,7 @@ async fn a_pass_reads_the_due_reports_not_the_table() {
         );
         for id in &due_ids {
             assert_eq!(
-                stored(&h, id).await.agency_id.as_deref(),
+                h.stored(id).await.agency_id.as_deref(),
                 Some(JABAR),
                 "{f}: {id}"
             );
@@ -764,7 +730,7 @@ async fn shown_everywhere(h: &Harness, s: &Submitted, staff: &Staff) -> Vec<Date
 async fn expected_datetime_is_the_reports_deadline_in_every_view() {
     for h in families().await {
         let f = h.family;
-        let s = submit(&h, &sample_report()).await;
+        let s = h.submit_ok(&sample_report()).await;
         // Received: the verification deadline (not the routing grace).
         let verification = t("2025-12-04T23:59:59.999+07:00");
         assert_eq!(
@@ -775,7 +741,7 @@ async fn expected_datetime_is_the_reports_deadline_in_every_view() {
         h.drain_router().await;
         let follow_up = t("2025-12-08T23:59:59.999+07:00");
         assert_eq!(
-            deadline(&stored(&h, &s.id).await),
+            deadline(&h.stored(&s.id).await),
             (Step::FollowUp, follow_up),
             "{f}"
         );
@@ -796,7 +762,7 @@ async fn expected_datetime_is_the_reports_deadline_in_every_view() {
         pass_at(&h, follow_up).await;
         let province = t("2025-12-15T23:59:59.999+07:00");
         assert_eq!(
-            deadline(&stored(&h, &s.id).await),
+            deadline(&h.stored(&s.id).await),
             (Step::FollowUp, province),
             "{f}"
         );

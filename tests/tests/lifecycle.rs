@@ -3,7 +3,7 @@
 //! transitions, notifications and the public feed.
 
 use lapor::domain::{Status, TrackingId};
-use lapor_tests::{families, sample_report, Harness, HttpAnswer, Staff};
+use lapor_tests::{assert_ok, families, sample_report, Harness, HttpAnswer, Staff, Submitted};
 use serde_json::{json, Value};
 
 const INBOX: &str = "GET /v1/agency/reports";
@@ -27,30 +27,9 @@ fn verifier() -> Staff {
     Staff::verifier("verifier-1")
 }
 
-struct Submitted {
-    id: String,
-    token: String,
-}
-
-async fn submit(h: &Harness, body: &Value) -> Submitted {
-    let a = h.submit(body, &[]).await;
-    assert_eq!(a.status, 201, "{}: {}", h.family, a.text);
-    Submitted {
-        id: a.body["tracking_id"].as_str().unwrap().to_string(),
-        token: a.body["access_token"].as_str().unwrap().to_string(),
-    }
-}
-
-/// A submitted report, routed by the router.
-async fn routed(h: &Harness, body: &Value) -> Submitted {
-    let s = submit(h, body).await;
-    h.drain_router().await;
-    s
-}
-
 /// A submitted report put straight into `status` at `agency` (set-up for a test's real subject).
 async fn placed(h: &Harness, status: Status, agency: Option<&str>) -> Submitted {
-    let s = submit(h, &sample_report()).await;
+    let s = h.submit_ok(&sample_report()).await;
     let id = TrackingId::parse(&s.id).unwrap();
     let mut report = h.app.store.get(&id).await.unwrap().unwrap();
     report.status = status;
@@ -59,19 +38,6 @@ async fn placed(h: &Harness, status: Status, agency: Option<&str>) -> Submitted 
     report.version += 1;
     h.app.store.update(&report).await.unwrap();
     s
-}
-
-async fn stored(h: &Harness, id: &str) -> lapor::domain::Report {
-    h.app
-        .store
-        .get(&TrackingId::parse(id).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-fn ok(h: &Harness, what: &str, a: &HttpAnswer) {
-    assert_eq!(a.status, 200, "{}: {what}: {}", h.family, a.text);
 }
 
 fn listed(a: &HttpAnswer) -> Vec<String> {
@@ -87,18 +53,18 @@ fn listed(a: &HttpAnswer) -> Vec<String> {
 async fn the_whole_lifecycle_runs_through_the_apis() {
     for h in families().await {
         let f = h.family;
-        let s = routed(&h, &sample_report()).await;
-        let report = stored(&h, &s.id).await;
+        let s = h.submit_routed(&sample_report()).await;
+        let report = h.stored(&s.id).await;
         assert_eq!(report.status, Status::Dispositioned, "{f}");
         assert_eq!(report.agency_id.as_deref(), Some(BANDUNG), "{f}");
 
         let inbox = h.agency_call(INBOX, None, "", None, Some(&bandung())).await;
-        ok(&h, "inbox", &inbox);
+        assert_ok(h.family, "inbox", &inbox);
         assert!(listed(&inbox).contains(&s.id), "{f}: {}", inbox.text);
         let view = h
             .agency_call(ONE, Some(&s.id), "", None, Some(&bandung()))
             .await;
-        ok(&h, "view", &view);
+        assert_ok(h.family, "view", &view);
         assert_eq!(view.body["possible_actions"][0], "accept", "{f}");
 
         let steps: Vec<(&str, Value, Status)> = vec![
@@ -118,7 +84,7 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
                     action,
                 )
                 .await;
-            ok(&h, action_id, &a);
+            assert_ok(h.family, action_id, &a);
             assert_eq!(a.body["report"]["status"], expected.as_str(), "{f}");
         }
         // The reporter replies: it reopens.
@@ -130,7 +96,7 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
                 &json!({"message": "Lampu di ujung jalan masih mati."}),
             )
             .await;
-        ok(&h, "reply", &a);
+        assert_ok(h.family, "reply", &a);
         assert_eq!(a.body["status"], "in_progress", "{f}");
         // The officer asks; the reporter answers; it comes back to in_progress.
         let a = h
@@ -141,7 +107,7 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
                 json!({"action": "request_info", "question": "Nomor tiang lampunya berapa?"}),
             )
             .await;
-        ok(&h, "request_info", &a);
+        assert_ok(h.family, "request_info", &a);
         assert_eq!(a.body["report"]["status"], "deferred", "{f}");
         let a = h
             .reporter_call(
@@ -151,7 +117,7 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
                 &json!({"message": "Tiang nomor 17."}),
             )
             .await;
-        ok(&h, "answer", &a);
+        assert_ok(h.family, "answer", &a);
         assert_eq!(a.body["status"], "in_progress", "{f}");
         for (action_id, action) in [
             (
@@ -160,8 +126,8 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
             ),
             ("a-5", json!({"action": "close"})),
         ] {
-            ok(
-                &h,
+            assert_ok(
+                h.family,
                 action_id,
                 &h.act(
                     &bandung(),
@@ -180,7 +146,7 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
                 &json!({"stars": 5, "comment": "Cepat"}),
             )
             .await;
-        ok(&h, "rating", &a);
+        assert_ok(h.family, "rating", &a);
         assert_eq!(a.body["status"], "closed", "{f}");
         assert_eq!(a.body["rating"]["stars"], 5, "{f}");
         let again = h
@@ -233,7 +199,7 @@ async fn verifiers_triage_and_officers_forward_without_dropping_the_report() {
         let triage = h
             .agency_call(INBOX, None, "", None, Some(&verifier()))
             .await;
-        ok(&h, "triage", &triage);
+        assert_ok(h.family, "triage", &triage);
         assert!(listed(&triage).contains(&s.id), "{f}");
 
         let a = h
@@ -244,7 +210,7 @@ async fn verifiers_triage_and_officers_forward_without_dropping_the_report() {
                 json!({"action": "verify", "agency_id": "kemenkeu"}),
             )
             .await;
-        ok(&h, "verify", &a);
+        assert_ok(h.family, "verify", &a);
         assert_eq!(a.body["report"]["status"], "dispositioned", "{f}");
         let triage = h
             .agency_call(INBOX, None, "", None, Some(&verifier()))
@@ -264,7 +230,7 @@ async fn verifiers_triage_and_officers_forward_without_dropping_the_report() {
                 json!({"action": "forward", "agency_id": BANDUNG, "reason": "Lampu jalan urusan pemkot."}),
             )
             .await;
-        ok(&h, "forward", &a);
+        assert_ok(h.family, "forward", &a);
         assert_eq!(a.body["report"]["agency_id"], BANDUNG, "{f}");
         let old = h
             .agency_call(ONE, Some(&s.id), "", None, Some(&kemenkeu()))
@@ -285,8 +251,8 @@ async fn verifiers_triage_and_officers_forward_without_dropping_the_report() {
         assert_eq!(act_after.status, 403, "{f}: {}", act_after.text);
         let new_inbox = h.agency_call(INBOX, None, "", None, Some(&bandung())).await;
         assert!(listed(&new_inbox).contains(&s.id), "{f}");
-        ok(
-            &h,
+        assert_ok(
+            h.family,
             "new holder",
             &h.act(
                 &bandung(),
@@ -357,8 +323,8 @@ async fn the_authorisation_matrix_holds() {
             .await;
         assert_eq!(a.status, 403, "{f}: {}", a.text);
         // Verifiers see every report and any institution's inbox.
-        ok(
-            &h,
+        assert_ok(
+            h.family,
             "verifier view",
             &h.agency_call(ONE, Some(&s.id), "", None, Some(&verifier()))
                 .await,
@@ -378,7 +344,7 @@ async fn the_authorisation_matrix_holds() {
                 json!({"action": "assign", "work_unit": "djp"}),
             )
             .await;
-        ok(&h, "assign", &a);
+        assert_ok(h.family, "assign", &a);
         let unit_box = h
             .agency_call(INBOX, None, "box=work_unit", None, Some(&djp()))
             .await;
@@ -392,8 +358,8 @@ async fn the_authorisation_matrix_holds() {
             )
             .await;
         assert_eq!(a.status, 403, "{f}: {}", a.text);
-        ok(
-            &h,
+        assert_ok(
+            h.family,
             "unit follow-up",
             &h.act(
                 &djp(),
@@ -403,8 +369,8 @@ async fn the_authorisation_matrix_holds() {
             )
             .await,
         );
-        ok(
-            &h,
+        assert_ok(
+            h.family,
             "holder view",
             &h.agency_call(ONE, Some(&s.id), "", None, Some(&kemenkeu()))
                 .await,
@@ -456,7 +422,7 @@ async fn of_two_officers_acting_at_once_one_wins_and_the_other_gets_409() {
             let mut codes = [a.status, b.status];
             codes.sort();
             assert_eq!(codes, [200, 409], "{f}: {} / {}", a.text, b.text);
-            let report = stored(&h, &s.id).await;
+            let report = h.stored(&s.id).await;
             let accepted = report
                 .timeline
                 .iter()
@@ -473,7 +439,7 @@ async fn invalid_actions_get_a_clear_4xx_and_change_nothing() {
         let f = h.family;
         let s = placed(&h, Status::Dispositioned, Some(BANDUNG)).await;
         h.take_notifications().await;
-        let before = stored(&h, &s.id).await;
+        let before = h.stored(&s.id).await;
         let cases: Vec<(Value, u16, &str)> = vec![
             (json!({"action": "close"}), 409, "invalid_transition"),
             (
@@ -557,7 +523,7 @@ async fn invalid_actions_get_a_clear_4xx_and_change_nothing() {
         );
 
         assert_eq!(
-            stored(&h, &s.id).await,
+            h.stored(&s.id).await,
             before,
             "{f}: a refused action changed the report"
         );
@@ -577,15 +543,15 @@ async fn a_retried_action_is_answered_not_repeated() {
         let first = h
             .act(&bandung(), &s.id, &id, json!({"action": "accept"}))
             .await;
-        ok(&h, "first", &first);
+        assert_ok(h.family, "first", &first);
         assert_eq!(first.body["replayed"], false, "{f}");
-        let version = stored(&h, &s.id).await.version;
+        let version = h.stored(&s.id).await.version;
         let again = h
             .act(&bandung(), &s.id, &id, json!({"action": "accept"}))
             .await;
-        ok(&h, "again", &again);
+        assert_ok(h.family, "again", &again);
         assert_eq!(again.body["replayed"], true, "{f}");
-        assert_eq!(stored(&h, &s.id).await.version, version, "{f}");
+        assert_eq!(h.stored(&s.id).await.version, version, "{f}");
         // The notice is queued again with the same id (the notifier drops the repeat).
         let notices = h.take_notifications().await;
         let accepted: Vec<_> = notices
@@ -616,11 +582,11 @@ async fn a_retried_action_is_answered_not_repeated() {
 async fn the_reporter_withdraws_and_the_public_feed_lists_only_public_reports() {
     for h in families().await {
         let f = h.family;
-        let public = routed(&h, &sample_report()).await;
+        let public = h.submit_routed(&sample_report()).await;
         let mut secret_body = sample_report();
         secret_body["confidential"] = true.into();
-        let secret = routed(&h, &secret_body).await;
-        let withdrawn = routed(&h, &sample_report()).await;
+        let secret = h.submit_routed(&secret_body).await;
+        let withdrawn = h.submit_routed(&sample_report()).await;
 
         let a = h
             .reporter_call(
@@ -630,7 +596,7 @@ async fn the_reporter_withdraws_and_the_public_feed_lists_only_public_reports() 
                 &json!({"reason": "Sudah beres sendiri."}),
             )
             .await;
-        ok(&h, "withdraw", &a);
+        assert_ok(h.family, "withdraw", &a);
         assert_eq!(a.body["status"], "archived", "{f}");
         let again = h
             .reporter_call(
