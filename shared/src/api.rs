@@ -159,19 +159,6 @@ fn without_values(message: &str) -> String {
     message.to_string()
 }
 
-#[cfg(test)]
-mod typed_tests {
-    #[test]
-    fn a_wrong_type_is_named_without_the_value_sent() {
-        let m = super::without_values("invalid type: integer `87855129034`, expected a string");
-        assert_eq!(m, "invalid type: integer, expected a string");
-        let m = super::without_values("invalid type: string \"0812 3456\", expected u8");
-        assert_eq!(m, "invalid type: string, expected u8");
-        let m = super::without_values("unknown field `nmae`, expected one of `name`, `phone`");
-        assert_eq!(m, "unknown field `nmae`, expected one of `name`, `phone`");
-    }
-}
-
 impl From<crate::ports::StoreError> for ApiError {
     fn from(e: crate::ports::StoreError) -> ApiError {
         match e {
@@ -184,5 +171,18 @@ impl From<crate::ports::StoreError> for ApiError {
                 ApiError::Internal
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod typed_tests {
+    #[test]
+    fn a_wrong_type_is_named_without_the_value_sent() {
+        let m = super::without_values("invalid type: integer `87855129034`, expected a string");
+        assert_eq!(m, "invalid type: integer, expected a string");
+        let m = super::without_values("invalid type: string \"0812 3456\", expected u8");
+        assert_eq!(m, "invalid type: string, expected u8");
+        let m = super::without_values("unknown field `nmae`, expected one of `name`, `phone`");
+        assert_eq!(m, "unknown field `nmae`, expected one of `name`, `phone`");
     }
 }
