@@ -123,10 +123,10 @@ pub async fn build(
                             made.table("RoutingModelsTable").to_string(),
                         )),
                     );
-                    let urls = HashMap::from([(
-                        QueueName::Intake,
-                        made.queue(&template, QueueName::Intake),
-                    )]);
+                    let urls = QueueName::ALL
+                        .into_iter()
+                        .map(|q| (q, made.queue(&template, q)))
+                        .collect();
                     (store, SqsQueues::new(sqs, urls), stores)
                 }
                 None => {
@@ -143,14 +143,24 @@ pub async fn build(
                         ),
                         Arc::new(DynamoModels::from_env(dynamodb).map_err(|e| e.to_string())?),
                     );
-                    let urls = HashMap::from([(
-                        QueueName::Intake,
-                        QueueUrls {
-                            url: config::required(config::env::INTAKE_QUEUE_URL)
-                                .map_err(|e| e.to_string())?,
-                            dead_letter_url: std::env::var("INTAKE_DLQ_URL").ok(),
-                        },
-                    )]);
+                    let urls = HashMap::from([
+                        (
+                            QueueName::Intake,
+                            QueueUrls {
+                                url: config::required(config::env::INTAKE_QUEUE_URL)
+                                    .map_err(|e| e.to_string())?,
+                                dead_letter_url: std::env::var("INTAKE_DLQ_URL").ok(),
+                            },
+                        ),
+                        (
+                            QueueName::Notifications,
+                            QueueUrls {
+                                url: config::required(config::env::NOTIFICATION_QUEUE_URL)
+                                    .map_err(|e| e.to_string())?,
+                                dead_letter_url: None,
+                            },
+                        ),
+                    ]);
                     (store, SqsQueues::new(sqs, urls), stores)
                 }
             };
