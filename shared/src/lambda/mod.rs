@@ -45,8 +45,16 @@ pub fn init_tracing(service: &'static str) {
             )
             .try_init()
     } else {
+        // Locally, logs go to stderr, so a command's own output on stdout stays clean for pipes
+        // (`lapor-local escalate --dry-run | jq`), with colours only on a terminal.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
         registry
-            .with(tracing_subscriber::fmt::layer().with_target(false))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_target(false)
+                    .with_ansi(ansi)
+                    .with_writer(std::io::stderr),
+            )
             .try_init()
     };
     // A second init (tests, the local runner's many handlers) keeps the first subscriber.
