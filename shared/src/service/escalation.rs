@@ -16,7 +16,7 @@
 //! stops at its bound leaves the rest for the next one, which starts where this one ended.
 
 use super::actions::Deps;
-use super::intake::{queue_for_routing, ROUTING_GRACE};
+use super::sweep::requeue;
 use super::App;
 use crate::deadlines::Step;
 use crate::domain::{Actor, Report, Status};
@@ -156,7 +156,7 @@ pub async fn run_pass(
         stats.due += page.reports.len() as u64;
         // The reports of a page are independent: handled concurrently, their writes share the
         // stores' commits (and DynamoDB's round trips overlap).
-        let outcomes: Vec<Result<Outcome, StoreError>> =
+        let outcomes: Vec<Result<Handled, StoreError>> =
             futures::stream::iter(page.reports.into_iter().map(|report| {
                 let actor = &actor;
                 async move { handle(app, deps, actor, report, as_of).await }
@@ -165,9 +165,9 @@ pub async fn run_pass(
             .collect()
             .await;
         for outcome in outcomes {
-            let outcome = outcome?;
-            stats.add(&outcome);
-            if outcome != Outcome::Lost {
+            let handled = outcome?;
+            stats.add(&handled);
+            if handled.outcome != Outcome::Lost {
                 progressed = true;
             }
         }
@@ -204,32 +204,37 @@ enum Outcome {
     Escalated,
     AutoClosed,
     Archived,
-    /// Stored, but its notice did not queue (logged).
-    NoticeFailed(&'static str),
     /// Someone else changed the report first.
     Lost,
 }
 
+/// One report's outcome, and whether its stored change's notice failed to queue (logged).
+struct Handled {
+    outcome: Outcome,
+    notice_failed: bool,
+}
+
+impl Handled {
+    fn quietly(outcome: Outcome) -> Handled {
+        Handled {
+            outcome,
+            notice_failed: false,
+        }
+    }
+}
+
 impl PassStats {
-    fn add(&mut self, outcome: &Outcome) {
-        let counter = match outcome {
+    fn add(&mut self, handled: &Handled) {
+        let counter = match handled.outcome {
             Outcome::Requeued => &mut self.requeued,
             Outcome::Rescheduled => &mut self.rescheduled,
             Outcome::Escalated => &mut self.escalated,
             Outcome::AutoClosed => &mut self.auto_closed,
             Outcome::Archived => &mut self.archived,
-            Outcome::NoticeFailed(_) => &mut self.notices_failed,
             Outcome::Lost => &mut self.conflicts,
         };
         *counter += 1;
-        if let Outcome::NoticeFailed(action) = outcome {
-            let counter = match *action {
-                "escalate" => &mut self.escalated,
-                "auto_close" => &mut self.auto_closed,
-                _ => &mut self.archived,
-            };
-            *counter += 1;
-        }
+        self.notices_failed += u64::from(handled.notice_failed);
     }
 }
 
@@ -239,20 +244,24 @@ async fn handle(
     actor: &Actor,
     report: Report,
     as_of: DateTime<Utc>,
-) -> Result<Outcome, StoreError> {
-    let plan = plan(&report, as_of);
-    let mut next = report.clone();
-    let mut message = None;
-    match &plan {
+) -> Result<Handled, StoreError> {
+    let (next, outcome) = match plan(&report, as_of) {
         Plan::Requeue => {
-            // Move the due time first, so a report the router keeps failing on is re-sent once
-            // per grace period, not on every pass.
-            next.due_at = crate::deadlines::due_at(&next, Some(as_of + ROUTING_GRACE));
-            next.version += 1;
+            let outcome = match requeue(app, report, as_of).await? {
+                true => Outcome::Requeued,
+                false => Outcome::Lost,
+            };
+            return Ok(Handled::quietly(outcome));
         }
         Plan::Reschedule => {
+            let mut next = report;
             next.due_at = crate::deadlines::due_at(&next, None);
             next.version += 1;
+            return Ok(Handled::quietly(match app.store.update(&next).await {
+                Ok(()) => Outcome::Rescheduled,
+                Err(UpdateError::Conflict) => Outcome::Lost,
+                Err(UpdateError::Store(e)) => return Err(e),
+            }));
         }
         Plan::Act(action) => {
             let ctx = Context {
@@ -260,62 +269,56 @@ async fn handle(
                 directory: deps.directory,
                 deadlines: &app.deadlines,
             };
-            match lifecycle::apply(&report, actor, action, None, &ctx) {
-                Ok(applied) => next = applied,
+            let outcome = match action {
+                Action::Escalate {} => Outcome::Escalated,
+                Action::AutoClose {} => Outcome::AutoClosed,
+                _ => Outcome::Archived,
+            };
+            match lifecycle::apply(&report, actor, &action, None, &ctx) {
+                Ok(next) => (next, outcome),
                 Err(e) => {
                     // The plan only picks what the state machine allows: a bug; log it and
                     // take the report out of the due window so it does not block the pass.
                     tracing::error!(tracking_id = %report.tracking_id, error = %e,
                         "escalation action refused");
+                    let mut next = report;
                     next.due_at = None;
                     next.version += 1;
+                    return Ok(Handled::quietly(match app.store.update(&next).await {
+                        Ok(()) => Outcome::Rescheduled,
+                        Err(UpdateError::Conflict) => Outcome::Lost,
+                        Err(UpdateError::Store(e)) => return Err(e),
+                    }));
                 }
             }
-            if next.timeline.len() > report.timeline.len() {
-                message = Some(
-                    serde_json::to_string(&lifecycle::notification(
-                        &next,
-                        next.timeline.len() - 1,
-                        deps.directory,
-                    ))
-                    .expect("a notification serialises"),
-                );
-            }
         }
-    }
-    let stored = match &message {
-        Some(message) => {
-            app.store
-                .update_and_queue(&next, (QueueName::Notifications, message))
-                .await
-        }
-        None => app.store.update(&next).await.map(|()| true),
     };
-    let queued = match stored {
+    let message = serde_json::to_string(&lifecycle::notification(
+        &next,
+        next.timeline.len() - 1,
+        deps.directory,
+    ))
+    .expect("a notification serialises");
+    let queued = match app
+        .store
+        .update_and_queue(&next, (QueueName::Notifications, &message))
+        .await
+    {
         Ok(queued) => queued,
         // Another pass or a person acted on it first: nothing to do here.
-        Err(UpdateError::Conflict) => return Ok(Outcome::Lost),
+        Err(UpdateError::Conflict) => return Ok(Handled::quietly(Outcome::Lost)),
         Err(UpdateError::Store(e)) => return Err(e),
     };
-    let outcome = match &plan {
-        Plan::Requeue => {
-            queue_for_routing(app, &next.tracking_id).await;
-            return Ok(Outcome::Requeued);
-        }
-        Plan::Reschedule => return Ok(Outcome::Rescheduled),
-        Plan::Act(Action::Escalate {}) => Outcome::Escalated,
-        Plan::Act(Action::AutoClose {}) => Outcome::AutoClosed,
-        Plan::Act(_) => Outcome::Archived,
-    };
-    if let (Some(message), false) = (&message, queued) {
-        if let Err(e) = app.queue.send(QueueName::Notifications, message).await {
+    let mut notice_failed = false;
+    if !queued {
+        if let Err(e) = app.queue.send(QueueName::Notifications, &message).await {
             tracing::error!(tracking_id = %next.tracking_id, error = %e,
                 "escalation stored but its notice was not queued");
-            let Plan::Act(action) = &plan else {
-                unreachable!("only actions carry a notice")
-            };
-            return Ok(Outcome::NoticeFailed(action.name()));
+            notice_failed = true;
         }
     }
-    Ok(outcome)
+    Ok(Handled {
+        outcome,
+        notice_failed,
+    })
 }

@@ -4,7 +4,7 @@
 
 use super::intake::{queue_for_routing, ROUTING_GRACE};
 use super::App;
-use crate::domain::Status;
+use crate::domain::{Report, Status};
 use crate::ports::{StoreError, UpdateError};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -25,21 +25,32 @@ pub async fn requeue_unrouted(
         items_read: page.items_read,
         requeued: 0,
     };
-    for mut report in page.reports {
+    for report in page.reports {
         if report.status != Status::Received {
             continue;
         }
-        // Move the due time first, so a report the router keeps failing on is re-sent once per
-        // grace period, not on every sweep; losing this race means someone else handled it.
-        report.due_at = crate::deadlines::due_at(&report, Some(app.clock.now() + ROUTING_GRACE));
-        report.version += 1;
-        match app.store.update(&report).await {
-            Ok(()) => {}
-            Err(UpdateError::Conflict) => continue,
-            Err(UpdateError::Store(e)) => return Err(e),
+        if requeue(app, report, app.clock.now()).await? {
+            stats.requeued += 1;
         }
-        queue_for_routing(app, &report.tracking_id).await;
-        stats.requeued += 1;
     }
     Ok(stats)
+}
+
+/// Queues a `received` report for the router again, first moving its due time one grace period
+/// past `now`, so a report the router keeps failing on is re-sent once per grace period, not on
+/// every pass. `false`: someone else changed it first (and handled it).
+pub(super) async fn requeue(
+    app: &App,
+    mut report: Report,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, StoreError> {
+    report.due_at = crate::deadlines::due_at(&report, Some(now + ROUTING_GRACE));
+    report.version += 1;
+    match app.store.update(&report).await {
+        Ok(()) => {}
+        Err(UpdateError::Conflict) => return Ok(false),
+        Err(UpdateError::Store(e)) => return Err(e),
+    }
+    queue_for_routing(app, &report.tracking_id).await;
+    Ok(true)
 }
