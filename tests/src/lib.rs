@@ -5,6 +5,8 @@
 //! Without them the AWS half of a test is skipped with a message, except under `CI=true` or
 //! `LAPOR_TEST_SERVERS=1`, where a missing server fails the test.
 
+pub mod logs;
+
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{TimeZone, Utc};
 use lapor::adapters::aws::provision::{provision_with, Expiry};
@@ -586,4 +588,58 @@ impl Harness {
             .unwrap()
             .unwrap()
     }
+}
+
+// ---------------------------------------------------------------- the real `lapor-local` binary
+
+/// The workspace's root directory.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace")
+        .to_path_buf()
+}
+
+/// `target/debug/lapor-local`, under `CARGO_TARGET_DIR` when set, built once per test binary
+/// with `cargo build -p lapor-local` (`cargo test` does not build the binaries of a package
+/// without integration tests, so it may be missing or stale).
+pub fn runner_binary() -> &'static std::path::Path {
+    static BINARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BINARY.get_or_init(|| {
+        let started = std::time::Instant::now();
+        let root = workspace_root();
+        let target = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) => root.join(dir), // an absolute CARGO_TARGET_DIR replaces `root`
+            None => root.join("target"),
+        };
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "lapor-local",
+                "--bin",
+                "lapor-local",
+            ])
+            .current_dir(&root)
+            .status()
+            .expect("running cargo build -p lapor-local");
+        assert!(
+            status.success(),
+            "cargo build -p lapor-local failed: {status}"
+        );
+        let binary = target
+            .join("debug")
+            .join(format!("lapor-local{}", std::env::consts::EXE_SUFFIX));
+        assert!(binary.is_file(), "{} was not built", binary.display());
+        eprintln!("cargo build -p lapor-local: {:.1?}", started.elapsed());
+        binary
+    })
+}
+
+/// A local address nothing listens on right now.
+pub fn free_addr() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
 }

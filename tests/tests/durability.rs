@@ -8,11 +8,11 @@
 //! binaries of a package without integration tests, so `target/debug/lapor-local` may be missing
 //! or stale.
 
-use lapor_tests::sample_report;
+use lapor_tests::{free_addr, runner_binary, sample_report};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,51 +25,6 @@ const PER_WORKER: usize = 25;
 const KILL_AFTER: usize = 60;
 const ROUTED_DEADLINE: Duration = Duration::from_secs(60);
 const NAME: &str = "Siti Rahayu";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is in the workspace")
-        .to_path_buf()
-}
-
-/// `target/debug/lapor-local`, under `CARGO_TARGET_DIR` when set, built first if needed.
-fn runner_binary() -> PathBuf {
-    let started = Instant::now();
-    let root = workspace_root();
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir), // an absolute CARGO_TARGET_DIR replaces `root`
-        None => root.join("target"),
-    };
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "lapor-local",
-            "--bin",
-            "lapor-local",
-        ])
-        .current_dir(&root)
-        .status()
-        .expect("running cargo build -p lapor-local");
-    assert!(
-        status.success(),
-        "cargo build -p lapor-local failed: {status}"
-    );
-    let binary = target
-        .join("debug")
-        .join(format!("lapor-local{}", std::env::consts::EXE_SUFFIX));
-    assert!(binary.is_file(), "{} was not built", binary.display());
-    eprintln!("cargo build -p lapor-local: {:.1?}", started.elapsed());
-    binary
-}
-
-fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
 
 /// One `lapor-local` process; killed when dropped, so a failing test leaves nothing running.
 struct Runner {
@@ -283,7 +238,7 @@ fn a_runner_killed_mid_burst_loses_no_accepted_report() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
 
-    let mut first = Runner::start(&binary, &data_dir, dir.path().join("first.log"));
+    let mut first = Runner::start(binary, &data_dir, dir.path().join("first.log"));
     let addr = first.addr;
     let accepted: Arc<Mutex<Vec<Accepted>>> = Arc::default();
     let answered = Arc::new(AtomicUsize::new(0));
@@ -337,7 +292,7 @@ fn a_runner_killed_mid_burst_loses_no_accepted_report() {
         accepted.len()
     );
 
-    let second = Runner::start(&binary, &data_dir, dir.path().join("second.log"));
+    let second = Runner::start(binary, &data_dir, dir.path().join("second.log"));
     let restarted = Instant::now();
     let missing = wait_until_routed(second.addr, &accepted, restarted + ROUTED_DEADLINE);
     assert!(

@@ -17,13 +17,12 @@
 
 use chrono::{DateTime, Duration as Span, FixedOffset, SecondsFormat, Utc};
 use lapor::auth::{LocalSigner, StaffClaims, StaffRole};
-use lapor_tests::sample_report;
+use lapor_tests::{free_addr, runner_binary, sample_report, workspace_root};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const BANDUNG: &str = "pemda-32.73";
@@ -34,55 +33,10 @@ const ROUTED_DEADLINE: Duration = Duration::from_secs(60);
 
 // ================================================================== the binary and its processes
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is in the workspace")
-        .to_path_buf()
-}
-
-/// `target/debug/lapor-local`, under `CARGO_TARGET_DIR` when set, built once per test run.
-fn binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(runner_binary)
-}
-
-fn runner_binary() -> PathBuf {
-    let started = Instant::now();
-    let root = workspace_root();
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir), // an absolute CARGO_TARGET_DIR replaces `root`
-        None => root.join("target"),
-    };
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "lapor-local",
-            "--bin",
-            "lapor-local",
-        ])
-        .current_dir(&root)
-        .status()
-        .expect("running cargo build -p lapor-local");
-    assert!(
-        status.success(),
-        "cargo build -p lapor-local failed: {status}"
-    );
-    let binary = target
-        .join("debug")
-        .join(format!("lapor-local{}", std::env::consts::EXE_SUFFIX));
-    assert!(binary.is_file(), "{} was not built", binary.display());
-    eprintln!("cargo build -p lapor-local: {:.1?}", started.elapsed());
-    binary
-}
-
 /// `lapor-local` with the environment a newcomer's shell has: none of the runner's variables
 /// (the flags given here decide), default logging.
 fn lapor_command() -> Command {
-    let mut command = Command::new(binary());
+    let mut command = Command::new(runner_binary());
     for var in [
         "LAPOR_PII_KEY",
         "LAPOR_ADDR",
@@ -111,11 +65,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
 /// One `lapor-local serve`; killed when dropped, so a failing test leaves nothing running.
 struct Runner {
     child: Child,
@@ -138,7 +87,7 @@ impl Runner {
             .stdout(out.try_clone().unwrap())
             .stderr(out)
             .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", binary().display()));
+            .unwrap_or_else(|e| panic!("starting {}: {e}", runner_binary().display()));
         let mut runner = Runner { child, addr, log };
         runner.wait_ready();
         runner

@@ -20,73 +20,10 @@
 
 use chrono::Duration as Span;
 use lapor::domain::{Report, Status, TrackingId};
+use lapor_tests::logs::capture;
 use lapor_tests::{answer, api_request, directory_request, families, Harness, HttpAnswer, Staff};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-use tracing_subscriber::fmt::format::FmtSpan;
-use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::layer::SubscriberExt;
-
-// ---------------------------------------------------------------- capturing the logs
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
-
-impl Capture {
-    fn len(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-
-    fn text_from(&self, start: usize) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()[start..]).into_owned()
-    }
-}
-
-/// One process-wide subscriber at TRACE for every target (under the functions' `log_cap`),
-/// in the local text format and Lambda's JSON format, installed before anything logs.
-fn capture() -> &'static Capture {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        let text = tracing_subscriber::fmt::layer()
-            .with_ansi(false)
-            .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
-            .with_writer(capture.clone());
-        let lambda_json = tracing_subscriber::fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(true)
-            .with_writer(capture.clone());
-        let subscriber = tracing_subscriber::registry()
-            .with(lapor::lambda::log_cap())
-            .with(text)
-            .with(lambda_json);
-        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
-        capture
-    })
-}
 
 // ---------------------------------------------------------------- the people and their reports
 
