@@ -643,3 +643,46 @@ pub fn free_addr() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()
 }
+
+/// A `received` report with only what every report has, created at `created_at` (for the store
+/// tests; the service tests submit through intake instead).
+pub fn minimal_report(created_at: chrono::DateTime<Utc>) -> lapor::domain::Report {
+    use lapor::domain::{Actor, Channel, Location, Report, ReportKind, Status, TimelineEvent};
+    Report {
+        tracking_id: lapor::domain::TrackingId::generate(),
+        kind: ReportKind::Complaint,
+        title: "Jalan berlubang".into(),
+        body: "Jalan di depan sekolah berlubang besar dan membahayakan pengendara.".into(),
+        category: None,
+        location: Location::default(),
+        incident_date: None,
+        target_agency: None,
+        channel: Channel::Web,
+        reporter_sealed: None,
+        anonymous: false,
+        confidential: false,
+        status: Status::Received,
+        agency_id: None,
+        work_unit: None,
+        deferred_from: None,
+        archive_reason: None,
+        duplicate_of: None,
+        rating: None,
+        routing: None,
+        access_token_hash: "0".repeat(64),
+        created_at,
+        updated_at: created_at,
+        deadline: None,
+        due_at: None,
+        version: 1,
+        timeline: vec![TimelineEvent {
+            at: created_at,
+            actor: Actor::Reporter,
+            action: "submitted".into(),
+            agency_id: None,
+            status: Some(Status::Received),
+            note: None,
+            action_id: None,
+        }],
+    }
+}

@@ -18,41 +18,8 @@ use std::time::{Duration, Instant};
 /// A report with only what every report has.
 fn minimal_report(created_at: DateTime<Utc>, due_at: Option<DateTime<Utc>>) -> Report {
     Report {
-        tracking_id: TrackingId::generate(),
-        kind: ReportKind::Complaint,
-        title: "Jalan berlubang".into(),
-        body: "Jalan di depan sekolah berlubang besar dan membahayakan pengendara.".into(),
-        category: None,
-        location: Location::default(),
-        incident_date: None,
-        target_agency: None,
-        channel: Channel::Web,
-        reporter_sealed: None,
-        anonymous: false,
-        confidential: false,
-        status: Status::Received,
-        agency_id: None,
-        work_unit: None,
-        deferred_from: None,
-        archive_reason: None,
-        duplicate_of: None,
-        rating: None,
-        routing: None,
-        access_token_hash: "0".repeat(64),
-        created_at,
-        updated_at: created_at,
-        deadline: None,
         due_at,
-        version: 1,
-        timeline: vec![TimelineEvent {
-            at: created_at,
-            actor: Actor::Reporter,
-            action: "submitted".into(),
-            agency_id: None,
-            status: Some(Status::Received),
-            note: None,
-            action_id: None,
-        }],
+        ..lapor_tests::minimal_report(created_at)
     }
 }
 

@@ -6,13 +6,11 @@
 //! follow `next` to the end and check the whole list, never one page's length.
 
 use chrono::{DateTime, Duration as Span, Utc};
-use lapor::domain::{
-    Actor, Channel, Location, Report, ReportKind, Status, TimelineEvent, TrackingId,
-};
+use lapor::domain::{Report, Status, TrackingId};
 use lapor::ports::{
     ListCursor, ListPage, ListQuery, QueueName, ReportList, ReportStore, UpdateError,
 };
-use lapor_tests::{families, start_time, Harness};
+use lapor_tests::{families, minimal_report, start_time, Harness};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -21,41 +19,9 @@ use std::time::Duration;
 /// A report created at `created_at` in `status`, held by `agency` if any.
 fn report(created_at: DateTime<Utc>, status: Status, agency: Option<&str>) -> Report {
     Report {
-        tracking_id: TrackingId::generate(),
-        kind: ReportKind::Complaint,
-        title: "Jalan berlubang".into(),
-        body: "Jalan di depan sekolah berlubang besar dan membahayakan pengendara.".into(),
-        category: None,
-        location: Location::default(),
-        incident_date: None,
-        target_agency: None,
-        channel: Channel::Web,
-        reporter_sealed: None,
-        anonymous: false,
-        confidential: false,
         status,
         agency_id: agency.map(String::from),
-        work_unit: None,
-        deferred_from: None,
-        archive_reason: None,
-        duplicate_of: None,
-        rating: None,
-        routing: None,
-        access_token_hash: "0".repeat(64),
-        created_at,
-        updated_at: created_at,
-        deadline: None,
-        due_at: None,
-        version: 1,
-        timeline: vec![TimelineEvent {
-            at: created_at,
-            actor: Actor::Reporter,
-            action: "submitted".into(),
-            agency_id: None,
-            status: Some(Status::Received),
-            note: None,
-            action_id: None,
-        }],
+        ..minimal_report(created_at)
     }
 }
 
