@@ -9,7 +9,7 @@ use lapor::lambda::http::{
     bearer_token, body_bytes, header, path_parameter, result_response, route_key,
 };
 use lapor::service::actions::{reporter_act, ReporterAction};
-use lapor::service::views::get_report;
+use lapor::service::views::reporter_view;
 use lapor::service::App;
 
 pub async fn handle(
@@ -42,9 +42,8 @@ async fn respond(
         body_bytes(req),
     )
     .await?;
-    // The reporter's own view, the same the status endpoint gives with the token.
-    let view = get_report(&*app.store, &app.pii, &tracking_id, bearer_token(req)).await?;
-    let mut body = view.to_json();
+    // The reporter's own view (the status endpoint's with the token), of the report as stored.
+    let mut body = reporter_view(&acted.report, &app.pii)?;
     body["replayed"] = serde_json::Value::Bool(acted.replayed);
     Ok((200, body))
 }

@@ -133,42 +133,46 @@ pub async fn get_report(
             if !AccessToken::from_presented(token).matches(&report.access_token_hash) {
                 return Err(ApiError::Unauthorized);
             }
-            let reporter = match &report.reporter_sealed {
-                None => ReporterContact::default(),
-                Some(sealed) => super::inbox::open_contact(pii, &report, sealed)?,
-            };
-            let view = ReporterView {
-                tracking_id: &report.tracking_id,
-                status: report.status,
-                status_label: report.status.label(),
-                expected_datetime: report.deadline.map(|d| d.at),
-                deadline_step: report.deadline.map(|d| d.step),
-                kind: report.kind,
-                title: &report.title,
-                body: &report.body,
-                category: report.category.as_deref(),
-                location: &report.location,
-                incident_date: report.incident_date,
-                target_agency: report.target_agency.as_deref(),
-                channel: report.channel,
-                anonymous: report.anonymous,
-                confidential: report.confidential,
-                reporter,
-                agency: agency_ref(report.agency_id.as_deref()),
-                created_at: report.created_at,
-                updated_at: report.updated_at,
-                timeline: &report.timeline,
-                work_unit: report.work_unit.as_deref(),
-                archive_reason: report.archive_reason,
-                duplicate_of: report.duplicate_of.as_ref(),
-                rating: report.rating.as_ref(),
-                possible_actions: crate::lifecycle::possible_actions(&report, &Actor::Reporter),
-            };
-            Ok(View::Reporter(
-                serde_json::to_value(&view).expect("view serialises"),
-            ))
+            reporter_view(&report, pii).map(View::Reporter)
         }
     }
+}
+
+/// The reporter's own view (after their token was checked): their contact opened, the whole
+/// timeline, and what they can do now.
+pub fn reporter_view(report: &Report, pii: &Sealer) -> Result<serde_json::Value, ApiError> {
+    let reporter = match &report.reporter_sealed {
+        None => ReporterContact::default(),
+        Some(sealed) => super::inbox::open_contact(pii, report, sealed)?,
+    };
+    let view = ReporterView {
+        tracking_id: &report.tracking_id,
+        status: report.status,
+        status_label: report.status.label(),
+        expected_datetime: report.deadline.map(|d| d.at),
+        deadline_step: report.deadline.map(|d| d.step),
+        kind: report.kind,
+        title: &report.title,
+        body: &report.body,
+        category: report.category.as_deref(),
+        location: &report.location,
+        incident_date: report.incident_date,
+        target_agency: report.target_agency.as_deref(),
+        channel: report.channel,
+        anonymous: report.anonymous,
+        confidential: report.confidential,
+        reporter,
+        agency: agency_ref(report.agency_id.as_deref()),
+        created_at: report.created_at,
+        updated_at: report.updated_at,
+        timeline: &report.timeline,
+        work_unit: report.work_unit.as_deref(),
+        archive_reason: report.archive_reason,
+        duplicate_of: report.duplicate_of.as_ref(),
+        rating: report.rating.as_ref(),
+        possible_actions: crate::lifecycle::possible_actions(report, &Actor::Reporter),
+    };
+    Ok(serde_json::to_value(&view).expect("view serialises"))
 }
 
 pub fn public_view(report: &Report) -> PublicView {
