@@ -8,6 +8,19 @@ pub mod env {
     pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
     pub const INTAKE_QUEUE_URL: &str = "INTAKE_QUEUE_URL";
     pub const NOTIFICATION_QUEUE_URL: &str = "NOTIFICATION_QUEUE_URL";
+    /// Read by a consumer that dead-letters messages itself, with a reason (the notifier).
+    pub const NOTIFICATION_DEAD_LETTER_QUEUE_URL: &str = "NOTIFICATION_DEAD_LETTER_QUEUE_URL";
+    pub const INTAKE_DEAD_LETTER_QUEUE_URL: &str = "INTAKE_DEAD_LETTER_QUEUE_URL";
+    /// Sent notifications and the parts of long SMS (`ports::ChannelState`).
+    pub const CHANNEL_STATE_TABLE: &str = "CHANNEL_STATE_TABLE";
+    /// The SMS gateway's shared secret: signs its webhook posts (`channels::sms`).
+    pub const SMS_WEBHOOK_SECRET: &str = "SMS_WEBHOOK_SECRET";
+    /// The X app's consumer secret: the CRC challenge and the webhook signatures.
+    pub const X_CONSUMER_SECRET: &str = "X_CONSUMER_SECRET";
+    /// The Meta app secret: `X-Hub-Signature-256` of Messenger and WhatsApp webhooks.
+    pub const META_APP_SECRET: &str = "META_APP_SECRET";
+    /// The token Meta echoes in the webhook verification handshake.
+    pub const META_VERIFY_TOKEN: &str = "META_VERIFY_TOKEN";
     /// 32 bytes, standard base64: seals reporters' contacts at rest.
     pub const PII_KEY: &str = "LAPOR_PII_KEY";
     /// The agency directory (reference data, loaded by `lapor-local seed`).
@@ -53,6 +66,25 @@ pub mod needs {
         NOTIFICATION_QUEUE_URL,
         PII_KEY,
     ];
+    /// The channels' webhooks. Their secrets are optional (a channel without one is disabled),
+    /// so they are not here.
+    pub const CHANNELS: &[&str] = &[
+        REPORTS_TABLE,
+        IDEMPOTENCY_TABLE,
+        INTAKE_QUEUE_URL,
+        NOTIFICATION_QUEUE_URL,
+        CHANNEL_STATE_TABLE,
+        PII_KEY,
+    ];
+    /// The notifier: it dead-letters with a reason, so it needs the dead-letter queue's URL.
+    /// The providers' settings are optional; `NOTIFICATION_MAX_ATTEMPTS` is the function's own
+    /// (it checks it at start-up).
+    pub const NOTIFIER: &[&str] = &[
+        CHANNEL_STATE_TABLE,
+        NOTIFICATION_QUEUE_URL,
+        NOTIFICATION_DEAD_LETTER_QUEUE_URL,
+        PII_KEY,
+    ];
 }
 
 /// Key and index attribute names the code reads and writes; each must be defined in
@@ -78,6 +110,10 @@ pub mod attributes {
     pub const EXAMPLES_SORT: &str = "decided_version";
     pub const MODELS_KEY: &str = "model_version";
     pub const MODELS_SORT: &str = "chunk";
+    /// Reports table: [`crate::domain::Report::reporter_ref`] (partition of `by-reporter`).
+    pub const REPORTER_REF: &str = "reporter_ref";
+    pub const CHANNEL_STATE_KEY: &str = "state_key";
+    pub const CHANNEL_STATE_TTL: &str = "expires_at";
 }
 
 /// Index names the code queries; each must exist in `template.yaml` on its table.
@@ -92,6 +128,8 @@ pub mod indexes {
     pub const REPORTS_BY_TRIAGE: &str = "by-triage";
     /// Sparse, partition `public_feed`, sort `created_ms`: the public feed.
     pub const REPORTS_BY_PUBLIC: &str = "by-public";
+    /// Sparse, partition `reporter_ref`, sort `created_ms`: one channel sender's reports.
+    pub const REPORTS_BY_REPORTER: &str = "by-reporter";
 }
 
 #[derive(Debug, thiserror::Error)]

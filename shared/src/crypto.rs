@@ -38,6 +38,8 @@ pub enum SealError {
 #[derive(Clone)]
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
+    /// Keys [`Sealer::reference`]; derived from the sealing key, never the key itself.
+    reference_key: [u8; 32],
 }
 
 impl Sealer {
@@ -50,8 +52,12 @@ impl Sealer {
         if bytes.len() != 32 {
             return Err(SealError::BadKey);
         }
+        let mut derivation = Sha256::new();
+        derivation.update(b"lapor:reference-key:");
+        derivation.update(bytes);
         Ok(Sealer {
             cipher: ChaCha20Poly1305::new(Key::from_slice(bytes)),
+            reference_key: derivation.finalize().into(),
         })
     }
 
@@ -60,6 +66,19 @@ impl Sealer {
     pub fn derived_from(secret: &str, purpose: &str) -> Sealer {
         let key = Sha256::digest(format!("lapor:{purpose}:{secret}").as_bytes());
         Self::from_key_bytes(&key).expect("sha256 is 32 bytes")
+    }
+
+    /// A stable, keyed reference to personal data (a sender's phone number on a channel): the
+    /// same value always gives the same reference, and without the key no one can tell which
+    /// value it stands for (an unkeyed hash of a phone number is reversed by trying them all).
+    pub fn reference(&self, purpose: &str, value: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.reference_key)
+            .expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(b":");
+        mac.update(value.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
     pub fn generate_key_base64() -> String {
@@ -109,6 +128,21 @@ mod tests {
         bad.pop();
         assert!(s.open(&bad).is_err());
         assert!(Sealer::from_base64_key("c2hvcnQ=").is_err());
+    }
+
+    #[test]
+    fn references_are_stable_and_keyed() {
+        let key = Sealer::generate_key_base64();
+        let a = Sealer::from_base64_key(&key).unwrap();
+        let again = Sealer::from_base64_key(&key).unwrap();
+        let other = Sealer::from_base64_key(&Sealer::generate_key_base64()).unwrap();
+        let r = a.reference("sender", "phone:+6281234567890");
+        assert_eq!(r, again.reference("sender", "phone:+6281234567890"));
+        assert_ne!(r, other.reference("sender", "phone:+6281234567890"));
+        assert_ne!(r, a.reference("sender", "phone:+6281234567891"));
+        assert_ne!(r, a.reference("other", "phone:+6281234567890"));
+        assert_eq!(r.len(), 32);
+        assert!(!r.contains("6281234567890"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod adapters;
 pub mod api;
 pub mod auth;
+pub mod channels;
 pub mod config;
 pub mod crypto;
 pub mod deadlines;
@@ -11,6 +12,7 @@ pub mod domain;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod lifecycle;
+pub mod notify;
 pub mod ports;
 pub mod routing;
 pub mod service;

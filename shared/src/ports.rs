@@ -71,6 +71,8 @@ pub enum ReportList {
     /// The public feed: reports that are not confidential, held by an institution and not
     /// archived. [`Report::is_public`] says which.
     Public,
+    /// One sender's reports on a messaging channel, by [`Report::reporter_ref`].
+    Reporter(String),
 }
 
 /// Where a listing resumes: just after the report created at `created_ms` with `tracking_id`
@@ -209,6 +211,10 @@ pub enum QueueError {
 #[async_trait]
 pub trait MessageQueue: Send + Sync {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
+
+    /// Puts a message straight on the queue's dead-letter queue: a consumer giving up on it,
+    /// with its reason in `body`, instead of letting it come back until the redrive moves it.
+    async fn dead_letter(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
 }
 
 /// A message as a poller received it.
@@ -248,6 +254,62 @@ pub trait QueueReceiver: Send + Sync {
 
     /// Messages moved to the queue's dead-letter queue (for operators and tests).
     async fn dead_letters(&self, queue: QueueName) -> Result<Vec<ReceivedMessage>, QueueError>;
+}
+
+// ------------------------------------------------------------------ channels
+
+/// Whether the notifier may send a notification now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryClaim {
+    /// Nobody sent it and nobody is sending it: send, then `mark_delivered` (or
+    /// `release_delivery` when the send failed).
+    Acquired,
+    /// Sent before: a repeated delivery of the queue message. Nothing to do.
+    AlreadySent,
+    /// Another invocation holds the claim (its lease has not run out): try again later.
+    InFlight,
+}
+
+/// How long the notifier remembers a sent notification: longer than the queue keeps a message
+/// (14 days), so no redelivery of it can be sent twice.
+pub const DELIVERY_MEMORY: chrono::Duration = chrono::Duration::days(15);
+
+/// How long the parts of a concatenated SMS wait for the rest.
+pub const FRAGMENT_MEMORY: chrono::Duration = chrono::Duration::hours(24);
+
+/// The small state the channels keep beside the reports: which notifications were sent, and
+/// the parts of long SMS still waiting for the rest. Every entry expires (DynamoDB TTL).
+#[async_trait]
+pub trait ChannelState: Send + Sync {
+    /// Claims the sending of `notification_id` for `lease`. A claim whose lease ran out (an
+    /// invocation that died mid-send) may be claimed again.
+    async fn claim_delivery(
+        &self,
+        notification_id: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<DeliveryClaim, StoreError>;
+
+    /// Records the notification as sent, for [`DELIVERY_MEMORY`].
+    async fn mark_delivered(
+        &self,
+        notification_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Drops an unfinished claim, so the next attempt may send at once.
+    async fn release_delivery(&self, notification_id: &str) -> Result<(), StoreError>;
+
+    /// Stores part `part` (1-based) of `total` of the message group `group` (storing it twice
+    /// changes nothing) and returns every part's sealed text, in order, once all are stored.
+    async fn put_fragment(
+        &self,
+        group: &str,
+        part: u8,
+        total: u8,
+        sealed_text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<String>>, StoreError>;
 }
 
 pub trait Clock: Send + Sync {

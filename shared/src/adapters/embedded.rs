@@ -12,9 +12,10 @@ use super::QueueSettings;
 use crate::directory::Agency;
 use crate::domain::{Report, TrackingId};
 use crate::ports::{
-    AgencyStore, DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery,
-    MessageQueue, ModelStore, QueueError, QueueName, QueueReceiver, ReceivedMessage, ReportList,
-    ReportStore, RoutingExample, RoutingExampleStore, StoreError, UpdateError,
+    AgencyStore, ChannelState, DeliveryClaim, DuePage, IdempotencyRecord, InsertError, ListCursor,
+    ListPage, ListQuery, MessageQueue, ModelStore, QueueError, QueueName, QueueReceiver,
+    ReceivedMessage, ReportList, ReportStore, RoutingExample, RoutingExampleStore, StoreError,
+    UpdateError, DELIVERY_MEMORY, FRAGMENT_MEMORY,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -38,7 +39,8 @@ CREATE TABLE IF NOT EXISTS reports (
     created_ms INTEGER,
     work_unit TEXT,
     triage INTEGER,
-    public INTEGER
+    public INTEGER,
+    reporter_ref TEXT
 );
 CREATE INDEX IF NOT EXISTS reports_by_due ON reports(due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -78,15 +80,31 @@ CREATE TABLE IF NOT EXISTS routing_model_current (
     id INTEGER PRIMARY KEY CHECK (id = 0),
     model_version TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS channel_state (
+    state_key TEXT PRIMARY KEY,
+    state TEXT,
+    lease_until INTEGER,
+    text TEXT,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    notification_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    address TEXT NOT NULL,
+    text TEXT NOT NULL,
+    recorded_ms INTEGER NOT NULL
+);
 ";
 
 /// The list columns, added to `reports` after its first release: a database made before them
 /// gets them (and their values) at open, before the indexes that read them are created.
-const LIST_COLUMNS: [(&str, &str); 4] = [
+const LIST_COLUMNS: [(&str, &str); 5] = [
     ("created_ms", "INTEGER"),
     ("work_unit", "TEXT"),
     ("triage", "INTEGER"),
     ("public", "INTEGER"),
+    ("reporter_ref", "TEXT"),
 ];
 
 /// One index per list, in the order lists read (newest first, ties by tracking id), so a page is
@@ -102,6 +120,8 @@ CREATE INDEX IF NOT EXISTS reports_in_triage ON reports(created_ms DESC, trackin
     WHERE triage = 1;
 CREATE INDEX IF NOT EXISTS reports_public ON reports(created_ms DESC, tracking_id DESC)
     WHERE public = 1;
+CREATE INDEX IF NOT EXISTS reports_by_reporter ON reports(reporter_ref, created_ms DESC, tracking_id DESC)
+    WHERE reporter_ref IS NOT NULL;
 ";
 
 /// Most writes one commit takes; bounds the latency a commit adds to the first write in it.
@@ -342,6 +362,7 @@ struct ReportRow {
     triage: bool,
     public: bool,
     due_at: Option<i64>,
+    reporter_ref: Option<String>,
     doc: String,
 }
 
@@ -358,6 +379,7 @@ impl ReportRow {
             triage: report.is_in_triage(),
             public: report.is_public(),
             due_at: report.due_at.map(millis),
+            reporter_ref: report.reporter_ref.clone(),
             doc: report_to_json(report),
         }
     }
@@ -422,7 +444,7 @@ fn migrate_list_columns(conn: &Connection) -> Result<(), StoreError> {
     let mut fill = conn
         .prepare(
             "UPDATE reports SET status = ?2, agency_id = ?3, work_unit = ?4, created_ms = ?5,
-             triage = ?6, public = ?7 WHERE tracking_id = ?1",
+             triage = ?6, public = ?7, reporter_ref = ?8 WHERE tracking_id = ?1",
         )
         .map_err(sql_unavailable)?;
     for (tracking_id, doc) in docs {
@@ -440,7 +462,8 @@ fn migrate_list_columns(conn: &Connection) -> Result<(), StoreError> {
             row.work_unit,
             row.created_ms,
             row.triage,
-            row.public
+            row.public,
+            row.reporter_ref
         ])
         .map_err(sql_unavailable)?;
     }
@@ -464,6 +487,10 @@ fn list_sql(query: &ListQuery) -> (String, Vec<SqlValue>) {
         }
         ReportList::Triage => sql.push_str("triage = 1"),
         ReportList::Public => sql.push_str("public = 1"),
+        ReportList::Reporter(reference) => {
+            sql.push_str("reporter_ref = ?");
+            args.push(SqlValue::Text(reference.clone()));
+        }
     }
     if let Some(cursor) = &query.cursor {
         sql.push_str(" AND (created_ms, tracking_id) < (?, ?)");
@@ -522,8 +549,8 @@ impl EmbeddedStore {
                 }
                 let inserted = conn.prepare_cached(
                     "INSERT OR IGNORE INTO reports (tracking_id, version, status, agency_id, work_unit,
-                        created_at, created_ms, triage, public, due_at, doc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                        created_at, created_ms, triage, public, due_at, doc, reporter_ref)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )?
                 .execute(params![
                     row.tracking_id,
@@ -536,7 +563,8 @@ impl EmbeddedStore {
                     row.triage,
                     row.public,
                     row.due_at,
-                    row.doc
+                    row.doc,
+                    row.reporter_ref
                 ])?;
                 if inserted == 0 {
                     return Err(WriteFail::Rejected(InsertError::TrackingIdTaken));
@@ -744,6 +772,22 @@ impl MessageQueue for EmbeddedStore {
         .await
         .map_err(|e| QueueError::Unavailable(e.to_string()))?
         .map_err(|_| QueueError::Unavailable("send rejected".into()))
+    }
+
+    async fn dead_letter(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
+        let body = body.to_string();
+        self.write(move |conn| {
+            let now = now_millis();
+            conn.prepare_cached(
+                "INSERT INTO queue_messages (queue, message_id, body, sent_at, visible_at, dead)
+                 VALUES (?1, ?2, ?3, ?4, ?4, 1)",
+            )?
+            .execute(params![queue_key(queue), random_id(), body, now])?;
+            Ok::<(), WriteFail<()>>(())
+        })
+        .await
+        .map_err(|e| QueueError::Unavailable(e.to_string()))?
+        .map_err(|_| QueueError::Unavailable("dead letter rejected".into()))
     }
 }
 
@@ -984,6 +1028,195 @@ impl ModelStore for EmbeddedStore {
             conn.prepare_cached("SELECT artifact FROM routing_models WHERE model_version = ?1")?
                 .query_row(params![version], |row| row.get(0))
                 .optional()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ChannelState for EmbeddedStore {
+    async fn claim_delivery(
+        &self,
+        notification_id: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<DeliveryClaim, StoreError> {
+        let key = format!("delivery#{notification_id}");
+        let now_ms = millis(now);
+        let lease_until = now_ms + lease.as_millis() as i64;
+        let expires_at = (now + DELIVERY_MEMORY).timestamp();
+        unrejected(
+            self.write(move |conn| {
+                let current: Option<(Option<String>, Option<i64>, i64)> = conn
+                    .prepare_cached(
+                        "SELECT state, lease_until, expires_at FROM channel_state WHERE state_key = ?1",
+                    )?
+                    .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
+                let claim = match current {
+                    Some((_, _, expires)) if expires < now_ms / 1000 => DeliveryClaim::Acquired,
+                    Some((Some(state), _, _)) if state == "sent" => DeliveryClaim::AlreadySent,
+                    Some((_, Some(until), _)) if until >= now_ms => DeliveryClaim::InFlight,
+                    _ => DeliveryClaim::Acquired,
+                };
+                if claim == DeliveryClaim::Acquired {
+                    conn.prepare_cached(
+                        "INSERT INTO channel_state (state_key, state, lease_until, expires_at)
+                         VALUES (?1, 'claimed', ?2, ?3)
+                         ON CONFLICT(state_key) DO UPDATE SET state = 'claimed',
+                            lease_until = excluded.lease_until, expires_at = excluded.expires_at",
+                    )?
+                    .execute(params![key, lease_until, expires_at])?;
+                }
+                Ok::<DeliveryClaim, WriteFail<()>>(claim)
+            })
+            .await,
+        )
+    }
+
+    async fn mark_delivered(
+        &self,
+        notification_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let key = format!("delivery#{notification_id}");
+        let expires_at = (now + DELIVERY_MEMORY).timestamp();
+        unrejected(
+            self.write(move |conn| {
+                conn.prepare_cached(
+                    "INSERT INTO channel_state (state_key, state, lease_until, expires_at)
+                     VALUES (?1, 'sent', NULL, ?2)
+                     ON CONFLICT(state_key) DO UPDATE SET state = 'sent', lease_until = NULL,
+                        expires_at = excluded.expires_at",
+                )?
+                .execute(params![key, expires_at])?;
+                Ok::<(), WriteFail<()>>(())
+            })
+            .await,
+        )
+    }
+
+    async fn release_delivery(&self, notification_id: &str) -> Result<(), StoreError> {
+        let key = format!("delivery#{notification_id}");
+        unrejected(
+            self.write(move |conn| {
+                // Never forget a notification that was sent.
+                conn.prepare_cached(
+                    "DELETE FROM channel_state WHERE state_key = ?1 AND state = 'claimed'",
+                )?
+                .execute(params![key])?;
+                Ok::<(), WriteFail<()>>(())
+            })
+            .await,
+        )
+    }
+
+    async fn put_fragment(
+        &self,
+        group: &str,
+        part: u8,
+        total: u8,
+        sealed_text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let prefix = format!("fragment#{group}#");
+        let text = sealed_text.to_string();
+        let now_s = now.timestamp();
+        let expires_at = (now + FRAGMENT_MEMORY).timestamp();
+        unrejected(
+            self.write(move |conn| {
+                conn.prepare_cached(
+                    "INSERT INTO channel_state (state_key, text, expires_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(state_key) DO UPDATE SET text = excluded.text",
+                )?
+                .execute(params![format!("{prefix}{part}"), text, expires_at])?;
+                let mut parts = Vec::with_capacity(usize::from(total));
+                let mut stmt = conn.prepare_cached(
+                    "SELECT text FROM channel_state WHERE state_key = ?1 AND expires_at >= ?2",
+                )?;
+                for p in 1..=total {
+                    let text: Option<String> = stmt
+                        .query_row(params![format!("{prefix}{p}"), now_s], |r| r.get(0))
+                        .optional()?;
+                    match text {
+                        Some(text) => parts.push(text),
+                        None => return Ok(None),
+                    }
+                }
+                Ok::<Option<Vec<String>>, WriteFail<()>>(Some(parts))
+            })
+            .await,
+        )
+    }
+}
+
+/// A message the local runner's notifier recorded instead of calling a provider.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub notification_id: String,
+    /// `sms`, `whatsapp`, `x`, `messenger` or `email`.
+    pub provider: String,
+    /// The phone number, user id or e-mail address. Kept in the clear: the outbox lives in the
+    /// local data directory, beside the key that would open a sealed copy.
+    pub address: String,
+    pub text: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl EmbeddedStore {
+    /// Records an outbound message (the local runner's stand-in for the providers).
+    pub async fn record_outbound(
+        &self,
+        notification_id: &str,
+        provider: &str,
+        address: &str,
+        text: &str,
+    ) -> Result<i64, StoreError> {
+        let row = (
+            notification_id.to_string(),
+            provider.to_string(),
+            address.to_string(),
+            text.to_string(),
+        );
+        unrejected(
+            self.write(move |conn| {
+                conn.prepare_cached(
+                    "INSERT INTO outbox (notification_id, provider, address, text, recorded_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![row.0, row.1, row.2, row.3, now_millis()])?;
+                Ok::<i64, WriteFail<()>>(conn.last_insert_rowid())
+            })
+            .await,
+        )
+    }
+
+    /// The recorded outbound messages after `after_seq`, oldest first.
+    pub async fn outbox(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, notification_id, provider, address, text, recorded_ms FROM outbox
+                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![after_seq, limit as i64], |r| {
+                Ok(OutboxEntry {
+                    seq: r.get(0)?,
+                    notification_id: r.get(1)?,
+                    provider: r.get(2)?,
+                    address: r.get(3)?,
+                    text: r.get(4)?,
+                    recorded_at: Utc
+                        .timestamp_millis_opt(r.get(5)?)
+                        .single()
+                        .unwrap_or_default(),
+                })
+            })?;
+            rows.collect()
         })
         .await
     }

@@ -158,6 +158,12 @@ pub struct ReporterContact {
     /// National identity number (NIK, 16 digits), when the reporter gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_number: Option<String>,
+    /// X (Twitter) user id, for a report sent on X: replies go back as direct messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_user_id: Option<String>,
+    /// Facebook Messenger page-scoped id, for a report sent on Messenger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messenger_id: Option<String>,
 }
 
 impl ReporterContact {
@@ -166,6 +172,8 @@ impl ReporterContact {
             && self.phone.is_none()
             && self.email.is_none()
             && self.id_number.is_none()
+            && self.x_user_id.is_none()
+            && self.messenger_id.is_none()
     }
 }
 
@@ -325,6 +333,15 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingRecord>,
     pub access_token_hash: String,
+    /// For a report sent on a messaging channel: a keyed hash of the sender's address on it
+    /// (`Sealer::reference`), never the address. Indexed (`by-reporter`), so the sender's
+    /// next message finds the report waiting for their answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter_ref: Option<String>,
+    /// The channel's own message as it arrived (sealed like the contact): verifiers read it
+    /// where they may read the contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound_sealed: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The current step's deadline (shown to everyone as `expected_datetime`).

@@ -248,6 +248,7 @@ fn validate_reporter(errors: &mut Vec<FieldError>, r: ReporterInput) -> Reporter
         phone,
         email,
         id_number,
+        ..ReporterContact::default()
     }
 }
 

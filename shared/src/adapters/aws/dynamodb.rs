@@ -5,7 +5,7 @@
 use super::attributes::{from_item, to_item};
 use crate::config::attributes::{
     AGENCY_ID, CREATED_MS, DUE_MS, DUE_SHARD as DUE_SHARD_ATTRIBUTE, IDEMPOTENCY_KEY, PUBLIC_FEED,
-    REPORTS_KEY, TRIAGE_QUEUE, WORK_UNIT,
+    REPORTER_REF, REPORTS_KEY, TRIAGE_QUEUE, WORK_UNIT,
 };
 use crate::config::{self, indexes};
 use crate::domain::{Report, TrackingId};
@@ -110,6 +110,11 @@ fn list_index(list: &ReportList) -> (&'static str, &'static str, String) {
         ReportList::WorkUnit(unit) => (indexes::REPORTS_BY_WORK_UNIT, WORK_UNIT, unit.clone()),
         ReportList::Triage => (indexes::REPORTS_BY_TRIAGE, TRIAGE_QUEUE, TRIAGE.into()),
         ReportList::Public => (indexes::REPORTS_BY_PUBLIC, PUBLIC_FEED, PUBLIC.into()),
+        ReportList::Reporter(reference) => (
+            indexes::REPORTS_BY_REPORTER,
+            REPORTER_REF,
+            reference.clone(),
+        ),
     }
 }
 

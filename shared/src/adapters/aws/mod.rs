@@ -2,11 +2,13 @@
 //! sets. Endpoints are never in code: the SDK reads `AWS_ENDPOINT_URL[_DYNAMODB|_SQS]`.
 
 pub mod attributes;
+pub mod channel_state;
 pub mod dynamodb;
 pub mod provision;
 pub mod routing_data;
 pub mod sqs;
 
+pub use channel_state::DynamoChannelState;
 pub use dynamodb::DynamoStore;
 pub use routing_data::{DynamoAgencies, DynamoExamples, DynamoModels};
 pub use sqs::SqsQueues;

@@ -36,15 +36,22 @@ impl SqsQueues {
     ) -> Result<SqsQueues, config::ConfigError> {
         let mut urls = HashMap::new();
         for &queue in queues {
-            let variable = match queue {
-                QueueName::Intake => config::env::INTAKE_QUEUE_URL,
-                QueueName::Notifications => config::env::NOTIFICATION_QUEUE_URL,
+            let (variable, dead_letter_variable) = match queue {
+                QueueName::Intake => (
+                    config::env::INTAKE_QUEUE_URL,
+                    config::env::INTAKE_DEAD_LETTER_QUEUE_URL,
+                ),
+                QueueName::Notifications => (
+                    config::env::NOTIFICATION_QUEUE_URL,
+                    config::env::NOTIFICATION_DEAD_LETTER_QUEUE_URL,
+                ),
             };
             urls.insert(
                 queue,
                 QueueUrls {
                     url: config::required(variable)?,
-                    dead_letter_url: None,
+                    // Only a consumer that dead-letters itself (the notifier) is given it.
+                    dead_letter_url: config::required(dead_letter_variable).ok(),
                 },
             );
         }
@@ -105,6 +112,26 @@ impl SqsQueues {
 impl MessageQueue for SqsQueues {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
         let url = &self.urls(queue)?.url;
+        self.client
+            .send_message()
+            .queue_url(url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|e| QueueError::Unavailable(DisplayErrorContext(&e).to_string()))?;
+        Ok(())
+    }
+
+    async fn dead_letter(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
+        let url = self
+            .urls(queue)?
+            .dead_letter_url
+            .as_deref()
+            .ok_or_else(|| {
+                QueueError::Unavailable(format!(
+                    "no dead-letter queue URL configured for {queue:?}"
+                ))
+            })?;
         self.client
             .send_message()
             .queue_url(url)
