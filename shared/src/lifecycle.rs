@@ -696,12 +696,16 @@ pub struct Notification {
     /// `<tracking id>:<timeline index>`: the same event always makes the same id, so the
     /// notifier sends each once however often it is queued.
     pub notification_id: String,
-    pub tracking_id: TrackingId,
+    /// The report it is about; none for an answer about no report (channel help).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_id: Option<TrackingId>,
     /// The channel the report came in on: the reply goes back there.
     pub channel: Channel,
     /// The timeline event (`followed_up`, `forwarded`...).
     pub event: String,
-    pub status: Status,
+    /// The report's status after the event; none for an answer that changed nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
     pub at: DateTime<Utc>,
     /// The reporter's sealed contact (`crypto::Sealer`); none when they left no contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -723,7 +727,7 @@ pub fn notification(report: &Report, index: usize, directory: &Directory) -> Not
             .unwrap_or_else(|| "instansi berwenang".into())
     };
     let text = match event.action.as_str() {
-        "submitted" => format!("Laporan Anda diterima dengan nomor {id}."),
+        "submitted" => format!("Laporan Anda diterima dengan nomor {id}. Cek status: CEK {id}"),
         "routed" | "verified" | "forwarded" => {
             format!("Laporan {id} telah diteruskan ke {}.", agency())
         }
@@ -759,10 +763,10 @@ pub fn notification(report: &Report, index: usize, directory: &Directory) -> Not
     };
     Notification {
         notification_id: format!("{id}:{index}"),
-        tracking_id: id.clone(),
+        tracking_id: Some(id.clone()),
         channel: report.channel,
         event: event.action.clone(),
-        status: event.status.unwrap_or(report.status),
+        status: Some(event.status.unwrap_or(report.status)),
         at: event.at,
         recipient_sealed: report.reporter_sealed.clone(),
         text,

@@ -47,6 +47,8 @@ fn report(status: Status, agency: Option<&str>) -> Report {
         rating: None,
         routing: None,
         access_token_hash: "ab".repeat(32),
+        reporter_ref: None,
+        inbound_sealed: None,
         created_at: created,
         updated_at: created,
         deadline: None,

@@ -16,6 +16,7 @@ pub fn log_cap() -> Targets {
         .with_target("aws_smithy_http_client", LevelFilter::DEBUG)
         .with_target("aws_sdk_dynamodb", LevelFilter::DEBUG)
         .with_target("aws_sdk_sqs", LevelFilter::DEBUG)
+        .with_target("aws_sdk_sesv2", LevelFilter::DEBUG)
         .with_target("aws_config", LevelFilter::DEBUG)
         .with_target("lambda_runtime", LevelFilter::DEBUG)
         .with_target("lambda_runtime_api_client", LevelFilter::DEBUG)

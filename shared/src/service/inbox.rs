@@ -208,6 +208,10 @@ pub struct StaffView<'a> {
     /// Absent for anonymous reports (and when no contact was given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reporter: Option<ReporterContact>,
+    /// The channel's own message as it arrived (SMS, X, Messenger, WhatsApp): for verifiers
+    /// only, and, since it names the sender, only where the contact may be seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inbound: Option<serde_json::Value>,
 }
 
 /// The stored report minus what staff never see: the sealed contact and the token hash.
@@ -311,6 +315,19 @@ pub fn staff_view(
             possible_actions: lifecycle::possible_actions(report, actor),
         },
         status_label: report.status.label(),
+        inbound: match (&report.inbound_sealed, &reporter, actor) {
+            (Some(sealed), Some(_), Actor::Verifier { .. }) => Some(
+                pii.open(sealed)
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                    .ok_or_else(|| {
+                        tracing::error!(tracking_id = %report.tracking_id,
+                            "inbound message does not open with the configured key");
+                        ApiError::Internal
+                    })?,
+            ),
+            _ => None,
+        },
         reporter,
     };
     Ok(serde_json::to_value(&view).expect("view serialises"))

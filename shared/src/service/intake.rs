@@ -3,7 +3,7 @@
 use super::{App, RouteRequest};
 use crate::api::{json_object, limits, typed, ApiError};
 use crate::crypto::{sha256_hex, Sealer};
-use crate::domain::submission::Submission;
+use crate::domain::submission::{NewReport, Submission};
 use crate::domain::{AccessToken, Actor, Report, Status, TimelineEvent, TrackingId};
 use crate::ports::{IdempotencyRecord, InsertError, QueueName};
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,57 @@ pub async fn submit(
 
     let new = submission.validate(now).map_err(ApiError::Validation)?;
     let token = AccessToken::generate();
+    let mut report = new_report(app, new, token.hash(), now);
+
+    let submitted_as = |report: &Report| Submitted {
+        tracking_id: report.tracking_id.clone(),
+        access_token: token.secret().to_string(),
+        status: Status::Received,
+    };
+    let record_for = |report: &Report| match (idempotency_key, &key_hash) {
+        (Some(key), Some(key_hash)) => Some(IdempotencyRecord {
+            key_hash: key_hash.clone(),
+            request_hash: request_hash.clone(),
+            tracking_id: report.tracking_id.clone(),
+            sealed_response: idempotency_sealer(key)
+                .seal(&serde_json::to_vec(&submitted_as(report)).expect("response serialises")),
+            created_at: now,
+            expires_at: (now + IDEMPOTENCY_TTL).timestamp(),
+        }),
+        _ => None,
+    };
+    let queued = match insert_new(app, &mut report, record_for).await {
+        Ok(queued) => queued,
+        Err(InsertError::TrackingIdTaken) => return Err(ApiError::Unavailable),
+        Err(InsertError::IdempotencyKeyTaken) => {
+            // A concurrent retry with the same key won the race: answer as it did.
+            let (key, key_hash) = (idempotency_key.unwrap(), key_hash.as_deref().unwrap());
+            let record = app
+                .store
+                .get_idempotency(key_hash, now)
+                .await?
+                .ok_or(ApiError::Unavailable)?;
+            return replay(&record, key, &request_hash);
+        }
+        Err(InsertError::Store(e)) => return Err(e.into()),
+    };
+    let submitted = submitted_as(&report);
+    tracing::info!(tracking_id = %submitted.tracking_id, kind = report.kind.as_str(),
+        channel = ?report.channel, "report received");
+    if !queued {
+        queue_for_routing(app, &submitted.tracking_id).await;
+    }
+    Ok(submitted)
+}
+
+/// A validated submission as a stored report: `received`, the verification deadline running,
+/// due for the sweep once the routing grace passes.
+pub(crate) fn new_report(
+    app: &App,
+    new: NewReport,
+    access_token_hash: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Report {
     let reporter_sealed = (!new.reporter.is_empty()).then(|| {
         app.pii
             .seal(&serde_json::to_vec(&new.reporter).expect("contact serialises"))
@@ -76,7 +127,9 @@ pub async fn submit(
         duplicate_of: None,
         rating: None,
         routing: None,
-        access_token_hash: token.hash(),
+        access_token_hash,
+        reporter_ref: None,
+        inbound_sealed: None,
         created_at: now,
         updated_at: now,
         deadline: None,
@@ -102,58 +155,33 @@ pub async fn submit(
     ));
     report.due_at = crate::deadlines::due_at(&report, Some(now + ROUTING_GRACE));
 
-    // A collision of 45 random bits is rare; a fresh id settles it.
+    report
+}
+
+/// Stores a new report with its idempotency record (`record_for` makes it for the report's
+/// tracking id) and queues it for routing where the store can do both at once. A collision of
+/// 45 random bits is rare; a fresh id settles it. Returns whether the routing message was queued.
+pub(crate) async fn insert_new(
+    app: &App,
+    report: &mut Report,
+    record_for: impl Fn(&Report) -> Option<IdempotencyRecord>,
+) -> Result<bool, InsertError> {
     let mut attempts = 0;
-    let (submitted, queued) = loop {
-        let submitted = Submitted {
-            tracking_id: report.tracking_id.clone(),
-            access_token: token.secret().to_string(),
-            status: Status::Received,
-        };
-        let record = match (idempotency_key, &key_hash) {
-            (Some(key), Some(key_hash)) => Some(IdempotencyRecord {
-                key_hash: key_hash.clone(),
-                request_hash: request_hash.clone(),
-                tracking_id: report.tracking_id.clone(),
-                sealed_response: idempotency_sealer(key)
-                    .seal(&serde_json::to_vec(&submitted).expect("response serialises")),
-                created_at: now,
-                expires_at: (now + IDEMPOTENCY_TTL).timestamp(),
-            }),
-            _ => None,
-        };
+    loop {
+        let record = record_for(report);
         let message = route_message(&report.tracking_id);
         match app
             .store
-            .insert_and_queue(&report, record.as_ref(), (QueueName::Intake, &message))
+            .insert_and_queue(report, record.as_ref(), (QueueName::Intake, &message))
             .await
         {
-            Ok(queued) => break (submitted, queued),
             Err(InsertError::TrackingIdTaken) if attempts < 3 => {
                 attempts += 1;
                 report.tracking_id = TrackingId::generate();
             }
-            Err(InsertError::TrackingIdTaken) => return Err(ApiError::Unavailable),
-            Err(InsertError::IdempotencyKeyTaken) => {
-                // A concurrent retry with the same key won the race: answer as it did.
-                let (key, key_hash) = (idempotency_key.unwrap(), key_hash.as_deref().unwrap());
-                let record = app
-                    .store
-                    .get_idempotency(key_hash, now)
-                    .await?
-                    .ok_or(ApiError::Unavailable)?;
-                return replay(&record, key, &request_hash);
-            }
-            Err(InsertError::Store(e)) => return Err(e.into()),
+            outcome => return outcome,
         }
-    };
-
-    tracing::info!(tracking_id = %submitted.tracking_id, kind = report.kind.as_str(),
-        channel = ?report.channel, "report received");
-    if !queued {
-        queue_for_routing(app, &submitted.tracking_id).await;
     }
-    Ok(submitted)
 }
 
 /// Sends the report to the router. A failure is logged, not returned: the report is already

@@ -2,14 +2,17 @@
 
 pub mod actions;
 pub mod agencies;
+pub mod channels;
 pub mod escalation;
 pub mod inbox;
 pub mod intake;
 pub mod learning;
 pub mod models;
+pub mod notifier;
 pub mod routing_step;
 pub mod sweep;
 pub mod views;
+pub mod webhooks;
 
 use crate::crypto::Sealer;
 use crate::ports::{Clock, MessageQueue, ReportStore};

@@ -1,0 +1,268 @@
+//! The notifier: every message of the notification queue goes to the reporter on the channel
+//! the report came in on, once.
+//!
+//! - **Once:** a claim in `ChannelState` per notification id (`<tracking id>:<event index>`, or
+//!   `answer:<...>` for channel answers); a redelivered message finds it sent and stops.
+//! - **Rate and retries:** a token bucket per provider, and retries with backoff inside one
+//!   attempt for provider errors worth retrying; a message whose attempt failed comes back after
+//!   the queue's visibility timeout.
+//! - **Giving up:** a refusal that no retry fixes (a number that does not exist, a channel not
+//!   configured), or the last of `max_attempts` receives, puts the message on the dead-letter
+//!   queue with the reason, for operators (the queue's redrive is the backstop if that fails).
+//! - **No content:** the queue carries only the lifecycle's short texts (no report content) and
+//!   the sealed contact; addresses are opened here and never logged.
+
+use crate::crypto::Sealer;
+use crate::domain::{Channel, ReporterContact, TrackingId};
+use crate::notify::{
+    send_with_retries, Address, ChannelSender, OutboundMessage, RateLimiter, RetryPolicy,
+    SendError, Senders,
+};
+use crate::ports::{ChannelState, Clock, DeliveryClaim, MessageQueue, QueueName};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long one attempt may hold a notification before another may send it (longer than the
+/// retries inside one attempt take).
+const SEND_LEASE: Duration = Duration::from_secs(60);
+
+/// What the notifier reads of a queued notification (`lifecycle::Notification` and channel
+/// answers alike); unknown fields are ignored so producers may add some.
+#[derive(Debug, Clone, Deserialize)]
+struct Queued {
+    notification_id: String,
+    #[serde(default)]
+    tracking_id: Option<TrackingId>,
+    channel: Channel,
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    recipient_sealed: Option<String>,
+    text: String,
+}
+
+/// What the dead-letter queue receives: the notification as it was queued, and why it was not
+/// sent.
+#[derive(Debug, Serialize)]
+pub struct DeadLetter<'a> {
+    pub reason: &'a str,
+    /// Receives of the message so far.
+    pub attempts: u32,
+    pub failed_at: DateTime<Utc>,
+    pub notification: serde_json::Value,
+}
+
+/// What became of one notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Sent before (a repeated delivery of the queue message).
+    AlreadySent,
+    /// The reporter left no way to reach them on this channel (an anonymous web report).
+    NoContact,
+    /// Given up, with the reason, on the dead-letter queue.
+    DeadLettered(String),
+}
+
+/// The notification should come back later (the queue's visibility timeout).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RetryLater(pub String);
+
+pub struct Notifier {
+    pub state: Arc<dyn ChannelState>,
+    /// Where notifications given up on go ([`MessageQueue::dead_letter`]).
+    pub queue: Arc<dyn MessageQueue>,
+    pub senders: Senders,
+    pub limiter: Arc<RateLimiter>,
+    pub retry: RetryPolicy,
+    pub pii: Sealer,
+    pub clock: Arc<dyn Clock>,
+    /// The queue's `maxReceiveCount`: on that receive, a failure dead-letters with its reason.
+    pub max_attempts: u32,
+}
+
+impl Notifier {
+    /// Delivers one queued notification; `receive_count` is the queue's count for it (1 first).
+    pub async fn deliver(&self, body: &str, receive_count: u32) -> Result<Delivery, RetryLater> {
+        let Ok(queued) = serde_json::from_str::<Queued>(body) else {
+            return self
+                .give_up(body, "malformed notification", receive_count)
+                .await;
+        };
+        let span = tracing::info_span!("notification",
+            notification_id = %queued.notification_id,
+            tracking_id = ?queued.tracking_id.as_ref().map(TrackingId::as_str),
+            event = ?queued.event, channel = ?queued.channel);
+        let _entered = span.enter();
+        let Some(sealed) = &queued.recipient_sealed else {
+            tracing::info!("no contact: nothing to send");
+            return Ok(Delivery::NoContact);
+        };
+        let contact: ReporterContact = match self
+            .pii
+            .open(sealed)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        {
+            Some(contact) => contact,
+            None => {
+                return self
+                    .give_up(
+                        body,
+                        "the contact does not open with the configured key",
+                        receive_count,
+                    )
+                    .await
+            }
+        };
+        let Some(to) = address_for(queued.channel, &contact) else {
+            tracing::info!("no address for this channel: nothing to send");
+            return Ok(Delivery::NoContact);
+        };
+        let provider = to.provider();
+        let Some(sender) = self.senders.get(provider) else {
+            let reason = format!("channel not configured: {}", provider.as_str());
+            return self.give_up(body, &reason, receive_count).await;
+        };
+        match self
+            .state
+            .claim_delivery(&queued.notification_id, self.clock.now(), SEND_LEASE)
+            .await
+            .map_err(|e| RetryLater(e.to_string()))?
+        {
+            DeliveryClaim::Acquired => {}
+            DeliveryClaim::AlreadySent => {
+                tracing::info!("sent before: not sent again");
+                return Ok(Delivery::AlreadySent);
+            }
+            DeliveryClaim::InFlight => {
+                return Err(RetryLater("another attempt is sending it".into()));
+            }
+        }
+        let message = OutboundMessage {
+            notification_id: queued.notification_id.clone(),
+            to,
+            text: queued.text,
+        };
+        let result = send_with_retries(
+            sender.as_ref() as &dyn ChannelSender,
+            &self.limiter,
+            &self.retry,
+            &message,
+        )
+        .await;
+        match result {
+            Ok(sent) => {
+                // Sent: a failure to remember it risks one repeat, never a loss.
+                if let Err(e) = self
+                    .state
+                    .mark_delivered(&queued.notification_id, self.clock.now())
+                    .await
+                {
+                    tracing::warn!(error = %e, "sent, but not recorded as sent");
+                }
+                tracing::info!(provider = provider.as_str(),
+                    provider_message_id = ?sent.provider_message_id, "notification sent");
+                Ok(Delivery::Sent)
+            }
+            Err(error) => {
+                if let Err(e) = self.state.release_delivery(&queued.notification_id).await {
+                    tracing::warn!(error = %e, "claim not released; it lapses with its lease");
+                }
+                match error {
+                    SendError::Permanent { reason } => {
+                        let reason = format!("{}: {reason}", provider.as_str());
+                        self.give_up(body, &reason, receive_count).await
+                    }
+                    SendError::Transient { reason, .. } if receive_count >= self.max_attempts => {
+                        let reason = format!(
+                            "{}: still failing after {receive_count} attempts: {reason}",
+                            provider.as_str()
+                        );
+                        self.give_up(body, &reason, receive_count).await
+                    }
+                    SendError::Transient { reason, .. } => {
+                        tracing::warn!(provider = provider.as_str(), %reason, attempt = receive_count,
+                            "provider unavailable; the notification comes back later");
+                        Err(RetryLater(reason))
+                    }
+                }
+            }
+        }
+    }
+
+    async fn give_up(
+        &self,
+        body: &str,
+        reason: &str,
+        receive_count: u32,
+    ) -> Result<Delivery, RetryLater> {
+        let notification = serde_json::from_str(body)
+            .unwrap_or_else(|_| serde_json::Value::String(body.chars().take(2_000).collect()));
+        let letter = DeadLetter {
+            reason,
+            attempts: receive_count,
+            failed_at: self.clock.now(),
+            notification,
+        };
+        let letter = serde_json::to_string(&letter).expect("a dead letter serialises");
+        self.queue
+            .dead_letter(QueueName::Notifications, &letter)
+            .await
+            // Not dead-lettered: it comes back, and the redrive catches it in the end.
+            .map_err(|e| RetryLater(format!("dead-letter queue unavailable: {e}")))?;
+        tracing::error!(%reason, attempts = receive_count, "notification given up: on the dead-letter queue");
+        Ok(Delivery::DeadLettered(reason.to_string()))
+    }
+}
+
+/// Where a notice goes: back on the channel the report came in on; a web or app report's by
+/// e-mail, else by SMS.
+pub fn address_for(channel: Channel, contact: &ReporterContact) -> Option<Address> {
+    match channel {
+        Channel::Sms => contact.phone.clone().map(Address::Sms),
+        Channel::Whatsapp => contact.phone.clone().map(Address::Whatsapp),
+        Channel::X => contact.x_user_id.clone().map(Address::X),
+        Channel::Messenger => contact.messenger_id.clone().map(Address::Messenger),
+        Channel::Web | Channel::Mobile | Channel::Email => contact
+            .email
+            .clone()
+            .map(Address::Email)
+            .or_else(|| contact.phone.clone().map(Address::Sms)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_go_back_on_the_channel_they_came_from() {
+        let contact = ReporterContact {
+            phone: Some("+6281234567890".into()),
+            email: Some("siti@example.id".into()),
+            x_user_id: Some("123".into()),
+            messenger_id: Some("456".into()),
+            ..ReporterContact::default()
+        };
+        let provider = |c| address_for(c, &contact).map(|a| a.provider().as_str());
+        assert_eq!(provider(Channel::Sms), Some("sms"));
+        assert_eq!(provider(Channel::Whatsapp), Some("whatsapp"));
+        assert_eq!(provider(Channel::X), Some("x"));
+        assert_eq!(provider(Channel::Messenger), Some("messenger"));
+        assert_eq!(provider(Channel::Web), Some("email"));
+        let phone_only = ReporterContact {
+            phone: Some("+6281234567890".into()),
+            ..ReporterContact::default()
+        };
+        assert_eq!(
+            address_for(Channel::Mobile, &phone_only).map(|a| a.provider().as_str()),
+            Some("sms")
+        );
+        assert_eq!(address_for(Channel::X, &phone_only), None);
+        assert_eq!(address_for(Channel::Web, &ReporterContact::default()), None);
+    }
+}
