@@ -8,8 +8,11 @@
 #      infra/localstack/docker-compose.yml and waits for it.
 #   2. build: infra/scripts/sam-build.sh for this host's architecture (uname -m), because
 #      LocalStack runs each function in a container of the host's architecture.
-#   3. the PII key: creates the Secrets Manager secret the template resolves
-#      ({{resolve:secretsmanager:<PiiKeySecretName>}}) with 32 random bytes, base64, if missing.
+#   3. the secrets the template resolves, each created only if missing:
+#      - the PII key ({{resolve:secretsmanager:<PiiKeySecretName>}}): 32 random bytes, base64;
+#      - the channels' credentials (<ChannelSecretsName>, a JSON object): every key `-`, so every
+#        channel is disabled (webhooks answer 404, the notifier sends nothing and dead-letters
+#        notices with an address); put real values in it to enable a channel.
 #   4. sam deploy to LocalStack (AWS_ENDPOINT_URL), stack $STACK_NAME.
 #   5. seed: `lapor-local seed`, only if lapor-local has that subcommand (see below).
 #   6. prints the stack outputs and the API URL as LocalStack serves it.
@@ -30,6 +33,7 @@ STACK_NAME=${STACK_NAME:-lapor-local}
 STAGE=${STAGE:-dev}
 REGION=${AWS_REGION:-ap-southeast-3}
 SECRET_NAME=lapor/$STAGE/pii-key
+CHANNEL_SECRETS_NAME=lapor/$STAGE/channels
 TOOLS=$ROOT/.cache/test-servers/venv/bin # sam, boto3 (installed by sam-build.sh)
 
 say() { printf '[deploy] %s\n' "$*" >&2; }
@@ -93,17 +97,25 @@ export AWS_ENDPOINT_URL_S3=${ENDPOINT/localhost/s3.localhost.localstack.cloud}
 export SAM_CLI_TELEMETRY=0
 export NO_PROXY=localhost,127.0.0.1,.localhost.localstack.cloud${NO_PROXY:+,$NO_PROXY}
 
-# ---- 3. the PII key ----------------------------------------------------------------
-"$TOOLS/python" - "$SECRET_NAME" <<'PY'
-import base64, os, sys, boto3
-name = sys.argv[1]
+# ---- 3. the secrets ----------------------------------------------------------------
+"$TOOLS/python" - "$SECRET_NAME" "$CHANNEL_SECRETS_NAME" <<'PY'
+import base64, json, os, sys, boto3
+pii_name, channels_name = sys.argv[1], sys.argv[2]
 sm = boto3.client("secretsmanager")
-try:
-    sm.describe_secret(SecretId=name)
-    print(f"[deploy] secret {name} exists", file=sys.stderr)
-except sm.exceptions.ResourceNotFoundException:
-    sm.create_secret(Name=name, SecretString=base64.b64encode(os.urandom(32)).decode())
-    print(f"[deploy] secret {name} created (32 random bytes, base64)", file=sys.stderr)
+
+def ensure(name, value, what):
+    try:
+        sm.describe_secret(SecretId=name)
+        print(f"[deploy] secret {name} exists", file=sys.stderr)
+    except sm.exceptions.ResourceNotFoundException:
+        sm.create_secret(Name=name, SecretString=value)
+        print(f"[deploy] secret {name} created ({what})", file=sys.stderr)
+
+ensure(pii_name, base64.b64encode(os.urandom(32)).decode(), "32 random bytes, base64")
+# Every key the template resolves must exist; "-" leaves that channel disabled.
+keys = ["sms_webhook_secret", "x_consumer_secret", "meta_app_secret", "meta_verify_token",
+        "sms_api_key", "x_access_token", "messenger_page_token", "whatsapp_token"]
+ensure(channels_name, json.dumps({k: "-" for k in keys}), "every channel disabled: '-'")
 PY
 
 # ---- 4. deploy -------------------------------------------------------------------------
@@ -111,7 +123,8 @@ say "sam deploy $STACK_NAME (Stage=$STAGE Architecture=$ARCH) to $ENDPOINT"
 "$TOOLS/sam" deploy --template-file "$BUILT" --stack-name "$STACK_NAME" \
   --resolve-s3 --capabilities CAPABILITY_IAM \
   --no-confirm-changeset --no-fail-on-empty-changeset \
-  --parameter-overrides "Stage=$STAGE" "Architecture=$ARCH" "PiiKeySecretName=$SECRET_NAME"
+  --parameter-overrides "Stage=$STAGE" "Architecture=$ARCH" "PiiKeySecretName=$SECRET_NAME" \
+  "ChannelSecretsName=$CHANNEL_SECRETS_NAME"
 
 OUTPUTS=$("$TOOLS/python" - "$STACK_NAME" <<'PY'
 import sys, boto3

@@ -2,8 +2,12 @@
 //! rules AWS enforces only at deploy time (which cfn-lint and `sam validate` miss) hold.
 
 use lapor::config::{attributes, indexes, needs};
+use lapor::notify::env as notify_env;
 use lapor::ports::QueueName;
 use lapor::template::Template;
+
+/// The notifier's copy of the notification queue's `maxReceiveCount` (`functions/notifier`).
+const NOTIFICATION_MAX_ATTEMPTS: &str = "NOTIFICATION_MAX_ATTEMPTS";
 
 fn template() -> Template {
     Template::builtin()
@@ -38,6 +42,41 @@ fn the_tables_have_the_keys_and_indexes_the_code_uses() {
         idempotency.ttl_attribute.as_deref(),
         Some(attributes::IDEMPOTENCY_TTL),
         "idempotency records expire through TTL"
+    );
+}
+
+#[test]
+fn the_channel_tables_and_index_have_the_keys_the_code_uses() {
+    let t = template();
+    let reports = t.table("ReportsTable").expect("ReportsTable");
+    let by_reporter = reports
+        .global_indexes
+        .iter()
+        .find(|i| i.name == indexes::REPORTS_BY_REPORTER)
+        .expect("the index a channel sender's next message is matched through");
+    assert_eq!(
+        (
+            by_reporter.hash.name.as_str(),
+            by_reporter.hash.attribute_type.as_str()
+        ),
+        (attributes::REPORTER_REF, "S")
+    );
+    let range = by_reporter.range.as_ref().expect("newest first");
+    assert_eq!(
+        (range.name.as_str(), range.attribute_type.as_str()),
+        (attributes::CREATED_MS, "N")
+    );
+
+    let state = t.table("ChannelStateTable").expect("ChannelStateTable");
+    assert_eq!(
+        (state.hash.name.as_str(), state.hash.attribute_type.as_str()),
+        (attributes::CHANNEL_STATE_KEY, "S")
+    );
+    assert!(state.range.is_none(), "channel state is read by key alone");
+    assert_eq!(
+        state.ttl_attribute.as_deref(),
+        Some(attributes::CHANNEL_STATE_TTL),
+        "claims and SMS parts expire through TTL"
     );
 }
 
@@ -128,7 +167,52 @@ fn sqs_consumers_follow_the_rules_aws_enforces_at_deploy_time() {
             assert!((1..=10_000).contains(&event.batch_size));
         }
     }
-    assert!(consumers >= 1, "the router consumes the intake queue");
+    assert!(
+        consumers >= 2,
+        "the router and the notifier consume their queues"
+    );
+}
+
+/// The raw template, for what `Template` does not read (values, scaling).
+fn raw_template() -> serde_yaml::Value {
+    serde_yaml::from_str(lapor::template::TEMPLATE_YAML).expect("template.yaml parses")
+}
+
+#[test]
+fn the_notifier_gives_up_on_the_receive_the_queue_would() {
+    let t = template();
+    let queue = t
+        .queue(QueueName::Notifications.template_resource())
+        .expect("the notification queue");
+    let (_, max_receive_count) = queue.dead_letter.as_ref().expect("its redrive policy");
+    let raw = raw_template();
+    let notifier = &raw["Resources"]["NotifierFunction"]["Properties"];
+    let attempts = &notifier["Environment"]["Variables"][NOTIFICATION_MAX_ATTEMPTS];
+    let attempts: u32 = match attempts {
+        serde_yaml::Value::String(s) => s.parse().ok(),
+        serde_yaml::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        _ => None,
+    }
+    .unwrap_or_else(|| panic!("{NOTIFICATION_MAX_ATTEMPTS} is not a number: {attempts:?}"));
+    assert_eq!(
+        attempts, *max_receive_count,
+        "NotifierFunction's {NOTIFICATION_MAX_ATTEMPTS} must be NotificationQueue's maxReceiveCount"
+    );
+
+    // The per-instance rate limits hold globally only with the instances bounded.
+    let events = notifier["Events"]
+        .as_mapping()
+        .expect("the notifier's events");
+    let sqs = events
+        .values()
+        .find(|e| e["Type"].as_str() == Some("SQS"))
+        .expect("the notifier's SQS event");
+    assert!(
+        sqs["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+            .as_u64()
+            .is_some_and(|n| (2..=5).contains(&n)),
+        "the notifier's SQS event needs a small ScalingConfig.MaximumConcurrency"
+    );
 }
 
 #[test]
@@ -141,7 +225,10 @@ fn every_function_runs_on_the_right_runtime_and_builds_a_workspace_binary() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| std::path::Path::new(&format!("{functions}/{name}/src/main.rs")).exists())
         .collect();
-    assert!(binaries.len() >= 7, "{binaries:?}");
+    assert!(binaries.len() >= 9, "{binaries:?}");
+    for function in ["ChannelsFunction", "NotifierFunction"] {
+        assert!(t.function(function).is_some(), "{function} missing");
+    }
     for f in &t.functions {
         assert_eq!(
             f.runtime.as_deref(),
@@ -172,6 +259,34 @@ fn every_environment_variable_the_code_reads_is_set_for_its_function() {
         ("AgencyFunction", needs::AGENCY),
         ("ReporterFunction", needs::REPORTER),
         ("EscalationFunction", needs::ESCALATION),
+        ("ChannelsFunction", needs::CHANNELS),
+        ("NotifierFunction", needs::NOTIFIER),
+        // Optional for the code, but a deploy should configure them: the webhooks' secrets
+        // (`-` disables a channel), the notifier's providers and its attempts.
+        (
+            "ChannelsFunction",
+            &[
+                lapor::config::env::SMS_WEBHOOK_SECRET,
+                lapor::config::env::X_CONSUMER_SECRET,
+                lapor::config::env::META_APP_SECRET,
+                lapor::config::env::META_VERIFY_TOKEN,
+            ],
+        ),
+        (
+            "NotifierFunction",
+            &[
+                NOTIFICATION_MAX_ATTEMPTS,
+                notify_env::NOTIFY_RATES,
+                notify_env::SMS_API_URL,
+                notify_env::SMS_API_KEY,
+                notify_env::X_ACCESS_TOKEN,
+                notify_env::MESSENGER_PAGE_TOKEN,
+                notify_env::WHATSAPP_PHONE_NUMBER_ID,
+                notify_env::WHATSAPP_TOKEN,
+                notify_env::WHATSAPP_TEMPLATE,
+                notify_env::SES_FROM_ADDRESS,
+            ],
+        ),
     ] {
         let spec = t
             .function(function)
@@ -203,6 +318,8 @@ fn the_public_routes_are_the_ones_the_handlers_serve() {
         ("DirectoryFunction", "GET", "/v1/agencies"),
         ("DirectoryFunction", "GET", "/v1/agencies/{agency_id}"),
         ("DirectoryFunction", "POST", "/v1/routing/suggestions"),
+        ("ChannelsFunction", "GET", "/v1/channels/{channel}"),
+        ("ChannelsFunction", "POST", "/v1/channels/{channel}"),
     ] {
         assert!(
             routes

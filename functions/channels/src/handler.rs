@@ -1,0 +1,176 @@
+//! The channels' webhooks, `GET|POST /v1/channels/{channel}` for `sms`, `x` and `meta`: the
+//! request's parts go to `lapor::service::webhooks::webhook`, which verifies the provider's
+//! signature and handles the messages; its answer goes back as JSON, or as the plain text Meta's
+//! subscription handshake expects. No staff or reporter token: providers sign their requests.
+
+use lambda_http::{Body, Request, Response};
+use lapor::api::ApiError;
+use lapor::channels::{meta, sms, x};
+use lapor::lambda::http::{
+    body_bytes, error_response, header, json_response, path_parameter, query_parameters, route_key,
+};
+use lapor::service::channels::ChannelDeps;
+use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSecrets};
+use lapor::service::App;
+use std::collections::HashMap;
+
+/// The routes this function serves (the template's `ChannelsFunction` events).
+pub const ROUTES: [&str; 2] = ["GET /v1/channels/{channel}", "POST /v1/channels/{channel}"];
+
+/// What the webhooks need, built once per cold start.
+pub struct ChannelsApi {
+    pub app: App,
+    pub deps: ChannelDeps,
+    /// A channel whose secret is absent answers 404 (not enabled).
+    pub secrets: WebhookSecrets,
+}
+
+pub async fn handle(api: &ChannelsApi, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(match respond(api, &req).await {
+        Ok(answer) => answer_response(&answer),
+        Err(e) => error_response(&e),
+    })
+}
+
+async fn respond(api: &ChannelsApi, req: &Request) -> Result<WebhookAnswer, ApiError> {
+    let route = route_key(req);
+    if !ROUTES.contains(&route.as_str()) {
+        return Err(ApiError::NotFound(format!("no route {route:?} here")));
+    }
+    let method = req.method().as_str();
+    let channel = path_parameter(req, "channel");
+    let query = query_parameters(req)?;
+    webhook(
+        &api.app,
+        &api.deps,
+        &api.secrets,
+        webhook_request(req, method, &channel, &query),
+    )
+    .await
+}
+
+/// The parts of `req` the webhooks read: the raw body as received (signatures are over its
+/// bytes) and the providers' signature headers.
+pub fn webhook_request<'a>(
+    req: &'a Request,
+    method: &'a str,
+    channel: &'a str,
+    query: &'a HashMap<String, String>,
+) -> WebhookRequest<'a> {
+    WebhookRequest {
+        method,
+        channel,
+        query,
+        content_type: header(req, "content-type"),
+        lapor_timestamp: header(req, sms::TIMESTAMP_HEADER),
+        lapor_signature: header(req, sms::SIGNATURE_HEADER),
+        x_signature: header(req, x::SIGNATURE_HEADER),
+        hub_signature: header(req, meta::SIGNATURE_HEADER),
+        body: body_bytes(req),
+    }
+}
+
+pub fn answer_response(answer: &WebhookAnswer) -> Response<Body> {
+    match answer {
+        WebhookAnswer::Json(status, body) => json_response(*status, body),
+        WebhookAnswer::Text(status, text) => Response::builder()
+            .status(*status)
+            .header("content-type", "text/plain")
+            .header("cache-control", "no-store")
+            .body(Body::Text(text.clone()))
+            .expect("status and headers are valid"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An HTTP API (payload v2) event for the channels' route, as API Gateway sends it.
+    fn event(method: &str, channel: &str, query: &str, headers: serde_json::Value) -> Request {
+        let event = serde_json::json!({
+            "version": "2.0",
+            "routeKey": format!("{method} /v1/channels/{{channel}}"),
+            "rawPath": format!("/dev/v1/channels/{channel}"),
+            "rawQueryString": query,
+            "headers": headers,
+            "pathParameters": {"channel": channel},
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "api",
+                "domainName": "api.example.com",
+                "domainPrefix": "api",
+                "http": {
+                    "method": method,
+                    "path": format!("/dev/v1/channels/{channel}"),
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "192.0.2.1",
+                    "userAgent": "test"
+                },
+                "requestId": "r-1",
+                "routeKey": format!("{method} /v1/channels/{{channel}}"),
+                "stage": "dev",
+                "time": "01/Jan/2026:00:00:00 +0000",
+                "timeEpoch": 1767225600000u64
+            },
+            "body": "{\"a\":1}",
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
+    }
+
+    #[test]
+    fn reads_the_signature_headers_and_the_raw_body() {
+        let req = event(
+            "POST",
+            "sms",
+            "",
+            serde_json::json!({
+                "content-type": "application/json",
+                "x-lapor-timestamp": "1767225600",
+                "x-lapor-signature": "sha256=aa",
+                "x-twitter-webhooks-signature": "sha256=bb",
+                "x-hub-signature-256": "sha256=cc"
+            }),
+        );
+        assert_eq!(route_key(&req), "POST /v1/channels/{channel}");
+        assert_eq!(path_parameter(&req, "channel"), "sms");
+        let query = query_parameters(&req).unwrap();
+        let parts = webhook_request(&req, "POST", "sms", &query);
+        assert_eq!(parts.content_type, Some("application/json"));
+        assert_eq!(parts.lapor_timestamp, Some("1767225600"));
+        assert_eq!(parts.lapor_signature, Some("sha256=aa"));
+        assert_eq!(parts.x_signature, Some("sha256=bb"));
+        assert_eq!(parts.hub_signature, Some("sha256=cc"));
+        assert_eq!(parts.body, b"{\"a\":1}");
+    }
+
+    #[test]
+    fn reads_the_handshake_query() {
+        let req = event(
+            "GET",
+            "meta",
+            "hub.mode=subscribe&hub.verify_token=t&hub.challenge=42",
+            serde_json::json!({}),
+        );
+        let query = query_parameters(&req).unwrap();
+        assert_eq!(query.get("hub.challenge").map(String::as_str), Some("42"));
+        let parts = webhook_request(&req, "GET", "meta", &query);
+        assert_eq!(parts.content_type, None);
+        assert_eq!(parts.hub_signature, None);
+    }
+
+    #[test]
+    fn answers_json_or_plain_text() {
+        let text = answer_response(&WebhookAnswer::Text(200, "1158201444".into()));
+        assert_eq!(text.status(), 200);
+        assert_eq!(text.headers()["content-type"], "text/plain");
+        assert!(matches!(text.body(), Body::Text(t) if t == "1158201444"));
+        let json = answer_response(&WebhookAnswer::Json(
+            200,
+            serde_json::json!({"handled": ["report_created"]}),
+        ));
+        assert_eq!(json.headers()["content-type"], "application/json");
+        assert!(matches!(json.body(), Body::Text(t) if t == r#"{"handled":["report_created"]}"#));
+    }
+}
