@@ -1058,3 +1058,88 @@ fn escalate_moves_an_overdue_report_one_level_up() {
     );
     eprintln!("escalate test: {:.1?}", started.elapsed());
 }
+
+/// Runs `lapor-local <args> --data-dir <data>` to its end, successfully, and returns stdout.
+fn lapor_ok(data: &Path, args: &[&str]) -> String {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--data-dir", data.to_str().unwrap()]);
+    let out = lapor(&all);
+    assert!(
+        out.status.success(),
+        "lapor-local {all:?} failed ({}):\n{}\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// The outbox as JSON lines.
+fn outbox(data: &Path) -> Vec<Value> {
+    lapor_ok(data, &["outbox", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
+#[test]
+fn an_sms_sent_to_the_runner_is_answered_in_the_local_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let runner = Runner::start(&data, dir.path().join("serve.log"));
+    let url = format!("http://{}", runner.addr);
+    let sent = lapor_ok(
+        &data,
+        &[
+            "send-sms",
+            "--url",
+            &url,
+            "--from",
+            "0812-3456-7890",
+            "LAPOR Lampu jalan mati di Jl. Dago depan Taman Cikapayang Kota Bandung sejak seminggu",
+        ],
+    );
+    assert!(
+        sent.starts_with("200") && sent.contains("report_created"),
+        "{sent}"
+    );
+    let answer: Value = serde_json::from_str(sent.trim_start_matches("200 OK ").trim()).unwrap();
+    let id = answer["tracking_id"].as_str().unwrap().to_string();
+
+    // The receipt, then the routing notice, recorded instead of sent to a gateway.
+    let deadline = Instant::now() + ROUTED_DEADLINE;
+    let messages = loop {
+        let messages = outbox(&data);
+        if messages.len() >= 2 || Instant::now() > deadline {
+            break messages;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(messages.len() >= 2, "{messages:?}\n{}", runner.log_text());
+    for m in &messages {
+        assert_eq!(m["provider"], "sms", "{m}");
+        assert_eq!(m["address"], "+6281234567890", "{m}");
+        assert!(!m["text"].as_str().unwrap().contains("Cikapayang"), "{m}");
+    }
+    assert!(
+        messages[0]["text"].as_str().unwrap().contains(&id),
+        "{}",
+        messages[0]
+    );
+    assert_eq!(messages[0]["notification_id"], format!("{id}:0"));
+
+    // A post not signed with the data dir's secret is refused.
+    let forged = exchange(
+        runner.addr,
+        "POST",
+        "/v1/channels/sms",
+        &[("content-type", "application/json"), ("x-lapor-timestamp", "1"), ("x-lapor-signature", "sha256=00")],
+        Some(r#"{"from":"081234567890","text":"LAPOR palsu yang tidak boleh tersimpan sama sekali","message_id":"x"}"#),
+    )
+    .unwrap();
+    assert_eq!(forged.status, 401, "{}", forged.text);
+    // The secrets the webhooks check are the data dir's.
+    let secrets: Value = serde_json::from_str(&lapor_ok(&data, &["channel-secrets"])).unwrap();
+    assert!(secrets["sms_webhook_secret"].as_str().unwrap().len() >= 16);
+    runner.stop();
+}

@@ -4,15 +4,16 @@
 use lapor::adapters::aws::provision::provision;
 use lapor::adapters::aws::sqs::QueueUrls;
 use lapor::adapters::aws::{
-    dynamodb_client, load_config, sqs_client, DynamoAgencies, DynamoExamples, DynamoModels,
-    DynamoStore, SqsQueues,
+    dynamodb_client, load_config, sqs_client, DynamoAgencies, DynamoChannelState, DynamoExamples,
+    DynamoModels, DynamoStore, SqsQueues,
 };
 use lapor::adapters::embedded::EmbeddedStore;
 use lapor::config;
 use lapor::crypto::Sealer;
 use lapor::directory::Directory;
 use lapor::ports::{
-    AgencyStore, ModelStore, QueueName, QueueReceiver, RoutingExampleStore, SystemClock,
+    AgencyStore, ChannelState, ModelStore, QueueName, QueueReceiver, RoutingExampleStore,
+    SystemClock,
 };
 use lapor::service::models::{LiveEngine, ModelLoad};
 use lapor::service::App;
@@ -45,6 +46,12 @@ pub struct System {
     pub intake_visibility: Duration,
     /// Largest batch one poll takes (SQS allows 10).
     pub batch_size: usize,
+    /// Sent notifications and waiting SMS parts.
+    pub channel_state: Arc<dyn ChannelState>,
+    /// Where the local notifier records what it would send (the embedded store itself, or an
+    /// `outbox.db` beside the AWS backend's data).
+    pub outbox: EmbeddedStore,
+    pub notification_settings: lapor::adapters::QueueSettings,
 }
 
 /// The local runner looks for a newly published model more often than a Lambda does: after
@@ -61,6 +68,7 @@ pub async fn build(
     let template = Template::builtin();
     let settings = template.queue_settings();
     let intake_visibility = settings[&QueueName::Intake].visibility_timeout;
+    let notification_settings = settings[&QueueName::Notifications];
     let pii = pii_key(data_dir)?;
     // Time limits and extra days off from the environment, as the functions read them.
     let deadlines = Arc::new(lapor::deadlines::Deadlines::from_env()?);
@@ -70,6 +78,8 @@ pub async fn build(
         Arc<dyn RoutingExampleStore>,
         Arc<dyn ModelStore>,
     );
+    let channel_state: Arc<dyn ChannelState>;
+    let outbox: EmbeddedStore;
     let (app, receiver, batch_size, (agencies, examples, models)): (_, _, _, Stores) = match backend
     {
         Backend::Embedded => {
@@ -86,6 +96,8 @@ pub async fn build(
                 );
             }
             let store = Arc::new(store);
+            channel_state = store.clone();
+            outbox = (*store).clone();
             let app = App {
                 store: store.clone(),
                 queue: store.clone(),
@@ -99,6 +111,8 @@ pub async fn build(
         Backend::Aws => {
             let aws = load_config().await;
             let (dynamodb, sqs) = (dynamodb_client(&aws), sqs_client(&aws));
+            outbox = EmbeddedStore::open(&data_dir.join("outbox.db"), settings.clone())
+                .map_err(|e| format!("cannot open the local outbox: {e}"))?;
             let (store, queues, stores) = match provision_prefix {
                 Some(prefix) => {
                     let made = provision(&template, &dynamodb, &sqs, prefix)
@@ -109,6 +123,10 @@ pub async fn build(
                         made.table("ReportsTable").to_string(),
                         made.table("IdempotencyTable").to_string(),
                     );
+                    channel_state = Arc::new(DynamoChannelState::new(
+                        dynamodb.clone(),
+                        made.table("ChannelStateTable").to_string(),
+                    ));
                     let stores: Stores = (
                         Arc::new(DynamoAgencies::new(
                             dynamodb.clone(),
@@ -132,6 +150,10 @@ pub async fn build(
                 None => {
                     let store =
                         DynamoStore::from_env(dynamodb.clone()).map_err(|e| e.to_string())?;
+                    channel_state = Arc::new(
+                        DynamoChannelState::from_env(dynamodb.clone())
+                            .map_err(|e| e.to_string())?,
+                    );
                     let stores: Stores = (
                         Arc::new(
                             DynamoAgencies::from_env(dynamodb.clone())
@@ -157,7 +179,10 @@ pub async fn build(
                             QueueUrls {
                                 url: config::required(config::env::NOTIFICATION_QUEUE_URL)
                                     .map_err(|e| e.to_string())?,
-                                dead_letter_url: None,
+                                dead_letter_url: config::required(
+                                    config::env::NOTIFICATION_DEAD_LETTER_QUEUE_URL,
+                                )
+                                .ok(),
                             },
                         ),
                     ]);
@@ -194,6 +219,9 @@ pub async fn build(
         model_load,
         intake_visibility,
         batch_size,
+        channel_state,
+        outbox,
+        notification_settings,
     })
 }
 
@@ -211,7 +239,7 @@ fn pii_key(data_dir: &Path) -> anyhow_like::Result<Sealer> {
     Sealer::from_base64_key(&key).map_err(|e| format!("{}: {e}", path.display()).into())
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow_like::Result<()> {
+pub fn write_private(path: &Path, contents: &str) -> anyhow_like::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -43,6 +43,8 @@ fn sample(i: usize) -> Report {
         rating: None,
         routing: None,
         access_token_hash: "0".repeat(64),
+        reporter_ref: None,
+        inbound_sealed: None,
         created_at: now,
         updated_at: now,
         deadline: None,

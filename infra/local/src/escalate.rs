@@ -118,6 +118,8 @@ fn seeded(i: usize, status: Status, deadline: Deadline, now: DateTime<Utc>) -> R
         rating: None,
         routing: None,
         access_token_hash: "0".repeat(64),
+        reporter_ref: None,
+        inbound_sealed: None,
         created_at: now - Span::days(30),
         updated_at: now - Span::days(20),
         deadline: Some(deadline),

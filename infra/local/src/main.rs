@@ -6,6 +6,7 @@ mod bench_bare;
 mod commands;
 mod escalate;
 mod gateway;
+mod outbox;
 mod server;
 
 use backend::Backend;
@@ -79,6 +80,14 @@ enum Command {
     /// Print a staff token (JWT) that `serve` accepts on the /v1/agency/ routes, signed with the
     /// data dir's local key. In AWS the identity provider issues these instead.
     MintToken(commands::MintTokenArgs),
+    /// Print what the local notifier "sent" (SMS, X, WhatsApp, Messenger, e-mail): locally
+    /// nothing goes to a provider, every message is recorded here instead.
+    Outbox(outbox::OutboxArgs),
+    /// Post an SMS to the running runner as the SMS gateway would (signed), e.g.
+    /// `lapor-local send-sms --from 081234567890 "LAPOR Jalan berlubang di Jl. Merdeka, Kota Bandung"`.
+    SendSms(outbox::SendSmsArgs),
+    /// Print the secrets the local webhooks check (to sign your own test requests).
+    ChannelSecrets(outbox::ChannelSecretsArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -86,6 +95,9 @@ fn main() -> std::process::ExitCode {
     // Before logging starts: the token alone goes to stdout, for `TOKEN=$(lapor-local mint-token ...)`.
     if let Some(Command::MintToken(args)) = &cli.command {
         return exit_code(commands::mint_token(args));
+    }
+    if let Some(Command::ChannelSecrets(args)) = &cli.command {
+        return exit_code(outbox::print_channel_secrets(args));
     }
     lapor::lambda::init_tracing("lapor-local");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -103,7 +115,11 @@ fn main() -> std::process::ExitCode {
             Some(Command::Retrain(args)) => commands::retrain(args).await,
             Some(Command::Escalate(args)) => escalate::escalate(args).await,
             Some(Command::BenchEscalation(args)) => escalate::bench(args).await,
-            Some(Command::MintToken(_)) => unreachable!("handled before the runtime starts"),
+            Some(Command::Outbox(args)) => outbox::print_outbox(args).await,
+            Some(Command::SendSms(args)) => outbox::send_sms(args).await,
+            Some(Command::MintToken(_) | Command::ChannelSecrets(_)) => {
+                unreachable!("handled before the runtime starts")
+            }
         }
     });
     exit_code(result)
@@ -138,7 +154,15 @@ async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
     );
     let directory = commands::directory_api(&system).await?;
     let signer = commands::local_signer(&args.store.data_dir)?;
-    server::serve(system, directory, signer, args.addr).await
+    let secrets = outbox::LocalChannelSecrets::load_or_create(&args.store.data_dir)?;
+    server::serve(
+        system,
+        directory,
+        signer,
+        secrets.webhook_secrets(),
+        args.addr,
+    )
+    .await
 }
 
 fn eval_routing(file: &std::path::Path) -> backend::anyhow_like::Result<()> {

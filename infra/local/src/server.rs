@@ -29,18 +29,21 @@ const WIRED_FUNCTIONS: &[&str] = &[
     "DirectoryFunction",
     "AgencyFunction",
     "ReporterFunction",
+    "ChannelsFunction",
 ];
 
 /// The HTTP functions as their cold starts build them, over the runner's stores.
 struct Functions {
     directory: DirectoryApi,
     agency: agency::AgencyApi,
+    channels: channels::ChannelsApi,
 }
 
 pub async fn serve(
     system: System,
     directory: DirectoryApi,
     signer: LocalSigner,
+    secrets: lapor::service::webhooks::WebhookSecrets,
     addr: SocketAddr,
 ) -> crate::backend::anyhow_like::Result<()> {
     let gateway = Gateway::from_template(&lapor::template::Template::builtin(), signer);
@@ -61,8 +64,20 @@ pub async fn serve(
         directory: directory.directory,
         examples: system.examples.clone(),
     };
+    let channels = channels::ChannelsApi {
+        app: system.app.clone(),
+        deps: lapor::service::channels::ChannelDeps {
+            state: system.channel_state.clone(),
+            directory: directory.directory,
+        },
+        secrets,
+    };
     let system = Arc::new(system);
-    let directory = Arc::new(Functions { directory, agency });
+    let directory = Arc::new(Functions {
+        directory,
+        agency,
+        channels,
+    });
     let gateway = Arc::new(gateway);
     let listener = TcpListener::bind(addr)
         .await
@@ -76,6 +91,7 @@ pub async fn serve(
     for _ in 0..2 {
         spawn_router_pump(system.clone());
     }
+    spawn_notifier_pump(system.clone());
 
     let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
@@ -158,6 +174,7 @@ async fn handle(
         "ReporterFunction" => {
             reporter::handle(&system.app, functions.directory.directory, request).await
         }
+        "ChannelsFunction" => channels::handle(&functions.channels, request).await,
         other => unreachable!("{other} was checked at start-up"),
     };
     match response {
@@ -196,6 +213,33 @@ fn spawn_router_pump(system: Arc<System>) {
                 Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "polling the intake queue failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}
+
+/// The notifier fed from the notification queue as the SQS event source feeds it, recording in
+/// the outbox instead of sending (`lapor-local outbox`).
+fn spawn_notifier_pump(system: Arc<System>) {
+    tokio::spawn(async move {
+        let notifier = Arc::new(crate::outbox::local_notifier(&system));
+        loop {
+            let notifier = notifier.clone();
+            let polled = pump_once(
+                &*system.receiver,
+                QueueName::Notifications,
+                system.batch_size.min(10),
+                system.notification_settings.visibility_timeout,
+                |event| async move { notifier::handle(&notifier, event).await },
+            )
+            .await;
+            match polled {
+                Ok(stats) if stats.received > 0 => {}
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "polling the notification queue failed");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
