@@ -6,6 +6,7 @@
 //! `LAPOR_TEST_SERVERS=1`, where a missing server fails the test.
 
 pub mod logs;
+pub mod providers;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{TimeZone, Utc};
@@ -33,6 +34,8 @@ pub struct Harness {
     pub agencies: Arc<dyn AgencyStore>,
     pub examples: Arc<dyn RoutingExampleStore>,
     pub models: Arc<dyn ModelStore>,
+    /// Sent notifications and waiting SMS parts.
+    pub channel_state: Arc<dyn lapor::ports::ChannelState>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -54,6 +57,7 @@ fn assemble(
     queue: Arc<dyn lapor::ports::MessageQueue>,
     receiver: Arc<dyn QueueReceiver>,
     stores: RoutingStores,
+    channel_state: Arc<dyn lapor::ports::ChannelState>,
     dir: Option<tempfile::TempDir>,
 ) -> Harness {
     let clock = Arc::new(ManualClock::new(start_time()));
@@ -80,6 +84,7 @@ fn assemble(
         agencies: stores.agencies,
         examples: stores.examples,
         models: stores.models,
+        channel_state,
         _dir: dir,
     }
 }
@@ -102,8 +107,9 @@ pub async fn embedded() -> Harness {
         "embedded",
         store.clone(),
         store.clone(),
-        store,
+        store.clone(),
         stores,
+        store,
         Some(dir),
     )
 }
@@ -155,6 +161,10 @@ pub async fn aws() -> Option<Harness> {
             made.table("RoutingModelsTable").to_string(),
         )),
     };
+    let channel_state = Arc::new(lapor::adapters::aws::DynamoChannelState::new(
+        dynamodb.clone(),
+        made.table("ChannelStateTable").to_string(),
+    ));
     let store = Arc::new(DynamoStore::new(
         dynamodb,
         made.table("ReportsTable").to_string(),
@@ -167,7 +177,15 @@ pub async fn aws() -> Option<Harness> {
             .map(|queue| (queue, made.queue(&template, queue)))
             .collect(),
     ));
-    Some(assemble("aws", store, queues.clone(), queues, stores, None))
+    Some(assemble(
+        "aws",
+        store,
+        queues.clone(),
+        queues,
+        stores,
+        channel_state,
+        None,
+    ))
 }
 
 /// Every family available here: embedded always, AWS when its servers run.
@@ -670,6 +688,8 @@ pub fn minimal_report(created_at: chrono::DateTime<Utc>) -> lapor::domain::Repor
         rating: None,
         routing: None,
         access_token_hash: "0".repeat(64),
+        reporter_ref: None,
+        inbound_sealed: None,
         created_at,
         updated_at: created_at,
         deadline: None,

@@ -86,6 +86,8 @@ fn full_report() -> Report {
             model_version: "2025-11-01+ü".into(),
         }),
         access_token_hash: "ab".repeat(32),
+        reporter_ref: None,
+        inbound_sealed: None,
         created_at,
         updated_at: routed_at,
         deadline: Some(Deadline {

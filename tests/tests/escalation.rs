@@ -125,7 +125,7 @@ async fn notices(h: &Harness, id: &str, event: &str) -> Vec<Notification> {
         .take_notifications()
         .await
         .into_iter()
-        .filter(|n| n.tracking_id.to_string() == id && n.event == event)
+        .filter(|n| n.tracking_id.as_ref().is_some_and(|t| t.as_str() == id) && n.event == event)
         .collect();
     out.sort_by(|a, b| a.notification_id.cmp(&b.notification_id));
     out.dedup_by(|a, b| a.notification_id == b.notification_id);
@@ -177,7 +177,7 @@ async fn an_unverified_report_past_three_working_days_is_escalated_to_the_verifi
 
         let sent = notices(&h, &s.id, "escalated").await;
         assert_eq!(sent.len(), 1, "{f}: {sent:?}");
-        assert_eq!(sent[0].status, Status::NeedsTriage, "{f}");
+        assert_eq!(sent[0].status, Some(Status::NeedsTriage), "{f}");
         assert!(sent[0].text.contains(&s.id), "{f}: {}", sent[0].text);
 
         // Done for this deadline: the same pass again finds nothing.
@@ -253,7 +253,7 @@ async fn a_dispositioned_report_without_follow_up_climbs_to_the_province_then_th
         );
         let sent = notices(&h, &s.id, "escalated").await;
         assert_eq!(sent.len(), 1, "{f}: {sent:?}");
-        assert_eq!(sent[0].status, Status::NeedsTriage, "{f}");
+        assert_eq!(sent[0].status, Some(Status::NeedsTriage), "{f}");
     }
 }
 
@@ -604,7 +604,12 @@ async fn two_passes_at_once_and_a_retried_pass_escalate_each_report_once() {
         for id in &ids {
             let mut mine: Vec<&str> = sent
                 .iter()
-                .filter(|n| n.tracking_id.to_string() == *id && n.event == "escalated")
+                .filter(|n| {
+                    n.tracking_id
+                        .as_ref()
+                        .is_some_and(|t| t.as_str() == id.as_str())
+                        && n.event == "escalated"
+                })
                 .map(|n| n.notification_id.as_str())
                 .collect();
             mine.sort();

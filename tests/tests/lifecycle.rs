@@ -181,7 +181,13 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
         let notices = h.take_notifications().await;
         let mut ids: Vec<&str> = notices
             .iter()
-            .filter(|n| n.tracking_id.to_string() == s.id)
+            .filter(|n| {
+                n.tracking_id
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+                    == s.id
+            })
             .map(|n| n.notification_id.as_str())
             .collect();
         ids.sort();
@@ -556,7 +562,14 @@ async fn a_retried_action_is_answered_not_repeated() {
         let notices = h.take_notifications().await;
         let accepted: Vec<_> = notices
             .iter()
-            .filter(|n| n.tracking_id.to_string() == s.id && n.event == "accepted")
+            .filter(|n| {
+                n.tracking_id
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+                    == s.id
+                    && n.event == "accepted"
+            })
             .collect();
         assert!(accepted.len() >= 2, "{f}");
         assert!(

@@ -637,7 +637,12 @@ impl Walk<'_> {
         for n in notices {
             self.notifications += 1;
             assert!(
-                self.ids.contains(&n.tracking_id.to_string()),
+                self.ids.contains(
+                    &n.tracking_id
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
                 "{}: a notification for a report not ours",
                 self.f()
             );
@@ -648,7 +653,13 @@ impl Walk<'_> {
                 let k = self
                     .ids
                     .iter()
-                    .position(|id| *id == n.tracking_id.to_string())
+                    .position(|id| {
+                        *id == n
+                            .tracking_id
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    })
                     .unwrap();
                 let p = &self.cases[k].person;
                 for clear in [p.name, p.email, p.phone_e164, p.nik] {

@@ -1,0 +1,995 @@
+//! Every channel is a front door, on both storage families: SMS, X direct messages, WhatsApp and
+//! Messenger reports get their tracking id back, route like web reports, and hear every status
+//! change on the channel they came from; replies on the channel become the reporter's replies;
+//! bad signatures and replays are refused and store nothing; a gateway's retries and the queue's
+//! redeliveries act once. The notifier sends through the real HTTP adapters to local servers that
+//! imitate the providers (`lapor_tests::providers`); the webhooks read the providers' documented
+//! payloads (`tests/fixtures/channels/`).
+
+use chrono::Duration;
+use lapor::channels::sms;
+use lapor::domain::{Channel, Status};
+use lapor::notify::{senders_from_vars, RateLimiter, RetryPolicy};
+use lapor::ports::{QueueName, ReportList};
+use lapor::service::channels::ChannelDeps;
+use lapor::service::notifier::{Delivery, Notifier};
+use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSecrets};
+use lapor_tests::providers::{FakeProvider, Reply};
+use lapor_tests::{families, Harness, Staff};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const SMS_SECRET: &[u8] = b"sms-gateway-shared-secret";
+const X_SECRET: &[u8] = b"x-consumer-secret";
+const META_SECRET: &[u8] = b"meta-app-secret";
+const VERIFY_TOKEN: &str = "lapor-verify-token";
+const PHONE: &str = "+6281234567890";
+/// The X fixture's sender and the WhatsApp fixture's sender.
+const X_SENDER: &str = "3001969357";
+const WA_SENDER: &str = "6281298765432";
+const WA_NUMBER_ID: &str = "106540352242922";
+
+struct Channels {
+    h: Harness,
+    deps: ChannelDeps,
+    secrets: WebhookSecrets,
+    sms: FakeProvider,
+    x: FakeProvider,
+    graph: FakeProvider,
+    notifier: Notifier,
+}
+
+async fn channels(h: Harness) -> Channels {
+    let (sms, x, graph) = (
+        FakeProvider::sms_gateway().await,
+        FakeProvider::x().await,
+        FakeProvider::graph().await,
+    );
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("SMS_API_URL", sms.url()),
+        ("SMS_API_KEY", "sms-key".into()),
+        ("X_API_URL", x.url()),
+        ("X_ACCESS_TOKEN", "x-token".into()),
+        ("META_GRAPH_URL", graph.url()),
+        ("MESSENGER_PAGE_TOKEN", "page-token".into()),
+        ("WHATSAPP_PHONE_NUMBER_ID", WA_NUMBER_ID.into()),
+        ("WHATSAPP_TOKEN", "wa-token".into()),
+    ]);
+    let senders = senders_from_vars(|name| vars.get(name).cloned()).expect("senders");
+    let notifier = Notifier {
+        state: h.channel_state.clone(),
+        queue: h.app.queue.clone(),
+        senders,
+        limiter: Arc::new(RateLimiter::unlimited()),
+        retry: RetryPolicy {
+            attempts: 2,
+            base_delay: std::time::Duration::from_millis(1),
+            max_delay: std::time::Duration::from_millis(5),
+        },
+        pii: h.app.pii.clone(),
+        clock: h.app.clock.clone(),
+        max_attempts: 3,
+    };
+    Channels {
+        deps: ChannelDeps {
+            state: h.channel_state.clone(),
+            directory: lapor::directory::Directory::builtin(),
+        },
+        secrets: WebhookSecrets {
+            sms: Some(SMS_SECRET.to_vec()),
+            x_consumer: Some(X_SECRET.to_vec()),
+            meta_app: Some(META_SECRET.to_vec()),
+            meta_verify_token: Some(VERIFY_TOKEN.into()),
+        },
+        h,
+        sms,
+        x,
+        graph,
+        notifier,
+    }
+}
+
+fn hmac_hex(secret: &[u8], body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn hmac_b64(secret: &[u8], body: &[u8]) -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/fixtures/channels/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// A webhook answer's status and JSON body (text answers as a JSON string).
+fn parts(answer: Result<WebhookAnswer, lapor::api::ApiError>) -> (u16, Value) {
+    match answer {
+        Ok(WebhookAnswer::Json(status, body)) => (status, body),
+        Ok(WebhookAnswer::Text(status, text)) => (status, Value::String(text)),
+        Err(e) => (e.status_code(), e.body()),
+    }
+}
+
+impl Channels {
+    fn family(&self) -> &'static str {
+        self.h.family
+    }
+
+    async fn call(&self, request: WebhookRequest<'_>) -> (u16, Value) {
+        parts(webhook(&self.h.app, &self.deps, &self.secrets, request).await)
+    }
+
+    /// The SMS gateway's post, signed at `signed_at` (seconds from now).
+    async fn sms_signed(&self, body: &str, content_type: &str, signed_at: i64) -> (u16, Value) {
+        let timestamp = (self.h.app.clock.now() + Duration::seconds(signed_at)).timestamp();
+        let signature = sms::sign(SMS_SECRET, timestamp, body.as_bytes());
+        let timestamp = timestamp.to_string();
+        let query = HashMap::new();
+        self.call(WebhookRequest {
+            method: "POST",
+            channel: "sms",
+            query: &query,
+            content_type: Some(content_type),
+            lapor_timestamp: Some(&timestamp),
+            lapor_signature: Some(&signature),
+            x_signature: None,
+            hub_signature: None,
+            body: body.as_bytes(),
+        })
+        .await
+    }
+
+    async fn sms(&self, from: &str, text: &str, message_id: &str) -> (u16, Value) {
+        let body = json!({"from": from, "text": text, "message_id": message_id}).to_string();
+        self.sms_signed(&body, "application/json", 0).await
+    }
+
+    async fn x_post(&self, body: &Value, signature: Option<&str>) -> (u16, Value) {
+        let raw = body.to_string();
+        let good = format!("sha256={}", hmac_b64(X_SECRET, raw.as_bytes()));
+        let query = HashMap::new();
+        self.call(WebhookRequest {
+            method: "POST",
+            channel: "x",
+            query: &query,
+            content_type: Some("application/json"),
+            lapor_timestamp: None,
+            lapor_signature: None,
+            x_signature: Some(signature.unwrap_or(&good)),
+            hub_signature: None,
+            body: raw.as_bytes(),
+        })
+        .await
+    }
+
+    async fn meta_post(&self, body: &Value, signature: Option<&str>) -> (u16, Value) {
+        let raw = body.to_string();
+        let good = format!("sha256={}", hmac_hex(META_SECRET, raw.as_bytes()));
+        let query = HashMap::new();
+        self.call(WebhookRequest {
+            method: "POST",
+            channel: "meta",
+            query: &query,
+            content_type: Some("application/json"),
+            lapor_timestamp: None,
+            lapor_signature: None,
+            x_signature: None,
+            hub_signature: Some(signature.unwrap_or(&good)),
+            body: raw.as_bytes(),
+        })
+        .await
+    }
+
+    /// Runs the notifier over every queued notification, as the SQS event source would: each
+    /// message with its receive count, deleted unless it is to come back.
+    async fn notify(&self) -> Vec<Delivery> {
+        let mut out = Vec::new();
+        for _ in 0..50 {
+            let batch = self
+                .h
+                .receiver
+                .receive(QueueName::Notifications, 10, std::time::Duration::ZERO)
+                .await
+                .unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            for m in batch {
+                if let Ok(delivery) = self.notifier.deliver(&m.body, m.receive_count).await {
+                    out.push(delivery);
+                    self.h
+                        .receiver
+                        .delete(QueueName::Notifications, &m.receipt_handle)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+        out
+    }
+
+    /// The institution holding the report, after a verifier placed it if the router could not
+    /// (a message that names no place goes to triage).
+    async fn held_by(&self, id: &str) -> String {
+        if let Some(agency) = self.h.stored(id).await.agency_id {
+            return agency;
+        }
+        let verifier = Staff::verifier("verifikator-1");
+        let verified = self
+            .h
+            .act(
+                &verifier,
+                id,
+                "verify-channel",
+                json!({"action": "verify", "agency_id": "pemda-32.73"}),
+            )
+            .await;
+        assert_eq!(verified.status, 200, "{}: {}", self.family(), verified.text);
+        "pemda-32.73".into()
+    }
+
+    /// The texts the fake SMS gateway received for `to`.
+    fn sms_to(&self, to: &str) -> Vec<String> {
+        self.sms
+            .requests()
+            .iter()
+            .filter(|r| r.body["to"] == to)
+            .map(|r| r.body["text"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    async fn reports_of(&self, sender_key: &str) -> Vec<lapor::domain::Report> {
+        let reference = self.h.app.pii.reference("sender", sender_key);
+        self.h
+            .app
+            .store
+            .list(&lapor::ports::ListQuery {
+                list: ReportList::Reporter(reference),
+                status: None,
+                public_only: false,
+                cursor: None,
+                limit: 100,
+            })
+            .await
+            .unwrap()
+            .reports
+    }
+}
+
+fn tracking_id_of(family: &str, answer: &(u16, Value)) -> String {
+    assert_eq!(answer.0, 200, "{family}: {}", answer.1);
+    assert_eq!(
+        answer.1["result"], "report_created",
+        "{family}: {}",
+        answer.1
+    );
+    answer.1["tracking_id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn an_sms_report_gets_its_tracking_id_routes_and_hears_back_by_sms() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        // Form-encoded, as many gateways post, with a local number format.
+        let body = "from=0812-3456-7890&message_id=gw-1001&text=LAPOR+Jalan+berlubang+besar+di+Jl.+Merdeka+depan+SDN+5+Kota+Bandung%2C+sudah+dua+motor+jatuh";
+        let created = c
+            .sms_signed(body, "application/x-www-form-urlencoded", 0)
+            .await;
+        let id = tracking_id_of(f, &created);
+
+        let stored = c.h.stored(&id).await;
+        assert_eq!(stored.channel, Channel::Sms, "{f}");
+        assert_eq!(stored.status, Status::Received, "{f}");
+        assert!(
+            stored.body.starts_with("Jalan berlubang"),
+            "{f}: keyword removed"
+        );
+        assert!(stored.reporter_ref.is_some(), "{f}");
+        // The raw inbound message is kept, sealed like the contact: no number in the clear.
+        let raw = stored.inbound_sealed.clone().expect("inbound kept");
+        assert!(!raw.contains("3456") && !raw.contains("Merdeka"), "{f}");
+        let opened: Value = serde_json::from_slice(&c.h.app.pii.open(&raw).unwrap()).unwrap();
+        assert_eq!(opened["provider_message_id"], "gw-1001", "{f}");
+        assert_eq!(opened["raw"]["from"], "0812-3456-7890", "{f}");
+
+        // The tracking id goes back to the sender, by SMS, once.
+        c.notify().await;
+        let texts = c.sms_to(PHONE);
+        assert_eq!(texts.len(), 1, "{f}: {texts:?}");
+        assert!(texts[0].contains(&id), "{f}: {}", texts[0]);
+        let sent = &c.sms.requests()[0];
+        assert_eq!(sent.header("authorization"), Some("Bearer sms-key"), "{f}");
+        assert_eq!(sent.body["reference"], format!("{id}:0"), "{f}");
+
+        // Routed like a web report, and every change comes back on SMS.
+        c.h.drain_router().await;
+        let routed = c.h.stored(&id).await;
+        assert_eq!(
+            routed.status,
+            Status::Dispositioned,
+            "{f}: {:?}",
+            routed.routing
+        );
+        let agency = routed.agency_id.clone().unwrap();
+        c.notify().await;
+        let officer = Staff::officer("petugas-1", Box::leak(agency.into_boxed_str()));
+        let accepted =
+            c.h.act(&officer, &id, "accept-0001", json!({"action": "accept"}))
+                .await;
+        assert_eq!(accepted.status, 200, "{f}: {}", accepted.text);
+        c.notify().await;
+        let texts = c.sms_to(PHONE);
+        assert_eq!(texts.len(), 3, "{f}: {texts:?}");
+        assert!(texts[1].contains("diteruskan"), "{f}: {}", texts[1]);
+        assert!(texts[2].contains("sedang diproses"), "{f}: {}", texts[2]);
+        for text in &texts {
+            assert!(
+                !text.contains("berlubang"),
+                "{f}: no report content in {text}"
+            );
+        }
+
+        // The officer asks; a plain SMS answers the question instead of making a new report.
+        let asked =
+            c.h.act(
+                &officer,
+                &id,
+                "channel-action-1",
+                json!({"action": "request_info", "question": "Di sisi jalan yang mana?"}),
+            )
+            .await;
+        assert_eq!(asked.status, 200, "{f}: {}", asked.text);
+        let answered = c
+            .sms(
+                PHONE,
+                "Sisi utara, persis di depan gerbang sekolah.",
+                "gw-1002",
+            )
+            .await;
+        assert_eq!(
+            answered.1["result"], "reply_recorded",
+            "{f}: {}",
+            answered.1
+        );
+        let after = c.h.stored(&id).await;
+        assert_eq!(after.status, Status::InProgress, "{f}");
+        assert_eq!(
+            after.timeline.last().unwrap().action,
+            "reporter_replied",
+            "{f}"
+        );
+        assert_eq!(
+            c.reports_of(&format!("phone:{PHONE}")).await.len(),
+            1,
+            "{f}"
+        );
+
+        // CEK answers with the status, on SMS.
+        let status = c.sms(PHONE, &format!("cek {id}"), "gw-1003").await;
+        assert_eq!(status.1["result"], "status_answered", "{f}");
+        c.notify().await;
+        let last = c.sms_to(PHONE).pop().unwrap();
+        assert!(
+            last.contains(&id) && last.contains("Sedang Diproses"),
+            "{f}: {last}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_x_direct_message_gets_its_reply_as_a_direct_message_and_replies_reopen() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        // The CRC challenge X sends when registering the webhook.
+        let query = HashMap::from([("crc_token".to_string(), "tok-123".to_string())]);
+        let crc = c
+            .call(WebhookRequest {
+                method: "GET",
+                channel: "x",
+                query: &query,
+                content_type: None,
+                lapor_timestamp: None,
+                lapor_signature: None,
+                x_signature: None,
+                hub_signature: None,
+                body: b"",
+            })
+            .await;
+        assert_eq!(crc.0, 200, "{f}");
+        assert_eq!(
+            crc.1["response_token"],
+            format!("sha256={}", hmac_b64(X_SECRET, b"tok-123")),
+            "{f}"
+        );
+
+        let dm = fixture("x-dm.json");
+        let posted = c.x_post(&dm, None).await;
+        assert_eq!(posted.0, 200, "{f}: {}", posted.1);
+        assert_eq!(posted.1["handled"], json!(["report_created"]), "{f}");
+        let reports = c.reports_of(&format!("x:{X_SENDER}")).await;
+        assert_eq!(reports.len(), 1, "{f}");
+        let id = reports[0].tracking_id.to_string();
+        assert_eq!(reports[0].channel, Channel::X, "{f}");
+
+        c.notify().await;
+        let dms = c.x.requests();
+        assert_eq!(dms.len(), 1, "{f}");
+        assert_eq!(
+            dms[0].path,
+            format!("/2/dm_conversations/with/{X_SENDER}/messages"),
+            "{f}: a direct message, never a public reply"
+        );
+        assert!(dms[0].body["text"].as_str().unwrap().contains(&id), "{f}");
+
+        // The institution follows up; the reporter's next DM reopens the report.
+        c.h.drain_router().await;
+        let agency = c.held_by(&id).await;
+        let officer = Staff::officer("petugas-x", Box::leak(agency.into_boxed_str()));
+        let followed =
+            c.h.act(
+                &officer,
+                &id,
+                "channel-action-2",
+                json!({"action": "follow_up", "message": "Lampu sudah diganti tim PJU."}),
+            )
+            .await;
+        assert_eq!(followed.status, 200, "{f}: {}", followed.text);
+        c.notify().await;
+        assert!(
+            c.x.requests().last().unwrap().body["text"]
+                .as_str()
+                .unwrap()
+                .contains("ditindaklanjuti"),
+            "{f}"
+        );
+        let mut reply = dm.clone();
+        reply["direct_message_events"][0]["id"] = json!("1879634592178399999");
+        reply["direct_message_events"][0]["message_create"]["message_data"]["text"] =
+            json!("Belum, lampunya masih mati sampai malam ini.");
+        let replied = c.x_post(&reply, None).await;
+        assert_eq!(replied.1["handled"], json!(["reply_recorded"]), "{f}");
+        let after = c.h.stored(&id).await;
+        assert_eq!(
+            after.status,
+            Status::InProgress,
+            "{f}: the reply reopens it"
+        );
+        assert_eq!(c.reports_of(&format!("x:{X_SENDER}")).await.len(), 1, "{f}");
+    }
+}
+
+#[tokio::test]
+async fn whatsapp_and_messenger_reports_hear_back_on_their_own_channel() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        // Meta's subscription handshake.
+        let query = HashMap::from([
+            ("hub.mode".to_string(), "subscribe".to_string()),
+            ("hub.verify_token".to_string(), VERIFY_TOKEN.to_string()),
+            ("hub.challenge".to_string(), "1158201444".to_string()),
+        ]);
+        let handshake = WebhookRequest {
+            method: "GET",
+            channel: "meta",
+            query: &query,
+            content_type: None,
+            lapor_timestamp: None,
+            lapor_signature: None,
+            x_signature: None,
+            hub_signature: None,
+            body: b"",
+        };
+        assert_eq!(c.call(handshake).await, (200, json!("1158201444")), "{f}");
+        let wrong = HashMap::from([
+            ("hub.mode".to_string(), "subscribe".to_string()),
+            ("hub.verify_token".to_string(), "guess".to_string()),
+            ("hub.challenge".to_string(), "1158201444".to_string()),
+        ]);
+        assert_eq!(
+            c.call(WebhookRequest {
+                query: &wrong,
+                ..handshake
+            })
+            .await
+            .0,
+            403,
+            "{f}"
+        );
+
+        // WhatsApp: a confidential report (RAHASIA); the reply goes to the same number on WhatsApp.
+        let wa = c.meta_post(&fixture("whatsapp-message.json"), None).await;
+        assert_eq!(wa.1["handled"], json!(["report_created"]), "{f}: {}", wa.1);
+        let wa_reports = c.reports_of(&format!("phone:+{WA_SENDER}")).await;
+        assert_eq!(wa_reports.len(), 1, "{f}");
+        assert!(
+            wa_reports[0].confidential,
+            "{f}: RAHASIA makes it confidential"
+        );
+        assert_eq!(wa_reports[0].channel, Channel::Whatsapp, "{f}");
+        // Messenger: an aspiration.
+        let fb = c.meta_post(&fixture("messenger-message.json"), None).await;
+        assert_eq!(fb.1["handled"], json!(["report_created"]), "{f}: {}", fb.1);
+        let fb_reports = c.reports_of("messenger:7214589632147856").await;
+        assert_eq!(
+            fb_reports[0].kind,
+            lapor::domain::ReportKind::Aspiration,
+            "{f}"
+        );
+
+        c.notify().await;
+        let sent = c.graph.requests();
+        assert_eq!(sent.len(), 2, "{f}: {sent:?}");
+        let to_wa = sent
+            .iter()
+            .find(|r| r.path.ends_with(&format!("/{WA_NUMBER_ID}/messages")))
+            .expect("a WhatsApp message");
+        assert_eq!(to_wa.body["to"], WA_SENDER, "{f}");
+        let wa_text = to_wa.body["text"]["body"].as_str().unwrap();
+        assert!(wa_text.contains(wa_reports[0].tracking_id.as_str()), "{f}");
+        assert!(
+            !wa_text.contains("pungutan"),
+            "{f}: no confidential content"
+        );
+        let to_fb = sent
+            .iter()
+            .find(|r| r.path.contains("/me/messages"))
+            .expect("a Messenger message");
+        assert_eq!(to_fb.body["recipient"]["id"], "7214589632147856", "{f}");
+
+        // Routed, and the change comes back on WhatsApp.
+        c.h.drain_router().await;
+        c.notify().await;
+        let wa_sent = c
+            .graph
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with(&format!("/{WA_NUMBER_ID}/messages")))
+            .count();
+        assert_eq!(wa_sent, 2, "{f}: the tracking id, then where it went");
+
+        // Verifiers read the message as it arrived; the institution reads the report, not it.
+        let wa_id = wa_reports[0].tracking_id.to_string();
+        let one = "GET /v1/agency/reports/{tracking_id}";
+        let verifier = Staff::verifier("verifikator-2");
+        let seen =
+            c.h.agency_call(one, Some(&wa_id), "", None, Some(&verifier))
+                .await;
+        assert_eq!(seen.status, 200, "{f}: {}", seen.text);
+        assert_eq!(seen.body["inbound"]["raw"]["from"], WA_SENDER, "{f}");
+        assert_eq!(
+            seen.body["reporter"]["phone"],
+            format!("+{WA_SENDER}"),
+            "{f}"
+        );
+        assert_eq!(seen.body["reporter"]["name"], "Rina Marlina", "{f}");
+        let agency = c.held_by(&wa_id).await;
+        let officer = Staff::officer("petugas-wa", Box::leak(agency.into_boxed_str()));
+        let theirs =
+            c.h.agency_call(one, Some(&wa_id), "", None, Some(&officer))
+                .await;
+        assert_eq!(theirs.status, 200, "{f}: {}", theirs.text);
+        assert!(theirs.body.get("inbound").is_none(), "{f}");
+        assert!(!theirs.text.contains("wamid"), "{f}");
+    }
+}
+
+#[tokio::test]
+async fn an_anonymous_sms_report_hides_the_sender_from_staff_but_still_hears_back() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let created = c
+            .sms(
+                PHONE,
+                "ANONIM LAPOR Pungutan liar di jembatan timbang Jl. Soekarno-Hatta Kota Bandung",
+                "gw-7001",
+            )
+            .await;
+        let id = tracking_id_of(f, &created);
+        let stored = c.h.stored(&id).await;
+        assert!(stored.anonymous, "{f}");
+        let verifier = Staff::verifier("verifikator-3");
+        let seen =
+            c.h.agency_call(
+                "GET /v1/agency/reports/{tracking_id}",
+                Some(&id),
+                "",
+                None,
+                Some(&verifier),
+            )
+            .await;
+        assert_eq!(seen.status, 200, "{f}: {}", seen.text);
+        assert!(seen.body.get("reporter").is_none(), "{f}");
+        assert!(seen.body.get("inbound").is_none(), "{f}");
+        assert!(!seen.text.contains("3456"), "{f}: no number anywhere");
+        c.notify().await;
+        assert_eq!(
+            c.sms_to(PHONE).len(),
+            1,
+            "{f}: the receipt still reaches the sender"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_signatures_and_replays_are_refused_and_store_nothing() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let text = "LAPOR Sampah menumpuk di TPS Jl. Cihampelas Kota Bandung sudah seminggu";
+        let body = json!({"from": PHONE, "text": text, "message_id": "gw-2001"}).to_string();
+        let query = HashMap::new();
+        let timestamp = c.h.app.clock.now().timestamp().to_string();
+        let base = WebhookRequest {
+            method: "POST",
+            channel: "sms",
+            query: &query,
+            content_type: Some("application/json"),
+            lapor_timestamp: Some(&timestamp),
+            lapor_signature: None,
+            x_signature: None,
+            hub_signature: None,
+            body: body.as_bytes(),
+        };
+        // Missing, wrong-secret and tampered-body signatures.
+        assert_eq!(c.call(base).await.0, 401, "{f}: missing");
+        let wrong = sms::sign(
+            b"not-the-secret",
+            c.h.app.clock.now().timestamp(),
+            body.as_bytes(),
+        );
+        let refused = c
+            .call(WebhookRequest {
+                lapor_signature: Some(&wrong),
+                ..base
+            })
+            .await;
+        assert_eq!(refused.0, 401, "{f}");
+        assert_eq!(refused.1["error"], "unauthorized", "{f}");
+        let good = sms::sign(SMS_SECRET, c.h.app.clock.now().timestamp(), body.as_bytes());
+        let tampered = body.replace("gw-2001", "gw-2002");
+        assert_eq!(
+            c.call(WebhookRequest {
+                lapor_signature: Some(&good),
+                body: tampered.as_bytes(),
+                ..base
+            })
+            .await
+            .0,
+            401,
+            "{f}: tampered"
+        );
+        // A replay of a correctly signed post, ten minutes later.
+        assert_eq!(
+            c.sms_signed(&body, "application/json", -600).await.0,
+            401,
+            "{f}: replayed"
+        );
+        // X and Meta with wrong signatures.
+        assert_eq!(
+            c.x_post(&fixture("x-dm.json"), Some("sha256=AAAA")).await.0,
+            401,
+            "{f}"
+        );
+        assert_eq!(
+            c.meta_post(&fixture("whatsapp-message.json"), Some("sha256=00"))
+                .await
+                .0,
+            401,
+            "{f}"
+        );
+        assert_eq!(
+            c.call(WebhookRequest {
+                channel: "meta",
+                hub_signature: None,
+                body: fixture("whatsapp-message.json").to_string().as_bytes(),
+                ..base
+            })
+            .await
+            .0,
+            401,
+            "{f}: missing"
+        );
+
+        // Nothing stored, nothing queued, nothing sent.
+        assert!(
+            c.reports_of(&format!("phone:{PHONE}")).await.is_empty(),
+            "{f}"
+        );
+        assert!(
+            c.reports_of(&format!("x:{X_SENDER}")).await.is_empty(),
+            "{f}"
+        );
+        assert!(
+            c.reports_of(&format!("phone:+{WA_SENDER}"))
+                .await
+                .is_empty(),
+            "{f}"
+        );
+        assert_eq!(c.h.drain_router().await, 0, "{f}");
+        assert!(c.notify().await.is_empty(), "{f}");
+
+        // A channel without its secret is not enabled.
+        let disabled = WebhookSecrets::default();
+        let off = parts(
+            webhook(
+                &c.h.app,
+                &c.deps,
+                &disabled,
+                WebhookRequest {
+                    lapor_signature: Some(&good),
+                    ..base
+                },
+            )
+            .await,
+        );
+        assert_eq!(off.0, 404, "{f}");
+    }
+}
+
+#[tokio::test]
+async fn gateway_retries_and_queue_redeliveries_act_once() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let text =
+            "LAPOR Pipa PDAM bocor di Jl. Dago dekat Simpang Dago Kota Bandung, air terbuang";
+        let first = c.sms(PHONE, text, "gw-3001").await;
+        let id = tracking_id_of(f, &first);
+        // The gateway did not see our answer and posts the same message again, twice.
+        for _ in 0..2 {
+            let again = c.sms(PHONE, text, "gw-3001").await;
+            assert_eq!(again, (200, json!({"result": "duplicate"})), "{f}");
+        }
+        assert_eq!(
+            c.reports_of(&format!("phone:{PHONE}")).await.len(),
+            1,
+            "{f}"
+        );
+        assert_eq!(c.h.drain_router().await, 1, "{f}: routed once");
+
+        // The tracking id's notification, delivered by the queue twice, is sent once.
+        let queued = c.h.take_notifications().await;
+        let notice = queued
+            .iter()
+            .find(|n| n.event == "submitted")
+            .expect("the submitted notice");
+        let body = serde_json::to_string(notice).unwrap();
+        assert_eq!(
+            c.notifier.deliver(&body, 1).await.unwrap(),
+            Delivery::Sent,
+            "{f}"
+        );
+        assert_eq!(
+            c.notifier.deliver(&body, 2).await.unwrap(),
+            Delivery::AlreadySent,
+            "{f}"
+        );
+        let to_phone = c.sms_to(PHONE);
+        assert_eq!(to_phone.len(), 1, "{f}: {to_phone:?}");
+        assert!(to_phone[0].contains(&id), "{f}");
+
+        // A reply delivered twice is one reply.
+        let agency = c.held_by(&id).await;
+        let officer = Staff::officer("petugas-2", Box::leak(agency.into_boxed_str()));
+        let asked =
+            c.h.act(
+                &officer,
+                &id,
+                "channel-action-3",
+                json!({"action": "request_info", "question": "Sejak kapan bocornya?"}),
+            )
+            .await;
+        assert_eq!(asked.status, 200, "{f}: {}", asked.text);
+        for expected in ["reply_recorded", "duplicate"] {
+            let reply = c.sms(PHONE, "Sejak hari Senin pagi.", "gw-3002").await;
+            assert_eq!(reply.1["result"], expected, "{f}");
+        }
+        let replies =
+            c.h.stored(&id)
+                .await
+                .timeline
+                .iter()
+                .filter(|e| e.action == "reporter_replied")
+                .count();
+        assert_eq!(replies, 1, "{f}");
+    }
+}
+
+#[tokio::test]
+async fn a_long_sms_in_parts_becomes_one_report() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let part = |n: u8, text: &str| {
+            json!({
+                "from": PHONE, "text": text, "message_id": format!("gw-40{n}"),
+                "concat_ref": "77", "concat_part": n, "concat_total": 3
+            })
+            .to_string()
+        };
+        // Parts arrive out of order; the second arrives twice.
+        let third = c
+            .sms_signed(
+                &part(3, " Kota Bandung mohon segera diperbaiki."),
+                "application/json",
+                0,
+            )
+            .await;
+        assert_eq!(third.1["result"], "part_stored", "{f}");
+        let first = c
+            .sms_signed(
+                &part(
+                    1,
+                    "LAPOR Lampu lalu lintas di perempatan Jl. Aceh dan Jl. Merd",
+                ),
+                "application/json",
+                0,
+            )
+            .await;
+        assert_eq!(first.1["result"], "part_stored", "{f}");
+        let second = part(2, "eka mati sejak kemarin sore, sering hampir tabrakan di");
+        let id = tracking_id_of(f, &c.sms_signed(&second, "application/json", 0).await);
+        let again = c.sms_signed(&second, "application/json", 0).await;
+        assert_eq!(again.1["result"], "duplicate", "{f}");
+        let stored = c.h.stored(&id).await;
+        assert_eq!(
+            stored.body,
+            "Lampu lalu lintas di perempatan Jl. Aceh dan Jl. Merdeka mati sejak kemarin sore, sering hampir tabrakan di Kota Bandung mohon segera diperbaiki.",
+            "{f}"
+        );
+        assert_eq!(
+            c.reports_of(&format!("phone:{PHONE}")).await.len(),
+            1,
+            "{f}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn status_requests_are_answered_only_to_those_who_may_see_them() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let private = c
+            .sms(
+                PHONE,
+                "LAPOR RAHASIA Oknum petugas meminta uang pelicin untuk pembuatan SIM di Polres",
+                "gw-5001",
+            )
+            .await;
+        let id = tracking_id_of(f, &private);
+        // The owner sees the status; another number does not learn the report exists.
+        let own = c.sms(PHONE, &format!("CEK {id}"), "gw-5002").await;
+        assert_eq!(own.1["result"], "status_answered", "{f}");
+        let other = "+6285700011122";
+        let theirs = c.sms(other, &format!("CEK {id}"), "gw-5003").await;
+        assert_eq!(theirs.1["result"], "status_answered", "{f}");
+        // Too short, and help.
+        assert_eq!(
+            c.sms(other, "halo", "gw-5004").await.1["result"],
+            "help_sent",
+            "{f}"
+        );
+        assert_eq!(
+            c.sms(other, "BANTUAN", "gw-5005").await.1["result"],
+            "help_sent",
+            "{f}"
+        );
+        // BALAS on someone else's report is not a reply.
+        let hijack = c
+            .sms(
+                other,
+                &format!("BALAS {id} ini laporan saya juga"),
+                "gw-5006",
+            )
+            .await;
+        assert_eq!(hijack.1["result"], "help_sent", "{f}");
+        assert!(
+            c.reports_of(&format!("phone:{other}")).await.is_empty(),
+            "{f}"
+        );
+
+        c.notify().await;
+        let mine = c.sms_to(PHONE);
+        assert!(
+            mine.last().unwrap().contains("Belum Terverifikasi"),
+            "{f}: {mine:?}"
+        );
+        let answers = c.sms_to(other);
+        assert_eq!(answers.len(), 4, "{f}: {answers:?}");
+        assert!(
+            answers[0].contains("tidak ditemukan"),
+            "{f}: {}",
+            answers[0]
+        );
+        assert!(answers[1].contains("terlalu singkat"), "{f}");
+        assert!(answers[2].contains("CEK"), "{f}");
+        assert!(answers[3].contains("tidak ditemukan"), "{f}");
+        for text in answers.iter().chain(&mine) {
+            assert!(!text.contains("pelicin"), "{f}: no content: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn provider_failures_are_retried_then_dead_lettered_with_a_reason() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let first = c
+            .sms(
+                PHONE,
+                "LAPOR Drainase tersumbat di Jl. Braga Kota Bandung, banjir tiap hujan",
+                "gw-6001",
+            )
+            .await;
+        let id = tracking_id_of(f, &first);
+        // A 503, then success: retried inside one attempt with backoff.
+        c.sms
+            .reply(Reply::json(503, json!({"error": {"code": "BUSY"}})));
+        assert_eq!(c.notify().await, vec![Delivery::Sent], "{f}");
+        assert_eq!(c.sms.requests().len(), 2, "{f}");
+
+        // The gateway refuses the number: no retry helps, so the DLQ gets it with the reason.
+        let second = c.sms(PHONE, &format!("CEK {id}"), "gw-6002").await;
+        assert_eq!(second.1["result"], "status_answered", "{f}");
+        c.sms.reply(Reply::json(
+            400,
+            json!({"error": {"code": "INVALID_NUMBER"}}),
+        ));
+        let delivered = c.notify().await;
+        assert!(
+            matches!(&delivered[..], [Delivery::DeadLettered(reason)] if reason.contains("400")),
+            "{f}: {delivered:?}"
+        );
+
+        // Down for good: the message comes back until its last attempt, then the DLQ.
+        let third = c.sms(PHONE, &format!("CEK {id}"), "gw-6003").await;
+        assert_eq!(third.1["result"], "status_answered", "{f}");
+        c.sms.reply_times(100, Reply::json(500, json!({})));
+        let queued = c.h.take_notifications().await;
+        let body = serde_json::to_string(&queued[0]).unwrap();
+        for attempt in 1..3 {
+            assert!(
+                c.notifier.deliver(&body, attempt).await.is_err(),
+                "{f}: attempt {attempt}"
+            );
+        }
+        let last = c.notifier.deliver(&body, 3).await.unwrap();
+        assert!(
+            matches!(&last, Delivery::DeadLettered(reason) if reason.contains("3 attempts")),
+            "{f}: {last:?}"
+        );
+        let letters =
+            c.h.receiver
+                .dead_letters(QueueName::Notifications)
+                .await
+                .unwrap();
+        let reasons: Vec<Value> = letters
+            .iter()
+            .map(|m| serde_json::from_str::<Value>(&m.body).unwrap())
+            .collect();
+        assert_eq!(reasons.len(), 2, "{f}: {reasons:?}");
+        for letter in &reasons {
+            assert!(
+                letter["reason"].as_str().unwrap().starts_with("sms:"),
+                "{f}"
+            );
+            assert!(letter["notification"]["notification_id"].is_string(), "{f}");
+            assert!(!letter.to_string().contains("3456"), "{f}: no phone number");
+        }
+    }
+}
