@@ -727,7 +727,9 @@ pub fn notification(report: &Report, index: usize, directory: &Directory) -> Not
             .unwrap_or_else(|| "instansi berwenang".into())
     };
     let text = match event.action.as_str() {
-        "submitted" => format!("Laporan Anda diterima dengan nomor {id}. Cek status: CEK {id}"),
+        "submitted" => format!(
+            "Laporan Anda diterima dengan nomor {id}. Kirim CEK {id} untuk melihat perkembangannya."
+        ),
         "routed" | "verified" | "forwarded" => {
             format!("Laporan {id} telah diteruskan ke {}.", agency())
         }
