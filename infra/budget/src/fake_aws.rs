@@ -1,38 +1,51 @@
-//! An in-process DynamoDB + SQS endpoint that answers at once.
+//! An in-process DynamoDB + SQS endpoint that answers at once, with the SMS gateway's HTTP
+//! contract beside them.
 //!
 //! This is a measuring instrument, not a test double: it exists so that the budget can time our
 //! own code (the SDK's request building and signing, our handlers, serialisation) without network
-//! round trips to DynamoDB or SQS, whose latency is not ours to budget. Correctness is tested
-//! elsewhere, against DynamoDB Local and moto. What it answers is shaped like the real services'
-//! answers, so the SDK's deserialisers take the same path they take in AWS.
+//! round trips to DynamoDB, SQS or the SMS gateway, whose latency is not ours to budget.
+//! Correctness is tested elsewhere, against DynamoDB Local and moto. What it answers is shaped
+//! like the real services' answers, so the SDK's deserialisers take the same path they take in
+//! AWS.
 //!
-//! It speaks the JSON protocols the SDKs use: DynamoDB JSON 1.0 (`GetItem`, `PutItem`,
-//! `TransactWriteItems` of `Put`s, `Query`, `Scan`) and SQS JSON (`SendMessage`).
+//! It speaks the JSON protocols the SDKs use: DynamoDB JSON 1.0 (`GetItem`, `BatchGetItem`,
+//! `PutItem`, `DeleteItem`, `TransactWriteItems` of `Put`s, `Query`, `Scan`) and SQS JSON
+//! (`SendMessage`), and the SMS gateway's `POST {SMS_API_URL}/messages`
+//! (`lapor::notify::sms_gateway`) under [`SMS_GATEWAY_PATH`].
 //!
 //! - **The reports table is kept**, like a table: reports written are stored (creation under
 //!   `attribute_not_exists(tracking_id)`, updates under `version = :expected`, both conditions
 //!   checked, so a run that acts twice on one version fails instead of measuring a conflict
 //!   path), `GetItem` reads them, and `Query` reads them through the template's indexes (sparse:
 //!   an item is in an index only when it carries the index's partition attribute; the key
-//!   condition, `Limit`, `ScanIndexForward`, `ExclusiveStartKey`/`LastEvaluatedKey` and a filter of
-//!   `AND`-ed comparisons and `attribute_exists` are evaluated). `snapshot`/`restore` let the budget
-//!   give every invocation of a subject the same starting state.
+//!   condition, `Limit`, `ScanIndexForward`, `ExclusiveStartKey`/`LastEvaluatedKey` and a filter
+//!   expression are evaluated). `snapshot`/`restore` let the budget give every invocation of a
+//!   subject the same starting state.
+//! - **The channel state table is kept** the same way (`GetItem`, `BatchGetItem`, conditional
+//!   `PutItem` and `DeleteItem`): the claims on inbound messages and on notifications are real
+//!   claims, so a repeated id is a duplicate, as it is in DynamoDB. It is snapshotted with the
+//!   reports.
 //! - **The agencies table** holds the directory the budget gives it (what `lapor-local seed`
 //!   writes) and answers `Scan` in pages of at most 1 MB, as DynamoDB does.
 //! - **Every other table** (idempotency records, routing models, routing examples) acknowledges
 //!   writes without keeping them and reads as empty: a kept idempotency record would turn every
 //!   later intake invocation, which reuses the fixture's `Idempotency-Key`, into a replay.
 //! - **SQS**: `SendMessage` is kept per queue URL, so the router can be handed what intake sent.
+//! - **The SMS gateway** checks the bearer key and the request's shape, keeps what it was asked
+//!   to send, and answers `200 {"message_id":"sms-<n>"}`.
 //!
-//! An operation or an expression it does not know is answered with an error and recorded
-//! (`problems`), so a function that starts using something new makes the budget run fail
-//! instead of measuring an error path.
+//! Condition, filter and key condition expressions are parsed as DynamoDB reads them: `OR`,
+//! `AND`, `NOT` and parentheses over comparisons (`= <> < <= > >=`) of a top-level attribute
+//! with a `:value`, and `attribute_exists` / `attribute_not_exists`, with `#names` resolved.
+//! An operation or an expression it does not know (`BETWEEN`, `begins_with`, nested paths...) is
+//! answered with an error and recorded (`problems`), so a function that starts using something
+//! new makes the budget run fail instead of measuring an error path.
 
 use crate::ddb_json::compare;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use md5::{Digest, Md5};
 use serde_json::{json, Map, Value};
@@ -47,14 +60,25 @@ use tokio::net::TcpListener;
 /// DynamoDB's page size limit for `Query` and `Scan`: 1 MB of data read.
 const PAGE_BYTES: usize = 1 << 20;
 
+/// Where the SMS gateway's contract is served: the notifier's `SMS_API_URL` is this path on the
+/// endpoint ([`FakeAws::sms_api_url`]), and it posts to `{SMS_API_URL}/messages`.
+pub const SMS_GATEWAY_PATH: &str = "/sms-gateway/messages";
+/// The SMS gateway's API key (the notifier's `SMS_API_KEY`), checked on every send.
+pub const SMS_API_KEY: &str = "lapor-budget-sms-api-key";
+/// How sends to the SMS gateway are counted among the operations.
+pub const SMS_GATEWAY_OPERATION: &str = "sms-gateway POST /messages";
+
 /// Operations this endpoint knows; any other is answered with an error and counted.
-pub const KNOWN_OPERATIONS: [&str; 6] = [
+pub const KNOWN_OPERATIONS: [&str; 9] = [
     "DynamoDB_20120810.GetItem",
+    "DynamoDB_20120810.BatchGetItem",
     "DynamoDB_20120810.PutItem",
+    "DynamoDB_20120810.DeleteItem",
     "DynamoDB_20120810.TransactWriteItems",
     "DynamoDB_20120810.Query",
     "DynamoDB_20120810.Scan",
     "AmazonSQS.SendMessage",
+    SMS_GATEWAY_OPERATION,
 ];
 
 /// What the endpoint needs to know about the tables.
@@ -68,6 +92,9 @@ pub struct Tables {
     pub agencies: String,
     /// The agencies table's key attribute (`agency_id`).
     pub agencies_key: String,
+    pub channel_state: String,
+    /// The channel state table's key attribute (`state_key`).
+    pub channel_state_key: String,
 }
 
 /// A stored item and its JSON text: answers are put together from the texts, so that answering
@@ -86,16 +113,28 @@ impl Item {
     }
 }
 
+/// One SMS the gateway was asked to send.
+#[derive(Debug, Clone)]
+pub struct SmsSent {
+    pub to: String,
+    pub text: String,
+    pub reference: String,
+}
+
 #[derive(Default)]
 struct State {
     /// Reports by tracking id, as DynamoDB JSON items.
     reports: HashMap<String, Item>,
-    /// A copy of `reports` to go back to.
-    saved: Option<HashMap<String, Item>>,
+    /// The channel state table's items by key.
+    channel_state: HashMap<String, Item>,
+    /// Copies of `reports` and `channel_state` to go back to.
+    saved: Option<(HashMap<String, Item>, HashMap<String, Item>)>,
     /// The agencies table's items, in key order.
     agencies: Vec<Item>,
     /// (queue URL, body) of every message sent, oldest first.
     messages: Vec<(String, String)>,
+    /// What the SMS gateway accepted, oldest first.
+    sms: Vec<SmsSent>,
     /// Calls by operation (`DynamoDB_20120810.GetItem`, ...), unknown ones included.
     calls: BTreeMap<String, u64>,
     /// What the endpoint could not answer (an unknown operation or expression).
@@ -181,18 +220,32 @@ impl FakeAws {
         self.state().reports.insert(id, Item::new(item));
     }
 
-    /// Remembers the reports as they are now.
+    /// Remembers the reports and the channel state as they are now.
     pub fn snapshot(&self) {
         let mut state = self.state();
-        state.saved = Some(state.reports.clone());
+        state.saved = Some((state.reports.clone(), state.channel_state.clone()));
     }
 
-    /// Puts the reports back as they were at the last `snapshot`.
+    /// Puts the reports and the channel state back as they were at the last `snapshot`.
     pub fn restore(&self) {
         let mut state = self.state();
-        if let Some(saved) = state.saved.clone() {
-            state.reports = saved;
+        if let Some((reports, channel_state)) = state.saved.clone() {
+            state.reports = reports;
+            state.channel_state = channel_state;
         }
+    }
+
+    /// The base URL of the SMS gateway (`SMS_API_URL`): the adapter posts to `{url}/messages`.
+    pub fn sms_api_url(&self) -> String {
+        let base = SMS_GATEWAY_PATH
+            .strip_suffix("/messages")
+            .expect("the gateway path ends in /messages");
+        format!("{}{base}", self.url())
+    }
+
+    /// What the SMS gateway accepted so far, oldest first.
+    pub fn sms_sent(&self) -> Vec<SmsSent> {
+        self.state().sms.clone()
     }
 
     /// Bodies of the messages sent to the queue at `url`, oldest first.
@@ -273,114 +326,428 @@ fn dynamodb_error(kind: &str, message: &str) -> Response<Full<Bytes>> {
     )
 }
 
-/// One clause of an `AND`-ed expression.
+/// A parsed condition, filter or key condition expression.
 #[derive(Debug, PartialEq)]
-enum Clause {
+enum Expr {
     Exists(String),
     NotExists(String),
+    /// `path <op> :value` as (path, ordering, negate, value): `=` is (Equal, false), `<>` (Equal,
+    /// true), `<` (Less, false), `>=` (Less, true), `>` (Greater, false), `<=` (Greater, true).
     Compare(String, Ordering, bool, Value),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
 }
 
-/// Parses `a AND b AND ...` where each clause is `attribute_exists(p)`,
-/// `attribute_not_exists(p)` or `p <op> :value` (op one of `= <> < <= > >=`), resolving `#names`
-/// and `:values`. Anything else (OR, NOT, BETWEEN, functions, nested paths) is refused.
-fn parse_expression(expression: &str, input: &Value) -> Result<Vec<Clause>, String> {
-    let names = &input["ExpressionAttributeNames"];
-    let values = &input["ExpressionAttributeValues"];
-    let name = |token: &str| -> Result<String, String> {
-        if token.starts_with('#') {
-            names[token]
-                .as_str()
-                .map(str::to_string)
-                .ok_or_else(|| format!("{token} is not in ExpressionAttributeNames"))
-        } else if token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            Ok(token.to_string())
-        } else {
-            Err(format!("attribute path {token:?} is not supported"))
+impl Expr {
+    /// The expression as `AND`-ed parts (itself alone when it is not an `AND`).
+    fn conjuncts(&self) -> Vec<&Expr> {
+        match self {
+            Expr::And(parts) => parts.iter().flat_map(Expr::conjuncts).collect(),
+            other => vec![other],
         }
-    };
-    let tokens: Vec<&str> = expression.split_whitespace().collect();
-    let mut clauses = Vec::new();
-    for clause in tokens.split(|t| t.eq_ignore_ascii_case("AND")) {
-        let parsed = match clause {
-            [function] => {
-                let (f, rest) = function
-                    .split_once('(')
-                    .ok_or_else(|| format!("cannot read {function:?}"))?;
-                let path = name(
-                    rest.strip_suffix(')')
-                        .ok_or_else(|| format!("cannot read {function:?}"))?,
-                )?;
-                match f {
-                    "attribute_exists" => Clause::Exists(path),
-                    "attribute_not_exists" => Clause::NotExists(path),
-                    other => return Err(format!("function {other} is not supported")),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Open,
+    Close,
+    Comma,
+    Comparator(&'static str),
+    /// A keyword, a function name, an attribute name, a `#name` or a `:value`.
+    Word(String),
+}
+
+fn tokenize(expression: &str) -> Result<Vec<Token>, String> {
+    let mut tokens = Vec::new();
+    let mut chars = expression.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            '(' | ')' | ',' | '=' => {
+                chars.next();
+                tokens.push(match c {
+                    '(' => Token::Open,
+                    ')' => Token::Close,
+                    ',' => Token::Comma,
+                    _ => Token::Comparator("="),
+                });
+            }
+            '<' | '>' => {
+                chars.next();
+                let comparator = match (c, chars.peek()) {
+                    ('<', Some('=')) => "<=",
+                    ('<', Some('>')) => "<>",
+                    ('>', Some('=')) => ">=",
+                    ('<', _) => "<",
+                    _ => ">",
+                };
+                if comparator.len() == 2 {
+                    chars.next();
+                }
+                tokens.push(Token::Comparator(comparator));
+            }
+            c if c.is_alphanumeric() || "_#:.[]-".contains(c) => {
+                let mut word = String::new();
+                while let Some(&c) = chars.peek() {
+                    if !(c.is_alphanumeric() || "_#:.[]-".contains(c)) {
+                        break;
+                    }
+                    word.push(c);
+                    chars.next();
+                }
+                tokens.push(Token::Word(word));
+            }
+            other => return Err(format!("cannot read {other:?} in {expression:?}")),
+        }
+    }
+    Ok(tokens)
+}
+
+/// A recursive-descent reader of DynamoDB's expression grammar, with its precedence (`NOT`
+/// before `AND` before `OR`), over the subset the functions use.
+struct Parser<'a> {
+    tokens: Vec<Token>,
+    at: usize,
+    input: &'a Value,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.at).cloned();
+        self.at += 1;
+        token
+    }
+
+    fn keyword(&self, keyword: &str) -> bool {
+        matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(keyword))
+    }
+
+    fn or(&mut self) -> Result<Expr, String> {
+        let mut parts = vec![self.and()?];
+        while self.keyword("OR") {
+            self.next();
+            parts.push(self.and()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::Or(parts)
+        })
+    }
+
+    fn and(&mut self) -> Result<Expr, String> {
+        let mut parts = vec![self.not()?];
+        while self.keyword("AND") {
+            self.next();
+            parts.push(self.not()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::And(parts)
+        })
+    }
+
+    fn not(&mut self) -> Result<Expr, String> {
+        if self.keyword("NOT") {
+            self.next();
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Expr, String> {
+        match self.next() {
+            Some(Token::Open) => {
+                let inner = self.or()?;
+                match self.next() {
+                    Some(Token::Close) => Ok(inner),
+                    other => Err(format!("expected `)`, found {other:?}")),
                 }
             }
-            [path, op, value] => {
-                let (ordering, negate) = match *op {
+            Some(Token::Word(word)) if self.peek() == Some(&Token::Open) => {
+                self.next();
+                let mut arguments = Vec::new();
+                loop {
+                    match self.next() {
+                        Some(Token::Word(argument)) => arguments.push(argument),
+                        other => return Err(format!("cannot read {word}(...): found {other:?}")),
+                    }
+                    match self.next() {
+                        Some(Token::Comma) => continue,
+                        Some(Token::Close) => break,
+                        other => return Err(format!("cannot read {word}(...): found {other:?}")),
+                    }
+                }
+                match (word.as_str(), arguments.as_slice()) {
+                    ("attribute_exists", [path]) => Ok(Expr::Exists(self.name(path)?)),
+                    ("attribute_not_exists", [path]) => Ok(Expr::NotExists(self.name(path)?)),
+                    _ => Err(format!(
+                        "function {word} with {} argument(s) is not supported",
+                        arguments.len()
+                    )),
+                }
+            }
+            Some(Token::Word(left)) => {
+                let comparator = match self.next() {
+                    Some(Token::Comparator(c)) => c,
+                    Some(Token::Word(w)) => {
+                        return Err(format!("{w} is not supported (after {left})"))
+                    }
+                    other => {
+                        return Err(format!(
+                            "expected a comparator after {left}, found {other:?}"
+                        ))
+                    }
+                };
+                let right = match self.next() {
+                    Some(Token::Word(right)) => right,
+                    other => {
+                        return Err(format!(
+                            "expected an operand after {left} {comparator}, found {other:?}"
+                        ))
+                    }
+                };
+                let (ordering, negate) = match comparator {
                     "=" => (Ordering::Equal, false),
                     "<>" => (Ordering::Equal, true),
                     "<" => (Ordering::Less, false),
                     ">=" => (Ordering::Less, true),
                     ">" => (Ordering::Greater, false),
-                    "<=" => (Ordering::Greater, true),
-                    other => return Err(format!("operator {other} is not supported")),
+                    _ => (Ordering::Greater, true),
                 };
-                let value = values
-                    .get(*value)
-                    .cloned()
-                    .ok_or_else(|| format!("{value} is not in ExpressionAttributeValues"))?;
-                Clause::Compare(name(path)?, ordering, negate, value)
-            }
-            other => return Err(format!("cannot read the clause {:?}", other.join(" "))),
-        };
-        clauses.push(parsed);
-    }
-    Ok(clauses)
-}
-
-/// Whether `item` (absent: no item) satisfies every clause.
-fn holds(clauses: &[Clause], item: Option<&Value>) -> bool {
-    clauses.iter().all(|clause| {
-        let attribute = |path: &str| item.and_then(|i| i.get(path));
-        match clause {
-            Clause::Exists(path) => attribute(path).is_some(),
-            Clause::NotExists(path) => attribute(path).is_none(),
-            Clause::Compare(path, ordering, negate, value) => {
-                match attribute(path).and_then(|a| compare(a, value)) {
-                    Some(found) => (found == *ordering) != *negate,
-                    None => false,
+                // `path <op> :value`, or `:value <op> path` read the other way round.
+                match (left.starts_with(':'), right.starts_with(':')) {
+                    (false, true) => Ok(Expr::Compare(
+                        self.name(&left)?,
+                        ordering,
+                        negate,
+                        self.value(&right)?,
+                    )),
+                    (true, false) => Ok(Expr::Compare(
+                        self.name(&right)?,
+                        ordering.reverse(),
+                        negate,
+                        self.value(&left)?,
+                    )),
+                    _ => Err(format!(
+                        "only an attribute compared with a :value is supported ({left} {comparator} {right})"
+                    )),
                 }
             }
+            other => Err(format!("expected a condition, found {other:?}")),
         }
-    })
+    }
+
+    /// An attribute name: `#name` resolved, or a plain top-level name (no nested paths).
+    fn name(&self, token: &str) -> Result<String, String> {
+        if token.starts_with('#') {
+            self.input["ExpressionAttributeNames"][token]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{token} is not in ExpressionAttributeNames"))
+        } else if !token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            Ok(token.to_string())
+        } else {
+            Err(format!("attribute path {token:?} is not supported"))
+        }
+    }
+
+    fn value(&self, token: &str) -> Result<Value, String> {
+        self.input["ExpressionAttributeValues"]
+            .get(token)
+            .cloned()
+            .ok_or_else(|| format!("{token} is not in ExpressionAttributeValues"))
+    }
 }
 
-/// Why a write on the reports table cannot be stored.
+/// Parses an expression of `input` (its `ExpressionAttributeNames` and
+/// `ExpressionAttributeValues` resolve `#names` and `:values`). Anything outside the supported
+/// grammar (see the module documentation) is refused with the reason.
+fn parse_expression(expression: &str, input: &Value) -> Result<Expr, String> {
+    let mut parser = Parser {
+        tokens: tokenize(expression)?,
+        at: 0,
+        input,
+    };
+    let expr = parser.or()?;
+    match parser.peek() {
+        None => Ok(expr),
+        Some(extra) => Err(format!("cannot read {expression:?}: unexpected {extra:?}")),
+    }
+}
+
+/// Whether `item` (absent: no item) satisfies the expression. A comparison with a missing
+/// attribute or a value of another type is false, except `<>`, which is then true.
+fn holds(expr: &Expr, item: Option<&Value>) -> bool {
+    let attribute = |path: &str| item.and_then(|i| i.get(path));
+    match expr {
+        Expr::Exists(path) => attribute(path).is_some(),
+        Expr::NotExists(path) => attribute(path).is_none(),
+        Expr::Compare(path, ordering, negate, value) => {
+            match attribute(path).and_then(|a| compare(a, value)) {
+                Some(found) => (found == *ordering) != *negate,
+                None => *ordering == Ordering::Equal && *negate,
+            }
+        }
+        Expr::And(parts) => parts.iter().all(|p| holds(p, item)),
+        Expr::Or(parts) => parts.iter().any(|p| holds(p, item)),
+        Expr::Not(inner) => !holds(inner, item),
+    }
+}
+
+/// Why a write on a kept table cannot be applied.
 enum WriteError {
     ConditionFailed,
     Unsupported(String),
 }
 
-/// A `Put` (of `PutItem` or of a transaction) on the reports table, checked but not applied.
-fn check_report_put(
+/// A write on a kept table, checked and ready to apply.
+struct Write {
+    table: String,
+    key: String,
+    /// The new item, or `None` for a deletion.
+    item: Option<Value>,
+}
+
+/// The kept table called `table`: its key attribute and items.
+fn kept<'s, 't>(
+    state: &'s State,
+    tables: &'t Tables,
+    table: &str,
+) -> Option<(&'t str, &'s HashMap<String, Item>)> {
+    if table == tables.reports {
+        Some((&tables.reports_key, &state.reports))
+    } else if table == tables.channel_state {
+        Some((&tables.channel_state_key, &state.channel_state))
+    } else {
+        None
+    }
+}
+
+/// The item stored under `key` (a DynamoDB key map) in `table`: a kept table or the agencies.
+fn stored<'a>(state: &'a State, tables: &Tables, table: &str, key: &Value) -> Option<&'a Item> {
+    if let Some((attribute, items)) = kept(state, tables, table) {
+        return key[attribute]["S"].as_str().and_then(|k| items.get(k));
+    }
+    if table == tables.agencies {
+        let id = key[&tables.agencies_key]["S"].as_str()?;
+        let attribute = &tables.agencies_key;
+        return state
+            .agencies
+            .iter()
+            .find(|a| a.value[attribute]["S"].as_str() == Some(id));
+    }
+    None
+}
+
+/// A `Put` (of `PutItem` or of a transaction, `Item` set) or a `Delete` (`Key` set) on a kept
+/// table, its condition checked against the stored item; not applied. `Ok(None)` for a table that
+/// is not kept (the write is acknowledged and forgotten).
+fn check_write(
     state: &State,
     tables: &Tables,
-    put: &Value,
-) -> Result<(String, Value), WriteError> {
-    let item = put["Item"].clone();
-    let id = item[&tables.reports_key]["S"]
+    request: &Value,
+) -> Result<Option<Write>, WriteError> {
+    let table = request["TableName"].as_str().unwrap_or_default();
+    let Some((attribute, items)) = kept(state, tables, table) else {
+        return Ok(None);
+    };
+    let (key_source, item) = match request.get("Item") {
+        Some(item) => (item, Some(item.clone())),
+        None => (&request["Key"], None),
+    };
+    let key = key_source[attribute]["S"]
         .as_str()
-        .ok_or_else(|| WriteError::Unsupported("a report item without its key".into()))?
+        .ok_or_else(|| {
+            WriteError::Unsupported(format!("a write on {table} without its key {attribute}"))
+        })?
         .to_string();
-    if let Some(condition) = put["ConditionExpression"].as_str() {
-        let clauses = parse_expression(condition, put).map_err(WriteError::Unsupported)?;
-        if !holds(&clauses, state.reports.get(&id).map(|i| &i.value)) {
+    if let Some(condition) = request["ConditionExpression"].as_str() {
+        let expr = parse_expression(condition, request).map_err(WriteError::Unsupported)?;
+        if !holds(&expr, items.get(&key).map(|i| &i.value)) {
             return Err(WriteError::ConditionFailed);
         }
     }
-    Ok((id, item))
+    Ok(Some(Write {
+        table: table.to_string(),
+        key,
+        item,
+    }))
+}
+
+fn apply(state: &mut State, tables: &Tables, write: Write) {
+    let items = if write.table == tables.reports {
+        &mut state.reports
+    } else {
+        &mut state.channel_state
+    };
+    match write.item {
+        Some(item) => {
+            items.insert(write.key, Item::new(item));
+        }
+        None => {
+            items.remove(&write.key);
+        }
+    }
+}
+
+/// `PutItem` or `DeleteItem`: applied when its condition holds.
+fn write_one(state: &mut State, tables: &Tables, input: &Value) -> Response<Full<Bytes>> {
+    match check_write(state, tables, input) {
+        Ok(write) => {
+            if let Some(write) = write {
+                apply(state, tables, write);
+            }
+            ok(json!({}))
+        }
+        Err(WriteError::ConditionFailed) => dynamodb_error(
+            "ConditionalCheckFailedException",
+            "The conditional request failed",
+        ),
+        Err(WriteError::Unsupported(problem)) => record_problem(state, problem),
+    }
+}
+
+/// `BatchGetItem`: every key found is answered (nothing left unprocessed).
+fn batch_get(state: &State, tables: &Tables, input: &Value) -> Result<String, String> {
+    let requests = input["RequestItems"]
+        .as_object()
+        .ok_or("BatchGetItem without RequestItems")?;
+    let mut out = String::from(r#"{"Responses":{"#);
+    for (n, (table, request)) in requests.iter().enumerate() {
+        if request.get("ProjectionExpression").is_some() {
+            return Err(format!(
+                "BatchGetItem with a ProjectionExpression on {table}"
+            ));
+        }
+        let keys = request["Keys"]
+            .as_array()
+            .ok_or_else(|| format!("BatchGetItem on {table} without Keys"))?;
+        let found: Vec<&str> = keys
+            .iter()
+            .filter_map(|key| stored(state, tables, table, key))
+            .map(|item| item.json.as_str())
+            .collect();
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(&Value::String(table.clone()).to_string());
+        out.push_str(":[");
+        out.push_str(&found.join(","));
+        out.push(']');
+    }
+    out.push_str(r#"},"UnprocessedKeys":{}}"#);
+    Ok(out)
 }
 
 fn record_problem(state: &mut State, problem: String) -> Response<Full<Bytes>> {
@@ -402,12 +769,17 @@ fn query_reports(state: &State, tables: &Tables, input: &Value) -> Result<String
     let key_condition = input["KeyConditionExpression"]
         .as_str()
         .ok_or("Query without KeyConditionExpression")?;
-    let clauses = parse_expression(key_condition, input)?;
+    let key_expr = parse_expression(key_condition, input)?;
+    let clauses = key_expr.conjuncts();
     let on_partition = clauses
         .iter()
-        .any(|c| matches!(c, Clause::Compare(p, Ordering::Equal, false, _) if *p == partition));
+        .any(|c| matches!(c, Expr::Compare(p, Ordering::Equal, false, _) if *p == partition));
+    // `AND`-ed comparisons of the key attributes (`<>` is not a key condition).
     let on_keys_only = clauses.iter().all(|c| match c {
-        Clause::Compare(p, _, _, _) => *p == partition || Some(p) == sort.as_ref(),
+        Expr::Compare(p, ordering, negate, _) => {
+            (*p == partition || Some(p) == sort.as_ref())
+                && !(*ordering == Ordering::Equal && *negate)
+        }
         _ => false,
     });
     if !on_partition || !on_keys_only {
@@ -437,7 +809,7 @@ fn query_reports(state: &State, tables: &Tables, input: &Value) -> Result<String
     let mut matching: Vec<(&Item, (Value, String))> = state
         .reports
         .values()
-        .filter(|item| holds(&clauses, Some(&item.value)))
+        .filter(|item| holds(&key_expr, Some(&item.value)))
         .map(|item| (item, position(&item.value)))
         .collect();
     matching.sort_by(|a, b| {
@@ -521,12 +893,17 @@ async fn handle(
     message_ids: &AtomicU64,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
-    let target = req
-        .headers()
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let headers = req.headers().clone();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let target = header("x-amz-target");
+    let gateway = req.uri().path() == SMS_GATEWAY_PATH;
+    let method = req.method().clone();
     let body = req
         .into_body()
         .collect()
@@ -536,9 +913,90 @@ async fn handle(
     let started = Instant::now();
     let input: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mut state = state.lock().expect("fake AWS state");
-    let response = respond(&mut state, tables, message_ids, &target, &input);
+    let response = if gateway {
+        sms_gateway(
+            &mut state,
+            &method,
+            &header("authorization"),
+            &header("content-type"),
+            &input,
+        )
+    } else {
+        respond(&mut state, tables, message_ids, &target, &input)
+    };
     state.busy += started.elapsed();
     response
+}
+
+/// `POST {SMS_API_URL}/messages` as `lapor::notify::sms_gateway` documents the contract: the
+/// bearer key, a JSON `{"to": "+62...", "text": "...", "reference": "..."}`, answered
+/// `200 {"message_id": "sms-<n>"}`. A request that breaks the contract is answered 401 or 400
+/// and recorded as a problem (the notifier would then measure its error path).
+fn sms_gateway(
+    state: &mut State,
+    method: &Method,
+    authorization: &str,
+    content_type: &str,
+    input: &Value,
+) -> Response<Full<Bytes>> {
+    *state
+        .calls
+        .entry(SMS_GATEWAY_OPERATION.to_string())
+        .or_default() += 1;
+    let refuse = |state: &mut State, status: StatusCode, code: &str, problem: String| {
+        state
+            .problems
+            .push(format!("lapor-budget's fake SMS gateway: {problem}"));
+        answer(status, json!({ "error": { "code": code } }))
+    };
+    if method != Method::POST {
+        return refuse(
+            state,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            format!("{method} instead of POST"),
+        );
+    }
+    if authorization != format!("Bearer {SMS_API_KEY}") {
+        return refuse(
+            state,
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "a send without `Authorization: Bearer <SMS_API_KEY>`".into(),
+        );
+    }
+    let field = |name: &str| {
+        input[name]
+            .as_str()
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string)
+    };
+    let to = field("to").filter(|to| {
+        to.strip_prefix('+')
+            .is_some_and(|digits| digits.len() >= 8 && digits.bytes().all(|b| b.is_ascii_digit()))
+    });
+    match (
+        content_type.starts_with("application/json"),
+        to,
+        field("text"),
+        field("reference"),
+    ) {
+        (true, Some(to), Some(text), Some(reference)) => {
+            state.sms.push(SmsSent {
+                to,
+                text,
+                reference,
+            });
+            let id = state.sms.len();
+            answer(StatusCode::OK, json!({ "message_id": format!("sms-{id}") }))
+        }
+        _ => refuse(
+            state,
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            format!("not a JSON {{to (E.164), text, reference}} send ({content_type}): {input}"),
+        ),
+    }
 }
 
 fn respond(
@@ -550,43 +1008,17 @@ fn respond(
 ) -> Response<Full<Bytes>> {
     *state.calls.entry(target.to_string()).or_default() += 1;
     let table = input["TableName"].as_str().unwrap_or_default();
-    let reports = table == tables.reports;
     match target {
-        "DynamoDB_20120810.GetItem" => {
-            let item = if reports {
-                input["Key"][&tables.reports_key]["S"]
-                    .as_str()
-                    .and_then(|id| state.reports.get(id))
-            } else if table == tables.agencies {
-                let id = input["Key"][&tables.agencies_key]["S"].as_str();
-                let key = &tables.agencies_key;
-                state
-                    .agencies
-                    .iter()
-                    .find(|a| a.value[key]["S"].as_str() == id)
-            } else {
-                None
-            };
-            match item {
-                Some(item) => answer_text(StatusCode::OK, format!(r#"{{"Item":{}}}"#, item.json)),
-                None => ok(json!({})),
-            }
-        }
-        "DynamoDB_20120810.PutItem" => {
-            if !reports {
-                return ok(json!({}));
-            }
-            match check_report_put(state, tables, input) {
-                Ok((id, item)) => {
-                    state.reports.insert(id, Item::new(item));
-                    ok(json!({}))
-                }
-                Err(WriteError::ConditionFailed) => dynamodb_error(
-                    "ConditionalCheckFailedException",
-                    "The conditional request failed",
-                ),
-                Err(WriteError::Unsupported(problem)) => record_problem(state, problem),
-            }
+        "DynamoDB_20120810.GetItem" => match stored(state, tables, table, &input["Key"]) {
+            Some(item) => answer_text(StatusCode::OK, format!(r#"{{"Item":{}}}"#, item.json)),
+            None => ok(json!({})),
+        },
+        "DynamoDB_20120810.BatchGetItem" => match batch_get(state, tables, input) {
+            Ok(out) => answer_text(StatusCode::OK, out),
+            Err(problem) => record_problem(state, problem),
+        },
+        "DynamoDB_20120810.PutItem" | "DynamoDB_20120810.DeleteItem" => {
+            write_one(state, tables, input)
         }
         "DynamoDB_20120810.TransactWriteItems" => {
             let items = input["TransactItems"]
@@ -604,13 +1036,9 @@ fn respond(
                         format!("a transaction item other than Put: {item}"),
                     );
                 };
-                if put["TableName"] != tables.reports.as_str() {
-                    reasons.push(json!({ "Code": "None" }));
-                    continue;
-                }
-                match check_report_put(state, tables, put) {
+                match check_write(state, tables, put) {
                     Ok(write) => {
-                        writes.push(write);
+                        writes.extend(write);
                         reasons.push(json!({ "Code": "None" }));
                     }
                     Err(WriteError::ConditionFailed) => {
@@ -633,13 +1061,13 @@ fn respond(
                     }),
                 );
             }
-            for (id, item) in writes {
-                state.reports.insert(id, Item::new(item));
+            for write in writes {
+                apply(state, tables, write);
             }
             ok(json!({}))
         }
         "DynamoDB_20120810.Query" => {
-            if !reports {
+            if table != tables.reports {
                 return ok(json!({ "Items": [], "Count": 0, "ScannedCount": 0 }));
             }
             match query_reports(state, tables, input) {
@@ -650,9 +1078,9 @@ fn respond(
         "DynamoDB_20120810.Scan" => {
             if table == tables.agencies {
                 answer_text(StatusCode::OK, scan_agencies(state, tables, input))
-            } else if reports {
-                // Nothing may scan the reports table (it grows without bound).
-                record_problem(state, "a Scan of the reports table".into())
+            } else if kept(state, tables, table).is_some() {
+                // Nothing may scan the reports table (it grows without bound), nor the state.
+                record_problem(state, format!("a Scan of {table}"))
             } else {
                 ok(json!({ "Items": [], "Count": 0, "ScannedCount": 0 }))
             }
@@ -708,6 +1136,8 @@ mod tests {
             ]),
             agencies: "agencies".into(),
             agencies_key: "agency_id".into(),
+            channel_state: "channel-state".into(),
+            channel_state_key: "state_key".into(),
         }
     }
 
@@ -755,23 +1185,33 @@ mod tests {
                 &input
             )
             .unwrap(),
-            vec![
-                Clause::Compare(
+            Expr::And(vec![
+                Expr::Compare(
                     "agency_id".into(),
                     Ordering::Equal,
                     false,
                     json!({"S": "pln"})
                 ),
-                Clause::Compare("due_ms".into(), Ordering::Greater, true, json!({"N": "5"})),
-                Clause::Exists("public_feed".into()),
-            ]
+                Expr::Compare("due_ms".into(), Ordering::Greater, true, json!({"N": "5"})),
+                Expr::Exists("public_feed".into()),
+            ])
+        );
+        // A value on the left reads the other way round.
+        assert_eq!(
+            parse_expression(":now > due_ms", &input).unwrap(),
+            Expr::Compare("due_ms".into(), Ordering::Less, false, json!({"N": "5"}))
         );
         for unsupported in [
-            "a = :p OR b = :p",
             "#missing = :p",
             "a = :missing",
             "begins_with(a, :p)",
             "a BETWEEN :p AND :now",
+            "a.b = :p",
+            "a = b",
+            "(a = :p",
+            "a = :p)",
+            "a = :p OR",
+            "size(a) > :now",
         ] {
             assert!(
                 parse_expression(unsupported, &input).is_err(),
@@ -779,11 +1219,235 @@ mod tests {
             );
         }
         let item = json!({"due_ms": {"N": "4"}, "agency_id": {"S": "pln"}});
-        let clauses = parse_expression("#p = :p AND due_ms <= :now", &input).unwrap();
-        assert!(holds(&clauses, Some(&item)));
-        assert!(!holds(&clauses, None));
+        let expr = parse_expression("#p = :p AND due_ms <= :now", &input).unwrap();
+        assert!(holds(&expr, Some(&item)));
+        assert!(!holds(&expr, None));
         let not_due = json!({"due_ms": {"N": "6"}, "agency_id": {"S": "pln"}});
-        assert!(!holds(&clauses, Some(&not_due)));
+        assert!(!holds(&expr, Some(&not_due)));
+        // A missing attribute compares false, except with `<>`.
+        let no_agency = json!({"due_ms": {"N": "4"}});
+        assert!(!holds(
+            &parse_expression("#p = :p", &input).unwrap(),
+            Some(&no_agency)
+        ));
+        assert!(holds(
+            &parse_expression("#p <> :p", &input).unwrap(),
+            Some(&no_agency)
+        ));
+        assert!(!holds(
+            &parse_expression("#p <> :p", &input).unwrap(),
+            Some(&item)
+        ));
+    }
+
+    /// The notifier's and the channels' claim (`DynamoChannelState::claim_delivery`).
+    const CLAIM: &str = "attribute_not_exists(#key) OR (#state = :claimed AND lease_until < :now) \
+                         OR #ttl < :now_s";
+
+    fn claim(key: &str, now_ms: u64) -> Value {
+        json!({
+            "TableName": "channel-state",
+            "Item": {
+                "state_key": {"S": key},
+                "state": {"S": "claimed"},
+                "lease_until": {"N": (now_ms + 60_000).to_string()},
+                "expires_at": {"N": (now_ms / 1000 + 86_400).to_string()},
+            },
+            "ConditionExpression": CLAIM,
+            "ExpressionAttributeNames": {"#key": "state_key", "#state": "state", "#ttl": "expires_at"},
+            "ExpressionAttributeValues": {
+                ":claimed": {"S": "claimed"},
+                ":now": {"N": now_ms.to_string()},
+                ":now_s": {"N": (now_ms / 1000).to_string()},
+            },
+        })
+    }
+
+    #[test]
+    fn or_and_and_parentheses_read_with_dynamodbs_precedence() {
+        let input = claim("delivery#n-1", 1_000_000);
+        assert_eq!(
+            parse_expression(CLAIM, &input).unwrap(),
+            Expr::Or(vec![
+                Expr::NotExists("state_key".into()),
+                Expr::And(vec![
+                    Expr::Compare(
+                        "state".into(),
+                        Ordering::Equal,
+                        false,
+                        json!({"S": "claimed"})
+                    ),
+                    Expr::Compare(
+                        "lease_until".into(),
+                        Ordering::Less,
+                        false,
+                        json!({"N": "1000000"})
+                    ),
+                ]),
+                Expr::Compare(
+                    "expires_at".into(),
+                    Ordering::Less,
+                    false,
+                    json!({"N": "1000"})
+                ),
+            ])
+        );
+        // AND binds tighter than OR, NOT tighter than AND; parentheses override both.
+        let values = json!({"ExpressionAttributeValues": {":one": {"N": "1"}}});
+        let item = json!({"a": {"N": "1"}, "b": {"N": "2"}, "c": {"N": "2"}});
+        let eval = |e: &str| holds(&parse_expression(e, &values).unwrap(), Some(&item));
+        assert!(eval("a = :one OR b = :one AND c = :one"));
+        assert!(!eval("(a = :one OR b = :one) AND c = :one"));
+        assert!(eval("NOT b = :one AND a = :one"));
+        assert!(!eval("NOT (b = :one OR a = :one)"));
+        assert!(eval("((a = :one))"));
+    }
+
+    #[test]
+    fn claims_on_the_channel_state_are_taken_once_until_their_lease_lapses() {
+        let tables = tables();
+        let mut state = State::default();
+        let now = 1_768_000_000_000u64;
+        let put = |state: &mut State, input: &Value| {
+            respond(
+                state,
+                &tables,
+                &AtomicU64::new(1),
+                "DynamoDB_20120810.PutItem",
+                input,
+            )
+            .status()
+        };
+        assert_eq!(put(&mut state, &claim("delivery#n-1", now)), StatusCode::OK);
+        // Held: a second claim fails until the lease is over.
+        assert_eq!(
+            put(&mut state, &claim("delivery#n-1", now + 1_000)),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(put(&mut state, &claim("delivery#n-2", now)), StatusCode::OK);
+        assert_eq!(
+            put(&mut state, &claim("delivery#n-1", now + 61_000)),
+            StatusCode::OK
+        );
+        // Sent: never claimed again while the record lives.
+        let sent = json!({
+            "TableName": "channel-state",
+            "Item": {"state_key": {"S": "delivery#n-1"}, "state": {"S": "sent"},
+                     "expires_at": {"N": (now / 1000 + 86_400).to_string()}},
+        });
+        assert_eq!(put(&mut state, &sent), StatusCode::OK);
+        assert_eq!(
+            put(&mut state, &claim("delivery#n-1", now + 3_600_000)),
+            StatusCode::BAD_REQUEST
+        );
+        // ... unless TTL deletion lags behind its expiry.
+        assert_eq!(
+            put(&mut state, &claim("delivery#n-1", now + 86_401_000)),
+            StatusCode::OK
+        );
+        // A release only deletes a claim, never a sent record.
+        let release = |key: &str| {
+            json!({
+                "TableName": "channel-state",
+                "Key": {"state_key": {"S": key}},
+                "ConditionExpression": "#state = :claimed",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": {":claimed": {"S": "claimed"}},
+            })
+        };
+        let delete = |state: &mut State, input: &Value| {
+            respond(
+                state,
+                &tables,
+                &AtomicU64::new(1),
+                "DynamoDB_20120810.DeleteItem",
+                input,
+            )
+            .status()
+        };
+        assert_eq!(delete(&mut state, &release("delivery#n-2")), StatusCode::OK);
+        assert!(!state.channel_state.contains_key("delivery#n-2"));
+        assert_eq!(put(&mut state, &sent), StatusCode::OK);
+        assert_eq!(
+            delete(&mut state, &release("delivery#n-1")),
+            StatusCode::BAD_REQUEST
+        );
+        assert!(state.channel_state.contains_key("delivery#n-1"));
+        assert!(state.problems.is_empty(), "{:?}", state.problems);
+    }
+
+    #[test]
+    fn batch_gets_answer_every_key_found() {
+        let tables = tables();
+        let mut state = State::default();
+        for part in [1, 3] {
+            let key = format!("fragment#g#{part}");
+            state.channel_state.insert(
+                key.clone(),
+                Item::new(json!({"state_key": {"S": key}, "text": {"S": format!("t{part}")}})),
+            );
+        }
+        let keys: Vec<Value> = (1..=3)
+            .map(|p| json!({"state_key": {"S": format!("fragment#g#{p}")}}))
+            .collect();
+        let input = json!({"RequestItems": {"channel-state": {
+            "Keys": keys,
+            "ConsistentRead": true,
+        }}});
+        let answer = parsed(batch_get(&state, &tables, &input));
+        let texts: Vec<&str> = answer["Responses"]["channel-state"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["text"]["S"].as_str().unwrap())
+            .collect();
+        assert_eq!(texts, ["t1", "t3"]);
+        assert_eq!(answer["UnprocessedKeys"], json!({}));
+        let unknown = json!({"RequestItems": {"other": {"Keys": [{"k": {"S": "x"}}]}}});
+        assert_eq!(
+            parsed(batch_get(&state, &tables, &unknown))["Responses"]["other"],
+            json!([])
+        );
+    }
+
+    #[test]
+    fn the_sms_gateway_keeps_what_it_accepts_and_refuses_the_rest() {
+        let mut state = State::default();
+        let send =
+            json!({"to": "+6281234567890", "text": "Laporan Anda diterima.", "reference": "A:0"});
+        let bearer = format!("Bearer {SMS_API_KEY}");
+        let response = sms_gateway(
+            &mut state,
+            &Method::POST,
+            &bearer,
+            "application/json",
+            &send,
+        );
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(state.sms.len(), 1);
+        assert_eq!(state.sms[0].to, "+6281234567890");
+        assert_eq!(state.sms[0].reference, "A:0");
+        assert!(state.problems.is_empty());
+        let wrong_key = sms_gateway(
+            &mut state,
+            &Method::POST,
+            "Bearer x",
+            "application/json",
+            &send,
+        );
+        assert_eq!(wrong_key.status(), StatusCode::UNAUTHORIZED);
+        let local_number = json!({"to": "081234567890", "text": "t", "reference": "r"});
+        let response = sms_gateway(
+            &mut state,
+            &Method::POST,
+            &bearer,
+            "application/json",
+            &local_number,
+        );
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(state.sms.len(), 1);
+        assert_eq!(state.problems.len(), 2);
+        assert_eq!(state.calls[SMS_GATEWAY_OPERATION], 3);
     }
 
     #[test]
@@ -882,9 +1546,12 @@ mod tests {
                 "ExpressionAttributeValues": {":expected": {"N": expected}},
             })
         };
-        assert!(check_report_put(&state, &tables(), &update("2")).is_ok());
         assert!(matches!(
-            check_report_put(&state, &tables(), &update("1")),
+            check_write(&state, &tables(), &update("2")),
+            Ok(Some(Write { ref key, item: Some(_), .. })) if key == "A"
+        ));
+        assert!(matches!(
+            check_write(&state, &tables(), &update("1")),
             Err(WriteError::ConditionFailed)
         ));
         let create = |id: &str| {
@@ -894,10 +1561,17 @@ mod tests {
                 "ConditionExpression": "attribute_not_exists(tracking_id)",
             })
         };
-        assert!(check_report_put(&state, &tables(), &create("B")).is_ok());
+        assert!(check_write(&state, &tables(), &create("B")).is_ok());
         assert!(matches!(
-            check_report_put(&state, &tables(), &create("A")),
+            check_write(&state, &tables(), &create("A")),
             Err(WriteError::ConditionFailed)
+        ));
+        // Another table's writes are acknowledged and forgotten.
+        let mut idempotency = create("A");
+        idempotency["TableName"] = "idempotency".into();
+        assert!(matches!(
+            check_write(&state, &tables(), &idempotency),
+            Ok(None)
         ));
     }
 

@@ -2,8 +2,8 @@
 //!
 //! Each function binary (release build for the host) runs as Lambda runs it: a fresh process with
 //! Lambda's environment, talking to a Runtime API (our emulator, `runtime_api`) that hands it real
-//! event payloads. DynamoDB and SQS are an in-process endpoint that answers at once (`fake_aws`),
-//! so the latency measured is our own code's. Per function it reports the stripped binary size, the
+//! event payloads. DynamoDB, SQS and the SMS gateway the notifier sends through are an in-process
+//! endpoint that answers at once (`fake_aws`), so the latency measured is our own code's. Per function it reports the stripped binary size, the
 //! init time (spawn to the first `next` request), the first invocation's latency, the warm
 //! latency (p50 over many invocations) and the peak RSS, beside the same figures for a hello-world
 //! `lambda_runtime` function built with the same profile (the floor), and checks the targets:
@@ -42,6 +42,8 @@ const AGENCY_INBOX: &str = include_str!("../fixtures/apigw-agency-inbox.json");
 const AGENCY_ACTION: &str = include_str!("../fixtures/apigw-agency-action.json");
 const REPORTER_REPLY: &str = include_str!("../fixtures/apigw-reporter-reply.json");
 const SCHEDULED_EVENT: &str = include_str!("../fixtures/eventbridge-scheduled.json");
+const CHANNELS_SMS: &str = include_str!("../fixtures/apigw-channels-sms.json");
+const NOTIFICATION_BATCH: &str = include_str!("../fixtures/sqs-notification-batch.json");
 
 /// 12 MB in the strict (decimal) sense: the stricter reading of the target.
 const SIZE_LIMIT_BYTES: u64 = 12_000_000;
@@ -52,7 +54,7 @@ const WARM_TARGET_BINARIES: [&str; 2] = ["intake", "status"];
 
 /// Every function of template.yaml, in the order measured (later ones read what earlier ones
 /// wrote).
-const MEASURED: [&str; 7] = [
+const MEASURED: [&str; 9] = [
     "IntakeFunction",
     "StatusFunction",
     "RouterFunction",
@@ -60,10 +62,26 @@ const MEASURED: [&str; 7] = [
     "AgencyFunction",
     "ReporterFunction",
     "EscalationFunction",
+    "ChannelsFunction",
+    "NotifierFunction",
 ];
 
 /// Reports the escalation subject finds due on each pass.
 const DUE_REPORTS: usize = 3;
+
+/// Notices in each SQS batch the notifier gets (the template allows up to 10 per batch).
+const NOTIFIER_BATCH: usize = 3;
+
+/// The SMS gateway's webhook secret (`SMS_WEBHOOK_SECRET`): the budget signs the channels
+/// subject's posts with it, as the gateway does.
+const SMS_WEBHOOK_SECRET: &str = "lapor-budget-sms-webhook-secret";
+
+/// The notifier's `NOTIFY_RATES`: every provider limited (the limiter's bookkeeping is on the
+/// measured path) at a rate no run comes near, so no send waits for its slot. The template's
+/// rates (`sms=20`, a burst of 1) would make every warm invocation wait up to 50 ms per send:
+/// that sleep is the throttle working, not a cost.
+const NOTIFY_RATES: &str =
+    "sms=100000:1000,x=100000:1000,messenger=100000:1000,whatsapp=100000:1000,email=100000:1000";
 
 const REGION: &str = "ap-southeast-3";
 const ACCOUNT: &str = "123456789012";
@@ -115,6 +133,27 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
 
 type Expect = Box<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
 
+/// What each invocation of a subject is handed.
+enum Events {
+    /// Invocation `i` (counted over the cold runs and the warm invocations) gets
+    /// `events[i % events.len()]`.
+    Cycle(Vec<Bytes>),
+    /// Invocation `i` gets `make(i)`, built just before it is handed out (outside the measured
+    /// time): for events that must differ on every invocation or carry the time they were
+    /// signed.
+    Each(Box<dyn Fn(usize) -> Bytes + Send + Sync>),
+}
+
+impl Events {
+    fn get(&self, invocation: usize) -> Option<Bytes> {
+        match self {
+            Events::Cycle(events) if events.is_empty() => None,
+            Events::Cycle(events) => Some(events[invocation % events.len()].clone()),
+            Events::Each(make) => Some(make(invocation)),
+        }
+    }
+}
+
 /// One measured subject: a function binary with its Lambda settings and the events it gets.
 struct Subject {
     name: String,
@@ -123,9 +162,7 @@ struct Subject {
     timeout: Duration,
     /// The function's own environment, as template.yaml sets it.
     env: Vec<(String, String)>,
-    /// Invocation `i` (counted over the cold runs and the warm invocations) gets
-    /// `events[i % events.len()]`.
-    events: Vec<Bytes>,
+    events: Events,
     /// Every invocation starts from the reports as they were before the subject (its writes are
     /// undone before each invocation and after the last): each one acts on the same report.
     isolated: bool,
@@ -275,13 +312,23 @@ impl Setup {
             .as_u64()
             .or(self.yaml["Globals"]["Function"]["MemorySize"].as_u64())
             .unwrap_or(128);
+        let variables =
+            &self.yaml["Resources"][logical_id]["Properties"]["Environment"]["Variables"];
         let env = spec
             .environment
             .iter()
             .map(|name| {
-                self.values
-                    .get(name)
-                    .map(|v| (name.clone(), v.clone()))
+                // A value the template states (`NOTIFICATION_MAX_ATTEMPTS: "5"`) is used as it
+                // is; references (`!Ref`, `!Sub`) get the budget's value.
+                let literal = match &variables[name.as_str()] {
+                    serde_yaml::Value::String(s) => Some(s.clone()),
+                    serde_yaml::Value::Number(n) => Some(n.to_string()),
+                    serde_yaml::Value::Bool(b) => Some(b.to_string()),
+                    _ => None,
+                };
+                literal
+                    .or_else(|| self.values.get(name).cloned())
+                    .map(|v| (name.clone(), v))
                     .ok_or_else(|| {
                         format!("template.yaml gives {logical_id} the variable {name}, which lapor-budget has no value for (add it to `variable_values`)")
                     })
@@ -325,7 +372,7 @@ impl Setup {
             memory_mb: settings.memory_mb,
             timeout: settings.timeout,
             env: settings.env,
-            events,
+            events: Events::Cycle(events),
             isolated: false,
             expect,
         })
@@ -341,9 +388,15 @@ fn queue_url(aws: &FakeAws, logical_id: &str) -> String {
 }
 
 /// The value of every variable template.yaml sets: tables and queues by their logical id,
-/// Globals as the template's defaults (Stage `dev`, no deadline policy or extra holidays).
+/// Globals as the template's defaults (Stage `dev`, no deadline policy or extra holidays). The
+/// channels: the SMS gateway is the one configured (its webhook secret, and the notifier's
+/// gateway on the fake endpoint); the others are set to `-`, what a deployment's channel secret
+/// holds for a channel it does not use, or left empty as the template's parameters default
+/// (`WHATSAPP_PHONE_NUMBER_ID`, `WHATSAPP_TEMPLATE`, `SES_FROM_ADDRESS`: no e-mail).
 fn variable_values(aws: &FakeAws, pii_key: &str) -> HashMap<String, String> {
     use lapor::config::env;
+    use lapor::notify::env as notify;
+    let unused = || "-".to_string();
     HashMap::from(
         [
             (env::REPORTS_TABLE, table_name("ReportsTable")),
@@ -360,7 +413,25 @@ fn variable_values(aws: &FakeAws, pii_key: &str) -> HashMap<String, String> {
                 env::NOTIFICATION_QUEUE_URL,
                 queue_url(aws, "NotificationQueue"),
             ),
+            (
+                env::NOTIFICATION_DEAD_LETTER_QUEUE_URL,
+                queue_url(aws, "NotificationDeadLetterQueue"),
+            ),
+            (env::CHANNEL_STATE_TABLE, table_name("ChannelStateTable")),
             (env::PII_KEY, pii_key.to_string()),
+            (env::SMS_WEBHOOK_SECRET, SMS_WEBHOOK_SECRET.to_string()),
+            (env::X_CONSUMER_SECRET, unused()),
+            (env::META_APP_SECRET, unused()),
+            (env::META_VERIFY_TOKEN, unused()),
+            (notify::NOTIFY_RATES, NOTIFY_RATES.to_string()),
+            (notify::SMS_API_URL, aws.sms_api_url()),
+            (notify::SMS_API_KEY, fake_aws::SMS_API_KEY.to_string()),
+            (notify::X_ACCESS_TOKEN, unused()),
+            (notify::MESSENGER_PAGE_TOKEN, unused()),
+            (notify::WHATSAPP_PHONE_NUMBER_ID, String::new()),
+            (notify::WHATSAPP_TOKEN, unused()),
+            (notify::WHATSAPP_TEMPLATE, String::new()),
+            (notify::SES_FROM_ADDRESS, String::new()),
             ("LAPOR_STAGE", "dev".to_string()),
             ("RUST_LOG", "info".to_string()),
             ("LAPOR_DEADLINE_POLICY", String::new()),
@@ -370,7 +441,7 @@ fn variable_values(aws: &FakeAws, pii_key: &str) -> HashMap<String, String> {
     )
 }
 
-/// The reports table's and agencies table's keys and indexes, from template.yaml.
+/// The reports, agencies and channel state tables' keys and indexes, from template.yaml.
 fn tables(template: &Template) -> Result<Tables, String> {
     let reports = template
         .table("ReportsTable")
@@ -378,6 +449,9 @@ fn tables(template: &Template) -> Result<Tables, String> {
     let agencies = template
         .table("AgenciesTable")
         .ok_or("template.yaml has no AgenciesTable")?;
+    let channel_state = template
+        .table("ChannelStateTable")
+        .ok_or("template.yaml has no ChannelStateTable")?;
     Ok(Tables {
         reports: table_name("ReportsTable"),
         reports_key: reports.hash.name.clone(),
@@ -396,6 +470,8 @@ fn tables(template: &Template) -> Result<Tables, String> {
             .collect(),
         agencies: table_name("AgenciesTable"),
         agencies_key: agencies.hash.name.clone(),
+        channel_state: table_name("ChannelStateTable"),
+        channel_state_key: channel_state.hash.name.clone(),
     })
 }
 
@@ -590,13 +666,13 @@ async fn measure_inner(
     args: &Args,
     log_dir: &Path,
 ) -> Result<(Figures, Vec<Value>), String> {
-    if subject.events.is_empty() {
+    let Some(first_event) = subject.events.get(0) else {
         return Err(format!("{}: no event to invoke it with", subject.name));
-    }
+    };
     if let Some(dir) = &args.save_events {
         let path = dir.join(format!("{}.json", subject.name));
         std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&path, &subject.events[0]))
+            .and_then(|()| std::fs::write(&path, &first_event))
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     let binary = bin_dir.join(&subject.binary);
@@ -622,7 +698,10 @@ async fn measure_inner(
     let mut invocation_calls = BTreeMap::new();
     let mut invocation = 0usize;
     let mut next_event = || {
-        let event = subject.events[invocation % subject.events.len()].clone();
+        let event = subject
+            .events
+            .get(invocation)
+            .expect("a subject with events has one for every invocation");
         invocation += 1;
         if subject.isolated {
             // Before the event is handed out: not part of the measured time.
@@ -696,10 +775,51 @@ fn get_event(tracking_id: &str, token: &str) -> Bytes {
 
 /// The SQS fixture carrying `body` as its one message.
 fn sqs_event(body: &str) -> Bytes {
+    sqs_batch(SQS_BATCH, &[body])
+}
+
+/// An SQS event from `fixture` (its first record is the pattern) with one message per body, each
+/// with its own message id and MD5.
+fn sqs_batch(fixture_text: &str, bodies: &[&str]) -> Bytes {
     use md5::{Digest, Md5};
-    let mut doc = fixture(SQS_BATCH);
-    doc["Records"][0]["body"] = body.into();
-    doc["Records"][0]["md5OfBody"] = hex::encode(Md5::digest(body.as_bytes())).into();
+    let mut doc = fixture(fixture_text);
+    let pattern = doc["Records"][0].clone();
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let mut record = pattern.clone();
+            if i > 0 {
+                // Ids of one batch differ: a failure names its message by id.
+                let id = record["messageId"].as_str().unwrap_or_default();
+                record["messageId"] = format!("{}{i:02}", &id[..id.len().saturating_sub(2)]).into();
+            }
+            record["body"] = (*body).into();
+            record["md5OfBody"] = hex::encode(Md5::digest(body.as_bytes())).into();
+            record
+        })
+        .collect();
+    doc["Records"] = records.into();
+    event_bytes(&doc)
+}
+
+/// `POST /v1/channels/sms` as the SMS gateway sends it: the fixture's message with
+/// `message_id`, signed at `at` with `secret` (`X-Lapor-Timestamp`, `X-Lapor-Signature`).
+fn sms_event(secret: &[u8], message_id: &str, at: DateTime<Utc>) -> Bytes {
+    let mut doc = fixture(CHANNELS_SMS);
+    let mut message: Value =
+        serde_json::from_str(doc["body"].as_str().unwrap_or_default()).expect("an SMS body");
+    message["message_id"] = message_id.into();
+    let body = message.to_string();
+    let timestamp = at.timestamp();
+    let headers = &mut doc["headers"];
+    headers[lapor::channels::sms::TIMESTAMP_HEADER] = timestamp.to_string().into();
+    headers[lapor::channels::sms::SIGNATURE_HEADER] =
+        lapor::channels::sms::sign(secret, timestamp, body.as_bytes()).into();
+    headers["content-length"] = body.len().to_string().into();
+    doc["requestContext"]["timeEpoch"] = at.timestamp_millis().into();
+    doc["requestContext"]["time"] = at.format("%d/%b/%Y:%H:%M:%S +0000").to_string().into();
+    doc["body"] = body.into();
     event_bytes(&doc)
 }
 
@@ -752,6 +872,43 @@ fn reply_event(tracking_id: &str, token: &str) -> Bytes {
     doc["pathParameters"]["tracking_id"] = tracking_id.into();
     doc["headers"]["authorization"] = format!("Bearer {token}").into();
     event_bytes(&doc)
+}
+
+/// The sender of the SMS fixture, as the channels normalise it (E.164).
+fn sms_sender(event: &Value) -> Result<String, String> {
+    let message: Value = serde_json::from_str(event["body"].as_str().unwrap_or_default())
+        .map_err(|e| format!("the SMS fixture's body: {e}"))?;
+    let from = message["from"].as_str().unwrap_or_default();
+    lapor::domain::submission::normalise_phone(from)
+        .ok_or_else(|| format!("the SMS fixture's sender {from:?} is not a phone number"))
+}
+
+/// The notices the notifier is given are receipts by SMS to `phone`, sealed with the run's key
+/// `pii` (so the notifier takes the sending path, not "no contact" or a dead letter).
+fn check_receipts(receipts: &[String], pii: &str, phone: &str) -> Result<(), String> {
+    if receipts.len() < NOTIFIER_BATCH {
+        return Err(format!(
+            "the channels subject queued {} notices; the notifier needs {NOTIFIER_BATCH}",
+            receipts.len()
+        ));
+    }
+    let sealer = lapor::crypto::Sealer::from_base64_key(pii).map_err(|e| e.to_string())?;
+    for receipt in receipts {
+        let notice: lapor::lifecycle::Notification = serde_json::from_str(receipt)
+            .map_err(|e| format!("a queued notice is not a Notification ({e}): {receipt}"))?;
+        let contact: Option<lapor::domain::ReporterContact> = notice
+            .recipient_sealed
+            .as_deref()
+            .and_then(|sealed| sealer.open(sealed).ok())
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let to = contact.and_then(|c| c.phone);
+        if notice.channel != lapor::domain::Channel::Sms || to.as_deref() != Some(phone) {
+            return Err(format!(
+                "expected a notice by SMS to {phone} (sealed with the run's key), got {receipt}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A stored report (DynamoDB item) whose deadline passed an hour ago: the same document with
@@ -1002,11 +1159,12 @@ async fn measure_round(
     let aws = FakeAws::start(tables, agencies)
         .await
         .map_err(|e| format!("fake AWS endpoint: {e}"))?;
+    let pii = pii_key();
     let setup = Setup {
         yaml: serde_yaml::from_str(lapor::template::TEMPLATE_YAML)
             .map_err(|e| format!("template.yaml: {e}"))?,
         template,
-        values: variable_values(&aws, &pii_key()),
+        values: variable_values(&aws, &pii),
     };
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     eprintln!(
@@ -1034,7 +1192,7 @@ async fn measure_round(
         memory_mb: 256,
         timeout: Duration::from_secs(10),
         env: setup.global_env(),
-        events: vec![post.clone()],
+        events: Events::Cycle(vec![post.clone()]),
         isolated: false,
         expect: Box::new(|answer| {
             check(answer["message"] == "hello", || {
@@ -1253,6 +1411,87 @@ async fn measure_round(
     escalation.isolated = true;
     measure!(escalation);
 
+    // channels: a new report by SMS, signed by the gateway. Isolated (the reports and the
+    // channel state are put back before each invocation), and every invocation's message has
+    // its own id and is signed at the moment it is handed out: each one is a first delivery
+    // making a new report, from a sender with no report yet.
+    let nonce = rand::random::<u32>();
+    let mut channels = setup.subject(
+        "ChannelsFunction",
+        "channels",
+        Vec::new(),
+        Box::new(|answer| {
+            let body = http_body(answer, 200)?;
+            check(body["result"] == "report_created", || {
+                format!("expected a report created, got {body}")
+            })
+        }),
+    )?;
+    channels.events = Events::Each(Box::new(move |i| {
+        sms_event(
+            SMS_WEBHOOK_SECRET.as_bytes(),
+            &format!("gw-{nonce:08x}-{i:06}"),
+            Utc::now(),
+        )
+    }));
+    channels.isolated = true;
+    let notices_before = aws
+        .messages(&setup.values[lapor::config::env::NOTIFICATION_QUEUE_URL])
+        .len();
+    measure!(channels);
+
+    // notifier: a batch of the receipts the channels subject queued (the tracking id back to
+    // the sender, by SMS), sent through the SMS gateway on the fake endpoint. Isolated: every
+    // invocation claims, sends and marks the same notices afresh.
+    let receipts: Vec<String> = aws
+        .messages(&setup.values[lapor::config::env::NOTIFICATION_QUEUE_URL])
+        .into_iter()
+        .skip(notices_before)
+        .take(NOTIFIER_BATCH)
+        .collect();
+    let phone = sms_sender(&fixture(CHANNELS_SMS))?;
+    check_receipts(&receipts, &pii, &phone)?;
+    let sent_before = aws.sms_sent().len();
+    let batch: Vec<&str> = receipts.iter().map(String::as_str).collect();
+    let mut notifier = setup.subject(
+        "NotifierFunction",
+        "notifier",
+        vec![sqs_batch(NOTIFICATION_BATCH, &batch)],
+        Box::new(|answer| match answer["batchItemFailures"].as_array() {
+            Some(failures) if failures.is_empty() => Ok(()),
+            _ => Err(format!("expected no batch item failures, got {answer}")),
+        }),
+    )?;
+    notifier.isolated = true;
+    measure!(notifier);
+    // Every notice of every invocation reached the gateway, as the notice said.
+    let notices: HashMap<String, String> = receipts
+        .iter()
+        .filter_map(|r| serde_json::from_str::<lapor::lifecycle::Notification>(r).ok())
+        .map(|n| (n.notification_id, n.text))
+        .collect();
+    let sent = aws.sms_sent();
+    let sent = &sent[sent_before..];
+    let expected = (args.cold_runs.max(1) + args.warm) * NOTIFIER_BATCH;
+    let faithful = sent
+        .iter()
+        .all(|s| s.to == phone && notices.get(&s.reference) == Some(&s.text));
+    if sent.len() != expected || !faithful {
+        return Err(format!(
+            "the notifier answered success, but the SMS gateway got {} sends (expected {expected}, all to {phone}, with the notices' ids and texts): {:?}",
+            sent.len(),
+            sent.first()
+        ));
+    }
+    let dead = aws.messages(&setup.values[lapor::config::env::NOTIFICATION_DEAD_LETTER_QUEUE_URL]);
+    if !dead.is_empty() {
+        return Err(format!(
+            "the notifier dead-lettered {} notices, e.g. {}",
+            dead.len(),
+            dead[0]
+        ));
+    }
+
     let unknown: Vec<_> = aws
         .calls()
         .into_keys()
@@ -1336,15 +1575,32 @@ mod tests {
             "ROUTING_MODELS_TABLE",
             "INTAKE_QUEUE_URL",
             "NOTIFICATION_QUEUE_URL",
+            "NOTIFICATION_DEAD_LETTER_QUEUE_URL",
+            "CHANNEL_STATE_TABLE",
             "LAPOR_PII_KEY",
+            "SMS_WEBHOOK_SECRET",
+            "X_CONSUMER_SECRET",
+            "META_APP_SECRET",
+            "META_VERIFY_TOKEN",
+            "NOTIFY_RATES",
+            "SMS_API_URL",
+            "SMS_API_KEY",
+            "X_ACCESS_TOKEN",
+            "MESSENGER_PAGE_TOKEN",
+            "WHATSAPP_PHONE_NUMBER_ID",
+            "WHATSAPP_TOKEN",
+            "WHATSAPP_TEMPLATE",
+            "SES_FROM_ADDRESS",
             "LAPOR_STAGE",
             "RUST_LOG",
             "LAPOR_DEADLINE_POLICY",
             "LAPOR_EXTRA_HOLIDAYS",
         ];
+        // Values the template states itself (no reference) are used as they are.
+        let literal = ["NOTIFICATION_MAX_ATTEMPTS"];
         for name in values.keys() {
             assert!(
-                known.contains(&name.as_str()),
+                known.contains(&name.as_str()) || literal.contains(&name.as_str()),
                 "template.yaml sets {name}: give it a value in variable_values"
             );
         }
@@ -1366,6 +1622,31 @@ mod tests {
         assert_eq!((router.memory_mb, router.timeout.as_secs()), (512, 30));
         let escalation = setup.function("EscalationFunction").unwrap();
         assert_eq!(escalation.timeout.as_secs(), 120);
+        let channels = setup.function("ChannelsFunction").unwrap();
+        assert_eq!(channels.binary, "channels");
+        let names: Vec<&str> = channels.env.iter().map(|(k, _)| k.as_str()).collect();
+        for need in lapor::config::needs::CHANNELS
+            .iter()
+            .chain(&[lapor::config::env::SMS_WEBHOOK_SECRET])
+        {
+            assert!(names.contains(need), "{need}");
+        }
+        let notifier = setup.function("NotifierFunction").unwrap();
+        assert_eq!(notifier.binary, "notifier");
+        let env: HashMap<&str, &str> = notifier
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        for need in lapor::config::needs::NOTIFIER.iter().chain(&[
+            lapor::notify::env::SMS_API_URL,
+            lapor::notify::env::SMS_API_KEY,
+            lapor::notify::env::NOTIFY_RATES,
+        ]) {
+            assert_eq!(env.get(need), Some(&"x"), "{need}");
+        }
+        // The template's own value, not the budget's.
+        assert_eq!(env.get("NOTIFICATION_MAX_ATTEMPTS"), Some(&"5"));
         assert!(setup
             .global_env()
             .iter()
@@ -1457,6 +1738,113 @@ mod tests {
         let tick = fixture(SCHEDULED_EVENT);
         assert_eq!(tick["detail-type"], "Scheduled Event");
         assert_eq!(tick["source"], "aws.events");
+    }
+
+    #[test]
+    fn the_sms_fixture_is_a_signed_gateway_post() {
+        use lapor::channels::sms;
+        let plain = fixture(CHANNELS_SMS);
+        assert_eq!(plain["routeKey"], "POST /v1/channels/{channel}");
+        assert_eq!(plain["pathParameters"]["channel"], "sms");
+        assert!(plain["requestContext"].get("authorizer").is_none());
+        assert_eq!(sms_sender(&plain).unwrap(), "+6281234567890");
+        let secret = SMS_WEBHOOK_SECRET.as_bytes();
+        // The file's own signature is one the budget's secret made.
+        let headers = &plain["headers"];
+        let body = plain["body"].as_str().unwrap();
+        let signed_at: DateTime<Utc> = "2026-01-12T03:17:22Z".parse().unwrap();
+        assert_eq!(
+            headers[sms::TIMESTAMP_HEADER],
+            signed_at.timestamp().to_string()
+        );
+        sms::verify(
+            secret,
+            headers[sms::TIMESTAMP_HEADER].as_str(),
+            headers[sms::SIGNATURE_HEADER].as_str(),
+            body.as_bytes(),
+            signed_at,
+        )
+        .unwrap();
+
+        let now = Utc::now();
+        let event: Value = serde_json::from_slice(&sms_event(secret, "gw-7", now)).unwrap();
+        let headers = &event["headers"];
+        let body = event["body"].as_str().unwrap();
+        assert_eq!(headers["content-length"], body.len().to_string());
+        sms::verify(
+            secret,
+            headers[sms::TIMESTAMP_HEADER].as_str(),
+            headers[sms::SIGNATURE_HEADER].as_str(),
+            body.as_bytes(),
+            now,
+        )
+        .unwrap();
+        let message = sms::parse(headers["content-type"].as_str(), body.as_bytes(), now).unwrap();
+        assert_eq!(message.provider_message_id, "gw-7");
+        assert!(message.text.starts_with("LAPOR "), "{}", message.text);
+        assert_eq!(event["requestContext"]["timeEpoch"], now.timestamp_millis());
+    }
+
+    #[test]
+    fn notification_batches_carry_one_record_per_notice() {
+        let plain = fixture(NOTIFICATION_BATCH);
+        let record = &plain["Records"][0];
+        assert!(record["eventSourceARN"]
+            .as_str()
+            .unwrap()
+            .contains("NotificationQueue"));
+        let notice: lapor::lifecycle::Notification =
+            serde_json::from_str(record["body"].as_str().unwrap()).unwrap();
+        assert_eq!(notice.channel, lapor::domain::Channel::Sms);
+        assert!(notice.recipient_sealed.unwrap().starts_with("v1."));
+
+        let batch: Value =
+            serde_json::from_slice(&sqs_batch(NOTIFICATION_BATCH, &["a", "b", "c"])).unwrap();
+        let records = batch["Records"].as_array().unwrap();
+        assert_eq!(records.len(), 3);
+        let ids: std::collections::HashSet<&str> = records
+            .iter()
+            .map(|r| r["messageId"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(records[1]["body"], "b");
+        // md5sum of "c".
+        assert_eq!(records[2]["md5OfBody"], "4a8a08f09d37b73795649038408b5f33");
+        assert_eq!(records[2]["attributes"]["ApproximateReceiveCount"], "1");
+    }
+
+    #[test]
+    fn receipts_must_reach_the_sender_by_sms() {
+        let key = pii_key();
+        let sealer = lapor::crypto::Sealer::from_base64_key(&key).unwrap();
+        let notice = |phone: &str, channel: &str| {
+            let sealed = sealer.seal(format!(r#"{{"phone":"{phone}"}}"#).as_bytes());
+            let mut doc: Value = serde_json::from_str(
+                fixture(NOTIFICATION_BATCH)["Records"][0]["body"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap();
+            doc["recipient_sealed"] = sealed.into();
+            doc["channel"] = channel.into();
+            doc.to_string()
+        };
+        let good = vec![notice("+6281234567890", "sms"); NOTIFIER_BATCH];
+        check_receipts(&good, &key, "+6281234567890").unwrap();
+        assert!(check_receipts(&good[..1], &key, "+6281234567890").is_err());
+        assert!(check_receipts(&good, &pii_key(), "+6281234567890").is_err());
+        let mut web = good.clone();
+        web[2] = notice("+6281234567890", "web");
+        assert!(check_receipts(&web, &key, "+6281234567890").is_err());
+        // The placeholder in the fixture opens with no key.
+        let placeholder = vec![
+            fixture(NOTIFICATION_BATCH)["Records"][0]["body"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            NOTIFIER_BATCH
+        ];
+        assert!(check_receipts(&placeholder, &key, "+6281234567890").is_err());
     }
 
     #[test]
