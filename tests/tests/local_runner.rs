@@ -1083,7 +1083,7 @@ fn outbox(data: &Path) -> Vec<Value> {
 }
 
 #[test]
-fn an_sms_sent_to_the_runner_is_answered_in_the_local_outbox() {
+fn messages_on_every_channel_are_answered_in_the_local_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let runner = Runner::start(&data, dir.path().join("serve.log"));
@@ -1128,6 +1128,80 @@ fn an_sms_sent_to_the_runner_is_answered_in_the_local_outbox() {
     );
     assert_eq!(messages[0]["notification_id"], format!("{id}:0"));
 
+    // WhatsApp and an X direct message, signed with the data dir's secrets as the providers
+    // sign: each answered on its own channel.
+    let secrets: Value = serde_json::from_str(&lapor_ok(&data, &["channel-secrets"])).unwrap();
+    let secret = |name: &str| secrets[name].as_str().unwrap().as_bytes().to_vec();
+    let fixture = |name: &str| {
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/channels").join(name))
+            .unwrap()
+    };
+    let wa = fixture("whatsapp-message.json");
+    let wa_signature = format!(
+        "sha256={}",
+        hmac_sha256_hex(&secret("meta_app_secret"), &wa)
+    );
+    let posted = exchange(
+        runner.addr,
+        "POST",
+        "/v1/channels/meta",
+        &[
+            ("content-type", "application/json"),
+            ("x-hub-signature-256", &wa_signature),
+        ],
+        Some(&wa),
+    )
+    .unwrap();
+    assert_eq!(posted.status, 200, "{}", posted.text);
+    assert_eq!(
+        posted.json["handled"],
+        json!(["report_created"]),
+        "{}",
+        posted.text
+    );
+    let dm = fixture("x-dm.json");
+    let dm_signature = {
+        use base64::Engine;
+        let raw = hex::decode(hmac_sha256_hex(&secret("x_consumer_secret"), &dm)).unwrap();
+        format!(
+            "sha256={}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
+    };
+    let posted = exchange(
+        runner.addr,
+        "POST",
+        "/v1/channels/x",
+        &[
+            ("content-type", "application/json"),
+            ("x-twitter-webhooks-signature", &dm_signature),
+        ],
+        Some(&dm),
+    )
+    .unwrap();
+    assert_eq!(posted.status, 200, "{}", posted.text);
+    assert_eq!(
+        posted.json["handled"],
+        json!(["report_created"]),
+        "{}",
+        posted.text
+    );
+    let deadline = Instant::now() + ROUTED_DEADLINE;
+    let by_channel = loop {
+        let messages = outbox(&data);
+        let seen = |provider: &str, address: &str| {
+            messages
+                .iter()
+                .any(|m| m["provider"] == provider && m["address"] == address)
+        };
+        let both = seen("whatsapp", "+6281298765432") && seen("x", "3001969357");
+        if both || Instant::now() > deadline {
+            break both;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(by_channel, "{:?}\n{}", outbox(&data), runner.log_text());
+
     // A post not signed with the data dir's secret is refused.
     let forged = exchange(
         runner.addr,
@@ -1138,8 +1212,13 @@ fn an_sms_sent_to_the_runner_is_answered_in_the_local_outbox() {
     )
     .unwrap();
     assert_eq!(forged.status, 401, "{}", forged.text);
-    // The secrets the webhooks check are the data dir's.
-    let secrets: Value = serde_json::from_str(&lapor_ok(&data, &["channel-secrets"])).unwrap();
     assert!(secrets["sms_webhook_secret"].as_str().unwrap().len() >= 16);
     runner.stop();
+}
+
+fn hmac_sha256_hex(secret: &[u8], body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(body.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
