@@ -166,6 +166,19 @@ pub fn required(name: &'static str) -> Result<String, ConfigError> {
     }
 }
 
+/// A setting's value, or `None` when it is unset, empty or `-` (what a deployment's channel
+/// secret holds for a channel it does not use: a secret's keys cannot be left empty).
+pub fn configured(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty() && v != "-")
+}
+
+/// The environment variable `name` as [`configured`] reads it.
+pub fn optional(name: &str) -> Option<String> {
+    configured(std::env::var(name).ok())
+}
+
 pub fn pii_sealer() -> Result<crate::crypto::Sealer, ConfigError> {
     crate::crypto::Sealer::from_base64_key(&required(env::PII_KEY)?).map_err(|e| ConfigError {
         name: env::PII_KEY,

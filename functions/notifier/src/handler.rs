@@ -6,7 +6,7 @@
 //! after the queue's visibility timeout, until its last receive dead-letters it.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use lapor::config::ConfigError;
+use lapor::config::{configured, ConfigError};
 use lapor::lambda::sqs::{process_batch, WholeBatchFailed};
 use lapor::notify::{env, RateLimiter};
 use lapor::service::notifier::Notifier;
@@ -44,14 +44,6 @@ pub fn receive_count(message: &SqsMessage) -> u32 {
         .and_then(|count| count.parse::<u32>().ok())
         .unwrap_or(1)
         .max(1)
-}
-
-/// A setting's value, or `None` when it is unset, empty or `-` (what a deployment's channel
-/// secret holds for a channel it does not use: a secret's keys cannot be left empty).
-pub fn configured(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty() && v != "-")
 }
 
 /// The per-provider limiter from `NOTIFY_RATES` (see [`RateLimiter::parse_rates`]), or from

@@ -7,7 +7,7 @@ use lapor::notify::ses::SesSender;
 use lapor::notify::{env, senders_from_vars, Provider, RetryPolicy};
 use lapor::ports::{QueueName, SystemClock};
 use lapor::service::notifier::Notifier;
-use notifier::{configured, max_attempts, rate_limiter, MAX_ATTEMPTS};
+use notifier::{max_attempts, rate_limiter, MAX_ATTEMPTS};
 use std::sync::Arc;
 
 #[tokio::main]
@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
     lapor::lambda::init_tracing("notifier");
     lapor::config::check(lapor::config::needs::NOTIFIER)?;
     let aws = load_config().await;
-    let setting = |name: &str| configured(std::env::var(name).ok());
+    let setting = |name: &str| lapor::config::optional(name);
     // The HTTP channels, plus e-mail through SES when a sender address is set. A channel whose
     // credentials are `-` (the deployment's secret for a channel it does not use) is absent.
     let mut senders = senders_from_vars(setting)?;

@@ -28,16 +28,9 @@ pub struct WebhookSecrets {
 
 impl WebhookSecrets {
     /// From the environment (`crate::config::env`): an unset, empty or `-` value leaves the
-    /// channel disabled (`-` is what a deployment puts in the secret for a channel it does not
-    /// use, since a secret's keys cannot be empty everywhere).
+    /// channel disabled (`crate::config::configured`).
     pub fn from_env() -> WebhookSecrets {
-        use crate::config::env;
-        let read = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty() && v != "-")
-        };
+        use crate::config::{env, optional as read};
         WebhookSecrets {
             sms: read(env::SMS_WEBHOOK_SECRET).map(String::into_bytes),
             x_consumer: read(env::X_CONSUMER_SECRET).map(String::into_bytes),
