@@ -110,6 +110,26 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
+/// A request with no content type and no signature headers: each call sets what it sends.
+fn request<'a>(
+    method: &'a str,
+    channel: &'a str,
+    query: &'a HashMap<String, String>,
+    body: &'a [u8],
+) -> WebhookRequest<'a> {
+    WebhookRequest {
+        method,
+        channel,
+        query,
+        content_type: None,
+        lapor_timestamp: None,
+        lapor_signature: None,
+        x_signature: None,
+        hub_signature: None,
+        body,
+    }
+}
+
 /// A webhook answer's status and JSON body (text answers as a JSON string).
 fn parts(answer: Result<WebhookAnswer, lapor::api::ApiError>) -> (u16, Value) {
     match answer {
@@ -135,15 +155,10 @@ impl Channels {
         let timestamp = timestamp.to_string();
         let query = HashMap::new();
         self.call(WebhookRequest {
-            method: "POST",
-            channel: "sms",
-            query: &query,
             content_type: Some(content_type),
             lapor_timestamp: Some(&timestamp),
             lapor_signature: Some(&signature),
-            x_signature: None,
-            hub_signature: None,
-            body: body.as_bytes(),
+            ..request("POST", "sms", &query, body.as_bytes())
         })
         .await
     }
@@ -158,15 +173,9 @@ impl Channels {
         let good = format!("sha256={}", hmac_b64(X_SECRET, raw.as_bytes()));
         let query = HashMap::new();
         self.call(WebhookRequest {
-            method: "POST",
-            channel: "x",
-            query: &query,
             content_type: Some("application/json"),
-            lapor_timestamp: None,
-            lapor_signature: None,
             x_signature: Some(signature.unwrap_or(&good)),
-            hub_signature: None,
-            body: raw.as_bytes(),
+            ..request("POST", "x", &query, raw.as_bytes())
         })
         .await
     }
@@ -176,15 +185,9 @@ impl Channels {
         let good = format!("sha256={}", hmac_hex(META_SECRET, raw.as_bytes()));
         let query = HashMap::new();
         self.call(WebhookRequest {
-            method: "POST",
-            channel: "meta",
-            query: &query,
             content_type: Some("application/json"),
-            lapor_timestamp: None,
-            lapor_signature: None,
-            x_signature: None,
             hub_signature: Some(signature.unwrap_or(&good)),
-            body: raw.as_bytes(),
+            ..request("POST", "meta", &query, raw.as_bytes())
         })
         .await
     }
@@ -217,8 +220,13 @@ impl Channels {
         out
     }
 
-    /// The institution holding the report, after a verifier placed it if the router could not
-    /// (a message that names no place goes to triage).
+    /// An officer `sub` of the institution holding the report, after a verifier placed it if
+    /// the router could not (a message that names no place goes to triage).
+    async fn officer_of(&self, id: &str, sub: &'static str) -> Staff {
+        let agency = self.held_by(id).await;
+        Staff::officer(sub, Box::leak(agency.into_boxed_str()))
+    }
+
     async fn held_by(&self, id: &str) -> String {
         if let Some(agency) = self.h.stored(id).await.agency_id {
             return agency;
@@ -320,9 +328,8 @@ async fn an_sms_report_gets_its_tracking_id_routes_and_hears_back_by_sms() {
             "{f}: {:?}",
             routed.routing
         );
-        let agency = routed.agency_id.clone().unwrap();
         c.notify().await;
-        let officer = Staff::officer("petugas-1", Box::leak(agency.into_boxed_str()));
+        let officer = c.officer_of(&id, "petugas-1").await;
         let accepted =
             c.h.act(&officer, &id, "accept-0001", json!({"action": "accept"}))
                 .await;
@@ -393,19 +400,7 @@ async fn an_x_direct_message_gets_its_reply_as_a_direct_message_and_replies_reop
         let f = c.family();
         // The CRC challenge X sends when registering the webhook.
         let query = HashMap::from([("crc_token".to_string(), "tok-123".to_string())]);
-        let crc = c
-            .call(WebhookRequest {
-                method: "GET",
-                channel: "x",
-                query: &query,
-                content_type: None,
-                lapor_timestamp: None,
-                lapor_signature: None,
-                x_signature: None,
-                hub_signature: None,
-                body: b"",
-            })
-            .await;
+        let crc = c.call(request("GET", "x", &query, b"")).await;
         assert_eq!(crc.0, 200, "{f}");
         assert_eq!(
             crc.1["response_token"],
@@ -434,8 +429,7 @@ async fn an_x_direct_message_gets_its_reply_as_a_direct_message_and_replies_reop
 
         // The institution follows up; the reporter's next DM reopens the report.
         c.h.drain_router().await;
-        let agency = c.held_by(&id).await;
-        let officer = Staff::officer("petugas-x", Box::leak(agency.into_boxed_str()));
+        let officer = c.officer_of(&id, "petugas-x").await;
         let followed =
             c.h.act(
                 &officer,
@@ -480,17 +474,7 @@ async fn whatsapp_and_messenger_reports_hear_back_on_their_own_channel() {
             ("hub.verify_token".to_string(), VERIFY_TOKEN.to_string()),
             ("hub.challenge".to_string(), "1158201444".to_string()),
         ]);
-        let handshake = WebhookRequest {
-            method: "GET",
-            channel: "meta",
-            query: &query,
-            content_type: None,
-            lapor_timestamp: None,
-            lapor_signature: None,
-            x_signature: None,
-            hub_signature: None,
-            body: b"",
-        };
+        let handshake = request("GET", "meta", &query, b"");
         assert_eq!(c.call(handshake).await, (200, json!("1158201444")), "{f}");
         let wrong = HashMap::from([
             ("hub.mode".to_string(), "subscribe".to_string()),
@@ -574,8 +558,7 @@ async fn whatsapp_and_messenger_reports_hear_back_on_their_own_channel() {
             "{f}"
         );
         assert_eq!(seen.body["reporter"]["name"], "Rina Marlina", "{f}");
-        let agency = c.held_by(&wa_id).await;
-        let officer = Staff::officer("petugas-wa", Box::leak(agency.into_boxed_str()));
+        let officer = c.officer_of(&wa_id, "petugas-wa").await;
         let theirs =
             c.h.agency_call(one, Some(&wa_id), "", None, Some(&officer))
                 .await;
@@ -633,15 +616,9 @@ async fn bad_signatures_and_replays_are_refused_and_store_nothing() {
         let query = HashMap::new();
         let timestamp = c.h.app.clock.now().timestamp().to_string();
         let base = WebhookRequest {
-            method: "POST",
-            channel: "sms",
-            query: &query,
             content_type: Some("application/json"),
             lapor_timestamp: Some(&timestamp),
-            lapor_signature: None,
-            x_signature: None,
-            hub_signature: None,
-            body: body.as_bytes(),
+            ..request("POST", "sms", &query, body.as_bytes())
         };
         // Missing, wrong-secret and tampered-body signatures.
         assert_eq!(c.call(base).await.0, 401, "{f}: missing");
@@ -782,8 +759,7 @@ async fn gateway_retries_and_queue_redeliveries_act_once() {
         assert!(to_phone[0].contains(&id), "{f}");
 
         // A reply delivered twice is one reply.
-        let agency = c.held_by(&id).await;
-        let officer = Staff::officer("petugas-2", Box::leak(agency.into_boxed_str()));
+        let officer = c.officer_of(&id, "petugas-2").await;
         let asked =
             c.h.act(
                 &officer,
