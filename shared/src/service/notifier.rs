@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// How long one attempt may hold a notification before another may send it (longer than the
 /// retries inside one attempt take).
@@ -92,11 +93,23 @@ impl Notifier {
                 .give_up(body, "malformed notification", receive_count)
                 .await;
         };
+        // Instrumented, not entered: an entered span held across an await would tag whatever
+        // else the thread runs meanwhile.
         let span = tracing::info_span!("notification",
             notification_id = %queued.notification_id,
             tracking_id = ?queued.tracking_id.as_ref().map(TrackingId::as_str),
             event = ?queued.event, channel = ?queued.channel);
-        let _entered = span.enter();
+        self.deliver_queued(body, queued, receive_count)
+            .instrument(span)
+            .await
+    }
+
+    async fn deliver_queued(
+        &self,
+        body: &str,
+        queued: Queued,
+        receive_count: u32,
+    ) -> Result<Delivery, RetryLater> {
         let Some(sealed) = &queued.recipient_sealed else {
             tracing::info!("no contact: nothing to send");
             return Ok(Delivery::NoContact);
