@@ -301,7 +301,7 @@ fn is_plausible_email(e: &str) -> bool {
 
 /// Characters a report must not carry: control characters other than newline and tab, and the
 /// bidirectional overrides that make text display differently from what it is.
-fn forbidden_char(c: char, multiline: bool) -> bool {
+pub(crate) fn forbidden_char(c: char, multiline: bool) -> bool {
     if multiline && (c == '\n' || c == '\t') {
         return false;
     }

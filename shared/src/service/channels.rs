@@ -21,7 +21,7 @@ use crate::channels::command::{self, Command};
 use crate::channels::{sms, InboundMessage, SenderAddress};
 use crate::crypto::sha256_hex;
 use crate::directory::Directory;
-use crate::domain::submission::NewReport;
+use crate::domain::submission::{forbidden_char, NewReport};
 use crate::domain::{
     AccessToken, Actor, Channel, Location, Report, ReporterContact, Status, TrackingId,
 };
@@ -431,18 +431,15 @@ fn contact_of(message: &InboundMessage) -> ReporterContact {
     contact
 }
 
-/// Messages carry what phones type: control characters become spaces (newlines and tabs stay),
-/// and bidirectional overrides go, as the web form refuses them.
+/// Messages carry what phones type: what the web form refuses (`forbidden_char`) is mended
+/// instead, control characters becoming spaces and bidirectional overrides dropped.
 fn clean(text: &str) -> String {
     text.replace("\r\n", "\n")
         .chars()
-        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                ' '
-            } else {
-                c
-            }
+        .filter_map(|c| match c {
+            c if !forbidden_char(c, true) => Some(c),
+            c if c.is_control() => Some(' '),
+            _ => None,
         })
         .collect::<String>()
         .trim()
