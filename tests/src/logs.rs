@@ -46,8 +46,9 @@ impl Capture {
 
 /// One process-wide subscriber at TRACE for every target (under the functions' `log_cap`), in
 /// the local text format and Lambda's JSON format, installed before anything logs, so the
-/// threads of the SQLite writer, the blocking pool and the SDK are captured too. Each test file
-/// is its own process: call this first in every test of a file that checks logs.
+/// threads of the SQLite writer, the blocking pool and the SDK are captured too. Every
+/// integration test shares one process: call this first in every test that checks logs (the
+/// first call installs it; lines logged from then on, by any test, are kept).
 pub fn capture() -> &'static Capture {
     static CAPTURE: OnceLock<Capture> = OnceLock::new();
     CAPTURE.get_or_init(|| {

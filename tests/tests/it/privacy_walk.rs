@@ -16,7 +16,7 @@
 //! * no access token ever appears after the submission answer that hands it out.
 //!
 //! The capture of every log line at TRACE is the one of `privacy_logs.rs` (one global
-//! subscriber per test binary, installed before anything logs).
+//! subscriber for the one integration-test binary, installed on first use).
 
 use chrono::Duration as Span;
 use lapor::domain::{Report, Status, TrackingId};

@@ -1,0 +1,21 @@
+//! Every integration test in one binary: each file beside this one is a module by subject, so the
+//! workspace is linked into a test binary once, not once per file.
+//!
+//! One process also means one global log subscriber: `lapor_tests::logs::capture` installs it
+//! on first use and keeps every later line, whichever module logged it.
+
+mod bad_input;
+mod channels;
+mod conformance;
+mod directory;
+mod durability;
+mod escalation;
+mod learning;
+mod lifecycle;
+mod listing;
+mod local_runner;
+mod notify_adapters;
+mod pipeline;
+mod privacy_logs;
+mod privacy_walk;
+mod template;
