@@ -7,17 +7,17 @@
 //! `next` (the end of the function's init), the moment each event is handed out and the moment its
 //! answer arrives, which is what the budget measures.
 
+use crate::http;
+use anyhow::{bail, Context, Result};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 
 const PREFIX: &str = "/2018-06-01/runtime";
@@ -74,8 +74,6 @@ impl Emulator {
     /// Listens on a free loopback port. `timeout` sets the deadline header, as the function's
     /// configured timeout does in Lambda.
     pub async fn start(function_arn: String, timeout: Duration) -> std::io::Result<Emulator> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
         let (queue_tx, queue_rx) = mpsc::channel(1);
         let (init_tx, init_rx) = watch::channel(InitState::Starting);
         let shared = Arc::new(Shared {
@@ -85,26 +83,11 @@ impl Emulator {
             in_flight: Mutex::new(HashMap::new()),
             init: init_tx,
         });
-        let server = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                // Small request/answer pairs on loopback: send them at once.
-                let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let shared = shared.clone();
-                        async move { Ok::<_, hyper::Error>(handle(&shared, req).await) }
-                    });
-                    // A connection ends when the function process is killed; nothing to report.
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let (addr, server) = http::serve(move |req| {
+            let shared = shared.clone();
+            async move { handle(&shared, req).await }
+        })
+        .await?;
         Ok(Emulator {
             addr,
             queue: queue_tx,
@@ -115,22 +98,22 @@ impl Emulator {
     }
 
     /// Waits until the function asks for its first event or reports an init error.
-    pub async fn ready(&mut self) -> Result<Instant, String> {
+    pub async fn ready(&mut self) -> Result<Instant> {
         let state = self
             .init
             .wait_for(|s| !matches!(s, InitState::Starting))
             .await
-            .map_err(|_| "the emulator stopped".to_string())?
+            .context("the emulator stopped")?
             .clone();
         match state {
             InitState::Ready(at) => Ok(at),
-            InitState::Failed(body) => Err(format!("init error: {body}")),
+            InitState::Failed(body) => bail!("init error: {body}"),
             InitState::Starting => unreachable!("wait_for returned a starting state"),
         }
     }
 
     /// Queues one event for the next `next` request and waits for the function's answer.
-    pub async fn invoke(&self, event: Bytes) -> Result<Completed, String> {
+    pub async fn invoke(&self, event: Bytes) -> Result<Completed> {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (done, answer) = oneshot::channel();
         self.queue
@@ -140,10 +123,8 @@ impl Emulator {
                 done,
             })
             .await
-            .map_err(|_| "the emulator stopped".to_string())?;
-        answer
-            .await
-            .map_err(|_| "the invocation was dropped".to_string())
+            .context("the emulator stopped")?;
+        answer.await.context("the invocation was dropped")
     }
 }
 
@@ -168,101 +149,95 @@ fn epoch_ms() -> u128 {
         .unwrap_or_default()
 }
 
+const NOT_FOUND: &str = r#"{"errorType":"NotFound"}"#;
+const ACCEPTED: &str = r#"{"status":"OK"}"#;
+
 async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let arrived = Instant::now();
     let path = req.uri().path().to_string();
     let Some(rest) = path.strip_prefix(PREFIX) else {
-        return reply(StatusCode::NOT_FOUND, r#"{"errorType":"NotFound"}"#);
+        return reply(StatusCode::NOT_FOUND, NOT_FOUND);
     };
     match (req.method(), rest) {
-        (&Method::GET, "/invocation/next") => {
-            shared.init.send_if_modified(|state| {
-                if matches!(state, InitState::Starting) {
-                    *state = InitState::Ready(arrived);
-                    true
-                } else {
-                    false
-                }
-            });
-            // One function process polls at a time, as in Lambda; it waits here between events.
-            let queued = shared.queue.lock().await.recv().await;
-            let Some(queued) = queued else {
-                return reply(StatusCode::GONE, r#"{"errorType":"ShuttingDown"}"#);
-            };
-            let deadline = epoch_ms() + shared.timeout.as_millis();
-            let response = Response::builder()
-                .status(StatusCode::OK)
-                .header("content-type", "application/json")
-                .header("lambda-runtime-aws-request-id", &queued.request_id)
-                .header("lambda-runtime-deadline-ms", deadline.to_string())
-                .header("lambda-runtime-invoked-function-arn", &shared.function_arn)
-                .header(
-                    "lambda-runtime-trace-id",
-                    format!(
-                        "Root=1-00000000-{:024x};Parent=0000000000000001;Sampled=0",
-                        deadline
-                    ),
-                )
-                .body(Full::new(queued.event))
-                .expect("the next response builds");
-            shared
-                .in_flight
-                .lock()
-                .expect("in-flight map")
-                .insert(queued.request_id, (Instant::now(), queued.done));
-            response
-        }
+        (&Method::GET, "/invocation/next") => next(shared, arrived).await,
         (&Method::POST, "/init/error") => {
-            let body = read_body(req).await;
-            shared.init.send_replace(InitState::Failed(
-                String::from_utf8_lossy(&body).into_owned(),
-            ));
-            reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+            let body = http::body(req.into_body()).await;
+            let body = String::from_utf8_lossy(&body).into_owned();
+            shared.init.send_replace(InitState::Failed(body));
+            reply(StatusCode::ACCEPTED, ACCEPTED)
         }
         (&Method::POST, rest) => {
-            let Some((id, kind)) = rest
+            let answered = rest
                 .strip_prefix("/invocation/")
                 .and_then(|r| r.rsplit_once('/'))
-            else {
-                return reply(StatusCode::NOT_FOUND, r#"{"errorType":"NotFound"}"#);
-            };
-            let is_error = match kind {
-                "response" => false,
-                "error" => true,
-                _ => return reply(StatusCode::NOT_FOUND, r#"{"errorType":"NotFound"}"#),
-            };
-            let id = id.to_string();
-            let body = read_body(req).await;
-            let received = Instant::now();
-            let Some((handed_out, done)) =
-                shared.in_flight.lock().expect("in-flight map").remove(&id)
-            else {
-                return reply(
-                    StatusCode::BAD_REQUEST,
-                    r#"{"errorType":"InvalidRequestID"}"#,
-                );
-            };
-            let outcome = if is_error {
-                Outcome::Error(body)
-            } else {
-                Outcome::Response(body)
-            };
-            let _ = done.send(Completed {
-                outcome,
-                latency: received - handed_out,
-            });
-            reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+                .and_then(|(id, kind)| match kind {
+                    "response" => Some((id.to_string(), false)),
+                    "error" => Some((id.to_string(), true)),
+                    _ => None,
+                });
+            match answered {
+                Some((id, is_error)) => complete(shared, &id, is_error, req).await,
+                None => reply(StatusCode::NOT_FOUND, NOT_FOUND),
+            }
         }
-        _ => reply(StatusCode::NOT_FOUND, r#"{"errorType":"NotFound"}"#),
+        _ => reply(StatusCode::NOT_FOUND, NOT_FOUND),
     }
 }
 
-async fn read_body(req: Request<Incoming>) -> Bytes {
-    req.into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default()
+/// `GET /invocation/next`: the first one marks the end of init; each waits for the next event.
+async fn next(shared: &Shared, arrived: Instant) -> Response<Full<Bytes>> {
+    shared.init.send_if_modified(|state| {
+        let first = matches!(state, InitState::Starting);
+        if first {
+            *state = InitState::Ready(arrived);
+        }
+        first
+    });
+    // One function process polls at a time, as in Lambda; it waits here between events.
+    let queued = shared.queue.lock().await.recv().await;
+    let Some(queued) = queued else {
+        return reply(StatusCode::GONE, r#"{"errorType":"ShuttingDown"}"#);
+    };
+    let deadline = epoch_ms() + shared.timeout.as_millis();
+    let trace = format!("Root=1-00000000-{deadline:024x};Parent=0000000000000001;Sampled=0");
+    let response = Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .header("lambda-runtime-aws-request-id", &queued.request_id)
+        .header("lambda-runtime-deadline-ms", deadline.to_string())
+        .header("lambda-runtime-invoked-function-arn", &shared.function_arn)
+        .header("lambda-runtime-trace-id", trace)
+        .body(Full::new(queued.event))
+        .expect("the next response builds");
+    let mut in_flight = shared.in_flight.lock().expect("in-flight map");
+    in_flight.insert(queued.request_id, (Instant::now(), queued.done));
+    response
+}
+
+/// `POST /invocation/{id}/response` or `.../error`: the invocation's answer, timed.
+async fn complete(
+    shared: &Shared,
+    id: &str,
+    is_error: bool,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let body = http::body(req.into_body()).await;
+    let received = Instant::now();
+    let Some((handed_out, done)) = shared.in_flight.lock().expect("in-flight map").remove(id)
+    else {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            r#"{"errorType":"InvalidRequestID"}"#,
+        );
+    };
+    let outcome = if is_error {
+        Outcome::Error(body)
+    } else {
+        Outcome::Response(body)
+    };
+    let latency = received - handed_out;
+    let _ = done.send(Completed { outcome, latency });
+    reply(StatusCode::ACCEPTED, ACCEPTED)
 }
 
 #[cfg(test)]
@@ -355,7 +330,7 @@ mod tests {
         .await;
         assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
         let err = emulator.ready().await.unwrap_err();
-        assert!(err.contains("REPORTS_TABLE"), "{err}");
+        assert!(err.to_string().contains("REPORTS_TABLE"), "{err}");
     }
 
     #[tokio::test]
