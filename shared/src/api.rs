@@ -13,7 +13,8 @@ pub mod limits {
     pub const LOCATION_TEXT_CHARS: usize = 300;
     pub const NAME_CHARS: usize = 100;
     pub const EMAIL_CHARS: usize = 254;
-    pub const IDEMPOTENCY_KEY_CHARS: std::ops::RangeInclusive<usize> = 16..=128;
+    /// An `Idempotency-Key` that is not a UUID: base64url characters, 128 bits at least.
+    pub const IDEMPOTENCY_KEY_CHARS: std::ops::RangeInclusive<usize> = 22..=128;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

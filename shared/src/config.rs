@@ -21,8 +21,20 @@ pub mod env {
     pub const META_APP_SECRET: &str = "META_APP_SECRET";
     /// The token Meta echoes in the webhook verification handshake.
     pub const META_VERIFY_TOKEN: &str = "META_VERIFY_TOKEN";
-    /// 32 bytes, standard base64: seals reporters' contacts at rest.
+    /// The X account's own numeric user id: the X webhook acts only on events for it.
+    pub const X_ACCOUNT_ID: &str = "X_ACCOUNT_ID";
+    /// The notifier's provider credentials (secrets, like the webhooks' above).
+    pub use crate::notify::env::{
+        MESSENGER_PAGE_TOKEN, SMS_API_KEY, WHATSAPP_TOKEN, X_ACCESS_TOKEN,
+    };
+    /// 32 bytes, standard base64: seals reporters' contacts at rest. Set directly only for the
+    /// local runner and tests; deployed functions read the key from [`PII_KEY_SECRET_ID`].
     pub const PII_KEY: &str = "LAPOR_PII_KEY";
+    /// The Secrets Manager secret (name or ARN) holding the PII key, read at cold start.
+    pub const PII_KEY_SECRET_ID: &str = "PII_KEY_SECRET_ID";
+    /// The Secrets Manager secret (name or ARN) holding the channels' secrets as JSON
+    /// ([`super::ChannelSecrets`]), read at cold start.
+    pub const CHANNEL_SECRETS_ID: &str = "CHANNEL_SECRETS_ID";
     /// The agency directory (reference data, loaded by `lapor-local seed`).
     pub const AGENCIES_TABLE: &str = "AGENCIES_TABLE";
     /// Humans' routing decisions, kept as labelled examples for retraining.
@@ -35,8 +47,14 @@ pub mod env {
 /// test checks that `template.yaml` sets each one for that function.
 pub mod needs {
     use super::env::*;
-    pub const INTAKE: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, INTAKE_QUEUE_URL, PII_KEY];
-    pub const STATUS: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, PII_KEY];
+    pub const INTAKE: &[&str] = &[
+        REPORTS_TABLE,
+        IDEMPOTENCY_TABLE,
+        INTAKE_QUEUE_URL,
+        NOTIFICATION_QUEUE_URL,
+        PII_KEY_SECRET_ID,
+    ];
+    pub const STATUS: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, PII_KEY_SECRET_ID];
     pub const ROUTER: &[&str] = &[
         REPORTS_TABLE,
         IDEMPOTENCY_TABLE,
@@ -50,7 +68,7 @@ pub mod needs {
         NOTIFICATION_QUEUE_URL,
         AGENCIES_TABLE,
         ROUTING_EXAMPLES_TABLE,
-        PII_KEY,
+        PII_KEY_SECRET_ID,
     ];
     pub const ESCALATION: &[&str] = &[
         REPORTS_TABLE,
@@ -58,23 +76,25 @@ pub mod needs {
         INTAKE_QUEUE_URL,
         NOTIFICATION_QUEUE_URL,
         AGENCIES_TABLE,
-        PII_KEY,
+        PII_KEY_SECRET_ID,
     ];
     pub const REPORTER: &[&str] = &[
         REPORTS_TABLE,
         IDEMPOTENCY_TABLE,
         NOTIFICATION_QUEUE_URL,
-        PII_KEY,
+        PII_KEY_SECRET_ID,
     ];
-    /// The channels' webhooks. Their secrets are optional (a channel without one is disabled),
-    /// so they are not here.
+    /// The channels' webhooks. Their secrets come from [`CHANNEL_SECRETS_ID`] (a channel
+    /// without one is disabled); `X_ACCOUNT_ID` may be `-` when X is not used.
     pub const CHANNELS: &[&str] = &[
         REPORTS_TABLE,
         IDEMPOTENCY_TABLE,
         INTAKE_QUEUE_URL,
         NOTIFICATION_QUEUE_URL,
         CHANNEL_STATE_TABLE,
-        PII_KEY,
+        PII_KEY_SECRET_ID,
+        CHANNEL_SECRETS_ID,
+        X_ACCOUNT_ID,
     ];
     /// The notifier: it dead-letters with a reason, so it needs the dead-letter queue's URL.
     /// The providers' settings are optional; `NOTIFICATION_MAX_ATTEMPTS` is the function's own
@@ -83,7 +103,8 @@ pub mod needs {
         CHANNEL_STATE_TABLE,
         NOTIFICATION_QUEUE_URL,
         NOTIFICATION_DEAD_LETTER_QUEUE_URL,
-        PII_KEY,
+        PII_KEY_SECRET_ID,
+        CHANNEL_SECRETS_ID,
     ];
 }
 
@@ -179,9 +200,158 @@ pub fn optional(name: &str) -> Option<String> {
     configured(std::env::var(name).ok())
 }
 
+/// The PII key from `LAPOR_PII_KEY` (the local runner and tests; deployed functions read it
+/// from Secrets Manager: `adapters::aws::secrets`).
 pub fn pii_sealer() -> Result<crate::crypto::Sealer, ConfigError> {
-    crate::crypto::Sealer::from_base64_key(&required(env::PII_KEY)?).map_err(|e| ConfigError {
-        name: env::PII_KEY,
+    pii_sealer_from(env::PII_KEY, &required(env::PII_KEY)?)
+}
+
+/// A PII key (32 bytes, standard base64) as a sealer; `name` says where it came from.
+pub fn pii_sealer_from(
+    name: &'static str,
+    key_base64: &str,
+) -> Result<crate::crypto::Sealer, ConfigError> {
+    crate::crypto::Sealer::from_base64_key(key_base64.trim()).map_err(|e| ConfigError {
+        name,
         problem: e.to_string(),
     })
+}
+
+/// The channels' secrets: the webhooks' (checking what providers post) and the notifier's
+/// (sending through the providers). In AWS they are one Secrets Manager secret, a JSON object
+/// with these keys, read once at cold start ([`env::CHANNEL_SECRETS_ID`]); the local runner
+/// and tests take them from environment variables named like the keys in capitals. A value
+/// that is empty or `-` means "not used" ([`configured`]).
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSecrets {
+    #[serde(default)]
+    pub sms_webhook_secret: Option<String>,
+    #[serde(default)]
+    pub x_consumer_secret: Option<String>,
+    #[serde(default)]
+    pub meta_app_secret: Option<String>,
+    #[serde(default)]
+    pub meta_verify_token: Option<String>,
+    #[serde(default)]
+    pub sms_api_key: Option<String>,
+    #[serde(default)]
+    pub x_access_token: Option<String>,
+    #[serde(default)]
+    pub messenger_page_token: Option<String>,
+    #[serde(default)]
+    pub whatsapp_token: Option<String>,
+}
+
+impl std::fmt::Debug for ChannelSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Which are set, never their values.
+        let mut d = f.debug_struct("ChannelSecrets");
+        for (name, value) in self.by_variable() {
+            d.field(name, &value.map(|_| "<set>"));
+        }
+        d.finish()
+    }
+}
+
+impl ChannelSecrets {
+    /// Each secret with the environment variable name it goes by.
+    fn by_variable(&self) -> [(&'static str, Option<&String>); 8] {
+        [
+            (env::SMS_WEBHOOK_SECRET, self.sms_webhook_secret.as_ref()),
+            (env::X_CONSUMER_SECRET, self.x_consumer_secret.as_ref()),
+            (env::META_APP_SECRET, self.meta_app_secret.as_ref()),
+            (env::META_VERIFY_TOKEN, self.meta_verify_token.as_ref()),
+            (env::SMS_API_KEY, self.sms_api_key.as_ref()),
+            (env::X_ACCESS_TOKEN, self.x_access_token.as_ref()),
+            (
+                env::MESSENGER_PAGE_TOKEN,
+                self.messenger_page_token.as_ref(),
+            ),
+            (env::WHATSAPP_TOKEN, self.whatsapp_token.as_ref()),
+        ]
+    }
+
+    /// From environment variables (`SMS_WEBHOOK_SECRET`, ...): the local runner and tests.
+    pub fn from_env() -> ChannelSecrets {
+        ChannelSecrets::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// From any lookup by environment-variable name.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ChannelSecrets {
+        let read = |name: &str| configured(lookup(name));
+        ChannelSecrets {
+            sms_webhook_secret: read(env::SMS_WEBHOOK_SECRET),
+            x_consumer_secret: read(env::X_CONSUMER_SECRET),
+            meta_app_secret: read(env::META_APP_SECRET),
+            meta_verify_token: read(env::META_VERIFY_TOKEN),
+            sms_api_key: read(env::SMS_API_KEY),
+            x_access_token: read(env::X_ACCESS_TOKEN),
+            messenger_page_token: read(env::MESSENGER_PAGE_TOKEN),
+            whatsapp_token: read(env::WHATSAPP_TOKEN),
+        }
+    }
+
+    /// From the secret's JSON text (Secrets Manager's `SecretString`); `name` names the secret
+    /// in errors, which never quote the text (it is a secret). Unknown keys are refused, so a
+    /// misspelt key is found at start-up.
+    pub fn from_json(name: &'static str, text: &str) -> Result<ChannelSecrets, ConfigError> {
+        let parsed: ChannelSecrets = serde_json::from_str(text).map_err(|e| {
+            let problem = if e.to_string().starts_with("unknown field") {
+                // Names the key, which is no secret.
+                e.to_string()
+            } else {
+                format!(
+                    "is not a JSON object of strings (line {}, column {})",
+                    e.line(),
+                    e.column()
+                )
+            };
+            ConfigError { name, problem }
+        })?;
+        Ok(ChannelSecrets::from_lookup(|variable| {
+            parsed.get_raw(variable)
+        }))
+    }
+
+    fn get_raw(&self, name: &str) -> Option<String> {
+        self.by_variable()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.cloned())
+    }
+
+    /// The secret that goes by the environment variable `name`, if it is one and is set.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.get_raw(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_secrets_read_json_and_never_show_a_value() {
+        let secrets = ChannelSecrets::from_json(
+            "CHANNEL_SECRETS_ID",
+            r#"{"sms_webhook_secret":" s3cret-value ","x_consumer_secret":"-","meta_app_secret":""}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            secrets.get(env::SMS_WEBHOOK_SECRET).as_deref(),
+            Some("s3cret-value")
+        );
+        assert_eq!(secrets.get(env::X_CONSUMER_SECRET), None, "`-` is not used");
+        assert_eq!(secrets.get(env::META_APP_SECRET), None, "empty is not used");
+        assert_eq!(secrets.get("REPORTS_TABLE"), None);
+        assert!(!format!("{secrets:?}").contains("s3cret"));
+
+        let typo = ChannelSecrets::from_json("CHANNEL_SECRETS_ID", r#"{"sms_webhok_secret":"x"}"#)
+            .unwrap_err();
+        assert!(typo.problem.contains("sms_webhok_secret"), "{typo}");
+        let wrong = ChannelSecrets::from_json("CHANNEL_SECRETS_ID", r#"{"sms_api_key": 12345678}"#)
+            .unwrap_err();
+        assert!(!wrong.to_string().contains("12345678"), "{wrong}");
+    }
 }

@@ -1,8 +1,8 @@
 //! Small cryptographic helpers: sealing personal data at rest, hashing, encodings.
 //!
-//! Sealing uses ChaCha20-Poly1305 with a random 96-bit nonce per message. The key comes from
-//! configuration (`LAPOR_PII_KEY`, 32 bytes in base64); in AWS it is a Secrets Manager secret
-//! resolved into the functions' environment by the SAM template, locally a file in the data dir.
+//! Sealing uses ChaCha20-Poly1305 with a random 96-bit nonce per message. The key is 32 bytes
+//! in base64: in AWS a Secrets Manager secret each function reads at cold start
+//! (`adapters::aws::secrets`), locally a file in the data dir (`LAPOR_PII_KEY`).
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -13,6 +13,13 @@ use sha2::{Digest, Sha256};
 
 pub fn b64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A fresh secret: 32 random bytes as base64url (43 characters), for webhook secrets and the like.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    b64url(&bytes)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -362,7 +362,7 @@ pub fn apply(
             next.agency_id = Some(target.clone());
             next.work_unit = None;
             event_agency = Some(target);
-            note = n.as_ref().map(|n| n.trim().to_string());
+            note = n.as_deref().map(tidy);
         }
         Action::Defer { question } | Action::RequestInfo { question } => {
             // The answer returns it to where it was; a verifier's question to the triage queue
@@ -374,7 +374,7 @@ pub fn apply(
                 other => other,
             });
             next.status = Status::Deferred;
-            note = Some(question.trim().to_string());
+            note = Some(tidy(question));
         }
         Action::Archive { reason } => {
             next.status = Status::Archived;
@@ -396,18 +396,18 @@ pub fn apply(
         }
         Action::FollowUp { message } => {
             next.status = Status::Responded;
-            note = Some(message.trim().to_string());
+            note = Some(tidy(message));
         }
         Action::Forward { agency_id, reason } => {
             next.status = Status::Dispositioned;
             next.agency_id = Some(agency_id.clone());
             next.work_unit = None;
             event_agency = Some(agency_id.clone());
-            note = Some(reason.trim().to_string());
+            note = Some(tidy(reason));
         }
         Action::Close { message } => {
             next.status = Status::Closed;
-            note = message.as_ref().map(|m| m.trim().to_string());
+            note = message.as_deref().map(tidy);
         }
         Action::Reply { message } => {
             next.status = match report.status {
@@ -418,15 +418,12 @@ pub fn apply(
             if report.status == Status::Deferred {
                 next.deferred_from = None;
             }
-            note = Some(message.trim().to_string());
+            note = Some(tidy(message));
         }
         Action::Rate { stars, comment } => {
             next.rating = Some(Rating {
                 stars: *stars,
-                comment: comment
-                    .as_ref()
-                    .map(|c| c.trim().to_string())
-                    .filter(|c| !c.is_empty()),
+                comment: comment.as_ref().map(|c| tidy(c)).filter(|c| !c.is_empty()),
                 at: ctx.now,
             });
         }
@@ -434,10 +431,7 @@ pub fn apply(
             next.status = Status::Archived;
             next.archive_reason = Some(ArchiveReason::Withdrawn);
             next.deferred_from = None;
-            note = reason
-                .as_ref()
-                .map(|r| r.trim().to_string())
-                .filter(|r| !r.is_empty());
+            note = reason.as_ref().map(|r| tidy(r)).filter(|r| !r.is_empty());
         }
         Action::AutoClose {} => next.status = Status::Closed,
         Action::ArchiveUnanswered {} => {
@@ -477,6 +471,14 @@ pub fn apply(
         action_id: action_id.map(str::to_string),
     });
     Ok(next)
+}
+
+/// Free text as stored: line breaks as `\n` (a browser's form sends `\r\n`), trimmed.
+fn tidy(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_string()
 }
 
 /// The timeline's word for an action (past tense, like the router's `routed`).
@@ -535,9 +537,21 @@ fn validate(
 ) -> Result<(), LifecycleError> {
     let mut errors = Vec::new();
     let mut text = |field: &str, value: &str, max: usize| {
-        let chars = value.trim().chars().count();
+        let value = tidy(value);
+        let chars = value.chars().count();
         if chars == 0 {
             errors.push(FieldError::new(field, "must not be empty"));
+        } else if value
+            .chars()
+            .any(|c| crate::domain::submission::forbidden_char(c, true))
+        {
+            // The rule of a report's text: a terminal escape or a bidirectional override in an
+            // officer's note would show staff and reporters something other than what is stored.
+            errors.push(FieldError::new(
+                field,
+                "must not contain control characters other than newline and tab, or \
+                 bidirectional overrides",
+            ));
         } else if chars > max {
             errors.push(FieldError::new(
                 field,
@@ -770,7 +784,12 @@ pub fn notification(report: &Report, index: usize, directory: &Directory) -> Not
         event: event.action.clone(),
         status: Some(event.status.unwrap_or(report.status)),
         at: event.at,
-        recipient_sealed: report.reporter_sealed.clone(),
+        // An unconfirmed contact hears nothing but the receipt with its code (sent by intake):
+        // otherwise anyone could make the state's sender message any number they type.
+        recipient_sealed: report
+            .reporter_sealed
+            .clone()
+            .filter(|_| report.contact_check.is_none()),
         text,
     }
 }

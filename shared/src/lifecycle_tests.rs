@@ -142,6 +142,7 @@ fn report_in(status: Status) -> Report {
         access_token_hash: "ab".repeat(32),
         reporter_ref: None,
         inbound_sealed: None,
+        contact_check: None,
         created_at: submitted,
         updated_at: submitted,
         deadline: None,

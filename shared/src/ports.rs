@@ -36,12 +36,26 @@ pub enum UpdateError {
     Store(#[from] StoreError),
 }
 
+/// Who made an idempotency record. Each origin has its own namespace of keys (a keyed hash with
+/// its own purpose), and a record of another origin is never taken for a retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum IdempotencyOrigin {
+    /// A client's `Idempotency-Key` on `POST /v1/reports`.
+    #[default]
+    Web,
+    /// A channel message's provider id (SMS gateway, X, Meta).
+    Channel,
+}
+
 /// What a retried `POST /v1/reports` with the same `Idempotency-Key` needs to answer the same.
-/// Keyed by a hash of the key; the original response is sealed with a key derived from the
-/// idempotency key itself, so the stored record alone reveals no access token.
+/// Keyed by a keyed hash of the key and its origin; the original response is sealed with a key
+/// derived from the idempotency key itself, so the stored record alone reveals no access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
     pub key_hash: String,
+    #[serde(default)]
+    pub origin: IdempotencyOrigin,
     pub request_hash: String,
     pub tracking_id: TrackingId,
     pub sealed_response: String,
@@ -277,8 +291,23 @@ pub const DELIVERY_MEMORY: chrono::Duration = chrono::Duration::days(15);
 /// How long the parts of a concatenated SMS wait for the rest.
 pub const FRAGMENT_MEMORY: chrono::Duration = chrono::Duration::hours(24);
 
-/// The small state the channels keep beside the reports: which notifications were sent, and
-/// the parts of long SMS still waiting for the rest. Every entry expires (DynamoDB TTL).
+/// How long a recipient's count of notices for a day is kept (past the day, in any time zone).
+pub const NOTICE_COUNT_MEMORY: chrono::Duration = chrono::Duration::days(2);
+
+/// One part of a long SMS as stored while the rest is awaited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFragment {
+    /// 1-based.
+    pub part: u8,
+    /// The gateway's id of this part: the assembled message's id is made of its parts' ids, so
+    /// two messages that share a concatenation reference never pass for one another.
+    pub provider_message_id: String,
+    pub sealed_text: String,
+}
+
+/// The small state the channels keep beside the reports: which notifications were sent, the
+/// parts of long SMS still waiting for the rest, and how many notices each recipient got today.
+/// Every entry expires (DynamoDB TTL).
 #[async_trait]
 pub trait ChannelState: Send + Sync {
     /// Claims the sending of `notification_id` for `lease`. A claim whose lease ran out (an
@@ -300,16 +329,36 @@ pub trait ChannelState: Send + Sync {
     /// Drops an unfinished claim, so the next attempt may send at once.
     async fn release_delivery(&self, notification_id: &str) -> Result<(), StoreError>;
 
-    /// Stores part `part` (1-based) of `total` of the message group `group` (storing it twice
-    /// changes nothing) and returns every part's sealed text, in order, once all are stored.
+    /// Stores `fragment`, one of `total` parts of the message group `group` (a part stored
+    /// again replaces the earlier one and its expiry starts anew), and returns every part, in
+    /// order, once all are stored.
     async fn put_fragment(
         &self,
         group: &str,
-        part: u8,
         total: u8,
-        sealed_text: &str,
+        fragment: &StoredFragment,
         now: DateTime<Utc>,
-    ) -> Result<Option<Vec<String>>, StoreError>;
+    ) -> Result<Option<Vec<StoredFragment>>, StoreError>;
+
+    /// Forgets `parts` of `group` once their message was handled, so the next message that
+    /// reuses the group's reference (handsets wrap an 8-bit one) starts afresh. A part that was
+    /// replaced meanwhile by another message's part (another provider id) stays.
+    async fn clear_fragments(
+        &self,
+        group: &str,
+        parts: &[StoredFragment],
+    ) -> Result<(), StoreError>;
+
+    /// Counts `notification_id` towards what `recipient_day` (a recipient's reference and a
+    /// day) may receive: true when it may be sent (counted now, or counted before: a retry of
+    /// the same notification is not counted twice), false when `cap` others were counted.
+    async fn count_notice(
+        &self,
+        recipient_day: &str,
+        notification_id: &str,
+        cap: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 pub trait Clock: Send + Sync {

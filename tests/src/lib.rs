@@ -202,6 +202,38 @@ fn fixture(name: &str) -> String {
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
+/// A provider's documented payload (`tests/fixtures/channels/<name>`) as if sent at `at`: every
+/// event's own timestamp (X's `created_timestamp` and `timestamp_ms`, Meta's `timestamp`, in
+/// the unit each uses) moved to `at`, since the webhooks refuse events older than their memory.
+pub fn channel_fixture(name: &str, at: chrono::DateTime<Utc>) -> serde_json::Value {
+    fn restamp(value: &mut serde_json::Value, at: chrono::DateTime<Utc>) {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map.iter_mut() {
+                    let millis = at.timestamp_millis();
+                    match (key.as_str(), &*v) {
+                        ("created_timestamp" | "timestamp_ms", _) => {
+                            *v = Value::String(millis.to_string())
+                        }
+                        ("timestamp", Value::Number(_)) => *v = Value::from(millis),
+                        ("timestamp", Value::String(_)) => {
+                            *v = Value::String(at.timestamp().to_string())
+                        }
+                        _ => restamp(v, at),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| restamp(v, at)),
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value =
+        serde_json::from_str(&fixture(&format!("channels/{name}"))).unwrap();
+    restamp(&mut value, at);
+    value
+}
+
 /// `POST /v1/reports` as API Gateway delivers it, with this body and extra headers.
 pub fn post_report_request(body: &str, headers: &[(&str, &str)]) -> lambda_http::Request {
     let mut event: serde_json::Value =
@@ -590,6 +622,32 @@ impl Harness {
         }
     }
 
+    /// The confirmation code the receipt of `s` carried to the contact typed in it (the tests
+    /// hold the PII key, as the notifier does).
+    pub async fn contact_code(&self, s: &Submitted) -> String {
+        let report = self.stored(&s.id).await;
+        let check = report
+            .contact_check
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: {} has no contact to confirm", self.family, s.id));
+        lapor::service::contact::code(&self.app.pii, &report.tracking_id, check)
+    }
+
+    /// Confirms the contact typed in `s` with its receipt's code, as the reporter does on their
+    /// report's page; from then on every notice reaches it.
+    pub async fn confirm_contact(&self, s: &Submitted) {
+        let code = self.contact_code(s).await;
+        let a = self
+            .reporter_call(
+                "contact/confirm",
+                &s.id,
+                Some(&s.token),
+                &serde_json::json!({ "code": code }),
+            )
+            .await;
+        assert_ok(self.family, "contact/confirm", &a);
+    }
+
     /// Submits `body` and lets the router place it.
     pub async fn submit_routed(&self, body: &serde_json::Value) -> Submitted {
         let s = self.submit_ok(body).await;
@@ -690,6 +748,7 @@ pub fn minimal_report(created_at: chrono::DateTime<Utc>) -> lapor::domain::Repor
         access_token_hash: "0".repeat(64),
         reporter_ref: None,
         inbound_sealed: None,
+        contact_check: None,
         created_at,
         updated_at: created_at,
         deadline: None,

@@ -10,7 +10,7 @@ use lapor::lambda::http::{
     body_bytes, error_response, header, json_response, path_parameter, query_parameters, route_key,
 };
 use lapor::service::channels::ChannelDeps;
-use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSecrets};
+use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSettings};
 use lapor::service::App;
 use std::collections::HashMap;
 
@@ -22,7 +22,7 @@ pub struct ChannelsApi {
     pub app: App,
     pub deps: ChannelDeps,
     /// A channel whose secret is absent answers 404 (not enabled).
-    pub secrets: WebhookSecrets,
+    pub settings: WebhookSettings,
 }
 
 pub async fn handle(api: &ChannelsApi, req: Request) -> Result<Response<Body>, lambda_http::Error> {
@@ -43,7 +43,7 @@ async fn respond(api: &ChannelsApi, req: &Request) -> Result<WebhookAnswer, ApiE
     webhook(
         &api.app,
         &api.deps,
-        &api.secrets,
+        &api.settings,
         webhook_request(req, method, &channel, &query),
     )
     .await

@@ -6,7 +6,7 @@ use lapor::adapters::aws::{
 use lapor::directory::Directory;
 use lapor::ports::{QueueName, SystemClock};
 use lapor::service::channels::ChannelDeps;
-use lapor::service::webhooks::WebhookSecrets;
+use lapor::service::webhooks::WebhookSettings;
 use lapor::service::App;
 use std::sync::Arc;
 
@@ -16,12 +16,15 @@ async fn main() -> Result<(), Error> {
     lapor::config::check(lapor::config::needs::CHANNELS)?;
     let aws = load_config().await;
     let dynamodb = dynamodb_client(&aws);
-    let secrets = WebhookSecrets::from_env();
+    let settings = WebhookSettings::new(
+        &lapor::adapters::aws::secrets::channel_secrets(&aws).await?,
+        std::env::var(lapor::config::env::X_ACCOUNT_ID).ok(),
+    )?;
     tracing::info!(
-        sms = secrets.sms.is_some(),
-        x = secrets.x_consumer.is_some(),
-        meta = secrets.meta_app.is_some(),
-        meta_handshake = secrets.meta_verify_token.is_some(),
+        sms = settings.sms.is_some(),
+        x = settings.x_consumer.is_some(),
+        meta = settings.meta_app.is_some(),
+        meta_handshake = settings.meta_verify_token.is_some(),
         "channels enabled"
     );
     let api = ChannelsApi {
@@ -33,7 +36,7 @@ async fn main() -> Result<(), Error> {
                 &[QueueName::Intake, QueueName::Notifications],
             )?),
             clock: Arc::new(SystemClock),
-            pii: lapor::config::pii_sealer()?,
+            pii: lapor::adapters::aws::secrets::pii_sealer(&aws).await?,
             deadlines: Arc::new(lapor::deadlines::Deadlines::from_env()?),
         },
         deps: ChannelDeps {
@@ -42,7 +45,7 @@ async fn main() -> Result<(), Error> {
             // the compiled-in directory is enough for their notices.
             directory: Directory::builtin(),
         },
-        secrets,
+        settings,
     };
     let api = &api;
     run(service_fn(move |req: Request| channels::handle(api, req))).await

@@ -22,7 +22,7 @@ async fn main() -> Result<(), Error> {
                 &[QueueName::Intake, QueueName::Notifications],
             )?),
             clock: Arc::new(SystemClock),
-            pii: lapor::config::pii_sealer()?,
+            pii: lapor::adapters::aws::secrets::pii_sealer(&aws).await?,
             deadlines: Arc::new(lapor::deadlines::Deadlines::from_env()?),
         },
         // Escalation follows the directory's hierarchy as loaded at cold start.

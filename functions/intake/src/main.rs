@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
         store: Arc::new(DynamoStore::from_env(dynamodb_client(&aws))?),
         queue: Arc::new(SqsQueues::from_env(sqs_client(&aws), &[QueueName::Intake])?),
         clock: Arc::new(SystemClock),
-        pii: lapor::config::pii_sealer()?,
+        pii: lapor::adapters::aws::secrets::pii_sealer(&aws).await?,
         deadlines: Arc::new(lapor::deadlines::Deadlines::from_env()?),
     };
     let app = &app;

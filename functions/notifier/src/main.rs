@@ -15,7 +15,9 @@ async fn main() -> Result<(), Error> {
     lapor::lambda::init_tracing("notifier");
     lapor::config::check(lapor::config::needs::NOTIFIER)?;
     let aws = load_config().await;
-    let setting = |name: &str| lapor::config::optional(name);
+    // Credentials from the channels' secret (read once, here), the rest from the environment.
+    let secrets = lapor::adapters::aws::secrets::channel_secrets(&aws).await?;
+    let setting = |name: &str| secrets.get(name).or_else(|| lapor::config::optional(name));
     // The HTTP channels, plus e-mail through SES when a sender address is set. A channel whose
     // credentials are `-` (the deployment's secret for a channel it does not use) is absent.
     let mut senders = senders_from_vars(setting)?;
@@ -36,9 +38,10 @@ async fn main() -> Result<(), Error> {
         )?),
         limiter: Arc::new(rate_limiter(std::env::var(env::NOTIFY_RATES).ok())?),
         retry: RetryPolicy::default(),
-        pii: lapor::config::pii_sealer()?,
+        pii: lapor::adapters::aws::secrets::pii_sealer(&aws).await?,
         clock: Arc::new(SystemClock),
         max_attempts: max_attempts(std::env::var(MAX_ATTEMPTS).ok())?,
+        daily_cap: lapor::service::notifier::daily_cap(std::env::var(env::NOTIFY_DAILY_CAP).ok())?,
         senders,
     };
     tracing::info!(providers = ?notifier.senders.providers(), limiter = ?notifier.limiter,

@@ -1,14 +1,15 @@
 //! The reporter's actions with the access token from submission:
-//! `POST /v1/reports/{tracking_id}/replies`, `/rating` and `/withdraw`. An `Idempotency-Key`
-//! header makes a retry safe.
+//! `POST /v1/reports/{tracking_id}/replies`, `/rating` and `/withdraw` (an `Idempotency-Key`
+//! header makes a retry safe), and `/contact/confirm` with the code the receipt carried.
 
 use lambda_http::{Body, Request, Response};
 use lapor::api::ApiError;
 use lapor::directory::Directory;
 use lapor::lambda::http::{
-    bearer_token, body_bytes, header, path_parameter, result_response, route_key,
+    bearer_token, body_bytes, header_bytes, path_parameter, result_response, route_key,
 };
 use lapor::service::actions::{reporter_act, ReporterAction};
+use lapor::service::contact;
 use lapor::service::views::reporter_view;
 use lapor::service::App;
 
@@ -25,20 +26,25 @@ async fn respond(
     directory: &Directory,
     req: &Request,
 ) -> Result<(u16, serde_json::Value), ApiError> {
+    let tracking_id = path_parameter(req, "tracking_id");
     let what = match route_key(req).as_str() {
+        "POST /v1/reports/{tracking_id}/contact/confirm" => {
+            let report =
+                contact::confirm(app, &tracking_id, bearer_token(req), body_bytes(req)).await?;
+            return Ok((200, reporter_view(&report, &app.pii)?));
+        }
         "POST /v1/reports/{tracking_id}/replies" => ReporterAction::Reply,
         "POST /v1/reports/{tracking_id}/rating" => ReporterAction::Rate,
         "POST /v1/reports/{tracking_id}/withdraw" => ReporterAction::Withdraw,
         other => return Err(ApiError::NotFound(format!("no route {other:?} here"))),
     };
-    let tracking_id = path_parameter(req, "tracking_id");
     let acted = reporter_act(
         app,
         directory,
         what,
         &tracking_id,
         bearer_token(req),
-        header(req, "idempotency-key"),
+        header_bytes(req, "idempotency-key"),
         body_bytes(req),
     )
     .await?;

@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
             &[QueueName::Notifications],
         )?),
         clock: Arc::new(SystemClock),
-        pii: lapor::config::pii_sealer()?,
+        pii: lapor::adapters::aws::secrets::pii_sealer(&aws).await?,
         deadlines: Arc::new(lapor::deadlines::Deadlines::from_env()?),
     };
     let app = &app;

@@ -7,7 +7,7 @@ async fn main() -> Result<(), Error> {
     lapor::config::check(lapor::config::needs::STATUS)?;
     let aws = load_config().await;
     let store = DynamoStore::from_env(dynamodb_client(&aws))?;
-    let pii = lapor::config::pii_sealer()?;
+    let pii = lapor::adapters::aws::secrets::pii_sealer(&aws).await?;
     let (store, pii) = (&store, &pii);
     run(service_fn(move |req: Request| {
         status::handle(store, pii, req)

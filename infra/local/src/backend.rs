@@ -52,6 +52,8 @@ pub struct System {
     /// `outbox.db` beside the AWS backend's data).
     pub outbox: EmbeddedStore,
     pub notification_settings: lapor::adapters::QueueSettings,
+    /// Notices per recipient per day (`NOTIFY_DAILY_CAP`, as the deployed notifier reads it).
+    pub notice_daily_cap: u32,
 }
 
 /// The local runner looks for a newly published model more often than a Lambda does: after
@@ -63,12 +65,14 @@ pub async fn build(
     data_dir: &Path,
     provision_prefix: Option<&str>,
 ) -> anyhow_like::Result<System> {
-    std::fs::create_dir_all(data_dir)
-        .map_err(|e| format!("cannot create data dir {}: {e}", data_dir.display()))?;
+    create_private_dir(data_dir)?;
     let template = Template::builtin();
     let settings = template.queue_settings();
     let intake_visibility = settings[&QueueName::Intake].visibility_timeout;
     let notification_settings = settings[&QueueName::Notifications];
+    let notice_daily_cap = lapor::service::notifier::daily_cap(
+        std::env::var(lapor::notify::env::NOTIFY_DAILY_CAP).ok(),
+    )?;
     let pii = pii_key(data_dir)?;
     // Time limits and extra days off from the environment, as the functions read them.
     let deadlines = Arc::new(lapor::deadlines::Deadlines::from_env()?);
@@ -222,6 +226,7 @@ pub async fn build(
         channel_state,
         outbox,
         notification_settings,
+        notice_daily_cap,
     })
 }
 
@@ -251,6 +256,29 @@ pub fn write_private(path: &Path, contents: &str) -> anyhow_like::Result<()> {
     file.write_all(contents.as_bytes())
         .and_then(|_| file.sync_all())
         .map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+}
+
+/// The data dir, created owner-only (0700): it holds the reporters' data, the PII key and the
+/// signing keys. A data dir made before this rule (0755) is narrowed to 0700.
+pub fn create_private_dir(dir: &Path) -> anyhow_like::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(dir)
+            .map_err(|e| format!("cannot read data dir {}: {e}", dir.display()))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("cannot make {} owner-only: {e}", dir.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A boxed error with a message is all the runner needs; no extra crate for it.

@@ -45,6 +45,7 @@ fn sample(i: usize) -> Report {
         access_token_hash: "0".repeat(64),
         reporter_ref: None,
         inbound_sealed: None,
+        contact_check: None,
         created_at: now,
         updated_at: now,
         deadline: None,

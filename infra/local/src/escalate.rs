@@ -120,6 +120,7 @@ fn seeded(i: usize, status: Status, deadline: Deadline, now: DateTime<Utc>) -> R
         access_token_hash: "0".repeat(64),
         reporter_ref: None,
         inbound_sealed: None,
+        contact_check: None,
         created_at: now - Span::days(30),
         updated_at: now - Span::days(20),
         deadline: Some(deadline),

@@ -159,7 +159,7 @@ async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
         system,
         directory,
         signer,
-        secrets.webhook_secrets(),
+        secrets.settings().map_err(|e| e.to_string())?,
         args.addr,
     )
     .await

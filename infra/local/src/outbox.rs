@@ -11,7 +11,7 @@ use lapor::notify::{
     ChannelSender, OutboundMessage, Provider, RateLimiter, RetryPolicy, SendError, Senders, Sent,
 };
 use lapor::service::notifier::Notifier;
-use lapor::service::webhooks::WebhookSecrets;
+use lapor::service::webhooks::WebhookSettings;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
@@ -53,6 +53,7 @@ pub fn local_notifier(system: &System) -> Notifier {
         pii: system.app.pii.clone(),
         clock: system.app.clock.clone(),
         max_attempts: system.notification_settings.max_receive_count,
+        daily_cap: system.notice_daily_cap,
     }
 }
 
@@ -64,6 +65,16 @@ pub struct LocalChannelSecrets {
     pub x_consumer_secret: String,
     pub meta_app_secret: String,
     pub meta_verify_token: String,
+    /// The local X account's id (no secret): the X webhook acts only on events for it.
+    #[serde(default = "local_x_account_id")]
+    pub x_account_id: String,
+}
+
+/// The X account the local runner plays (the one the X fixtures are addressed to).
+pub const LOCAL_X_ACCOUNT_ID: &str = "1346889436626259968";
+
+fn local_x_account_id() -> String {
+    LOCAL_X_ACCOUNT_ID.to_string()
 }
 
 impl LocalChannelSecrets {
@@ -71,42 +82,55 @@ impl LocalChannelSecrets {
         data_dir.join("channel-secrets.json")
     }
 
-    pub fn load_or_create(data_dir: &Path) -> Result<LocalChannelSecrets> {
-        let path = Self::path(data_dir);
-        if !path.exists() {
-            let random = || {
-                lapor::crypto::b64url(
-                    lapor::crypto::Sealer::generate_key_base64()
-                        .as_bytes()
-                        .get(..24)
-                        .unwrap_or_default(),
-                )
-            };
-            let secrets = LocalChannelSecrets {
-                sms_webhook_secret: random(),
-                x_consumer_secret: random(),
-                meta_app_secret: random(),
-                meta_verify_token: random(),
-            };
-            std::fs::create_dir_all(data_dir)
-                .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-            crate::backend::write_private(
-                &path,
-                &serde_json::to_string_pretty(&secrets).expect("secrets serialise"),
-            )?;
+    fn generate() -> LocalChannelSecrets {
+        LocalChannelSecrets {
+            sms_webhook_secret: lapor::crypto::random_secret(),
+            x_consumer_secret: lapor::crypto::random_secret(),
+            meta_app_secret: lapor::crypto::random_secret(),
+            meta_verify_token: lapor::crypto::random_secret(),
+            x_account_id: local_x_account_id(),
         }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()).into())
     }
 
-    pub fn webhook_secrets(&self) -> WebhookSecrets {
-        WebhookSecrets {
-            sms: Some(self.sms_webhook_secret.clone().into_bytes()),
-            x_consumer: Some(self.x_consumer_secret.clone().into_bytes()),
-            meta_app: Some(self.meta_app_secret.clone().into_bytes()),
-            meta_verify_token: Some(self.meta_verify_token.clone()),
+    /// The data dir's secrets, made on first use. Secrets a data dir kept from before the
+    /// 32-byte minimum are replaced (the deployed function would refuse to start with them).
+    pub fn load_or_create(data_dir: &Path) -> Result<LocalChannelSecrets> {
+        let path = Self::path(data_dir);
+        if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let secrets: LocalChannelSecrets =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            if secrets.settings().is_ok() {
+                return Ok(secrets);
+            }
+            eprintln!(
+                "{}: secrets shorter than {} bytes, replaced with new ones",
+                path.display(),
+                lapor::service::webhooks::MIN_SECRET_BYTES
+            );
+            std::fs::remove_file(&path)
+                .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
         }
+        let secrets = LocalChannelSecrets::generate();
+        crate::backend::create_private_dir(data_dir)?;
+        crate::backend::write_private(
+            &path,
+            &serde_json::to_string_pretty(&secrets).expect("secrets serialise"),
+        )?;
+        Ok(secrets)
+    }
+
+    /// The webhooks' settings, checked as the deployed function checks its own.
+    pub fn settings(&self) -> std::result::Result<WebhookSettings, lapor::config::ConfigError> {
+        let secrets = lapor::config::ChannelSecrets {
+            sms_webhook_secret: Some(self.sms_webhook_secret.clone()),
+            x_consumer_secret: Some(self.x_consumer_secret.clone()),
+            meta_app_secret: Some(self.meta_app_secret.clone()),
+            meta_verify_token: Some(self.meta_verify_token.clone()),
+            ..lapor::config::ChannelSecrets::default()
+        };
+        WebhookSettings::new(&secrets, Some(self.x_account_id.clone()))
     }
 }
 

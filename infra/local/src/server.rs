@@ -9,7 +9,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use lapor::api::{limits, ApiError};
 use lapor::auth::{LocalSigner, OFFICER_AUTHORIZER};
-use lapor::lambda::http::error_response;
+use lapor::lambda::http::{error_response, json_response};
 use lapor::lambda::sqs::pump_once;
 use lapor::ports::QueueName;
 use lapor::service::agencies::DirectoryApi;
@@ -21,6 +21,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+
+/// How long a client may take to send a request's headers (API Gateway's own limits are of this
+/// order; a connection that trickles headers is closed).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a request's body (at most 64 KiB).
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The template functions behind HTTP routes that the local runner can call.
 const WIRED_FUNCTIONS: &[&str] = &[
@@ -43,7 +50,7 @@ pub async fn serve(
     system: System,
     directory: DirectoryApi,
     signer: LocalSigner,
-    secrets: lapor::service::webhooks::WebhookSecrets,
+    settings: lapor::service::webhooks::WebhookSettings,
     addr: SocketAddr,
 ) -> crate::backend::anyhow_like::Result<()> {
     let gateway = Gateway::from_template(&lapor::template::Template::builtin(), signer);
@@ -70,7 +77,7 @@ pub async fn serve(
             state: system.channel_state.clone(),
             directory: directory.directory,
         },
-        secrets,
+        settings,
     };
     let system = Arc::new(system);
     let directory = Arc::new(Functions {
@@ -121,7 +128,13 @@ pub async fn serve(
                         }
                     });
                     let io = hyper_util::rt::TokioIo::new(stream);
-                    if let Err(e) = http1::Builder::new().serve_connection(io, service).await {
+                    // A client trickling a header line every few seconds must not hold a
+                    // connection (and its task) forever: the headers have HEADER_READ_TIMEOUT.
+                    let connection = http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT)
+                        .serve_connection(io, service);
+                    if let Err(e) = connection.await {
                         tracing::debug!(error = %e, "connection ended");
                     }
                 });
@@ -145,16 +158,37 @@ async fn handle(
         Err(refusal) => return to_hyper(refusal.response()),
     };
     let matched = &admitted.matched;
-    // Read one byte past the limit: enough to know the body is too large without buffering it.
-    let body = match Limited::new(body, limits::MAX_BODY_BYTES + 1)
-        .collect()
-        .await
+    // Read one byte past the limit: enough to know the body is too large without buffering it;
+    // and within BODY_READ_TIMEOUT, so a slow sender cannot hold the request open.
+    let body = match tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        Limited::new(body, limits::MAX_BODY_BYTES + 1).collect(),
+    )
+    .await
     {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(_)) => {
             return to_hyper(error_response(&ApiError::PayloadTooLarge {
                 limit: limits::MAX_BODY_BYTES,
             }))
+        }
+        Err(_) => {
+            let mut response = to_hyper(json_response(
+                408,
+                &serde_json::json!({
+                    "error": "request_timeout",
+                    "message": format!(
+                        "the request body did not arrive within {} s",
+                        BODY_READ_TIMEOUT.as_secs()
+                    ),
+                }),
+            ));
+            // The rest of a slow body is not read: the connection is not reused.
+            response.headers_mut().insert(
+                hyper::header::CONNECTION,
+                "close".parse().expect("a header"),
+            );
+            return response;
         }
     };
     let request = lambda_request(

@@ -15,7 +15,7 @@ use crate::ports::{
     AgencyStore, ChannelState, DeliveryClaim, DuePage, IdempotencyRecord, InsertError, ListCursor,
     ListPage, ListQuery, MessageQueue, ModelStore, QueueError, QueueName, QueueReceiver,
     ReceivedMessage, ReportList, ReportStore, RoutingExample, RoutingExampleStore, StoreError,
-    UpdateError, DELIVERY_MEMORY, FRAGMENT_MEMORY,
+    StoredFragment, UpdateError, DELIVERY_MEMORY, FRAGMENT_MEMORY, NOTICE_COUNT_MEMORY,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -86,6 +86,20 @@ CREATE TABLE IF NOT EXISTS channel_state (
     lease_until INTEGER,
     text TEXT,
     expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sms_fragments (
+    group_key TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (group_key, part)
+);
+CREATE TABLE IF NOT EXISTS recipient_notices (
+    recipient_day TEXT NOT NULL,
+    notification_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (recipient_day, notification_id)
 );
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -162,11 +176,13 @@ struct Inner {
 }
 
 impl EmbeddedStore {
-    /// Opens (or creates) the store at `path`. `queues` gives each queue's settings.
+    /// Opens (or creates) the store at `path`. `queues` gives each queue's settings. The file
+    /// and its WAL are the owner's only (0600): they hold reporters' data.
     pub fn open(
         path: &Path,
         queues: HashMap<QueueName, QueueSettings>,
     ) -> Result<EmbeddedStore, StoreError> {
+        make_private(path)?;
         let conn = Connection::open(path).map_err(sql_unavailable)?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
@@ -337,6 +353,36 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
 
 /// Transaction control through the statement cache: the writer runs these for every write, and
 /// parsing them each time shows up under load.
+/// Creates the database file owner-only before SQLite opens it (SQLite gives its `-wal` and
+/// `-shm` files the database file's mode), and narrows the files of a store made before this
+/// rule.
+fn make_private(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let unavailable =
+            |e: std::io::Error| StoreError::Unavailable(format!("{}: {e}", path.display()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(unavailable)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            match std::fs::metadata(&file) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                        .map_err(unavailable)?
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 fn run_cached(conn: &Connection, sql: &str) -> Result<(), rusqlite::Error> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
@@ -1114,36 +1160,114 @@ impl ChannelState for EmbeddedStore {
     async fn put_fragment(
         &self,
         group: &str,
-        part: u8,
         total: u8,
-        sealed_text: &str,
+        fragment: &StoredFragment,
         now: DateTime<Utc>,
-    ) -> Result<Option<Vec<String>>, StoreError> {
-        let prefix = format!("fragment#{group}#");
-        let text = sealed_text.to_string();
+    ) -> Result<Option<Vec<StoredFragment>>, StoreError> {
+        let group = group.to_string();
+        let fragment = fragment.clone();
         let now_s = now.timestamp();
         let expires_at = (now + FRAGMENT_MEMORY).timestamp();
         unrejected(
             self.write(move |conn| {
                 conn.prepare_cached(
-                    "INSERT INTO channel_state (state_key, text, expires_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(state_key) DO UPDATE SET text = excluded.text",
+                    "INSERT INTO sms_fragments (group_key, part, message_id, text, expires_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(group_key, part) DO UPDATE SET message_id = excluded.message_id,
+                        text = excluded.text, expires_at = excluded.expires_at",
                 )?
-                .execute(params![format!("{prefix}{part}"), text, expires_at])?;
+                .execute(params![
+                    group,
+                    fragment.part,
+                    fragment.provider_message_id,
+                    fragment.sealed_text,
+                    expires_at
+                ])?;
                 let mut parts = Vec::with_capacity(usize::from(total));
                 let mut stmt = conn.prepare_cached(
-                    "SELECT text FROM channel_state WHERE state_key = ?1 AND expires_at >= ?2",
+                    "SELECT message_id, text FROM sms_fragments
+                     WHERE group_key = ?1 AND part = ?2 AND expires_at >= ?3",
                 )?;
-                for p in 1..=total {
-                    let text: Option<String> = stmt
-                        .query_row(params![format!("{prefix}{p}"), now_s], |r| r.get(0))
+                for part in 1..=total {
+                    let stored: Option<(String, String)> = stmt
+                        .query_row(params![group, part, now_s], |r| Ok((r.get(0)?, r.get(1)?)))
                         .optional()?;
-                    match text {
-                        Some(text) => parts.push(text),
+                    match stored {
+                        Some((provider_message_id, sealed_text)) => parts.push(StoredFragment {
+                            part,
+                            provider_message_id,
+                            sealed_text,
+                        }),
                         None => return Ok(None),
                     }
                 }
-                Ok::<Option<Vec<String>>, WriteFail<()>>(Some(parts))
+                Ok::<Option<Vec<StoredFragment>>, WriteFail<()>>(Some(parts))
+            })
+            .await,
+        )
+    }
+
+    async fn clear_fragments(
+        &self,
+        group: &str,
+        parts: &[StoredFragment],
+    ) -> Result<(), StoreError> {
+        let group = group.to_string();
+        let parts: Vec<(u8, String)> = parts
+            .iter()
+            .map(|p| (p.part, p.provider_message_id.clone()))
+            .collect();
+        unrejected(
+            self.write(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "DELETE FROM sms_fragments WHERE group_key = ?1 AND part = ?2 AND message_id = ?3",
+                )?;
+                for (part, message_id) in &parts {
+                    stmt.execute(params![group, part, message_id])?;
+                }
+                Ok::<(), WriteFail<()>>(())
+            })
+            .await,
+        )
+    }
+
+    async fn count_notice(
+        &self,
+        recipient_day: &str,
+        notification_id: &str,
+        cap: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (key, id) = (recipient_day.to_string(), notification_id.to_string());
+        let (now_s, expires_at) = (now.timestamp(), (now + NOTICE_COUNT_MEMORY).timestamp());
+        unrejected(
+            self.write(move |conn| {
+                conn.prepare_cached(
+                    "DELETE FROM recipient_notices WHERE recipient_day = ?1 AND expires_at < ?2",
+                )?
+                .execute(params![key, now_s])?;
+                let counted: bool = conn
+                    .prepare_cached(
+                        "SELECT 1 FROM recipient_notices WHERE recipient_day = ?1 AND notification_id = ?2",
+                    )?
+                    .query_row(params![key, id], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                if counted {
+                    return Ok(true);
+                }
+                let count: u32 = conn
+                    .prepare_cached("SELECT COUNT(*) FROM recipient_notices WHERE recipient_day = ?1")?
+                    .query_row(params![key], |r| r.get(0))?;
+                if count >= cap {
+                    return Ok(false);
+                }
+                conn.prepare_cached(
+                    "INSERT INTO recipient_notices (recipient_day, notification_id, expires_at)
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![key, id, expires_at])?;
+                Ok::<bool, WriteFail<()>>(true)
             })
             .await,
         )

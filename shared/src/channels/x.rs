@@ -37,11 +37,32 @@ use serde_json::{json, Value};
 /// The request header carrying the signature of a `POST`.
 pub const SIGNATURE_HEADER: &str = "x-twitter-webhooks-signature";
 
+/// Longest `crc_token` answered. X's tokens are short base64 strings (24-48 characters seen).
+pub const CRC_TOKEN_MAX_CHARS: usize = 128;
+
+/// Whether `token` is shaped like one of X's CRC tokens: 1 to [`CRC_TOKEN_MAX_CHARS`]
+/// characters of `[A-Za-z0-9+/=_-]` (base64 of either alphabet).
+///
+/// The CRC answer is `HMAC(consumer secret, token)`, which is exactly the signature of a `POST`
+/// whose body is the token: answering any token would sign any body. A body that [`parse`]
+/// reads is a JSON object (it starts with `{`), never a string of these characters, so no answer
+/// to a well-shaped token is the signature of a body that does anything.
+pub fn is_crc_token(token: &str) -> bool {
+    (1..=CRC_TOKEN_MAX_CHARS).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-'))
+}
+
 /// The body of the answer to a challenge-response check:
-/// `{"response_token": "sha256=<base64 HMAC-SHA256(consumer_secret, crc_token)>"}`.
-pub fn crc_response(consumer_secret: &[u8], crc_token: &str) -> Value {
+/// `{"response_token": "sha256=<base64 HMAC-SHA256(consumer_secret, crc_token)>"}`, or `None`
+/// for a token not shaped like X's ([`is_crc_token`]): the endpoint must not sign arbitrary text.
+pub fn crc_response(consumer_secret: &[u8], crc_token: &str) -> Option<Value> {
+    if !is_crc_token(crc_token) {
+        return None;
+    }
     let digest = signature::hmac_sha256(consumer_secret, &[crc_token.as_bytes()]);
-    json!({ "response_token": signature::header_value(&digest, Encoding::Base64) })
+    Some(json!({ "response_token": signature::header_value(&digest, Encoding::Base64) }))
 }
 
 /// Checks `x-twitter-webhooks-signature` against the raw body, in constant time.
@@ -282,8 +303,28 @@ mod tests {
         );
         assert_eq!(
             got,
-            json!({"response_token": "sha256=Cytd4Sq+NvEcV3MMrXxWJGJx5A+y/lXzzU2Maartkx8="})
+            Some(json!({"response_token": "sha256=Cytd4Sq+NvEcV3MMrXxWJGJx5A+y/lXzzU2Maartkx8="}))
         );
+    }
+
+    #[test]
+    fn the_crc_answers_only_tokens_shaped_like_xs() {
+        for token in ["a", "9b4507b3-9040-4669", "AbC+/=_-09", &"x".repeat(128)] {
+            assert!(crc_response(b"secret", token).is_some(), "{token}");
+        }
+        let event = r#"{"for_user_id":"1","direct_message_events":[]}"#;
+        for token in [
+            "",
+            &"x".repeat(129),
+            event,
+            "a b",
+            "a\nb",
+            "é",
+            "{",
+            "tok%2B",
+        ] {
+            assert!(crc_response(b"secret", token).is_none(), "{token}");
+        }
     }
 
     #[test]

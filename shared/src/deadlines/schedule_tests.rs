@@ -49,6 +49,7 @@ fn report(status: Status, agency: Option<&str>) -> Report {
         access_token_hash: "ab".repeat(32),
         reporter_ref: None,
         inbound_sealed: None,
+        contact_check: None,
         created_at: created,
         updated_at: created,
         deadline: None,

@@ -7,6 +7,6 @@ pub mod submission;
 
 pub use ids::{AccessToken, TrackingId};
 pub use report::{
-    Actor, ArchiveReason, Channel, Deadline, Location, Rating, Report, ReportKind, ReporterContact,
-    RoutingCandidate, RoutingRecord, Status, TimelineEvent,
+    Actor, ArchiveReason, Channel, ContactCheck, Deadline, Location, Rating, Report, ReportKind,
+    ReporterContact, RoutingCandidate, RoutingRecord, Status, TimelineEvent,
 };

@@ -280,6 +280,17 @@ pub struct Deadline {
     pub at: DateTime<Utc>,
 }
 
+/// A typed contact waiting for its confirmation code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactCheck {
+    /// Random; the code is a keyed derivation of the tracking id and this salt
+    /// (`service::contact`), so the stored report alone does not give it.
+    pub salt: String,
+    /// Wrong codes entered so far; at `service::contact::MAX_ATTEMPTS` the code stops working.
+    #[serde(default)]
+    pub failed_attempts: u8,
+}
+
 /// The reporter's rating of the follow-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rating {
@@ -342,6 +353,12 @@ pub struct Report {
     /// where they may read the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_sealed: Option<String>,
+    /// Set while a contact the reporter typed on the web or in an app is unconfirmed: until
+    /// they enter the code the receipt carried, no other notice is sent to it (anyone can type
+    /// anyone's number). Absent when confirmed, or when there is nothing to confirm (no phone or
+    /// e-mail, or a channel's sender, whose address is theirs by construction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_check: Option<ContactCheck>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The current step's deadline (shown to everyone as `expected_datetime`).

@@ -33,14 +33,28 @@ pub fn body_bytes(req: &Request) -> &[u8] {
     }
 }
 
+/// A header's value when it is visible ASCII; `None` when absent *or* unreadable. Only for
+/// headers where an unreadable value may count as absent (content type, providers' signatures,
+/// which then fail as missing); a header whose absence changes what happens is read with
+/// [`header_bytes`] or [`bearer_token`].
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// `Authorization: Bearer <token>`; anything else there is treated as no token at all would be
-/// wrong (the caller meant to authenticate), so it comes back as an empty token that never matches.
+/// A header's raw value: present with bytes that are not ASCII is still present (and the
+/// caller refuses it), never taken for absent.
+pub fn header_bytes<'a>(req: &'a Request, name: &str) -> Option<&'a [u8]> {
+    req.headers().get(name).map(|v| v.as_bytes())
+}
+
+/// `Authorization: Bearer <token>`; anything else there (another scheme, a value that is not
+/// visible ASCII) is not taken for "no token": the caller meant to authenticate, so it comes
+/// back as an empty token that never matches (401), never as the public view.
 pub fn bearer_token(req: &Request) -> Option<&str> {
-    let value = header(req, "authorization")?;
+    let value = req.headers().get("authorization")?;
+    let Ok(value) = value.to_str() else {
+        return Some("");
+    };
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     Some(if scheme.eq_ignore_ascii_case("bearer") {
         token.trim()

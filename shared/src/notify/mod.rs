@@ -72,6 +72,9 @@ pub mod env {
     /// Optional per-provider rates for [`super::RateLimiter::parse_rates`], e.g.
     /// `sms=20,x=0.5,whatsapp=50,messenger=50,email=10`.
     pub const NOTIFY_RATES: &str = "NOTIFY_RATES";
+    /// Optional: most notices one recipient (a phone, an address, an account) gets a day;
+    /// default `service::notifier::DEFAULT_DAILY_CAP`.
+    pub const NOTIFY_DAILY_CAP: &str = "NOTIFY_DAILY_CAP";
 }
 
 /// A service that carries messages to reporters.

@@ -85,32 +85,35 @@ pub async fn act_on(
     action_id: Option<&str>,
     action: &Action,
 ) -> Result<Acted, ApiError> {
-    if !lifecycle::may_access(actor, &report) {
+    // A retry of the caller's own action is answered before the access check: their forward
+    // took the report away from them, and the retry must still hear that it was done.
+    let earlier = action_id.and_then(|id| {
+        report
+            .timeline
+            .iter()
+            .position(|e| e.action_id.as_deref() == Some(id))
+    });
+    let own_retry = earlier.is_some_and(|i| &report.timeline[i].actor == actor);
+    if !own_retry && !lifecycle::may_access(actor, &report) {
         return Err(ApiError::Forbidden(
             "this report is not held by your institution".into(),
         ));
     }
-    if let Some(id) = action_id {
-        if let Some(index) = report
-            .timeline
-            .iter()
-            .position(|e| e.action_id.as_deref() == Some(id))
-        {
-            let event = &report.timeline[index];
-            if event.action != lifecycle::event_name(action) || &event.actor != actor {
-                return Err(ApiError::Conflict {
-                    code: "action_id_reused",
-                    message: "this action id was used for a different action".into(),
-                });
-            }
-            // The first attempt may have stored the action and failed to queue its notice.
-            let message = notification_json(&report, index, deps.directory);
-            send_notification(app, &message).await?;
-            return Ok(Acted {
-                report,
-                replayed: true,
+    if let Some(index) = earlier {
+        let event = &report.timeline[index];
+        if event.action != lifecycle::event_name(action) || &event.actor != actor {
+            return Err(ApiError::Conflict {
+                code: "action_id_reused",
+                message: "this action id was used for a different action".into(),
             });
         }
+        // The first attempt may have stored the action and failed to queue its notice.
+        let message = notification_json(&report, index, deps.directory);
+        send_notification(app, &message).await?;
+        return Ok(Acted {
+            report,
+            replayed: true,
+        });
     }
     if let Action::MarkDuplicate { duplicate_of } = action {
         let original = TrackingId::parse(duplicate_of);
@@ -228,7 +231,7 @@ pub async fn reporter_act(
     what: ReporterAction,
     tracking_id: &str,
     bearer_token: Option<&str>,
-    idempotency_key: Option<&str>,
+    idempotency_key: Option<&[u8]>,
     body: &[u8],
 ) -> Result<Acted, ApiError> {
     let report = load(app, tracking_id).await?;
@@ -236,9 +239,10 @@ pub async fn reporter_act(
     if !AccessToken::from_presented(token).matches(&report.access_token_hash) {
         return Err(ApiError::Unauthorized);
     }
-    if let Some(key) = idempotency_key {
-        check_action_id(key)?;
-    }
+    // The same rule as intake's: a header present but unreadable is a 400, never "no key".
+    let idempotency_key = idempotency_key
+        .map(super::intake::check_idempotency_key)
+        .transpose()?;
     let object = if body.is_empty() && what == ReporterAction::Withdraw {
         serde_json::json!({})
     } else {

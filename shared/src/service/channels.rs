@@ -27,7 +27,8 @@ use crate::domain::{
 };
 use crate::lifecycle::{self, Action, Notification};
 use crate::ports::{
-    ChannelState, DeliveryClaim, IdempotencyRecord, InsertError, ListQuery, QueueName, ReportList,
+    ChannelState, DeliveryClaim, IdempotencyOrigin, IdempotencyRecord, InsertError, ListQuery,
+    QueueName, ReportList, StoredFragment,
 };
 use serde::Serialize;
 use std::sync::Arc;
@@ -127,44 +128,76 @@ fn message_key(channel: Channel, provider_message_id: &str) -> String {
 async fn handle(
     app: &App,
     deps: &ChannelDeps,
-    mut message: InboundMessage,
+    message: InboundMessage,
 ) -> Result<Handled, ApiError> {
-    let sender_ref = app.pii.reference("sender", &message.sender.as_key());
-    if let Some(fragment) = message.fragment.clone() {
-        let group = app.pii.reference(
-            "sms-concat",
-            &format!("{}:{}", message.sender.as_key(), fragment.reference),
-        );
-        let sealed = app.pii.seal(message.text.as_bytes());
-        let Some(parts) = deps
-            .state
-            .put_fragment(
-                &group,
-                fragment.part,
-                fragment.total,
-                &sealed,
-                app.clock.now(),
-            )
-            .await?
-        else {
-            return Ok(Handled::PartStored);
-        };
-        let texts = parts
-            .iter()
-            .map(|sealed| {
-                app.pii
-                    .open(sealed)
-                    .ok()
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .ok_or(ApiError::Internal)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        message.text = sms::assemble(&texts);
-        // Whichever part completes the message makes the report, once: the group is its id.
-        message.provider_message_id = format!("concat:{group}");
-        message.fragment = None;
+    let Some((message, assembled)) = assemble(app, deps, message).await? else {
+        return Ok(Handled::PartStored);
+    };
+    let handled = act(app, deps, message).await?;
+    if let Some((group, parts)) = assembled {
+        // Only once the message is handled: a failure before leaves the parts for the retry.
+        if let Err(e) = deps.state.clear_fragments(&group, &parts).await {
+            tracing::warn!(error = %e, "SMS parts not cleared; they expire with their memory");
+        }
     }
+    Ok(handled)
+}
 
+/// The group a long SMS's parts are stored under, and the parts once all have arrived.
+type Assembled = Option<(String, Vec<StoredFragment>)>;
+
+/// The message to act on: the one received, or, for the last part of a long SMS to arrive, the
+/// whole message (`None` while parts are still missing).
+async fn assemble(
+    app: &App,
+    deps: &ChannelDeps,
+    mut message: InboundMessage,
+) -> Result<Option<(InboundMessage, Assembled)>, ApiError> {
+    let Some(fragment) = message.fragment.clone() else {
+        return Ok(Some((message, None)));
+    };
+    let group = app.pii.reference(
+        "sms-concat",
+        &format!("{}:{}", message.sender.as_key(), fragment.reference),
+    );
+    let stored = StoredFragment {
+        part: fragment.part,
+        provider_message_id: message.provider_message_id.clone(),
+        sealed_text: app.pii.seal(message.text.as_bytes()),
+    };
+    let Some(parts) = deps
+        .state
+        .put_fragment(&group, fragment.total, &stored, app.clock.now())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let texts = parts
+        .iter()
+        .map(|part| {
+            app.pii
+                .open(&part.sealed_text)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or(ApiError::Internal)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    message.text = sms::assemble(&texts);
+    // Named by its parts' own ids: whichever part completes it makes the report once, and the
+    // next message reusing the reference (handsets wrap an 8-bit one) is another message.
+    let ids: Vec<&str> = parts
+        .iter()
+        .map(|p| p.provider_message_id.as_str())
+        .collect();
+    message.provider_message_id =
+        format!("concat:{}", &sha256_hex(ids.join("\n").as_bytes())[..40]);
+    message.fragment = None;
+    Ok(Some((message, Some((group, parts)))))
+}
+
+/// What a whole message means, done.
+async fn act(app: &App, deps: &ChannelDeps, message: InboundMessage) -> Result<Handled, ApiError> {
+    let sender_ref = app.pii.reference("sender", &message.sender.as_key());
     match command::parse(&message.text) {
         Command::Help => answer(app, &message, None, help_text()).await,
         Command::Status(tracking_id) => {
@@ -276,17 +309,17 @@ async fn create(
             .expect("an inbound record serialises"),
         ),
     );
-    let key_hash = sha256_hex(
-        format!(
-            "idempotency:{}",
-            message_key(message.channel, &message.provider_message_id)
-        )
-        .as_bytes(),
+    // The channels' own namespace of keys (keyed, with its own purpose): no `Idempotency-Key` a
+    // web client sends can name this record, so none can make a real message a "duplicate".
+    let key_hash = app.pii.reference(
+        "idempotency:channel",
+        &message_key(message.channel, &message.provider_message_id),
     );
     let request_hash = sha256_hex(message.text.as_bytes());
     let record_for = |report: &Report| {
         Some(IdempotencyRecord {
             key_hash: key_hash.clone(),
+            origin: IdempotencyOrigin::Channel,
             request_hash: request_hash.clone(),
             tracking_id: report.tracking_id.clone(),
             sealed_response: app.pii.seal(report.tracking_id.as_str().as_bytes()),
@@ -303,6 +336,13 @@ async fn create(
                 .get_idempotency(&key_hash, now)
                 .await?
                 .ok_or(ApiError::Unavailable)?;
+            if record.origin != IdempotencyOrigin::Channel {
+                // Never taken for a retry of this message (and the namespaces make it unreachable).
+                return Err(ApiError::Conflict {
+                    code: "idempotency_key_reused",
+                    message: "this message's key belongs to another origin".into(),
+                });
+            }
             let stored = app
                 .store
                 .get(&record.tracking_id)

@@ -5,7 +5,7 @@ use crate::api::{json_object, limits, typed, ApiError};
 use crate::crypto::{sha256_hex, Sealer};
 use crate::domain::submission::{NewReport, Submission};
 use crate::domain::{AccessToken, Actor, Report, Status, TimelineEvent, TrackingId};
-use crate::ports::{IdempotencyRecord, InsertError, QueueName};
+use crate::ports::{IdempotencyOrigin, IdempotencyRecord, InsertError, QueueName};
 use serde::{Deserialize, Serialize};
 
 /// How long after submission an unrouted report counts as stuck: the sweep then queues it again.
@@ -15,20 +15,27 @@ pub const ROUTING_GRACE: chrono::Duration = chrono::Duration::minutes(2);
 /// How long an `Idempotency-Key` is remembered.
 pub const IDEMPOTENCY_TTL: chrono::Duration = chrono::Duration::hours(24);
 
+/// How long a retry with the same `Idempotency-Key` gets the access token back: long enough for
+/// a client's retries after a lost answer, short enough that a key seen later (in a log, a
+/// proxy) is worth only the tracking id, which is public anyway.
+pub const TOKEN_REPLAY_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Submitted {
     pub tracking_id: TrackingId,
-    /// Shown once: only its hash is stored.
-    pub access_token: String,
+    /// Shown once (and to a retry within [`TOKEN_REPLAY_WINDOW`]): only its hash is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
     pub status: Status,
 }
 
-/// Takes the raw body so that every way a body can be wrong is answered here, the same for every
-/// entry point (Lambda, local runner, tests).
+/// Takes the raw body and the raw `Idempotency-Key` header (bytes: a value that is not ASCII is
+/// present and invalid, never absent) so that every way a request can be wrong is answered here,
+/// the same for every entry point (Lambda, local runner, tests).
 pub async fn submit(
     app: &App,
     body: &[u8],
-    idempotency_key: Option<&str>,
+    idempotency_key: Option<&[u8]>,
 ) -> Result<Submitted, ApiError> {
     if body.len() > limits::MAX_BODY_BYTES {
         return Err(ApiError::PayloadTooLarge {
@@ -42,10 +49,10 @@ pub async fn submit(
     let submission: Submission = typed(value)?;
 
     let now = app.clock.now();
-    let key_hash = idempotency_key.map(|k| sha256_hex(format!("idempotency:{k}").as_bytes()));
+    let key_hash = idempotency_key.map(|k| web_key_hash(&app.pii, k));
     if let (Some(key), Some(key_hash)) = (idempotency_key, &key_hash) {
         if let Some(record) = app.store.get_idempotency(key_hash, now).await? {
-            return replay(&record, key, &request_hash);
+            return replay(&record, key, &request_hash, now);
         }
     }
 
@@ -55,12 +62,13 @@ pub async fn submit(
 
     let submitted_as = |report: &Report| Submitted {
         tracking_id: report.tracking_id.clone(),
-        access_token: token.secret().to_string(),
+        access_token: Some(token.secret().to_string()),
         status: Status::Received,
     };
     let record_for = |report: &Report| match (idempotency_key, &key_hash) {
         (Some(key), Some(key_hash)) => Some(IdempotencyRecord {
             key_hash: key_hash.clone(),
+            origin: IdempotencyOrigin::Web,
             request_hash: request_hash.clone(),
             tracking_id: report.tracking_id.clone(),
             sealed_response: idempotency_sealer(key)
@@ -81,7 +89,7 @@ pub async fn submit(
                 .get_idempotency(key_hash, now)
                 .await?
                 .ok_or(ApiError::Unavailable)?;
-            return replay(&record, key, &request_hash);
+            return replay(&record, key, &request_hash, now);
         }
         Err(InsertError::Store(e)) => return Err(e.into()),
     };
@@ -91,7 +99,21 @@ pub async fn submit(
     if !queued {
         queue_for_routing(app, &submitted.tracking_id).await;
     }
+    queue_contact_receipt(app, &report).await;
     Ok(submitted)
+}
+
+/// The receipt with its confirmation code, for a typed contact (`service::contact`). A failed
+/// send is logged, not returned: the report is stored, and the reporter follows it on the web.
+async fn queue_contact_receipt(app: &App, report: &Report) {
+    let Some(receipt) = super::contact::receipt(&app.pii, report) else {
+        return;
+    };
+    let body = serde_json::to_string(&receipt).expect("a notification serialises");
+    if let Err(e) = app.queue.send(QueueName::Notifications, &body).await {
+        tracing::warn!(tracking_id = %report.tracking_id, error = %e,
+            "receipt not queued: the contact cannot be confirmed by its code");
+    }
 }
 
 /// A validated submission as a stored report: `received`, the verification deadline running,
@@ -106,6 +128,8 @@ pub(crate) fn new_report(
         app.pii
             .seal(&serde_json::to_vec(&new.reporter).expect("contact serialises"))
     });
+    let contact_check =
+        super::contact::needs_check(new.channel, &new.reporter).then(super::contact::new_check);
     let mut report = Report {
         tracking_id: TrackingId::generate(),
         kind: new.kind,
@@ -130,6 +154,7 @@ pub(crate) fn new_report(
         access_token_hash,
         reporter_ref: None,
         inbound_sealed: None,
+        contact_check,
         created_at: now,
         updated_at: now,
         deadline: None,
@@ -201,33 +226,49 @@ fn route_message(tracking_id: &TrackingId) -> String {
     .expect("route request serialises")
 }
 
-fn check_idempotency_key(key: &str) -> Result<&str, ApiError> {
-    let ok = limits::IDEMPOTENCY_KEY_CHARS.contains(&key.len())
-        && key.bytes().all(|b| b.is_ascii_graphic());
-    if ok {
-        Ok(key)
-    } else {
-        Err(ApiError::bad_request(
+/// An `Idempotency-Key` is a secret of the client's (a retry within [`TOKEN_REPLAY_WINDOW`] gets
+/// the access token with it), so it must be unguessable: a UUID, or at least 22 characters of
+/// base64url (128 bits), at most 128. Anything else, a value that is not ASCII included, is a
+/// 400.
+pub fn check_idempotency_key(key: &[u8]) -> Result<&str, ApiError> {
+    let is_uuid = key.len() == 36
+        && key.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
+    let is_base64url = limits::IDEMPOTENCY_KEY_CHARS.contains(&key.len())
+        && key
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    match std::str::from_utf8(key) {
+        Ok(key) if is_uuid || is_base64url => Ok(key),
+        _ => Err(ApiError::bad_request(
             "invalid_idempotency_key",
-            format!(
-                "Idempotency-Key must be {} to {} visible ASCII characters (a UUID fits)",
-                limits::IDEMPOTENCY_KEY_CHARS.start(),
-                limits::IDEMPOTENCY_KEY_CHARS.end()
-            ),
-        ))
+            "Idempotency-Key must be a UUID or 22 to 128 characters of A-Z a-z 0-9 - _ \
+             (128 random bits or more)",
+        )),
     }
+}
+
+/// Where a web key's record is stored: a keyed hash with the web's own purpose, so no key a
+/// client sends can name a record the channels made (or find out whether one exists).
+fn web_key_hash(pii: &Sealer, key: &str) -> String {
+    pii.reference("idempotency:web", key)
 }
 
 fn idempotency_sealer(key: &str) -> Sealer {
     Sealer::derived_from(key, "idempotent-response")
 }
 
+/// The first answer again, for a retry with the same key and body; the access token only within
+/// [`TOKEN_REPLAY_WINDOW`] of the first request. A record the channels made is never a retry.
 fn replay(
     record: &IdempotencyRecord,
     key: &str,
     request_hash: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Submitted, ApiError> {
-    if record.request_hash != request_hash {
+    if record.origin != IdempotencyOrigin::Web || record.request_hash != request_hash {
         return Err(ApiError::Conflict {
             code: "idempotency_key_reused",
             message: "this Idempotency-Key was used with a different request body".into(),
@@ -236,5 +277,10 @@ fn replay(
     let bytes = idempotency_sealer(key)
         .open(&record.sealed_response)
         .map_err(|_| ApiError::Internal)?;
-    serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal)
+    let mut submitted: Submitted =
+        serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal)?;
+    if now - record.created_at > TOKEN_REPLAY_WINDOW {
+        submitted.access_token = None;
+    }
+    Ok(submitted)
 }

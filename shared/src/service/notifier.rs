@@ -83,6 +83,31 @@ pub struct Notifier {
     pub clock: Arc<dyn Clock>,
     /// The queue's `maxReceiveCount`: on that receive, a failure dead-letters with its reason.
     pub max_attempts: u32,
+    /// Most notices one recipient gets a day ([`DEFAULT_DAILY_CAP`] unless configured): past
+    /// it, a notice is dead-lettered with the reason. Bounds what anyone can make the state's
+    /// senders send to one number or address, whatever the reports say.
+    pub daily_cap: u32,
+}
+
+/// Notices per recipient per day when `NOTIFY_DAILY_CAP` is not configured: a report's whole
+/// lifecycle sends a handful; a reporter with several reports, or a sender asking `CEK` often,
+/// stays well below.
+pub const DEFAULT_DAILY_CAP: u32 = 20;
+
+/// `NOTIFY_DAILY_CAP`: notices per recipient per day, 1 to 10,000; unset, empty or `-` for
+/// [`DEFAULT_DAILY_CAP`].
+pub fn daily_cap(value: Option<String>) -> Result<u32, crate::config::ConfigError> {
+    match crate::config::configured(value) {
+        None => Ok(DEFAULT_DAILY_CAP),
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| crate::config::ConfigError {
+                name: crate::notify::env::NOTIFY_DAILY_CAP,
+                problem: "must be a whole number from 1 to 10000".into(),
+            }),
+    }
 }
 
 impl Notifier {
@@ -140,6 +165,31 @@ impl Notifier {
             let reason = format!("channel not configured: {}", provider.as_str());
             return self.give_up(body, &reason, receive_count).await;
         };
+        let now = self.clock.now();
+        // The day as Indonesians count it in the west (WIB), keyed by a reference to the
+        // address, never the address.
+        let day = (now + chrono::Duration::hours(7)).format("%Y-%m-%d");
+        let recipient = self.pii.reference(
+            "notice-recipient",
+            &format!("{}:{}", provider.as_str(), to.value()),
+        );
+        let allowed = self
+            .state
+            .count_notice(
+                &format!("{recipient}#{day}"),
+                &queued.notification_id,
+                self.daily_cap,
+                now,
+            )
+            .await
+            .map_err(|e| RetryLater(e.to_string()))?;
+        if !allowed {
+            let reason = format!(
+                "recipient's daily cap reached: {} notices a day",
+                self.daily_cap
+            );
+            return self.give_up(body, &reason, receive_count).await;
+        }
         match self
             .state
             .claim_delivery(&queued.notification_id, self.clock.now(), SEND_LEASE)
@@ -251,6 +301,17 @@ pub fn address_for(channel: Channel, contact: &ReporterContact) -> Option<Addres
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_daily_cap_defaults_and_is_checked() {
+        assert_eq!(daily_cap(None).unwrap(), DEFAULT_DAILY_CAP);
+        assert_eq!(daily_cap(Some("-".into())).unwrap(), DEFAULT_DAILY_CAP);
+        assert_eq!(daily_cap(Some(" 5 ".into())).unwrap(), 5);
+        for bad in ["0", "x", "10001", "-3"] {
+            let e = daily_cap(Some(bad.into())).unwrap_err();
+            assert_eq!(e.name, crate::notify::env::NOTIFY_DAILY_CAP, "{bad}");
+        }
+    }
 
     #[test]
     fn notices_go_back_on_the_channel_they_came_from() {

@@ -18,6 +18,8 @@ pub struct AgencyRef {
     pub name: String,
 }
 
+/// A timeline event as the public and the reporter see it: who acted is a role and an
+/// institution, never a person (no officer id) and never a client's action id.
 #[derive(Debug, Serialize)]
 pub struct PublicEvent {
     pub at: DateTime<Utc>,
@@ -28,6 +30,27 @@ pub struct PublicEvent {
     pub agency_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// The event's text (a follow-up, a question, a reply): in the reporter's view only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl PublicEvent {
+    fn of(event: &crate::domain::TimelineEvent, with_note: bool) -> PublicEvent {
+        PublicEvent {
+            at: event.at,
+            action: event.action.clone(),
+            actor: match event.actor {
+                Actor::Reporter => "reporter",
+                Actor::System { .. } => "system",
+                Actor::Officer { .. } => "officer",
+                Actor::Verifier { .. } => "verifier",
+            },
+            agency_id: event.agency_id.clone(),
+            status: event.status,
+            note: event.note.clone().filter(|_| with_note),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -90,7 +113,10 @@ pub struct ReporterView<'a> {
     pub agency: Option<AgencyRef>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub timeline: &'a [crate::domain::TimelineEvent],
+    pub timeline: Vec<PublicEvent>,
+    /// True while the contact given waits for the code its receipt carried
+    /// (`POST .../contact/confirm`): until then it hears nothing more.
+    pub contact_unconfirmed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub work_unit: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -165,7 +191,12 @@ pub fn reporter_view(report: &Report, pii: &Sealer) -> Result<serde_json::Value,
         agency: agency_ref(report.agency_id.as_deref()),
         created_at: report.created_at,
         updated_at: report.updated_at,
-        timeline: &report.timeline,
+        timeline: report
+            .timeline
+            .iter()
+            .map(|e| PublicEvent::of(e, true))
+            .collect(),
+        contact_unconfirmed: report.contact_check.is_some(),
         work_unit: report.work_unit.as_deref(),
         archive_reason: report.archive_reason,
         duplicate_of: report.duplicate_of.as_ref(),
@@ -175,8 +206,12 @@ pub fn reporter_view(report: &Report, pii: &Sealer) -> Result<serde_json::Value,
     Ok(serde_json::to_value(&view).expect("view serialises"))
 }
 
+/// What anyone may see: the status always; the content only while the public feed may list the
+/// report ([`Report::is_public`]: verified, not confidential, not archived), so an unverified
+/// report's text is not published before a verifier or the router has looked at it, and a
+/// withdrawn one's disappears at once.
 pub fn public_view(report: &Report) -> PublicView {
-    let content = (!report.confidential).then(|| PublicContent {
+    let content = report.is_public().then(|| PublicContent {
         kind: report.kind,
         title: report.title.clone(),
         body: report.body.clone(),
@@ -189,18 +224,7 @@ pub fn public_view(report: &Report) -> PublicView {
         timeline: report
             .timeline
             .iter()
-            .map(|e| PublicEvent {
-                at: e.at,
-                action: e.action.clone(),
-                actor: match e.actor {
-                    Actor::Reporter => "reporter",
-                    Actor::System { .. } => "system",
-                    Actor::Officer { .. } => "officer",
-                    Actor::Verifier { .. } => "verifier",
-                },
-                agency_id: e.agency_id.clone(),
-                status: e.status,
-            })
+            .map(|e| PublicEvent::of(e, false))
             .collect(),
     });
     PublicView {

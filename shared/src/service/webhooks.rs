@@ -17,25 +17,71 @@ use crate::api::{limits, ApiError};
 use crate::channels::{meta, sms, x, InboundMessage, PayloadError, SignatureError};
 use std::collections::HashMap;
 
-/// The channels' secrets; a channel whose secret is absent is not enabled.
+/// Shortest webhook secret accepted: an HMAC key (or Meta's verify token) must not be guessable.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// How old a provider's event may be and still be handled (its own timestamp, X's and Meta's).
+/// Below [`crate::ports::DELIVERY_MEMORY`], how long a handled message id is remembered: a
+/// captured request replayed after its id was forgotten is refused for its age instead.
+pub const MAX_EVENT_AGE: chrono::Duration = chrono::Duration::days(14);
+
+/// How far in the future an event's timestamp may be (clocks differ a little).
+pub const MAX_EVENT_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+/// What the webhooks need to know: the channels' secrets (a channel whose secret is absent is
+/// not enabled) and the X account the X webhook serves.
 #[derive(Clone, Default)]
-pub struct WebhookSecrets {
+pub struct WebhookSettings {
     pub sms: Option<Vec<u8>>,
     pub x_consumer: Option<Vec<u8>>,
+    /// The X account's own numeric id (`X_ACCOUNT_ID`): events for another account are dropped.
+    /// Required when the X channel is enabled.
+    pub x_account_id: Option<String>,
     pub meta_app: Option<Vec<u8>>,
     pub meta_verify_token: Option<String>,
 }
 
-impl WebhookSecrets {
-    /// From the environment (`crate::config::env`): an unset, empty or `-` value leaves the
-    /// channel disabled (`crate::config::configured`).
-    pub fn from_env() -> WebhookSecrets {
-        use crate::config::{env, optional as read};
-        WebhookSecrets {
-            sms: read(env::SMS_WEBHOOK_SECRET).map(String::into_bytes),
-            x_consumer: read(env::X_CONSUMER_SECRET).map(String::into_bytes),
-            meta_app: read(env::META_APP_SECRET).map(String::into_bytes),
-            meta_verify_token: read(env::META_VERIFY_TOKEN),
+impl WebhookSettings {
+    /// From the channels' secrets and `X_ACCOUNT_ID`, checked: a secret shorter than
+    /// [`MIN_SECRET_BYTES`], or the X channel without its account id, stops the function at
+    /// start-up with the variable named. An unset, empty or `-` secret leaves its channel
+    /// disabled (`crate::config::configured`).
+    pub fn new(
+        secrets: &crate::config::ChannelSecrets,
+        x_account_id: Option<String>,
+    ) -> Result<WebhookSettings, crate::config::ConfigError> {
+        use crate::config::{env, ConfigError};
+        let secret = |name: &'static str, value: &Option<String>| match value {
+            Some(v) if v.len() < MIN_SECRET_BYTES => Err(ConfigError {
+                name,
+                problem: format!(
+                    "is {} bytes long: a webhook secret needs at least {MIN_SECRET_BYTES}",
+                    v.len()
+                ),
+            }),
+            _ => Ok(value.clone()),
+        };
+        let settings = WebhookSettings {
+            sms: secret(env::SMS_WEBHOOK_SECRET, &secrets.sms_webhook_secret)?
+                .map(String::into_bytes),
+            x_consumer: secret(env::X_CONSUMER_SECRET, &secrets.x_consumer_secret)?
+                .map(String::into_bytes),
+            x_account_id: crate::config::configured(x_account_id),
+            meta_app: secret(env::META_APP_SECRET, &secrets.meta_app_secret)?
+                .map(String::into_bytes),
+            meta_verify_token: secret(env::META_VERIFY_TOKEN, &secrets.meta_verify_token)?,
+        };
+        match &settings.x_account_id {
+            None if settings.x_consumer.is_some() => Err(ConfigError {
+                name: env::X_ACCOUNT_ID,
+                problem: "is not set: the X channel is enabled and must know its own account"
+                    .into(),
+            }),
+            Some(id) if !id.bytes().all(|b| b.is_ascii_digit()) => Err(ConfigError {
+                name: env::X_ACCOUNT_ID,
+                problem: "is not a numeric X user id".into(),
+            }),
+            _ => Ok(settings),
         }
     }
 }
@@ -68,7 +114,7 @@ pub enum WebhookAnswer {
 pub async fn webhook(
     app: &App,
     deps: &ChannelDeps,
-    secrets: &WebhookSecrets,
+    settings: &WebhookSettings,
     request: WebhookRequest<'_>,
 ) -> Result<WebhookAnswer, ApiError> {
     if request.body.len() > limits::MAX_BODY_BYTES {
@@ -79,7 +125,7 @@ pub async fn webhook(
     let disabled = || ApiError::NotFound(format!("the {} channel is not enabled", request.channel));
     match (request.method, request.channel) {
         ("POST", "sms") => {
-            let secret = secrets.sms.as_deref().ok_or_else(disabled)?;
+            let secret = settings.sms.as_deref().ok_or_else(disabled)?;
             sms::verify(
                 secret,
                 request.lapor_timestamp,
@@ -97,20 +143,36 @@ pub async fn webhook(
             ))
         }
         ("GET", "x") => {
-            let secret = secrets.x_consumer.as_deref().ok_or_else(disabled)?;
+            let secret = settings.x_consumer.as_deref().ok_or_else(disabled)?;
             let token = request.query.get("crc_token").ok_or_else(|| {
                 ApiError::bad_request("missing_crc_token", "the crc_token parameter is required")
             })?;
-            Ok(WebhookAnswer::Json(200, x::crc_response(secret, token)))
+            let answer = x::crc_response(secret, token).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_crc_token",
+                    format!(
+                        "crc_token must be 1 to {} characters of A-Z a-z 0-9 + / = _ -",
+                        x::CRC_TOKEN_MAX_CHARS
+                    ),
+                )
+            })?;
+            Ok(WebhookAnswer::Json(200, answer))
         }
         ("POST", "x") => {
-            let secret = secrets.x_consumer.as_deref().ok_or_else(disabled)?;
+            let secret = settings.x_consumer.as_deref().ok_or_else(disabled)?;
             x::verify(secret, request.x_signature, request.body).map_err(unauthorized)?;
+            let account = x::account_id(request.body);
+            if account.is_some() && account != settings.x_account_id {
+                // Signed with our app's secret but for another account the app serves: not ours
+                // to act on (and a 200, so X does not retry it).
+                tracing::warn!("X events for another account: dropped");
+                return Ok(handled(&[]));
+            }
             let messages = x::parse(request.body).map_err(malformed)?;
             handle_all(app, deps, messages).await
         }
         ("GET", "meta") => {
-            let expected = secrets.meta_verify_token.as_deref().ok_or_else(disabled)?;
+            let expected = settings.meta_verify_token.as_deref().ok_or_else(disabled)?;
             let get = |name: &str| request.query.get(name).map(String::as_str);
             match meta::verify_subscription(
                 get("hub.mode"),
@@ -125,7 +187,7 @@ pub async fn webhook(
             }
         }
         ("POST", "meta") => {
-            let secret = secrets.meta_app.as_deref().ok_or_else(disabled)?;
+            let secret = settings.meta_app.as_deref().ok_or_else(disabled)?;
             meta::verify(secret, request.hub_signature, request.body).map_err(unauthorized)?;
             let messages = meta::parse(request.body).map_err(malformed)?;
             handle_all(app, deps, messages).await
@@ -136,21 +198,32 @@ pub async fn webhook(
     }
 }
 
-/// Every message of a provider's batch, in order (a sender's messages keep their order).
+/// Every message of a provider's batch, in order (a sender's messages keep their order). An
+/// event older than [`MAX_EVENT_AGE`] (or dated in the future) is refused: it can only be a
+/// captured request played again, since providers stop retrying long before.
 async fn handle_all(
     app: &App,
     deps: &ChannelDeps,
     messages: Vec<InboundMessage>,
 ) -> Result<WebhookAnswer, ApiError> {
+    let now = app.clock.now();
     let mut results = Vec::with_capacity(messages.len());
     for message in messages {
+        let age = now - message.received_at;
+        if age > MAX_EVENT_AGE || -age > MAX_EVENT_SKEW {
+            tracing::warn!(channel = ?message.channel, age_s = age.num_seconds(),
+                "channel event outside the accepted age: refused");
+            results.push("stale");
+            continue;
+        }
         let handled: Handled = receive(app, deps, message).await?;
         results.push(handled.name());
     }
-    Ok(WebhookAnswer::Json(
-        200,
-        serde_json::json!({ "handled": results }),
-    ))
+    Ok(handled(&results))
+}
+
+fn handled(results: &[&str]) -> WebhookAnswer {
+    WebhookAnswer::Json(200, serde_json::json!({ "handled": results }))
 }
 
 fn unauthorized(e: SignatureError) -> ApiError {

@@ -13,17 +13,19 @@ use lapor::notify::{senders_from_vars, RateLimiter, RetryPolicy};
 use lapor::ports::{QueueName, ReportList};
 use lapor::service::channels::ChannelDeps;
 use lapor::service::notifier::{Delivery, Notifier};
-use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSecrets};
+use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSettings};
 use lapor_tests::providers::{FakeProvider, Reply};
 use lapor_tests::{families, Harness, Staff};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-const SMS_SECRET: &[u8] = b"sms-gateway-shared-secret";
-const X_SECRET: &[u8] = b"x-consumer-secret";
-const META_SECRET: &[u8] = b"meta-app-secret";
-const VERIFY_TOKEN: &str = "lapor-verify-token";
+const SMS_SECRET: &[u8] = b"sms-gateway-shared-secret-of-32+bytes";
+const X_SECRET: &[u8] = b"x-consumer-secret-of-at-least-32-bytes";
+const META_SECRET: &[u8] = b"meta-app-secret-of-at-least-32-bytes";
+const VERIFY_TOKEN: &str = "lapor-verify-token-of-at-least-32-bytes";
+/// The account the X fixtures are addressed to (`for_user_id`).
+pub const X_ACCOUNT: &str = "1346889436626259968";
 const PHONE: &str = "+6281234567890";
 /// The X fixture's sender and the WhatsApp fixture's sender.
 const X_SENDER: &str = "3001969357";
@@ -33,7 +35,7 @@ const WA_NUMBER_ID: &str = "106540352242922";
 struct Channels {
     h: Harness,
     deps: ChannelDeps,
-    secrets: WebhookSecrets,
+    secrets: WebhookSettings,
     sms: FakeProvider,
     x: FakeProvider,
     graph: FakeProvider,
@@ -70,15 +72,17 @@ async fn channels(h: Harness) -> Channels {
         pii: h.app.pii.clone(),
         clock: h.app.clock.clone(),
         max_attempts: 3,
+        daily_cap: lapor::service::notifier::DEFAULT_DAILY_CAP,
     };
     Channels {
         deps: ChannelDeps {
             state: h.channel_state.clone(),
             directory: lapor::directory::Directory::builtin(),
         },
-        secrets: WebhookSecrets {
+        secrets: WebhookSettings {
             sms: Some(SMS_SECRET.to_vec()),
             x_consumer: Some(X_SECRET.to_vec()),
+            x_account_id: Some(X_ACCOUNT.into()),
             meta_app: Some(META_SECRET.to_vec()),
             meta_verify_token: Some(VERIFY_TOKEN.into()),
         },
@@ -105,9 +109,9 @@ fn hmac_b64(secret: &[u8], body: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// A provider's fixture, sent now (the harness clock's start).
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/fixtures/channels/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    lapor_tests::channel_fixture(name, lapor_tests::start_time())
 }
 
 /// A request with no content type and no signature headers: each call sets what it sends.
@@ -699,7 +703,7 @@ async fn bad_signatures_and_replays_are_refused_and_store_nothing() {
         assert!(c.notify().await.is_empty(), "{f}");
 
         // A channel without its secret is not enabled.
-        let disabled = WebhookSecrets::default();
+        let disabled = WebhookSettings::default();
         let off = parts(
             webhook(
                 &c.h.app,

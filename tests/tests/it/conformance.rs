@@ -88,6 +88,7 @@ fn full_report() -> Report {
         access_token_hash: "ab".repeat(32),
         reporter_ref: None,
         inbound_sealed: None,
+        contact_check: None,
         created_at,
         updated_at: routed_at,
         deadline: Some(Deadline {
@@ -149,6 +150,7 @@ fn idempotency(
     expires_at: i64,
 ) -> IdempotencyRecord {
     IdempotencyRecord {
+        origin: lapor::ports::IdempotencyOrigin::Web,
         key_hash: key_hash.into(),
         request_hash: format!("request-of-{}", report.tracking_id),
         tracking_id: report.tracking_id.clone(),

@@ -261,28 +261,16 @@ fn every_environment_variable_the_code_reads_is_set_for_its_function() {
         ("EscalationFunction", needs::ESCALATION),
         ("ChannelsFunction", needs::CHANNELS),
         ("NotifierFunction", needs::NOTIFIER),
-        // Optional for the code, but a deploy should configure them: the webhooks' secrets
-        // (`-` disables a channel), the notifier's providers and its attempts.
-        (
-            "ChannelsFunction",
-            &[
-                lapor::config::env::SMS_WEBHOOK_SECRET,
-                lapor::config::env::X_CONSUMER_SECRET,
-                lapor::config::env::META_APP_SECRET,
-                lapor::config::env::META_VERIFY_TOKEN,
-            ],
-        ),
+        // Optional for the code, but a deploy should configure them: the notifier's providers
+        // (their credentials come from the channels' secret), its attempts and its daily cap.
         (
             "NotifierFunction",
             &[
                 NOTIFICATION_MAX_ATTEMPTS,
                 notify_env::NOTIFY_RATES,
+                notify_env::NOTIFY_DAILY_CAP,
                 notify_env::SMS_API_URL,
-                notify_env::SMS_API_KEY,
-                notify_env::X_ACCESS_TOKEN,
-                notify_env::MESSENGER_PAGE_TOKEN,
                 notify_env::WHATSAPP_PHONE_NUMBER_ID,
-                notify_env::WHATSAPP_TOKEN,
                 notify_env::WHATSAPP_TEMPLATE,
                 notify_env::SES_FROM_ADDRESS,
             ],

@@ -1,11 +1,15 @@
-//! `ChannelState` on DynamoDB (ChannelStateTable): one small item per sent notification and per
-//! waiting SMS part, keyed `delivery#<notification id>` / `fragment#<group>#<part>`, each with
-//! a TTL (`expires_at`) so the table never grows beyond a few weeks of traffic.
+//! `ChannelState` on DynamoDB (ChannelStateTable): one small item per sent notification, per
+//! waiting SMS part and per recipient and day, keyed `delivery#<notification id>`,
+//! `fragment#<group>#<part>` and `recipient#<recipient>#<day>`, each with a TTL (`expires_at`)
+//! so the table never grows beyond a few weeks of traffic.
 
 use super::dynamodb::unavailable;
 use crate::config::attributes::{CHANNEL_STATE_KEY, CHANNEL_STATE_TTL};
 use crate::config::{self, env};
-use crate::ports::{ChannelState, DeliveryClaim, StoreError, DELIVERY_MEMORY, FRAGMENT_MEMORY};
+use crate::ports::{
+    ChannelState, DeliveryClaim, StoreError, StoredFragment, DELIVERY_MEMORY, FRAGMENT_MEMORY,
+    NOTICE_COUNT_MEMORY,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use aws_sdk_dynamodb::Client;
@@ -163,19 +167,23 @@ impl ChannelState for DynamoChannelState {
     async fn put_fragment(
         &self,
         group: &str,
-        part: u8,
         total: u8,
-        sealed_text: &str,
+        fragment: &StoredFragment,
         now: DateTime<Utc>,
-    ) -> Result<Option<Vec<String>>, StoreError> {
+    ) -> Result<Option<Vec<StoredFragment>>, StoreError> {
+        // A put replaces the whole item: a part stored again gets its new text, id and expiry.
         self.client
             .put_item()
             .table_name(&self.table)
             .item(
                 CHANNEL_STATE_KEY,
-                AttributeValue::S(fragment_key(group, part)),
+                AttributeValue::S(fragment_key(group, fragment.part)),
             )
-            .item("text", AttributeValue::S(sealed_text.to_string()))
+            .item("text", AttributeValue::S(fragment.sealed_text.clone()))
+            .item(
+                "message_id",
+                AttributeValue::S(fragment.provider_message_id.clone()),
+            )
             .item(CHANNEL_STATE_TTL, n((now + FRAGMENT_MEMORY).timestamp()))
             .send()
             .await
@@ -192,7 +200,7 @@ impl ChannelState for DynamoChannelState {
                 .build()
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?,
         );
-        let mut texts: HashMap<String, String> = HashMap::new();
+        let mut stored: HashMap<String, (String, String)> = HashMap::new();
         while let Some(request) = pending.take() {
             let out = self
                 .client
@@ -207,15 +215,19 @@ impl ChannelState for DynamoChannelState {
                 .into_iter()
                 .flatten()
             {
-                let key = item.get(CHANNEL_STATE_KEY).and_then(|k| k.as_s().ok());
-                let text = item.get("text").and_then(|t| t.as_s().ok());
+                let string = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
                 let expired = item
                     .get(CHANNEL_STATE_TTL)
                     .and_then(|t| t.as_n().ok())
                     .and_then(|t| t.parse::<i64>().ok())
                     .is_some_and(|t| t < now.timestamp());
-                if let (Some(key), Some(text), false) = (key, text, expired) {
-                    texts.insert(key.clone(), text.clone());
+                if let (Some(key), Some(text), Some(id), false) = (
+                    string(CHANNEL_STATE_KEY),
+                    string("text"),
+                    string("message_id"),
+                    expired,
+                ) {
+                    stored.insert(key, (id, text));
                 }
             }
             pending = out
@@ -225,7 +237,91 @@ impl ChannelState for DynamoChannelState {
                 .cloned();
         }
         Ok((1..=total)
-            .map(|p| texts.remove(&fragment_key(group, p)))
-            .collect::<Option<Vec<String>>>())
+            .map(|part| {
+                stored.remove(&fragment_key(group, part)).map(
+                    |(provider_message_id, sealed_text)| StoredFragment {
+                        part,
+                        provider_message_id,
+                        sealed_text,
+                    },
+                )
+            })
+            .collect::<Option<Vec<StoredFragment>>>())
+    }
+
+    async fn clear_fragments(
+        &self,
+        group: &str,
+        parts: &[StoredFragment],
+    ) -> Result<(), StoreError> {
+        for part in parts {
+            let result = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key(
+                    CHANNEL_STATE_KEY,
+                    AttributeValue::S(fragment_key(group, part.part)),
+                )
+                // A part of the next message that reused the reference stays.
+                .condition_expression("message_id = :id")
+                .expression_attribute_values(
+                    ":id",
+                    AttributeValue::S(part.provider_message_id.clone()),
+                )
+                .send()
+                .await;
+            match result {
+                Ok(_) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Ok(())
+    }
+
+    async fn count_notice(
+        &self,
+        recipient_day: &str,
+        notification_id: &str,
+        cap: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // One item per recipient and day holding the set of notification ids counted: adding an
+        // id already there changes nothing (a retry), and the set never grows past `cap`.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(
+                CHANNEL_STATE_KEY,
+                AttributeValue::S(format!("recipient#{recipient_day}")),
+            )
+            .update_expression("ADD ids :ids SET #ttl = :ttl")
+            .condition_expression(
+                "attribute_not_exists(ids) OR size(ids) < :cap OR contains(ids, :id)",
+            )
+            .expression_attribute_names("#ttl", CHANNEL_STATE_TTL)
+            .expression_attribute_values(
+                ":ids",
+                AttributeValue::Ss(vec![notification_id.to_string()]),
+            )
+            .expression_attribute_values(":id", AttributeValue::S(notification_id.to_string()))
+            .expression_attribute_values(":cap", n(i64::from(cap)))
+            .expression_attribute_values(":ttl", n((now + NOTICE_COUNT_MEMORY).timestamp()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 }

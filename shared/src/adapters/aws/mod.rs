@@ -1,11 +1,13 @@
 //! The AWS family: DynamoDB tables and SQS queues, named by the environment the SAM template
-//! sets. Endpoints are never in code: the SDK reads `AWS_ENDPOINT_URL[_DYNAMODB|_SQS]`.
+//! sets, and the secrets read from Secrets Manager at cold start. Endpoints are never in code:
+//! the SDK reads `AWS_ENDPOINT_URL[_DYNAMODB|_SQS|_SECRETS_MANAGER]`.
 
 pub mod attributes;
 pub mod channel_state;
 pub mod dynamodb;
 pub mod provision;
 pub mod routing_data;
+pub mod secrets;
 pub mod sqs;
 
 pub use channel_state::DynamoChannelState;
