@@ -34,6 +34,13 @@ struct ServeArgs {
     addr: SocketAddr,
     #[command(flatten)]
     store: StoreArgs,
+    /// Seconds a client may take to send a request's headers: a connection that trickles them
+    /// is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = server::HEADER_READ_TIMEOUT.as_secs())]
+    header_read_timeout: u64,
+    /// Seconds a client may take to send a request's body (408 after).
+    #[arg(long, value_name = "SECONDS", default_value_t = server::BODY_READ_TIMEOUT.as_secs())]
+    body_read_timeout: u64,
 }
 
 /// Which system a command works on (the same options as `serve`).
@@ -161,6 +168,10 @@ async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
         signer,
         secrets.settings().map_err(|e| e.to_string())?,
         args.addr,
+        server::ReadTimeouts {
+            headers: std::time::Duration::from_secs(args.header_read_timeout.max(1)),
+            body: std::time::Duration::from_secs(args.body_read_timeout.max(1)),
+        },
     )
     .await
 }

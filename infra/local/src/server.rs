@@ -22,12 +22,20 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// How long a client may take to send a request's headers (API Gateway's own limits are of this
-/// order; a connection that trickles headers is closed).
+/// How long a client may take to send a request's headers by default (a connection that
+/// trickles headers is closed).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a client may take to send a request's body (at most 64 KiB).
+/// How long a client may take to send a request's body (at most 64 KiB) by default.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long the runner waits for a request's parts: a slow client cannot hold a connection (and
+/// its task) open forever.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadTimeouts {
+    pub headers: Duration,
+    pub body: Duration,
+}
 
 /// The template functions behind HTTP routes that the local runner can call.
 const WIRED_FUNCTIONS: &[&str] = &[
@@ -52,6 +60,7 @@ pub async fn serve(
     signer: LocalSigner,
     settings: lapor::service::webhooks::WebhookSettings,
     addr: SocketAddr,
+    timeouts: ReadTimeouts,
 ) -> crate::backend::anyhow_like::Result<()> {
     let gateway = Gateway::from_template(&lapor::template::Template::builtin(), signer);
     if let Some(missing) = gateway.functions().find(|f| !WIRED_FUNCTIONS.contains(f)) {
@@ -124,15 +133,17 @@ pub async fn serve(
                         let (system, directory, gateway) =
                             (system.clone(), directory.clone(), gateway.clone());
                         async move {
-                            Ok::<_, Infallible>(handle(&system, &directory, &gateway, req).await)
+                            Ok::<_, Infallible>(
+                                handle(&system, &directory, &gateway, timeouts.body, req).await,
+                            )
                         }
                     });
                     let io = hyper_util::rt::TokioIo::new(stream);
                     // A client trickling a header line every few seconds must not hold a
-                    // connection (and its task) forever: the headers have HEADER_READ_TIMEOUT.
+                    // connection (and its task) forever.
                     let connection = http1::Builder::new()
                         .timer(hyper_util::rt::TokioTimer::new())
-                        .header_read_timeout(HEADER_READ_TIMEOUT)
+                        .header_read_timeout(timeouts.headers)
                         .serve_connection(io, service);
                     if let Err(e) = connection.await {
                         tracing::debug!(error = %e, "connection ended");
@@ -147,6 +158,7 @@ async fn handle(
     system: &System,
     functions: &Functions,
     gateway: &Gateway,
+    body_timeout: Duration,
     req: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
@@ -159,9 +171,9 @@ async fn handle(
     };
     let matched = &admitted.matched;
     // Read one byte past the limit: enough to know the body is too large without buffering it;
-    // and within BODY_READ_TIMEOUT, so a slow sender cannot hold the request open.
+    // and within the body timeout, so a slow sender cannot hold the request open.
     let body = match tokio::time::timeout(
-        BODY_READ_TIMEOUT,
+        body_timeout,
         Limited::new(body, limits::MAX_BODY_BYTES + 1).collect(),
     )
     .await
@@ -179,7 +191,7 @@ async fn handle(
                     "error": "request_timeout",
                     "message": format!(
                         "the request body did not arrive within {} s",
-                        BODY_READ_TIMEOUT.as_secs()
+                        body_timeout.as_secs()
                     ),
                 }),
             ));

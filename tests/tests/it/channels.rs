@@ -20,29 +20,29 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-const SMS_SECRET: &[u8] = b"sms-gateway-shared-secret-of-32+bytes";
-const X_SECRET: &[u8] = b"x-consumer-secret-of-at-least-32-bytes";
-const META_SECRET: &[u8] = b"meta-app-secret-of-at-least-32-bytes";
-const VERIFY_TOKEN: &str = "lapor-verify-token-of-at-least-32-bytes";
+pub(crate) const SMS_SECRET: &[u8] = b"sms-gateway-shared-secret-of-32+bytes";
+pub(crate) const X_SECRET: &[u8] = b"x-consumer-secret-of-at-least-32-bytes";
+pub(crate) const META_SECRET: &[u8] = b"meta-app-secret-of-at-least-32-bytes";
+pub(crate) const VERIFY_TOKEN: &str = "lapor-verify-token-of-at-least-32-bytes";
 /// The account the X fixtures are addressed to (`for_user_id`).
-pub const X_ACCOUNT: &str = "1346889436626259968";
-const PHONE: &str = "+6281234567890";
+pub(crate) const X_ACCOUNT: &str = "1346889436626259968";
+pub(crate) const PHONE: &str = "+6281234567890";
 /// The X fixture's sender and the WhatsApp fixture's sender.
-const X_SENDER: &str = "3001969357";
-const WA_SENDER: &str = "6281298765432";
-const WA_NUMBER_ID: &str = "106540352242922";
+pub(crate) const X_SENDER: &str = "3001969357";
+pub(crate) const WA_SENDER: &str = "6281298765432";
+pub(crate) const WA_NUMBER_ID: &str = "106540352242922";
 
-struct Channels {
-    h: Harness,
-    deps: ChannelDeps,
-    secrets: WebhookSettings,
-    sms: FakeProvider,
-    x: FakeProvider,
-    graph: FakeProvider,
-    notifier: Notifier,
+pub(crate) struct Channels {
+    pub(crate) h: Harness,
+    pub(crate) deps: ChannelDeps,
+    pub(crate) secrets: WebhookSettings,
+    pub(crate) sms: FakeProvider,
+    pub(crate) x: FakeProvider,
+    pub(crate) graph: FakeProvider,
+    pub(crate) notifier: Notifier,
 }
 
-async fn channels(h: Harness) -> Channels {
+pub(crate) async fn channels(h: Harness) -> Channels {
     let (sms, x, graph) = (
         FakeProvider::sms_gateway().await,
         FakeProvider::x().await,
@@ -94,14 +94,14 @@ async fn channels(h: Harness) -> Channels {
     }
 }
 
-fn hmac_hex(secret: &[u8], body: &[u8]) -> String {
+pub(crate) fn hmac_hex(secret: &[u8], body: &[u8]) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
     mac.update(body);
     hex::encode(mac.finalize().into_bytes())
 }
 
-fn hmac_b64(secret: &[u8], body: &[u8]) -> String {
+pub(crate) fn hmac_b64(secret: &[u8], body: &[u8]) -> String {
     use base64::Engine;
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
@@ -110,12 +110,12 @@ fn hmac_b64(secret: &[u8], body: &[u8]) -> String {
 }
 
 /// A provider's fixture, sent now (the harness clock's start).
-fn fixture(name: &str) -> Value {
+pub(crate) fn fixture(name: &str) -> Value {
     lapor_tests::channel_fixture(name, lapor_tests::start_time())
 }
 
 /// A request with no content type and no signature headers: each call sets what it sends.
-fn request<'a>(
+pub(crate) fn request<'a>(
     method: &'a str,
     channel: &'a str,
     query: &'a HashMap<String, String>,
@@ -135,7 +135,7 @@ fn request<'a>(
 }
 
 /// A webhook answer's status and JSON body (text answers as a JSON string).
-fn parts(answer: Result<WebhookAnswer, lapor::api::ApiError>) -> (u16, Value) {
+pub(crate) fn parts(answer: Result<WebhookAnswer, lapor::api::ApiError>) -> (u16, Value) {
     match answer {
         Ok(WebhookAnswer::Json(status, body)) => (status, body),
         Ok(WebhookAnswer::Text(status, text)) => (status, Value::String(text)),
@@ -144,16 +144,21 @@ fn parts(answer: Result<WebhookAnswer, lapor::api::ApiError>) -> (u16, Value) {
 }
 
 impl Channels {
-    fn family(&self) -> &'static str {
+    pub(crate) fn family(&self) -> &'static str {
         self.h.family
     }
 
-    async fn call(&self, request: WebhookRequest<'_>) -> (u16, Value) {
+    pub(crate) async fn call(&self, request: WebhookRequest<'_>) -> (u16, Value) {
         parts(webhook(&self.h.app, &self.deps, &self.secrets, request).await)
     }
 
     /// The SMS gateway's post, signed at `signed_at` (seconds from now).
-    async fn sms_signed(&self, body: &str, content_type: &str, signed_at: i64) -> (u16, Value) {
+    pub(crate) async fn sms_signed(
+        &self,
+        body: &str,
+        content_type: &str,
+        signed_at: i64,
+    ) -> (u16, Value) {
         let timestamp = (self.h.app.clock.now() + Duration::seconds(signed_at)).timestamp();
         let signature = sms::sign(SMS_SECRET, timestamp, body.as_bytes());
         let timestamp = timestamp.to_string();
@@ -167,12 +172,12 @@ impl Channels {
         .await
     }
 
-    async fn sms(&self, from: &str, text: &str, message_id: &str) -> (u16, Value) {
+    pub(crate) async fn sms(&self, from: &str, text: &str, message_id: &str) -> (u16, Value) {
         let body = json!({"from": from, "text": text, "message_id": message_id}).to_string();
         self.sms_signed(&body, "application/json", 0).await
     }
 
-    async fn x_post(&self, body: &Value, signature: Option<&str>) -> (u16, Value) {
+    pub(crate) async fn x_post(&self, body: &Value, signature: Option<&str>) -> (u16, Value) {
         let raw = body.to_string();
         let good = format!("sha256={}", hmac_b64(X_SECRET, raw.as_bytes()));
         let query = HashMap::new();
@@ -184,7 +189,7 @@ impl Channels {
         .await
     }
 
-    async fn meta_post(&self, body: &Value, signature: Option<&str>) -> (u16, Value) {
+    pub(crate) async fn meta_post(&self, body: &Value, signature: Option<&str>) -> (u16, Value) {
         let raw = body.to_string();
         let good = format!("sha256={}", hmac_hex(META_SECRET, raw.as_bytes()));
         let query = HashMap::new();
@@ -198,7 +203,7 @@ impl Channels {
 
     /// Runs the notifier over every queued notification, as the SQS event source would: each
     /// message with its receive count, deleted unless it is to come back.
-    async fn notify(&self) -> Vec<Delivery> {
+    pub(crate) async fn notify(&self) -> Vec<Delivery> {
         let mut out = Vec::new();
         for _ in 0..50 {
             let batch = self
@@ -226,12 +231,12 @@ impl Channels {
 
     /// An officer `sub` of the institution holding the report, after a verifier placed it if
     /// the router could not (a message that names no place goes to triage).
-    async fn officer_of(&self, id: &str, sub: &'static str) -> Staff {
+    pub(crate) async fn officer_of(&self, id: &str, sub: &'static str) -> Staff {
         let agency = self.held_by(id).await;
         Staff::officer(sub, Box::leak(agency.into_boxed_str()))
     }
 
-    async fn held_by(&self, id: &str) -> String {
+    pub(crate) async fn held_by(&self, id: &str) -> String {
         if let Some(agency) = self.h.stored(id).await.agency_id {
             return agency;
         }
@@ -250,7 +255,7 @@ impl Channels {
     }
 
     /// The texts the fake SMS gateway received for `to`.
-    fn sms_to(&self, to: &str) -> Vec<String> {
+    pub(crate) fn sms_to(&self, to: &str) -> Vec<String> {
         self.sms
             .requests()
             .iter()
@@ -259,7 +264,7 @@ impl Channels {
             .collect()
     }
 
-    async fn reports_of(&self, sender_key: &str) -> Vec<lapor::domain::Report> {
+    pub(crate) async fn reports_of(&self, sender_key: &str) -> Vec<lapor::domain::Report> {
         let reference = self.h.app.pii.reference("sender", sender_key);
         self.h
             .app
@@ -277,7 +282,7 @@ impl Channels {
     }
 }
 
-fn tracking_id_of(family: &str, answer: &(u16, Value)) -> String {
+pub(crate) fn tracking_id_of(family: &str, answer: &(u16, Value)) -> String {
     assert_eq!(answer.0, 200, "{family}: {}", answer.1);
     assert_eq!(
         answer.1["result"], "report_created",

@@ -66,14 +66,19 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// One `lapor-local serve`; killed when dropped, so a failing test leaves nothing running.
-struct Runner {
+pub(crate) struct Runner {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     log: PathBuf,
 }
 
 impl Runner {
-    fn start(data_dir: &Path, log: PathBuf) -> Runner {
+    pub(crate) fn start(data_dir: &Path, log: PathBuf) -> Runner {
+        Runner::start_with(data_dir, log, &[])
+    }
+
+    /// `serve` with more options.
+    pub(crate) fn start_with(data_dir: &Path, log: PathBuf, options: &[&str]) -> Runner {
         let addr = free_addr();
         let out = std::fs::File::create(&log).unwrap();
         let child = lapor_command()
@@ -82,6 +87,7 @@ impl Runner {
             .arg(addr.to_string())
             .arg("--data-dir")
             .arg(data_dir)
+            .args(options)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(out.try_clone().unwrap())
@@ -118,7 +124,7 @@ impl Runner {
     }
 
     /// Ctrl-C, as a newcomer stops it: SIGINT, and the process ends by itself, successfully.
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
             .args(["-INT", &pid])
@@ -149,7 +155,7 @@ impl Runner {
         }
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -291,13 +297,13 @@ struct Submitted {
 
 // ======================================================================= a minimal HTTP client
 
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     /// The status line and headers, names lower-cased.
     head: String,
-    text: String,
+    pub(crate) text: String,
     /// The body as JSON (`Null` when it is not).
-    json: Value,
+    pub(crate) json: Value,
 }
 
 impl Answer {
@@ -310,7 +316,7 @@ impl Answer {
 }
 
 /// One HTTP/1.1 exchange on a fresh connection (`Connection: close`).
-fn exchange(
+pub(crate) fn exchange(
     addr: SocketAddr,
     method: &str,
     path: &str,

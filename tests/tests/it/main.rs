@@ -18,4 +18,5 @@ mod notify_adapters;
 mod pipeline;
 mod privacy_logs;
 mod privacy_walk;
+mod security;
 mod template;

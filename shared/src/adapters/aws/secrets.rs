@@ -11,30 +11,46 @@ use crate::crypto::Sealer;
 /// The PII key: the secret named by `PII_KEY_SECRET_ID` holds it as 32 bytes of standard
 /// base64 (its whole `SecretString`).
 pub async fn pii_sealer(aws: &aws_config::SdkConfig) -> Result<Sealer, ConfigError> {
-    let text = secret_string(aws, env::PII_KEY_SECRET_ID).await?;
+    pii_sealer_from_secret(aws, &config::required(env::PII_KEY_SECRET_ID)?).await
+}
+
+/// [`pii_sealer`] from the secret `secret_id` (a name or an ARN).
+pub async fn pii_sealer_from_secret(
+    aws: &aws_config::SdkConfig,
+    secret_id: &str,
+) -> Result<Sealer, ConfigError> {
+    let text = secret_string(aws, env::PII_KEY_SECRET_ID, secret_id).await?;
     config::pii_sealer_from(env::PII_KEY_SECRET_ID, &text)
 }
 
 /// The channels' secrets: the secret named by `CHANNEL_SECRETS_ID`, a JSON object
 /// ([`ChannelSecrets`]).
 pub async fn channel_secrets(aws: &aws_config::SdkConfig) -> Result<ChannelSecrets, ConfigError> {
-    let text = secret_string(aws, env::CHANNEL_SECRETS_ID).await?;
+    channel_secrets_from_secret(aws, &config::required(env::CHANNEL_SECRETS_ID)?).await
+}
+
+/// [`channel_secrets`] from the secret `secret_id` (a name or an ARN).
+pub async fn channel_secrets_from_secret(
+    aws: &aws_config::SdkConfig,
+    secret_id: &str,
+) -> Result<ChannelSecrets, ConfigError> {
+    let text = secret_string(aws, env::CHANNEL_SECRETS_ID, secret_id).await?;
     ChannelSecrets::from_json(env::CHANNEL_SECRETS_ID, &text)
 }
 
-/// The `SecretString` of the secret the environment variable `variable` names.
+/// The `SecretString` of the secret `id`; errors name the variable `variable` that named it.
 async fn secret_string(
     aws: &aws_config::SdkConfig,
     variable: &'static str,
+    id: &str,
 ) -> Result<String, ConfigError> {
-    let id = config::required(variable)?;
     let problem = |problem: String| ConfigError {
         name: variable,
         problem,
     };
     let out = aws_sdk_secretsmanager::Client::new(aws)
         .get_secret_value()
-        .secret_id(&id)
+        .secret_id(id)
         .send()
         .await
         .map_err(|e| {
