@@ -49,6 +49,7 @@ fn process_env(
         ("AWS_SESSION_TOKEN", "budget".into()),
         ("AWS_ENDPOINT_URL_DYNAMODB", aws.url()),
         ("AWS_ENDPOINT_URL_SQS", aws.url()),
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", aws.url()),
         ("_HANDLER", "bootstrap".into()),
         ("LAMBDA_TASK_ROOT", "/var/task".into()),
         ("TZ", ":UTC".into()),

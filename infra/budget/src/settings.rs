@@ -12,9 +12,18 @@ pub const REGION: &str = "ap-southeast-3";
 pub const ACCOUNT: &str = "123456789012";
 pub const PREFIX: &str = "lapor-budget";
 
-/// The SMS gateway's webhook secret (`SMS_WEBHOOK_SECRET`): the budget signs the channels
-/// subject's posts with it, as the gateway does.
-pub const SMS_WEBHOOK_SECRET: &str = "lapor-budget-sms-webhook-secret";
+/// The SMS gateway's webhook secret (`sms_webhook_secret` in the channels' secret, at least 32
+/// bytes): the budget signs the channels subject's posts with it, as the gateway does.
+pub const SMS_WEBHOOK_SECRET: &str = "lapor-budget-sms-gateway-webhook-secret";
+
+/// The secrets the functions read at cold start, by name (the template's `PiiKeySecretName` and
+/// `ChannelSecretsName`).
+const PII_KEY_SECRET: &str = "lapor/budget/pii-key";
+const CHANNEL_SECRETS: &str = "lapor/budget/channels";
+
+/// The template's default `NotifyDailyCap`: notices per recipient per day. The notifier subject
+/// sends 3 a day to one recipient (its counts are put back before each invocation).
+const NOTIFY_DAILY_CAP: &str = "20";
 
 /// The notifier's `NOTIFY_RATES`: every provider limited (the limiter's bookkeeping is on the
 /// measured path) at a rate no run comes near, so no send waits for its slot. The template's
@@ -151,16 +160,45 @@ fn queue_url(aws: &FakeAws, logical_id: &str) -> String {
     format!("{}/{ACCOUNT}/{PREFIX}-{logical_id}", aws.url())
 }
 
-/// The value of every variable template.yaml sets: tables and queues by their logical id,
-/// Globals as the template's defaults (Stage `dev`, no deadline policy or extra holidays). The
-/// channels: the SMS gateway is the one configured (its webhook secret, and the notifier's
-/// gateway on the fake endpoint); the others are set to `-`, what a deployment's channel secret
-/// holds for a channel it does not use, or left empty as the template's parameters default
+/// A fresh PII key: 32 random bytes, standard base64.
+pub fn pii_key() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut key = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut key);
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
+/// Secrets Manager's secrets (name -> `SecretString`): the PII key (`pii_key`), and the
+/// channels' secrets of a deployment that uses the SMS gateway only: its webhook secret and API
+/// key, every other channel `-` (not used).
+pub fn secrets(pii_key: &str) -> HashMap<String, String> {
+    let unused = "-";
+    let channels = serde_json::json!({
+        "sms_webhook_secret": SMS_WEBHOOK_SECRET,
+        "sms_api_key": sms_gateway::API_KEY,
+        "x_consumer_secret": unused,
+        "meta_app_secret": unused,
+        "meta_verify_token": unused,
+        "x_access_token": unused,
+        "messenger_page_token": unused,
+        "whatsapp_token": unused,
+    });
+    HashMap::from([
+        (PII_KEY_SECRET.to_string(), pii_key.to_string()),
+        (CHANNEL_SECRETS.to_string(), channels.to_string()),
+    ])
+}
+
+/// The value of every variable template.yaml sets: tables and queues by their logical id, the
+/// secrets by the names [`secrets`] holds them under, Globals as the template's defaults (Stage
+/// `dev`, no deadline policy or extra holidays). The channels: the SMS gateway is the one
+/// configured (the notifier's gateway on the fake endpoint); X is not used (`X_ACCOUNT_ID` `-`),
+/// and the others are left empty as the template's parameters default
 /// (`WHATSAPP_PHONE_NUMBER_ID`, `WHATSAPP_TEMPLATE`, `SES_FROM_ADDRESS`: no e-mail).
-pub fn variable_values(aws: &FakeAws, pii_key: &str) -> HashMap<String, String> {
+pub fn variable_values(aws: &FakeAws) -> HashMap<String, String> {
     use lapor::config::env;
     use lapor::notify::env as notify;
-    let unused = || "-".to_string();
     HashMap::from(
         [
             (env::REPORTS_TABLE, table_name("ReportsTable")),
@@ -182,18 +220,13 @@ pub fn variable_values(aws: &FakeAws, pii_key: &str) -> HashMap<String, String> 
                 queue_url(aws, "NotificationDeadLetterQueue"),
             ),
             (env::CHANNEL_STATE_TABLE, table_name("ChannelStateTable")),
-            (env::PII_KEY, pii_key.to_string()),
-            (env::SMS_WEBHOOK_SECRET, SMS_WEBHOOK_SECRET.to_string()),
-            (env::X_CONSUMER_SECRET, unused()),
-            (env::META_APP_SECRET, unused()),
-            (env::META_VERIFY_TOKEN, unused()),
+            (env::PII_KEY_SECRET_ID, PII_KEY_SECRET.to_string()),
+            (env::CHANNEL_SECRETS_ID, CHANNEL_SECRETS.to_string()),
+            (env::X_ACCOUNT_ID, "-".to_string()),
             (notify::NOTIFY_RATES, NOTIFY_RATES.to_string()),
+            (notify::NOTIFY_DAILY_CAP, NOTIFY_DAILY_CAP.to_string()),
             (notify::SMS_API_URL, aws.sms_api_url()),
-            (notify::SMS_API_KEY, sms_gateway::API_KEY.to_string()),
-            (notify::X_ACCESS_TOKEN, unused()),
-            (notify::MESSENGER_PAGE_TOKEN, unused()),
             (notify::WHATSAPP_PHONE_NUMBER_ID, String::new()),
-            (notify::WHATSAPP_TOKEN, unused()),
             (notify::WHATSAPP_TEMPLATE, String::new()),
             (notify::SES_FROM_ADDRESS, String::new()),
             ("LAPOR_STAGE", "dev".to_string()),
@@ -250,18 +283,13 @@ mod tests {
             "NOTIFICATION_QUEUE_URL",
             "NOTIFICATION_DEAD_LETTER_QUEUE_URL",
             "CHANNEL_STATE_TABLE",
-            "LAPOR_PII_KEY",
-            "SMS_WEBHOOK_SECRET",
-            "X_CONSUMER_SECRET",
-            "META_APP_SECRET",
-            "META_VERIFY_TOKEN",
+            "PII_KEY_SECRET_ID",
+            "CHANNEL_SECRETS_ID",
+            "X_ACCOUNT_ID",
             "NOTIFY_RATES",
+            "NOTIFY_DAILY_CAP",
             "SMS_API_URL",
-            "SMS_API_KEY",
-            "X_ACCESS_TOKEN",
-            "MESSENGER_PAGE_TOKEN",
             "WHATSAPP_PHONE_NUMBER_ID",
-            "WHATSAPP_TOKEN",
             "WHATSAPP_TEMPLATE",
             "SES_FROM_ADDRESS",
             "LAPOR_STAGE",
@@ -311,10 +339,7 @@ mod tests {
         let channels = setup.function("ChannelsFunction").unwrap();
         assert_eq!(channels.binary, "channels");
         let names: Vec<&str> = channels.env.iter().map(|(k, _)| k.as_str()).collect();
-        for need in lapor::config::needs::CHANNELS
-            .iter()
-            .chain(&[lapor::config::env::SMS_WEBHOOK_SECRET])
-        {
+        for need in lapor::config::needs::CHANNELS {
             assert!(names.contains(need), "{need}");
         }
         let notifier = setup.function("NotifierFunction").unwrap();
@@ -326,8 +351,8 @@ mod tests {
             .collect();
         for need in lapor::config::needs::NOTIFIER.iter().chain(&[
             lapor::notify::env::SMS_API_URL,
-            lapor::notify::env::SMS_API_KEY,
             lapor::notify::env::NOTIFY_RATES,
+            lapor::notify::env::NOTIFY_DAILY_CAP,
         ]) {
             assert_eq!(env.get(need), Some(&"x"), "{need}");
         }
@@ -337,6 +362,25 @@ mod tests {
             .global_env()
             .iter()
             .any(|(k, _)| k == "LAPOR_DEADLINE_POLICY"));
+    }
+
+    #[test]
+    fn the_secrets_are_what_the_functions_read() {
+        let secrets = secrets(&pii_key());
+        lapor::config::pii_sealer_from(
+            lapor::config::env::PII_KEY_SECRET_ID,
+            &secrets[PII_KEY_SECRET],
+        )
+        .unwrap();
+        let channels = lapor::config::ChannelSecrets::from_json(
+            lapor::config::env::CHANNEL_SECRETS_ID,
+            &secrets[CHANNEL_SECRETS],
+        )
+        .unwrap();
+        let sms = lapor::config::env::SMS_WEBHOOK_SECRET;
+        assert_eq!(channels.get(sms).as_deref(), Some(SMS_WEBHOOK_SECRET));
+        assert!(SMS_WEBHOOK_SECRET.len() >= lapor::service::webhooks::MIN_SECRET_BYTES);
+        assert_eq!(channels.get(lapor::config::env::META_APP_SECRET), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The DynamoDB half of the fake endpoint: the operations and tables the measured paths use.
 //!
 //! - **Kept tables** (reports, channel state) behave like tables: writes are stored under their
-//!   key once their condition holds ([`super::expressions`]), `GetItem` reads them, `Query` reads
+//!   key once their condition holds ([`super::expressions`]; `UpdateItem` only on the channel
+//!   state, for the notifier's daily count), `GetItem` reads them, `Query` reads
 //!   the reports through the template's indexes (sparse: an item is in an index only when it
 //!   carries the index's keys; `Limit`, `ScanIndexForward` and `LastEvaluatedKey` as DynamoDB
 //!   answers them). `snapshot`/`restore` give every invocation of a subject the same start.
@@ -17,7 +18,7 @@
 //! put together from each item's stored JSON text, so that answering costs little beside the
 //! function's own time.
 
-use super::expressions::{condition_holds, number, KeyCondition, Operands};
+use super::expressions::{condition_holds, number, update, KeyCondition, Operands};
 use anyhow::{ensure, Context, Result};
 use serde::Deserialize;
 use serde_dynamo::{AttributeValue, Item};
@@ -115,6 +116,21 @@ pub struct GetItem {
 pub struct Put {
     table_name: String,
     item: Item,
+    condition_expression: Option<String>,
+    #[serde(default)]
+    expression_attribute_names: HashMap<String, String>,
+    #[serde(default)]
+    expression_attribute_values: HashMap<String, AttributeValue>,
+}
+
+/// An `UpdateItem`: on a measured path, only the notifier's count of notices per recipient and
+/// day, on the channel state.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Update {
+    table_name: String,
+    key: Item,
+    update_expression: String,
     condition_expression: Option<String>,
     #[serde(default)]
     expression_attribute_names: HashMap<String, String>,
@@ -267,6 +283,32 @@ impl Dynamo {
             Some(Ok(write)) => self.apply(write),
             None => {}
         }
+        Ok(Ok("{}".into()))
+    }
+
+    pub fn update_item(&mut self, tables: &Tables, request: Update) -> Result<Answer> {
+        let table = &tables.channel_state;
+        ensure!(
+            request.table_name == table.name,
+            "an UpdateItem on {} (only the channel state is updated on a measured path)",
+            request.table_name
+        );
+        let id = string(&request.key, &table.key)
+            .with_context(|| format!("an UpdateItem without {}", table.key))?
+            .to_string();
+        let operands = Operands {
+            names: &request.expression_attribute_names,
+            values: &request.expression_attribute_values,
+        };
+        let stored = self.channel_state.get(&id).map(|s| &s.item);
+        if let Some(condition) = &request.condition_expression {
+            if !condition_holds(condition, stored, &operands)? {
+                return Ok(Err(Refused::ConditionalCheckFailed));
+            }
+        }
+        let mut item = stored.cloned().unwrap_or_else(|| request.key.clone());
+        update(&request.update_expression, &mut item, &operands)?;
+        self.channel_state.insert(id, Stored::new(item));
         Ok(Ok("{}".into()))
     }
 

@@ -19,6 +19,11 @@ const SAME_VERSION: &str = "version = :expected";
 const FREE_CLAIM: &str =
     "attribute_not_exists(#key) OR (#state = :claimed AND lease_until < :now) \
                           OR #ttl < :now_s";
+/// `DynamoChannelState::count_notice`: the recipient's notices of the day are under the cap, or
+/// this one is among them already.
+const UNDER_CAP: &str = "attribute_not_exists(ids) OR size(ids) < :cap OR contains(ids, :id)";
+/// `DynamoChannelState::count_notice`: the notice counted, the record's expiry pushed on.
+const COUNT_NOTICE: &str = "ADD ids :ids SET #ttl = :ttl";
 /// `DynamoStore::list`: one partition of a list index.
 const LIST_PARTITION: &str = "#partition = :partition";
 /// `DynamoStore::due`: what is due by `:now` in the due index.
@@ -106,13 +111,51 @@ pub fn condition_holds(
         let lapsed = operands.less(stored, "lease_until", ":now")?;
         let expired = operands.less(stored, "#ttl", ":now_s")?;
         Ok(free || (claimed && lapsed) || expired)
+    } else if expression == UNDER_CAP {
+        let cap = usize::try_from(number(operands.value(":cap")?)?)?;
+        let AttributeValue::S(id) = operands.value(":id")? else {
+            bail!(":id is not a string");
+        };
+        Ok(match operands.attribute(stored, "ids")? {
+            None => true,
+            Some(AttributeValue::Ss(ids)) => ids.len() < cap || ids.contains(id),
+            Some(other) => bail!("ids is {other:?}, not a string set"),
+        })
     } else {
         bail!(
             "the condition {expression:?} is not one a measured function sends \
              (fake_aws/expressions.rs knows {:?})",
-            [NEW_REPORT, SAME_VERSION, FREE_CLAIM]
+            [NEW_REPORT, SAME_VERSION, FREE_CLAIM, UNDER_CAP]
         )
     }
+}
+
+/// Applies an `UpdateExpression` to `item` (the stored item, or its key alone when there is
+/// none).
+pub fn update(expression: &str, item: &mut Item, operands: &Operands) -> Result<()> {
+    let expression = normalise(expression);
+    ensure!(
+        expression == COUNT_NOTICE,
+        "the update {expression:?} is not one a measured function sends \
+         (fake_aws/expressions.rs knows {COUNT_NOTICE:?})"
+    );
+    let AttributeValue::Ss(added) = operands.value(":ids")? else {
+        bail!(":ids is not a string set");
+    };
+    let ids = item
+        .entry("ids".to_string())
+        .or_insert_with(|| AttributeValue::Ss(Vec::new()));
+    let AttributeValue::Ss(ids) = ids else {
+        bail!("ids is {ids:?}, not a string set");
+    };
+    for id in added {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    let ttl = operands.name("#ttl")?.to_string();
+    item.insert(ttl, operands.value(":ttl")?.clone());
+    Ok(())
 }
 
 /// A `Query`'s key condition: the partition attribute and its value, and for the due index the
@@ -252,6 +295,47 @@ mod tests {
         assert!(holds(Some(&record("claimed", 999, 100))));
         assert!(!holds(Some(&record("sent", 999, 100))));
         assert!(holds(Some(&record("sent", 999, 0))));
+    }
+
+    #[test]
+    fn a_notice_is_counted_once_up_to_the_cap() {
+        let names = HashMap::from([("#ttl".to_string(), "expires_at".to_string())]);
+        let values = |id: &str| {
+            HashMap::from(
+                [
+                    (":ids", AttributeValue::Ss(vec![id.into()])),
+                    (":id", s(id)),
+                    (":cap", n(2)),
+                    (":ttl", n(99)),
+                ]
+                .map(|(k, v)| (k.to_string(), v)),
+            )
+        };
+        let mut record = item(&[("state_key", s("recipient#r#2026-01-12"))]);
+        for id in ["a", "b", "b"] {
+            let values = values(id);
+            let operands = Operands {
+                names: &names,
+                values: &values,
+            };
+            assert!(
+                condition_holds(UNDER_CAP, Some(&record), &operands).unwrap(),
+                "{id}"
+            );
+            update(COUNT_NOTICE, &mut record, &operands).unwrap();
+        }
+        assert_eq!(
+            record["ids"],
+            AttributeValue::Ss(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(record["expires_at"], n(99));
+        let values = values("c");
+        let operands = Operands {
+            names: &names,
+            values: &values,
+        };
+        assert!(!condition_holds(UNDER_CAP, Some(&record), &operands).unwrap());
+        assert!(update("SET ids = :ids", &mut record, &operands).is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@
 
 pub mod dynamodb;
 pub mod expressions;
+mod secrets_manager;
 pub mod sms_gateway;
 
 use crate::http;
@@ -32,7 +33,7 @@ use md5::{Digest, Md5};
 use serde::Deserialize;
 use serde_dynamo::Item;
 use sms_gateway::SmsSent;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -40,6 +41,8 @@ use std::time::{Duration, Instant};
 #[derive(Default)]
 struct State {
     dynamo: Dynamo,
+    /// Secrets Manager's secrets: name -> `SecretString`.
+    secrets: HashMap<String, String>,
     /// (queue URL, body) of every message sent, oldest first.
     messages: Vec<(String, String)>,
     /// What the SMS gateway accepted, oldest first.
@@ -60,10 +63,16 @@ pub struct FakeAws {
 }
 
 impl FakeAws {
-    /// Starts the endpoint with `agencies` in the agencies table.
-    pub async fn start(tables: Tables, agencies: Vec<Item>) -> std::io::Result<FakeAws> {
+    /// Starts the endpoint with `agencies` in the agencies table and `secrets` (name ->
+    /// `SecretString`) in Secrets Manager.
+    pub async fn start(
+        tables: Tables,
+        agencies: Vec<Item>,
+        secrets: HashMap<String, String>,
+    ) -> std::io::Result<FakeAws> {
         let state = Arc::new(Mutex::new(State {
             dynamo: Dynamo::new(&tables, agencies),
+            secrets,
             ..State::default()
         }));
         let tables = Arc::new(tables);
@@ -209,15 +218,16 @@ fn read<T: serde::de::DeserializeOwned>(operation: &str, body: &[u8]) -> Result<
 }
 
 impl State {
-    /// A DynamoDB or SQS request (`X-Amz-Target`).
+    /// A DynamoDB, SQS or Secrets Manager request (`X-Amz-Target`).
     fn aws(&mut self, tables: &Tables, target: &str, body: &[u8]) -> Response<Full<Bytes>> {
         *self.calls.entry(target.to_string()).or_default() += 1;
+        let json_1_1 = target.starts_with("secretsmanager.");
         match self.dispatch(tables, target, body) {
-            Ok(Ok(json)) => answer(StatusCode::OK, json),
-            Ok(Err(refused)) => answer(
-                StatusCode::BAD_REQUEST,
-                dynamodb::refusal_body(&refused).to_string(),
-            ),
+            Ok(Ok(json)) => answer(StatusCode::OK, json, json_1_1),
+            Ok(Err(refused)) => {
+                let body = dynamodb::refusal_body(&refused).to_string();
+                answer(StatusCode::BAD_REQUEST, body, false)
+            }
             Err(problem) => self.problem(problem),
         }
     }
@@ -227,12 +237,17 @@ impl State {
         Ok(match target {
             "DynamoDB_20120810.GetItem" => Ok(dynamo.get_item(tables, read(target, body)?)?),
             "DynamoDB_20120810.PutItem" => dynamo.put_item(tables, read(target, body)?)?,
+            "DynamoDB_20120810.UpdateItem" => dynamo.update_item(tables, read(target, body)?)?,
             "DynamoDB_20120810.TransactWriteItems" => {
                 dynamo.transact_write_items(tables, read(target, body)?)?
             }
             "DynamoDB_20120810.Query" => Ok(dynamo.query(tables, read(target, body)?)?),
             "DynamoDB_20120810.Scan" => Ok(dynamo.scan(tables, read(target, body)?)?),
             "AmazonSQS.SendMessage" => Ok(self.send_message(read(target, body)?)),
+            "secretsmanager.GetSecretValue" => Ok(secrets_manager::get_secret_value(
+                &self.secrets,
+                read(target, body)?,
+            )?),
             other => bail!("the operation {other:?} is not answered (no measured path uses it)"),
         })
     }
@@ -261,10 +276,8 @@ impl State {
             Ok(sent) => {
                 self.sms.push(sent);
                 let id = format!("sms-{}", self.sms.len());
-                answer(
-                    StatusCode::OK,
-                    serde_json::json!({ "message_id": id }).to_string(),
-                )
+                let body = serde_json::json!({ "message_id": id }).to_string();
+                answer(StatusCode::OK, body, false)
             }
             Err(problem) => self.problem(problem.context("the SMS gateway")),
         }
@@ -278,14 +291,19 @@ impl State {
             "__type": "com.amazonaws.dynamodb.v20120810#ValidationException",
             "message": message,
         });
-        answer(StatusCode::BAD_REQUEST, body.to_string())
+        answer(StatusCode::BAD_REQUEST, body.to_string(), false)
     }
 }
 
-fn answer(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+/// A JSON answer, typed as AWS JSON 1.0 (DynamoDB, SQS) or 1.1 (Secrets Manager).
+fn answer(status: StatusCode, body: String, json_1_1: bool) -> Response<Full<Bytes>> {
+    let content_type = match json_1_1 {
+        true => "application/x-amz-json-1.1",
+        false => "application/x-amz-json-1.0",
+    };
     Response::builder()
         .status(status)
-        .header("content-type", "application/x-amz-json-1.0")
+        .header("content-type", content_type)
         .header("x-amzn-requestid", "00000000-0000-4000-8000-000000000000")
         .body(Full::new(Bytes::from(body)))
         .expect("a JSON answer builds")

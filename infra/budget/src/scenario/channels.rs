@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn receipts_must_reach_the_sender_by_sms() {
-        let key = super::super::pii_key();
+        let key = crate::settings::pii_key();
         let sealer = lapor::crypto::Sealer::from_base64_key(&key).unwrap();
         let notice = |phone: &str, channel: &str| {
             let sealed = sealer.seal(format!(r#"{{"phone":"{phone}"}}"#).as_bytes());
@@ -146,7 +146,7 @@ mod tests {
         let good = vec![notice(PHONE, "sms"); NOTIFIER_BATCH];
         check_receipts(&good, &key, PHONE).unwrap();
         assert!(check_receipts(&good[..1], &key, PHONE).is_err());
-        assert!(check_receipts(&good, &super::super::pii_key(), PHONE).is_err());
+        assert!(check_receipts(&good, &crate::settings::pii_key(), PHONE).is_err());
         let mut web = good.clone();
         web[2] = notice(PHONE, "web");
         assert!(check_receipts(&web, &key, PHONE).is_err());

@@ -18,10 +18,8 @@ use crate::measure::{percentile, Figures, Measure};
 use crate::settings::{self, Setup};
 use crate::subject::{http_body, Events, Expect, Subject};
 use anyhow::{ensure, Context, Result};
-use base64::Engine;
 use events::Staff;
 use lapor::template::Template;
-use rand::RngCore;
 use serde_dynamo::{AttributeValue, Item};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -63,7 +61,7 @@ struct Round<'a> {
     log_dir: PathBuf,
     aws: FakeAws,
     setup: Setup,
-    /// This round's `LAPOR_PII_KEY`.
+    /// This round's PII key (the secret `PII_KEY_SECRET_ID` names).
     pii: String,
     figures: Vec<Figures>,
 }
@@ -86,11 +84,11 @@ impl<'a> Round<'a> {
             false => agency_items(&tables.agencies.key)?,
         };
         let agency_count = agencies.len();
-        let aws = FakeAws::start(tables, agencies)
+        let pii = settings::pii_key();
+        let aws = FakeAws::start(tables, agencies, settings::secrets(&pii))
             .await
             .context("fake AWS endpoint")?;
-        let pii = pii_key();
-        let setup = Setup::new(settings::variable_values(&aws, &pii))?;
+        let setup = Setup::new(settings::variable_values(&aws))?;
         let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
         let load = load
             .split_whitespace()
@@ -180,12 +178,6 @@ fn listing(page: usize, what: &'static str) -> Expect {
 /// The string attribute `name` of an item.
 fn string<'i>(item: &'i Item, name: &str) -> Option<&'i str> {
     crate::fake_aws::dynamodb::string(item, name)
-}
-
-fn pii_key() -> String {
-    let mut key = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut key);
-    base64::engine::general_purpose::STANDARD.encode(key)
 }
 
 /// The seeded directory (`lapor-local seed` writes `builtin_agencies()`), as the DynamoDB
