@@ -3,11 +3,19 @@
 //! Sealing uses ChaCha20-Poly1305 with a random 96-bit nonce per message. The key is 32 bytes
 //! in base64: in AWS a Secrets Manager secret each function reads at cold start
 //! (`adapters::aws::secrets`), locally a file in the data dir (`LAPOR_PII_KEY`).
+//!
+//! Keys derived from a secret (the reference key from the sealing key, [`Sealer::derived_from`])
+//! come from HKDF-SHA256 (RFC 5869), the secret as input key material and `lapor:<purpose>` as the
+//! info. Before issue 12 they were a plain SHA-256 of a prefixed secret, so what was made with
+//! them before that change (references: senders, idempotency keys, the contact codes waiting in a
+//! report; idempotent responses sealed with a derived key) does not match what is made now. The
+//! project was not in production; a local data dir keeps working for everything written since.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hkdf::Hkdf;
 use rand::{rngs::OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -21,6 +29,16 @@ pub fn random_secret() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     b64url(&bytes)
+}
+
+/// 32 bytes of HKDF-SHA256 from `secret`, for `lapor:<purpose>` (no salt: the inputs are keys or
+/// secrets of at least 128 random bits, and the purpose keeps each use apart).
+fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    Hkdf::<Sha256>::new(None, secret)
+        .expand_multi_info(&[b"lapor:", purpose.as_bytes()], &mut key)
+        .expect("32 bytes is a valid HKDF-SHA256 length");
+    key
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -60,20 +78,16 @@ impl Sealer {
         if bytes.len() != 32 {
             return Err(SealError::BadKey);
         }
-        let mut derivation = Sha256::new();
-        derivation.update(b"lapor:reference-key:");
-        derivation.update(bytes);
         Ok(Sealer {
             cipher: ChaCha20Poly1305::new(Key::from_slice(bytes)),
-            reference_key: derivation.finalize().into(),
+            reference_key: derive_key(bytes, "reference-key"),
         })
     }
 
     /// A key derived from a secret the caller holds (e.g. an idempotency key), so what is sealed
     /// with it can be opened only by whoever presents that secret again.
     pub fn derived_from(secret: &str, purpose: &str) -> Sealer {
-        let key = Sha256::digest(format!("lapor:{purpose}:{secret}").as_bytes());
-        Self::from_key_bytes(&key).expect("sha256 is 32 bytes")
+        Self::from_key_bytes(&derive_key(secret.as_bytes(), purpose)).expect("the key is 32 bytes")
     }
 
     /// A stable, keyed reference to personal data (a sender's phone number on a channel): the
@@ -151,6 +165,16 @@ mod tests {
         assert_ne!(r, a.reference("other", "phone:+6281234567890"));
         assert_eq!(r.len(), 32);
         assert!(!r.contains("6281234567890"));
+    }
+
+    #[test]
+    fn keys_are_derived_with_hkdf_sha256() {
+        // python3: prk = hmac.new(bytes(32), b"key-1", "sha256").digest();
+        //          hmac.new(prk, b"lapor:idempotency" + b"\x01", "sha256").hexdigest()
+        assert_eq!(
+            hex::encode(derive_key(b"key-1", "idempotency")),
+            "6208f988fd9af3175de650c5befbb2ae808ec77ddb9b4173665ad0edfc5918fe"
+        );
     }
 
     #[test]
