@@ -1,18 +1,23 @@
 //! A token bucket per provider, so a batch of notifications does not exceed what each provider
 //! allows (and get answered 429).
 //!
-//! It is kept as a virtual schedule (the generic cell rate algorithm, GCRA): each `acquire`
-//! reserves the next free slot and sleeps until it, so concurrent senders are served in the
-//! order they asked, spaced exactly `1 / per_second` apart once the burst is spent, with no
-//! polling. A cancelled `acquire` still uses its slot (the limiter errs on the slow side).
+//! `governor` keeps the bucket (the generic cell rate algorithm, GCRA), read on tokio's clock so
+//! paused time in tests drives it; `acquire` sleeps with tokio until the bucket allows a send.
+//! Callers of one provider queue in turn behind a fair lock, so concurrent senders are served in
+//! the order they asked, spaced exactly `1 / per_second` apart once the burst is spent, with no
+//! polling. A cancelled `acquire` gives up its turn without using a send.
 //!
 //! The limit is per process: with several Lambda instances of the notifier running at once,
 //! each gets the full rate. Cap the function's concurrency or divide the rates accordingly.
 
 use super::Provider;
+use governor::clock::Clock;
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::Quota;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::num::NonZeroU32;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -46,30 +51,42 @@ impl Rate {
         }
         Duration::try_from_secs_f64(1.0 / self.per_second).ok()
     }
+
+    /// The rate as governor's quota: one send per interval (at least a nanosecond, governor's
+    /// unit), `burst` of them back to back.
+    fn quota(&self) -> Option<Quota> {
+        let interval = self.interval()?.max(Duration::from_nanos(1));
+        let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
+        Some(Quota::with_period(interval)?.allow_burst(burst))
+    }
+}
+
+/// Tokio's clock as governor reads it: the time since the limiter was made. Under paused time
+/// (`tokio::time::pause`, `start_paused`) it moves only when the runtime advances it.
+#[derive(Debug, Clone)]
+struct TokioClock {
+    start: Instant,
+}
+
+impl Clock for TokioClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
 }
 
 struct Bucket {
-    interval: Duration,
-    /// How far ahead of `now` the schedule may run: `(burst - 1) * interval`.
-    tolerance: Duration,
-    /// When the next send would be due if every slot so far had been used in turn.
-    next: Instant,
-}
-
-impl Bucket {
-    /// Reserves the next slot; the wait until it.
-    fn reserve(&mut self, now: Instant) -> Duration {
-        let next = self.next.max(now);
-        let allowed_at = next.checked_sub(self.tolerance).unwrap_or(now);
-        self.next = next + self.interval;
-        allowed_at.saturating_duration_since(now)
-    }
+    cells: governor::RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Duration>>,
+    clock: TokioClock,
+    /// Whose turn it is: tokio's mutex is fair (first come, first served).
+    turn: tokio::sync::Mutex<()>,
 }
 
 /// Per-provider token bucket: `acquire(provider).await` waits until a send is allowed. A provider
 /// with no configured rate is not limited.
 pub struct RateLimiter {
-    buckets: HashMap<Provider, Mutex<Bucket>>,
+    buckets: HashMap<Provider, Bucket>,
 }
 
 impl RateLimiter {
@@ -77,10 +94,12 @@ impl RateLimiter {
     /// send in ~11.5 days) leaves its provider unlimited, with a warning; a later entry for the
     /// same provider replaces an earlier one. [`RateLimiter::parse_rates`] rejects both.
     pub fn new(rates: impl IntoIterator<Item = (Provider, Rate)>) -> Self {
-        let now = Instant::now();
+        let clock = TokioClock {
+            start: Instant::now(),
+        };
         let mut buckets = HashMap::new();
         for (provider, rate) in rates {
-            let Some(interval) = rate.interval() else {
+            let Some(quota) = rate.quota() else {
                 tracing::warn!(
                     provider = provider.as_str(),
                     per_second = rate.per_second,
@@ -90,11 +109,11 @@ impl RateLimiter {
                 continue;
             };
             let bucket = Bucket {
-                interval,
-                tolerance: interval.saturating_mul(rate.burst.max(1) - 1),
-                next: now,
+                cells: governor::RateLimiter::direct_with_clock(quota, clock.clone()),
+                clock: clock.clone(),
+                turn: tokio::sync::Mutex::new(()),
             };
-            buckets.insert(provider, Mutex::new(bucket));
+            buckets.insert(provider, bucket);
         }
         RateLimiter { buckets }
     }
@@ -109,12 +128,9 @@ impl RateLimiter {
         let Some(bucket) = self.buckets.get(&provider) else {
             return;
         };
-        let wait = bucket
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .reserve(Instant::now());
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+        let _turn = bucket.turn.lock().await;
+        while let Err(not_until) = bucket.cells.check() {
+            tokio::time::sleep(not_until.wait_time_from(bucket.clock.now())).await;
         }
     }
 
@@ -312,6 +328,42 @@ mod tests {
         }
         at.sort();
         assert_eq!(at, (0..10).map(|i| i * 50).collect::<Vec<u128>>());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_callers_go_in_the_order_they_came() {
+        let limiter = Arc::new(RateLimiter::new([(Provider::X, Rate::per_second(10.0))]));
+        let (sent, mut order) = tokio::sync::mpsc::unbounded_channel();
+        for i in 0..5 {
+            let (limiter, sent) = (limiter.clone(), sent.clone());
+            tokio::spawn(async move {
+                limiter.acquire(Provider::X).await;
+                sent.send(i).unwrap();
+            });
+            // Each caller is waiting before the next one comes.
+            tokio::task::yield_now().await;
+        }
+        drop(sent);
+        let mut came = Vec::new();
+        while let Some(i) = order.recv().await {
+            came.push(i);
+        }
+        assert_eq!(came, [0, 1, 2, 3, 4]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_wait_uses_no_send() {
+        let limiter = RateLimiter::new([(Provider::SmsGateway, Rate::per_second(1.0))]);
+        let start = Instant::now();
+        limiter.acquire(Provider::SmsGateway).await;
+        let gave_up = tokio::time::timeout(
+            Duration::from_millis(100),
+            limiter.acquire(Provider::SmsGateway),
+        )
+        .await;
+        assert!(gave_up.is_err());
+        limiter.acquire(Provider::SmsGateway).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
     }
 
     #[test]
