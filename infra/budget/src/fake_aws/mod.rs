@@ -1,5 +1,5 @@
-//! An in-process DynamoDB + SQS endpoint that answers at once, with the SMS gateway's HTTP
-//! contract beside them.
+//! An in-process DynamoDB + SQS + Secrets Manager endpoint that answers at once, with the SMS
+//! gateway's HTTP contract beside them.
 //!
 //! This is a measuring instrument, not a test double: it exists so that the budget can time our
 //! own code (the SDK's request building and signing, our handlers, serialisation) without network
@@ -9,9 +9,10 @@
 //! AWS.
 //!
 //! It answers exactly what the measured paths send, and refuses the rest loudly: DynamoDB JSON
-//! 1.0 `GetItem`, `PutItem`, `TransactWriteItems` of `Put`s, `Query` and `Scan`
-//! ([`dynamodb`], with the conditions of [`expressions`]), SQS JSON `SendMessage` (kept per
-//! queue URL, so the router can be handed what intake sent), and the SMS gateway's
+//! 1.0 `GetItem`, `PutItem`, `UpdateItem`, `TransactWriteItems` of `Put`s, `Query` and `Scan`
+//! ([`dynamodb`], with the expressions of [`expressions`]), SQS JSON `SendMessage` (kept per
+//! queue URL, so the router can be handed what intake sent), Secrets Manager's
+//! `GetSecretValue` (the secrets the budget holds), and the SMS gateway's
 //! `POST {SMS_API_URL}/messages` ([`sms_gateway`]; what it was asked to send is kept). Anything
 //! else (another operation, parameter or expression) is answered with an error and recorded
 //! ([`FakeAws::problems`]), so a function that starts using something new makes the run fail
