@@ -162,8 +162,9 @@ impl<'a> Measure<'a> {
         Ok(())
     }
 
-    /// A fresh process: its init and first invocation, then (`warm`) the warm invocations.
-    async fn cold_run(&mut self, binary: &Path, log: std::path::PathBuf, warm: bool) -> Result<()> {
+    /// A fresh process: its init and first invocation, then (the `last` one) the warm
+    /// invocations.
+    async fn cold_run(&mut self, binary: &Path, log: std::path::PathBuf, last: bool) -> Result<()> {
         let (subject, aws) = (self.subject, self.aws);
         let before = aws.calls();
         let busy = aws.busy();
@@ -177,7 +178,8 @@ impl<'a> Measure<'a> {
         let (first, answer) = run.invoke(subject, event).await?;
         self.figures.first_ms.push(ms(first));
         self.answers.push(answer);
-        for _ in 0..if warm { self.args.warm } else { 0 } {
+        let warm = if last { self.args.warm } else { 0 };
+        for _ in 0..warm {
             let event = self.next_event();
             let busy = aws.busy();
             let (latency, answer) = run.invoke(subject, event).await?;
