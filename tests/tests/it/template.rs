@@ -174,8 +174,8 @@ fn sqs_consumers_follow_the_rules_aws_enforces_at_deploy_time() {
 }
 
 /// The raw template, for what `Template` does not read (values, scaling).
-fn raw_template() -> serde_yaml::Value {
-    serde_yaml::from_str(lapor::template::TEMPLATE_YAML).expect("template.yaml parses")
+fn raw_template() -> serde_norway::Value {
+    serde_norway::from_str(lapor::template::TEMPLATE_YAML).expect("template.yaml parses")
 }
 
 #[test]
@@ -189,8 +189,8 @@ fn the_notifier_gives_up_on_the_receive_the_queue_would() {
     let notifier = &raw["Resources"]["NotifierFunction"]["Properties"];
     let attempts = &notifier["Environment"]["Variables"][NOTIFICATION_MAX_ATTEMPTS];
     let attempts: u32 = match attempts {
-        serde_yaml::Value::String(s) => s.parse().ok(),
-        serde_yaml::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        serde_norway::Value::String(s) => s.parse().ok(),
+        serde_norway::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
         _ => None,
     }
     .unwrap_or_else(|| panic!("{NOTIFICATION_MAX_ATTEMPTS} is not a number: {attempts:?}"));

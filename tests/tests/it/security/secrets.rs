@@ -4,7 +4,7 @@
 
 use lapor::adapters::aws::secrets::{channel_secrets_from_secret, pii_sealer_from_secret};
 use lapor::config::env;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 const TEMPLATE: &str = include_str!("../../../../template.yaml");
 
@@ -35,7 +35,7 @@ fn readable_secrets(resources: &Value, function: &str) -> Vec<String> {
     let mut out = Vec::new();
     for policy in policies.as_sequence().into_iter().flatten() {
         for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            let actions = serde_yaml::to_string(&statement["Action"]).unwrap();
+            let actions = serde_norway::to_string(&statement["Action"]).unwrap();
             if !actions.contains("secretsmanager:GetSecretValue") {
                 continue;
             }
@@ -62,7 +62,7 @@ fn no_secret_is_resolved_into_a_functions_environment() {
         "a dynamic reference resolves a secret into plain text"
     );
     let template = lapor::template::Template::builtin();
-    let doc: Value = serde_yaml::from_str(TEMPLATE).unwrap();
+    let doc: Value = serde_norway::from_str(TEMPLATE).unwrap();
     let resources = &doc["Resources"];
     for function in &template.functions {
         let id = &function.logical_id;
