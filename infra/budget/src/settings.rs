@@ -74,7 +74,7 @@ pub struct FunctionSettings {
 /// What the budget knows of template.yaml: its functions and what their variables are set to.
 pub struct Setup {
     template: Template,
-    yaml: serde_yaml::Value,
+    yaml: serde_norway::Value,
     /// Variable -> the value the budget gives it.
     pub values: HashMap<String, String>,
 }
@@ -83,7 +83,8 @@ impl Setup {
     pub fn new(values: HashMap<String, String>) -> Result<Setup> {
         Ok(Setup {
             template: Template::builtin(),
-            yaml: serde_yaml::from_str(lapor::template::TEMPLATE_YAML).context("template.yaml")?,
+            yaml: serde_norway::from_str(lapor::template::TEMPLATE_YAML)
+                .context("template.yaml")?,
             values,
         })
     }
@@ -122,11 +123,16 @@ impl Setup {
 
     /// A value the template states (`NOTIFICATION_MAX_ATTEMPTS: "5"`) as it is; a reference
     /// (`!Ref`, `!Sub`) gets the budget's value.
-    fn variable(&self, logical_id: &str, name: &str, stated: &serde_yaml::Value) -> Result<String> {
+    fn variable(
+        &self,
+        logical_id: &str,
+        name: &str,
+        stated: &serde_norway::Value,
+    ) -> Result<String> {
         let literal = match stated {
-            serde_yaml::Value::String(s) => Some(s.clone()),
-            serde_yaml::Value::Number(n) => Some(n.to_string()),
-            serde_yaml::Value::Bool(b) => Some(b.to_string()),
+            serde_norway::Value::String(s) => Some(s.clone()),
+            serde_norway::Value::Number(n) => Some(n.to_string()),
+            serde_norway::Value::Bool(b) => Some(b.to_string()),
             _ => None,
         };
         literal
