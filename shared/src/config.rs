@@ -43,69 +43,164 @@ pub mod env {
     pub const ROUTING_MODELS_TABLE: &str = "ROUTING_MODELS_TABLE";
 }
 
-/// What each function reads from its environment. Its `main` checks them all at start-up, and a
-/// test checks that `template.yaml` sets each one for that function.
+/// What a function needs from the outside world. Its cold start builds exactly these
+/// (`adapters::aws::wiring`), the environment variables it checks at start-up are derived from
+/// them ([`Needs::variables`]), and a test checks that `template.yaml` sets each for that
+/// function: one list, read three ways.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Needs {
+    /// The reports and idempotency tables.
+    pub reports: bool,
+    /// The queues it sends to.
+    pub queues: &'static [crate::ports::QueueName],
+    /// The queues whose dead-letter queue it writes to itself, with a reason.
+    pub dead_letters: &'static [crate::ports::QueueName],
+    /// The agencies table: the published directory (else the compiled-in one).
+    pub agencies: bool,
+    /// Where human routing decisions are kept for retraining.
+    pub examples: bool,
+    /// The published routing models.
+    pub models: bool,
+    /// Sent notifications, waiting SMS parts, notice counts.
+    pub channel_state: bool,
+    /// The PII key (a Secrets Manager secret).
+    pub pii: bool,
+    /// The channels' secrets (a Secrets Manager secret).
+    pub channel_secrets: bool,
+    /// The function's own settings, beyond what the parts above need.
+    pub own: &'static [&'static str],
+}
+
+impl Needs {
+    /// Every environment variable these needs read.
+    pub fn variables(&self) -> Vec<&'static str> {
+        use crate::ports::QueueName;
+        use env::*;
+        let mut out = Vec::new();
+        if self.reports {
+            out.extend([REPORTS_TABLE, IDEMPOTENCY_TABLE]);
+        }
+        for queue in self.queues {
+            out.push(match queue {
+                QueueName::Intake => INTAKE_QUEUE_URL,
+                QueueName::Notifications => NOTIFICATION_QUEUE_URL,
+            });
+        }
+        for queue in self.dead_letters {
+            out.push(match queue {
+                QueueName::Intake => INTAKE_DEAD_LETTER_QUEUE_URL,
+                QueueName::Notifications => NOTIFICATION_DEAD_LETTER_QUEUE_URL,
+            });
+        }
+        let parts = [
+            (self.agencies, AGENCIES_TABLE),
+            (self.examples, ROUTING_EXAMPLES_TABLE),
+            (self.models, ROUTING_MODELS_TABLE),
+            (self.channel_state, CHANNEL_STATE_TABLE),
+            (self.pii, PII_KEY_SECRET_ID),
+            (self.channel_secrets, CHANNEL_SECRETS_ID),
+        ];
+        out.extend(parts.iter().filter(|(needed, _)| *needed).map(|(_, v)| *v));
+        out.extend(self.own);
+        out
+    }
+}
+
+/// Each function's needs.
 pub mod needs {
-    use super::env::*;
-    pub const INTAKE: &[&str] = &[
-        REPORTS_TABLE,
-        IDEMPOTENCY_TABLE,
-        INTAKE_QUEUE_URL,
-        NOTIFICATION_QUEUE_URL,
-        PII_KEY_SECRET_ID,
-    ];
-    pub const STATUS: &[&str] = &[REPORTS_TABLE, IDEMPOTENCY_TABLE, PII_KEY_SECRET_ID];
-    pub const ROUTER: &[&str] = &[
-        REPORTS_TABLE,
-        IDEMPOTENCY_TABLE,
-        ROUTING_MODELS_TABLE,
-        NOTIFICATION_QUEUE_URL,
-    ];
-    pub const DIRECTORY: &[&str] = &[AGENCIES_TABLE, ROUTING_MODELS_TABLE];
-    pub const AGENCY: &[&str] = &[
-        REPORTS_TABLE,
-        IDEMPOTENCY_TABLE,
-        NOTIFICATION_QUEUE_URL,
-        AGENCIES_TABLE,
-        ROUTING_EXAMPLES_TABLE,
-        PII_KEY_SECRET_ID,
-    ];
-    pub const ESCALATION: &[&str] = &[
-        REPORTS_TABLE,
-        IDEMPOTENCY_TABLE,
-        INTAKE_QUEUE_URL,
-        NOTIFICATION_QUEUE_URL,
-        AGENCIES_TABLE,
-        PII_KEY_SECRET_ID,
-    ];
-    pub const REPORTER: &[&str] = &[
-        REPORTS_TABLE,
-        IDEMPOTENCY_TABLE,
-        NOTIFICATION_QUEUE_URL,
-        PII_KEY_SECRET_ID,
-    ];
-    /// The channels' webhooks. Their secrets come from [`CHANNEL_SECRETS_ID`] (a channel
-    /// without one is disabled); `X_ACCOUNT_ID` may be `-` when X is not used.
-    pub const CHANNELS: &[&str] = &[
-        REPORTS_TABLE,
-        IDEMPOTENCY_TABLE,
-        INTAKE_QUEUE_URL,
-        NOTIFICATION_QUEUE_URL,
-        CHANNEL_STATE_TABLE,
-        PII_KEY_SECRET_ID,
-        CHANNEL_SECRETS_ID,
-        X_ACCOUNT_ID,
-    ];
-    /// The notifier: it dead-letters with a reason, so it needs the dead-letter queue's URL.
-    /// The providers' settings are optional; `NOTIFICATION_MAX_ATTEMPTS` is the function's own
-    /// (it checks it at start-up).
-    pub const NOTIFIER: &[&str] = &[
-        CHANNEL_STATE_TABLE,
-        NOTIFICATION_QUEUE_URL,
-        NOTIFICATION_DEAD_LETTER_QUEUE_URL,
-        PII_KEY_SECRET_ID,
-        CHANNEL_SECRETS_ID,
-    ];
+    use super::Needs;
+    use crate::ports::QueueName::{Intake, Notifications};
+
+    /// `POST /v1/reports`: stores, queues for routing, sends a typed contact its receipt.
+    pub const INTAKE: Needs = Needs {
+        reports: true,
+        queues: &[Intake, Notifications],
+        agencies: true,
+        pii: true,
+        ..NOTHING
+    };
+    /// The views and the public feed.
+    pub const STATUS: Needs = Needs {
+        reports: true,
+        agencies: true,
+        pii: true,
+        ..NOTHING
+    };
+    /// Routes queued reports; tells the reporter (their contact stays sealed: no PII key).
+    pub const ROUTER: Needs = Needs {
+        reports: true,
+        queues: &[Notifications],
+        agencies: true,
+        models: true,
+        ..NOTHING
+    };
+    /// The directory and routing suggestions.
+    pub const DIRECTORY: Needs = Needs {
+        agencies: true,
+        models: true,
+        ..NOTHING
+    };
+    /// The officers' and verifiers' API; their routing decisions are kept for retraining.
+    pub const AGENCY: Needs = Needs {
+        reports: true,
+        queues: &[Notifications],
+        agencies: true,
+        examples: true,
+        pii: true,
+        ..NOTHING
+    };
+    /// The escalation pass; it also re-queues reports the router never got.
+    pub const ESCALATION: Needs = Needs {
+        reports: true,
+        queues: &[Intake, Notifications],
+        agencies: true,
+        pii: true,
+        ..NOTHING
+    };
+    /// The reporter's actions.
+    pub const REPORTER: Needs = Needs {
+        reports: true,
+        queues: &[Notifications],
+        agencies: true,
+        pii: true,
+        ..NOTHING
+    };
+    /// The channels' webhooks: a channel without its secret is disabled; `X_ACCOUNT_ID` may be
+    /// `-` when X is not used.
+    pub const CHANNELS: Needs = Needs {
+        reports: true,
+        queues: &[Intake, Notifications],
+        agencies: true,
+        channel_state: true,
+        pii: true,
+        channel_secrets: true,
+        own: &[super::env::X_ACCOUNT_ID],
+        ..NOTHING
+    };
+    /// The notifier: it dead-letters with a reason, so it needs the dead-letter queue's URL;
+    /// `NOTIFICATION_MAX_ATTEMPTS` is its own. The providers' settings are optional.
+    pub const NOTIFIER: Needs = Needs {
+        dead_letters: &[Notifications],
+        queues: &[Notifications],
+        channel_state: true,
+        pii: true,
+        channel_secrets: true,
+        own: &["NOTIFICATION_MAX_ATTEMPTS"],
+        ..NOTHING
+    };
+
+    const NOTHING: Needs = Needs {
+        reports: false,
+        queues: &[],
+        dead_letters: &[],
+        agencies: false,
+        examples: false,
+        models: false,
+        channel_state: false,
+        pii: false,
+        channel_secrets: false,
+        own: &[],
+    };
 }
 
 /// Key and index attribute names the code reads and writes; each must be defined in

@@ -4,6 +4,7 @@
 //!
 //! The expectations are written out here (which role does what, in which statuses), not read
 //! from `lifecycle.rs`, so a change to the rules shows up as a failing test.
+#![allow(clippy::disallowed_methods)] // tests use the compiled-in directory
 
 use super::*;
 use crate::api::ApiError;
@@ -29,6 +30,12 @@ const TRACKING_ID: &str = "1AP0R2025E";
 const OTHER_TRACKING_ID: &str = "D0P11CATE5";
 const ACTION_ID: &str = "0b7e5c2a-retry-key";
 
+/// The compiled-in directory, for tests that borrow it for good.
+fn dir() -> &'static Directory {
+    static DIRECTORY: std::sync::OnceLock<std::sync::Arc<Directory>> = std::sync::OnceLock::new();
+    DIRECTORY.get_or_init(Directory::builtin)
+}
+
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 10, 2, 30, 0).unwrap()
 }
@@ -36,7 +43,7 @@ fn now() -> DateTime<Utc> {
 fn ctx() -> Context<'static> {
     Context {
         now: now(),
-        directory: Directory::builtin(),
+        directory: dir(),
         deadlines: Deadlines::builtin(),
     }
 }
@@ -269,8 +276,7 @@ fn expected(before: &Report, event: TimelineEvent, change: impl FnOnce(&mut Repo
     change(&mut report);
     report.version = before.version + 1;
     let restart = before.status == Status::Deferred;
-    report.deadline =
-        Deadlines::builtin().next(Directory::builtin(), before, &report, event.at, restart);
+    report.deadline = Deadlines::builtin().next(dir(), before, &report, event.at, restart);
     report.due_at = crate::deadlines::due_at(&report, before.due_at);
     report.updated_at = event.at;
     report.timeline.push(event);
@@ -1695,7 +1701,7 @@ fn work_unit(id: &str, name: &str, parent: &str) -> Agency {
 
 #[test]
 fn units_are_found_below_their_institution_only() {
-    let d = Directory::builtin();
+    let d = dir();
     assert!(is_unit_of(d, UNIT, HOLDER));
     assert!(is_unit_of(d, OTHER_UNIT, HOLDER));
     assert!(
@@ -1733,7 +1739,7 @@ fn units_of_units_count_and_a_cycle_in_bad_data_ends() {
 
 #[test]
 fn a_regional_government_is_reached_by_a_forward_not_an_assignment() {
-    let d = Directory::builtin();
+    let d = dir();
     // Kota Bandung is below Jawa Barat in the directory, but is its own institution.
     assert!(is_unit_of(d, "pemda-32.73", "pemda-32"));
     assert!(!is_work_unit_of(d, "pemda-32.73", "pemda-32"));
@@ -2099,7 +2105,7 @@ fn every_event_notifies_the_reporter_on_their_channel_without_the_content() {
     for (before, actor, action, phrase) in cases {
         let after = step(&confidential(before), &actor, &action);
         let index = after.timeline.len() - 1;
-        let n = notification(&after, index, Directory::builtin());
+        let n = notification(&after, index, dir());
         let event = event_name(&action);
         assert_eq!(n.notification_id, format!("{TRACKING_ID}:{index}"));
         assert_eq!(n.tracking_id.as_ref(), Some(&after.tracking_id));
@@ -2123,7 +2129,7 @@ fn earlier_events_notify_too() {
         (&routed, 1, "routed", "diteruskan ke Kementerian Keuangan"),
     ];
     for (report, index, event, phrase) in cases {
-        let n = notification(report, index, Directory::builtin());
+        let n = notification(report, index, dir());
         assert_eq!(n.notification_id, format!("{TRACKING_ID}:{index}"));
         assert_eq!(n.event, event);
         assert_eq!(n.status, report.timeline[index].status);
@@ -2141,7 +2147,7 @@ fn the_same_event_always_makes_the_same_notification() {
         &Action::Accept {},
     );
     let last = report.timeline.len() - 1;
-    let d = Directory::builtin();
+    let d = dir();
     assert_eq!(
         notification(&report, last, d),
         notification(&report, last, d)
@@ -2158,7 +2164,7 @@ fn a_reporter_without_contact_gets_no_recipient() {
     report.reporter_sealed = None;
     report.anonymous = true;
     let after = step(&report, &officer(HOLDER), &Action::Accept {});
-    let n = notification(&after, after.timeline.len() - 1, Directory::builtin());
+    let n = notification(&after, after.timeline.len() - 1, dir());
     assert_eq!(n.recipient_sealed, None);
     assert_eq!(n.channel, Channel::Web);
 }
@@ -2167,14 +2173,14 @@ fn a_reporter_without_contact_gets_no_recipient() {
 fn an_agency_missing_from_the_directory_is_named_generically() {
     let mut report = report_in(Status::Dispositioned);
     report.timeline.last_mut().unwrap().agency_id = Some("instansi-lama".into());
-    let n = notification(&report, report.timeline.len() - 1, Directory::builtin());
+    let n = notification(&report, report.timeline.len() - 1, dir());
     assert!(n.text.contains("instansi berwenang"), "{:?}", n.text);
     assert!(!n.text.contains("instansi-lama"), "{:?}", n.text);
 }
 
 #[test]
 fn a_forward_to_any_institution_fits_one_sms() {
-    let d = Directory::builtin();
+    let d = dir();
     let before = report_in(Status::InProgress);
     // Its own work units are reached by `assign`, not by a forward.
     for agency in d

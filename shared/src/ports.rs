@@ -407,9 +407,18 @@ pub trait AgencyStore: Send + Sync {
 
     async fn agency(&self, id: &str) -> Result<Option<crate::directory::Agency>, StoreError>;
 
-    /// Every agency, in no particular order. On DynamoDB this is a Scan: acceptable for a
-    /// reference table of this size read once per cold start, never per request.
+    /// Every agency, in no particular order. On DynamoDB this is a Scan: read only when the
+    /// published version differs from the compiled-in directory's, never per request.
     async fn agencies(&self) -> Result<Vec<crate::directory::Agency>, StoreError>;
+
+    /// The version the stored directory was published as (`Directory::version`), if it was:
+    /// one small read, so a cold start scans the table only when it holds something the
+    /// compiled-in directory does not.
+    async fn directory_version(&self) -> Result<Option<String>, StoreError>;
+
+    /// Records that the stored agencies are the directory `version`: written after the
+    /// agencies, so a reader never takes a half-written table for a published one.
+    async fn set_directory_version(&self, version: &str) -> Result<(), StoreError>;
 }
 
 /// A human decision about a report's institution, kept as a labelled example for retraining.

@@ -14,11 +14,10 @@ use lapor::adapters::aws::provision::{provision_with, Expiry};
 use lapor::adapters::aws::{DynamoAgencies, DynamoExamples, DynamoModels, DynamoStore, SqsQueues};
 use lapor::adapters::embedded::EmbeddedStore;
 use lapor::crypto::Sealer;
-use lapor::directory::Directory;
+use lapor::directory::LiveDirectory;
 use lapor::ports::{
     AgencyStore, ManualClock, ModelStore, QueueName, QueueReceiver, RoutingExampleStore,
 };
-use lapor::routing::RoutingEngine;
 use lapor::service::models::LiveEngine;
 use lapor::service::App;
 use lapor::template::Template;
@@ -51,7 +50,7 @@ pub fn start_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 12, 1, 2, 0, 0).unwrap()
 }
 
-fn assemble(
+async fn assemble(
     family: &'static str,
     store: Arc<dyn lapor::ports::ReportStore>,
     queue: Arc<dyn lapor::ports::MessageQueue>,
@@ -61,19 +60,29 @@ fn assemble(
     dir: Option<tempfile::TempDir>,
 ) -> Harness {
     let clock = Arc::new(ManualClock::new(start_time()));
+    // The family's agency store, unpublished: the compiled-in directory until a test publishes
+    // one (`Harness::publish_directory`, which refreshes it at once).
+    let directory = Arc::new(
+        LiveDirectory::start(stores.agencies.clone(), std::time::Duration::MAX)
+            .await
+            .expect("reading the directory's version"),
+    );
     let app = App {
         store: store.clone(),
         queue,
         clock: clock.clone(),
         pii: Sealer::from_base64_key(&Sealer::generate_key_base64()).unwrap(),
         deadlines: Arc::new(lapor::deadlines::Deadlines::builtin().clone()),
+        directory: directory.clone(),
+        examples: Some(stores.examples.clone()),
     };
     let router = router::Router {
         store,
         queue: app.queue.clone(),
         clock: clock.clone(),
         deadlines: app.deadlines.clone(),
-        engine: Arc::new(LiveEngine::fixed(RoutingEngine::new(Directory::builtin()))),
+        directory,
+        engine: Arc::new(LiveEngine::compiled_in()),
     };
     Harness {
         family,
@@ -112,6 +121,7 @@ pub async fn embedded() -> Harness {
         store,
         Some(dir),
     )
+    .await
 }
 
 /// True when the test servers must be there (CI, or the test script said it started them).
@@ -177,15 +187,18 @@ pub async fn aws() -> Option<Harness> {
             .map(|queue| (queue, made.queue(&template, queue)))
             .collect(),
     ));
-    Some(assemble(
-        "aws",
-        store,
-        queues.clone(),
-        queues,
-        stores,
-        channel_state,
-        None,
-    ))
+    Some(
+        assemble(
+            "aws",
+            store,
+            queues.clone(),
+            queues,
+            stores,
+            channel_state,
+            None,
+        )
+        .await,
+    )
 }
 
 /// Every family available here: embedded always, AWS when its servers run.
@@ -301,11 +314,7 @@ impl Harness {
 
     pub async fn get(&self, tracking_id: &str, bearer: Option<&str>) -> HttpAnswer {
         let req = get_report_request(tracking_id, bearer);
-        answer(
-            status::handle(&*self.app.store, &self.app.pii, req)
-                .await
-                .unwrap(),
-        )
+        answer(status::handle(&self.app, req).await.unwrap())
     }
 
     /// Feeds the router from the queue until it is empty, as the event source would.
@@ -372,26 +381,36 @@ pub fn directory_request(
 }
 
 impl Harness {
+    /// Publishes the compiled-in directory with `additions` to this family's agency store, as
+    /// `lapor-local seed --extra` does, and has the system use it at once (a function would at
+    /// its next check). Returns how many agencies were written.
+    pub async fn publish_directory(&self, additions: &[lapor::directory::Agency]) -> usize {
+        let published =
+            lapor::service::agencies::publish_directory(&*self.agencies, additions, |_| {})
+                .await
+                .expect("publishing the directory");
+        self.app
+            .directory
+            .refresh()
+            .await
+            .expect("reading the published directory");
+        published.agencies
+    }
+
     /// Seeds the compiled-in directory into this family's agency store.
     pub async fn seed_directory(&self) -> usize {
-        lapor::service::agencies::seed(
-            &*self.agencies,
-            &lapor::directory::builtin_agencies(),
-            |_| {},
-        )
-        .await
-        .expect("seeding the directory")
+        self.publish_directory(&[]).await
     }
 
     /// The directory function as a cold start builds it on this family's stores.
     pub async fn directory_api(&self) -> lapor::service::agencies::DirectoryApi {
-        let directory = lapor::service::agencies::load_directory(&*self.agencies)
-            .await
-            .expect("loading the directory");
-        let (engine, _) =
-            LiveEngine::start(directory, self.models.clone(), std::time::Duration::MAX).await;
+        let (engine, _) = LiveEngine::start(self.models.clone(), std::time::Duration::MAX).await;
         lapor::service::agencies::DirectoryApi {
-            directory,
+            directory: Arc::new(
+                LiveDirectory::start(self.agencies.clone(), std::time::Duration::MAX)
+                    .await
+                    .expect("loading the directory"),
+            ),
             engine: Arc::new(engine),
         }
     }
@@ -487,15 +506,6 @@ pub fn api_request(
 }
 
 impl Harness {
-    /// The agency function as a cold start builds it on this family's stores.
-    pub fn agency_api(&self) -> agency::AgencyApi {
-        agency::AgencyApi {
-            app: self.app.clone(),
-            directory: Directory::builtin(),
-            examples: self.examples.clone(),
-        }
-    }
-
     /// A call to the officers' API; `staff: None` is a request the authorizer let through
     /// without claims (which the function must refuse).
     pub async fn agency_call(
@@ -508,7 +518,7 @@ impl Harness {
     ) -> HttpAnswer {
         let body = body.map(|b| b.to_string());
         let req = api_request(route_key, tracking_id, query, body.as_deref(), &[], staff);
-        answer(agency::handle(&self.agency_api(), req).await.unwrap())
+        answer(agency::handle(&self.app, req).await.unwrap())
     }
 
     /// `POST /v1/agency/reports/{id}/actions` with `{"action_id", "action", ...}`.
@@ -553,21 +563,13 @@ impl Harness {
             &headers,
             None,
         );
-        answer(
-            reporter::handle(&self.app, Directory::builtin(), req)
-                .await
-                .unwrap(),
-        )
+        answer(reporter::handle(&self.app, req).await.unwrap())
     }
 
     /// `GET /v1/reports` (the public feed) with a raw query.
     pub async fn feed(&self, query: &str) -> HttpAnswer {
         let req = api_request("GET /v1/reports", None, query, None, &[], None);
-        answer(
-            status::handle(&*self.app.store, &self.app.pii, req)
-                .await
-                .unwrap(),
-        )
+        answer(status::handle(&self.app, req).await.unwrap())
     }
 
     /// Every notification queued so far (received and deleted).

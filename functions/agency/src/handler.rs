@@ -6,23 +6,14 @@
 use lambda_http::{Body, Request, Response};
 use lapor::api::{json_object, typed, ApiError};
 use lapor::auth::{staff_from_request, StaffClaims, StaffRole};
-use lapor::directory::Directory;
 use lapor::domain::Actor;
 use lapor::lambda::http::{
     body_bytes, path_parameter, query_parameters, result_response, route_key,
 };
 use lapor::lifecycle::Action;
-use lapor::ports::RoutingExampleStore;
-use lapor::service::actions::{act, Deps};
+use lapor::service::actions::act;
 use lapor::service::inbox::{staff_list, staff_report, staff_view};
 use lapor::service::App;
-use std::sync::Arc;
-
-pub struct AgencyApi {
-    pub app: App,
-    pub directory: &'static Directory,
-    pub examples: Arc<dyn RoutingExampleStore>,
-}
 
 /// The staff member the claims describe, as the timeline records them.
 pub fn actor(claims: &StaffClaims) -> Actor {
@@ -38,20 +29,20 @@ pub fn actor(claims: &StaffClaims) -> Actor {
     }
 }
 
-pub async fn handle(api: &AgencyApi, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(result_response(respond(api, &req).await))
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(result_response(respond(app, &req).await))
 }
 
-async fn respond(api: &AgencyApi, req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
+async fn respond(app: &App, req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
     let claims = staff_from_request(req)?;
     let actor = actor(&claims);
     match route_key(req).as_str() {
         "GET /v1/agency/reports" => {
-            let list = staff_list(&api.app, &actor, &query_parameters(req)?).await?;
+            let list = staff_list(app, &actor, &query_parameters(req)?).await?;
             Ok((200, serde_json::to_value(&list).expect("list serialises")))
         }
         "GET /v1/agency/reports/{tracking_id}" => {
-            let view = staff_report(&api.app, &actor, &path_parameter(req, "tracking_id")).await?;
+            let view = staff_report(app, &actor, &path_parameter(req, "tracking_id")).await?;
             Ok((200, view))
         }
         "POST /v1/agency/reports/{tracking_id}/actions" => {
@@ -72,23 +63,11 @@ async fn respond(api: &AgencyApi, req: &Request) -> Result<(u16, serde_json::Val
                 }
             };
             let action: Action = typed(body)?;
-            let deps = Deps {
-                directory: api.directory,
-                examples: Some(&*api.examples),
-            };
             let tracking_id = path_parameter(req, "tracking_id");
-            let acted = act(
-                &api.app,
-                deps,
-                &actor,
-                &tracking_id,
-                Some(&action_id),
-                &action,
-            )
-            .await?;
+            let acted = act(app, &actor, &tracking_id, Some(&action_id), &action).await?;
             // After a forward the officer may no longer see the report: answer with the outcome.
             let report = if lapor::lifecycle::may_access(&actor, &acted.report) {
-                staff_view(&acted.report, &actor, &api.app.pii)?
+                staff_view(&acted.report, &actor, &app.pii)?
             } else {
                 serde_json::json!({
                     "tracking_id": acted.report.tracking_id,

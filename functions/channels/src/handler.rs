@@ -9,7 +9,6 @@ use lapor::channels::{meta, sms, x};
 use lapor::lambda::http::{
     body_bytes, error_response, header, json_response, path_parameter, query_parameters, route_key,
 };
-use lapor::service::channels::ChannelDeps;
 use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSettings};
 use lapor::service::App;
 use std::collections::HashMap;
@@ -20,7 +19,8 @@ pub const ROUTES: [&str; 2] = ["GET /v1/channels/{channel}", "POST /v1/channels/
 /// What the webhooks need, built once per cold start.
 pub struct ChannelsApi {
     pub app: App,
-    pub deps: ChannelDeps,
+    /// Handled message ids and the parts of long SMS.
+    pub state: std::sync::Arc<dyn lapor::ports::ChannelState>,
     /// A channel whose secret is absent answers 404 (not enabled).
     pub settings: WebhookSettings,
 }
@@ -42,7 +42,7 @@ async fn respond(api: &ChannelsApi, req: &Request) -> Result<WebhookAnswer, ApiE
     let query = query_parameters(req)?;
     webhook(
         &api.app,
-        &api.deps,
+        &*api.state,
         &api.settings,
         webhook_request(req, method, &channel, &query),
     )

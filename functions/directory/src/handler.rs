@@ -6,6 +6,7 @@
 use lambda_http::{Body, Request, RequestExt, Response};
 use lapor::api::ApiError;
 use lapor::lambda::http::{body_bytes, result_response, route_key};
+use lapor::service::agencies;
 pub use lapor::service::agencies::DirectoryApi;
 
 pub async fn handle(
@@ -16,7 +17,8 @@ pub async fn handle(
         "GET /v1/agencies" => {
             let query = req.query_string_parameters_ref();
             let param = |name: &str| query.and_then(|q| q.first(name));
-            api.search(param("q"), param("limit"), param("offset"))
+            let directory = api.directory.current().await;
+            agencies::search(&directory, param("q"), param("limit"), param("offset"))
                 .map(|page| (200, serde_json::to_value(&page).expect("page serialises")))
         }
         "GET /v1/agencies/{agency_id}" => {
@@ -24,7 +26,8 @@ pub async fn handle(
                 .path_parameters_ref()
                 .and_then(|p| p.first("agency_id"))
                 .unwrap_or_default();
-            api.agency(id).map(|detail| {
+            let directory = api.directory.current().await;
+            agencies::agency(&directory, id).map(|detail| {
                 (
                     200,
                     serde_json::to_value(&detail).expect("agency serialises"),

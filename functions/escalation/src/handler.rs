@@ -2,15 +2,11 @@
 //! whose deadline passed, in bounded batches; what does not fit in one invocation is left for
 //! the next, which starts where this one stopped (handled reports leave the due window).
 
-use lapor::directory::Directory;
-use lapor::ports::RoutingExampleStore;
-use lapor::service::actions::Deps;
 use lapor::service::escalation::{run_pass, PassLimits, PassStats};
 use lapor::service::App;
 
 pub struct Escalation {
     pub app: App,
-    pub directory: &'static Directory,
     pub limits: PassLimits,
 }
 
@@ -20,10 +16,6 @@ pub async fn handle(
     escalation: &Escalation,
     _event: serde_json::Value,
 ) -> Result<PassStats, lambda_runtime::Error> {
-    let deps = Deps {
-        directory: escalation.directory,
-        examples: None::<&dyn RoutingExampleStore>,
-    };
     let now = escalation.app.clock.now();
-    Ok(run_pass(&escalation.app, deps, now, escalation.limits).await?)
+    Ok(run_pass(&escalation.app, now, escalation.limits).await?)
 }

@@ -20,6 +20,45 @@ pub const MAX_ATTEMPTS: &str = "NOTIFICATION_MAX_ATTEMPTS";
 /// empty (the template's `NotifyRates` default).
 pub const DEFAULT_RATES: &str = "sms=20,x=1,messenger=40,whatsapp=40,email=10";
 
+/// The notifier as its cold start builds it: the providers whose credentials the channels'
+/// secret holds (a channel whose settings are unset or `-` is absent), e-mail through SES when a
+/// sender address is set, the rate limits, the attempts and the daily cap.
+pub fn from_wired(
+    wired: lapor::adapters::aws::wiring::Wired,
+) -> Result<Notifier, lapor::adapters::aws::wiring::Error> {
+    use lapor::notify::ses::SesSender;
+    use lapor::notify::{senders_from_vars, Provider, RetryPolicy};
+    use std::sync::Arc;
+    let secrets = wired.channel_secrets.clone().unwrap_or_default();
+    let setting = |name: &str| secrets.get(name).or_else(|| lapor::config::optional(name));
+    let mut senders = senders_from_vars(setting)?;
+    if let Some(from) = setting(env::SES_FROM_ADDRESS) {
+        senders = senders.with(Provider::Email, Arc::new(SesSender::new(&wired.aws, from)));
+    }
+    if senders.is_empty() {
+        tracing::warn!(
+            "no channel configured: notices with an address go to the dead-letter queue"
+        );
+    }
+    let notifier = Notifier {
+        state: wired.channel_state.expect("the notifier needs its state"),
+        // Only dead-letters (with the reason) go out.
+        queue: wired
+            .queues
+            .expect("the notifier needs its dead-letter queue"),
+        limiter: Arc::new(rate_limiter(std::env::var(env::NOTIFY_RATES).ok())?),
+        retry: RetryPolicy::default(),
+        pii: wired.pii.expect("the notifier needs the PII key"),
+        clock: wired.clock,
+        max_attempts: max_attempts(std::env::var(MAX_ATTEMPTS).ok())?,
+        daily_cap: lapor::service::notifier::daily_cap(std::env::var(env::NOTIFY_DAILY_CAP).ok())?,
+        senders,
+    };
+    tracing::info!(providers = ?notifier.senders.providers(), limiter = ?notifier.limiter,
+        max_attempts = notifier.max_attempts, "notifier configured");
+    Ok(notifier)
+}
+
 pub async fn handle(
     notifier: &Notifier,
     event: SqsEvent,

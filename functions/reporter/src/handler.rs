@@ -4,7 +4,6 @@
 
 use lambda_http::{Body, Request, Response};
 use lapor::api::ApiError;
-use lapor::directory::Directory;
 use lapor::lambda::http::{
     bearer_token, body_bytes, header_bytes, path_parameter, result_response, route_key,
 };
@@ -13,25 +12,18 @@ use lapor::service::contact;
 use lapor::service::views::reporter_view;
 use lapor::service::App;
 
-pub async fn handle(
-    app: &App,
-    directory: &Directory,
-    req: Request,
-) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(result_response(respond(app, directory, &req).await))
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(result_response(respond(app, &req).await))
 }
 
-async fn respond(
-    app: &App,
-    directory: &Directory,
-    req: &Request,
-) -> Result<(u16, serde_json::Value), ApiError> {
+async fn respond(app: &App, req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
     let tracking_id = path_parameter(req, "tracking_id");
     let what = match route_key(req).as_str() {
         "POST /v1/reports/{tracking_id}/contact/confirm" => {
             let report =
                 contact::confirm(app, &tracking_id, bearer_token(req), body_bytes(req)).await?;
-            return Ok((200, reporter_view(&report, &app.pii)?));
+            let directory = app.directory.current().await;
+            return Ok((200, reporter_view(&report, &app.pii, &directory)?));
         }
         "POST /v1/reports/{tracking_id}/replies" => ReporterAction::Reply,
         "POST /v1/reports/{tracking_id}/rating" => ReporterAction::Rate,
@@ -40,7 +32,6 @@ async fn respond(
     };
     let acted = reporter_act(
         app,
-        directory,
         what,
         &tracking_id,
         bearer_token(req),
@@ -49,7 +40,8 @@ async fn respond(
     )
     .await?;
     // The reporter's own view (the status endpoint's with the token), of the report as stored.
-    let mut body = reporter_view(&acted.report, &app.pii)?;
+    let directory = app.directory.current().await;
+    let mut body = reporter_view(&acted.report, &app.pii, &directory)?;
     body["replayed"] = serde_json::Value::Bool(acted.replayed);
     Ok((200, body))
 }

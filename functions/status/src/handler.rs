@@ -2,31 +2,27 @@
 //! `GET /v1/reports`: the public feed (`agency`, `status`, `cursor`, `limit`).
 
 use lambda_http::{Body, Request, Response};
-use lapor::crypto::Sealer;
+use lapor::api::ApiError;
 use lapor::lambda::http::{
     bearer_token, path_parameter, query_parameters, result_response, route_key,
 };
-use lapor::ports::ReportStore;
-use lapor::service::{inbox, views};
+use lapor::service::{inbox, views, App};
 
-pub async fn handle(
-    store: &dyn ReportStore,
-    pii: &Sealer,
-    req: Request,
-) -> Result<Response<Body>, lambda_http::Error> {
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     let result = match route_key(&req).as_str() {
         "GET /v1/reports" => match query_parameters(&req) {
-            Ok(params) => inbox::public_feed(store, &params)
+            Ok(params) => inbox::public_feed(app, &params)
                 .await
                 .map(|feed| (200, serde_json::to_value(&feed).expect("feed serialises"))),
             Err(e) => Err(e),
         },
-        _ => {
+        "GET /v1/reports/{tracking_id}" => {
             let tracking_id = path_parameter(&req, "tracking_id");
-            views::get_report(store, pii, &tracking_id, bearer_token(&req))
+            views::get_report(app, &tracking_id, bearer_token(&req))
                 .await
                 .map(|view| (200, view.to_json()))
         }
+        other => Err(ApiError::NotFound(format!("no route {other:?} here"))),
     };
     Ok(result_response(result))
 }

@@ -2,19 +2,19 @@
 //! the data dir) or on DynamoDB + SQS from the standard AWS environment.
 
 use lapor::adapters::aws::provision::provision;
-use lapor::adapters::aws::sqs::QueueUrls;
 use lapor::adapters::aws::{
     dynamodb_client, load_config, sqs_client, DynamoAgencies, DynamoChannelState, DynamoExamples,
-    DynamoModels, DynamoStore, SqsQueues,
+    DynamoModels, DynamoStore, QueueUrls, SqsQueues,
 };
 use lapor::adapters::embedded::EmbeddedStore;
 use lapor::config;
 use lapor::crypto::Sealer;
-use lapor::directory::Directory;
+use lapor::directory::LiveDirectory;
 use lapor::ports::{
     AgencyStore, ChannelState, ModelStore, QueueName, QueueReceiver, RoutingExampleStore,
     SystemClock,
 };
+use lapor::service::agencies::publish_directory;
 use lapor::service::models::{LiveEngine, ModelLoad};
 use lapor::service::App;
 use lapor::template::Template;
@@ -56,9 +56,23 @@ pub struct System {
     pub notice_daily_cap: u32,
 }
 
-/// The local runner looks for a newly published model more often than a Lambda does: after
-/// `lapor-local retrain`, a running runner routes with the new model within a minute.
-const MODEL_RECHECK: Duration = Duration::from_secs(60);
+/// The local runner looks for a newly published model (and directory) more often than a Lambda
+/// does: after `lapor-local retrain` or `seed --extra`, a running runner uses it within a minute.
+const RECHECK: Duration = Duration::from_secs(60);
+
+/// The stores of one family, before the services are built on them.
+struct Stores {
+    store: Arc<dyn lapor::ports::ReportStore>,
+    queue: Arc<dyn lapor::ports::MessageQueue>,
+    receiver: Arc<dyn QueueReceiver>,
+    /// Largest batch one poll takes (SQS allows 10).
+    batch_size: usize,
+    agencies: Arc<dyn AgencyStore>,
+    examples: Arc<dyn RoutingExampleStore>,
+    models: Arc<dyn ModelStore>,
+    channel_state: Arc<dyn ChannelState>,
+    outbox: EmbeddedStore,
+}
 
 pub async fn build(
     backend: Backend,
@@ -76,158 +90,182 @@ pub async fn build(
     let pii = pii_key(data_dir)?;
     // Time limits and extra days off from the environment, as the functions read them.
     let deadlines = Arc::new(lapor::deadlines::Deadlines::from_env()?);
-    let clock = Arc::new(SystemClock);
-    type Stores = (
-        Arc<dyn AgencyStore>,
-        Arc<dyn RoutingExampleStore>,
-        Arc<dyn ModelStore>,
-    );
-    let channel_state: Arc<dyn ChannelState>;
-    let outbox: EmbeddedStore;
-    let (app, receiver, batch_size, (agencies, examples, models)): (_, _, _, Stores) = match backend
-    {
-        Backend::Embedded => {
-            let store = EmbeddedStore::open(&data_dir.join("lapor.db"), settings)
-                .map_err(|e| format!("cannot open the embedded store: {e}"))?;
-            let released = store
-                .release_in_flight()
-                .await
-                .map_err(|e| format!("cannot open the embedded queue: {e}"))?;
-            if released > 0 {
-                tracing::info!(
-                    released,
-                    "messages in flight when the last run stopped are visible again"
-                );
-            }
-            let store = Arc::new(store);
-            channel_state = store.clone();
-            outbox = (*store).clone();
-            let app = App {
-                store: store.clone(),
-                queue: store.clone(),
-                clock: clock.clone(),
-                pii,
-                deadlines: deadlines.clone(),
-            };
-            let stores: Stores = (store.clone(), store.clone(), store.clone());
-            (app, store as Arc<dyn QueueReceiver>, 100, stores)
-        }
-        Backend::Aws => {
-            let aws = load_config().await;
-            let (dynamodb, sqs) = (dynamodb_client(&aws), sqs_client(&aws));
-            outbox = EmbeddedStore::open(&data_dir.join("outbox.db"), settings.clone())
-                .map_err(|e| format!("cannot open the local outbox: {e}"))?;
-            let (store, queues, stores) = match provision_prefix {
-                Some(prefix) => {
-                    let made = provision(&template, &dynamodb, &sqs, prefix)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    let store = DynamoStore::new(
-                        dynamodb.clone(),
-                        made.table("ReportsTable").to_string(),
-                        made.table("IdempotencyTable").to_string(),
-                    );
-                    channel_state = Arc::new(DynamoChannelState::new(
-                        dynamodb.clone(),
-                        made.table("ChannelStateTable").to_string(),
-                    ));
-                    let stores: Stores = (
-                        Arc::new(DynamoAgencies::new(
-                            dynamodb.clone(),
-                            made.table("AgenciesTable").to_string(),
-                        )),
-                        Arc::new(DynamoExamples::new(
-                            dynamodb.clone(),
-                            made.table("RoutingExamplesTable").to_string(),
-                        )),
-                        Arc::new(DynamoModels::new(
-                            dynamodb,
-                            made.table("RoutingModelsTable").to_string(),
-                        )),
-                    );
-                    let urls = QueueName::ALL
-                        .into_iter()
-                        .map(|q| (q, made.queue(&template, q)))
-                        .collect();
-                    (store, SqsQueues::new(sqs, urls), stores)
-                }
-                None => {
-                    let store =
-                        DynamoStore::from_env(dynamodb.clone()).map_err(|e| e.to_string())?;
-                    channel_state = Arc::new(
-                        DynamoChannelState::from_env(dynamodb.clone())
-                            .map_err(|e| e.to_string())?,
-                    );
-                    let stores: Stores = (
-                        Arc::new(
-                            DynamoAgencies::from_env(dynamodb.clone())
-                                .map_err(|e| e.to_string())?,
-                        ),
-                        Arc::new(
-                            DynamoExamples::from_env(dynamodb.clone())
-                                .map_err(|e| e.to_string())?,
-                        ),
-                        Arc::new(DynamoModels::from_env(dynamodb).map_err(|e| e.to_string())?),
-                    );
-                    let urls = HashMap::from([
-                        (
-                            QueueName::Intake,
-                            QueueUrls {
-                                url: config::required(config::env::INTAKE_QUEUE_URL)
-                                    .map_err(|e| e.to_string())?,
-                                dead_letter_url: std::env::var("INTAKE_DLQ_URL").ok(),
-                            },
-                        ),
-                        (
-                            QueueName::Notifications,
-                            QueueUrls {
-                                url: config::required(config::env::NOTIFICATION_QUEUE_URL)
-                                    .map_err(|e| e.to_string())?,
-                                dead_letter_url: config::required(
-                                    config::env::NOTIFICATION_DEAD_LETTER_QUEUE_URL,
-                                )
-                                .ok(),
-                            },
-                        ),
-                    ]);
-                    (store, SqsQueues::new(sqs, urls), stores)
-                }
-            };
-            let queues = Arc::new(queues);
-            let app = App {
-                store: Arc::new(store),
-                queue: queues.clone(),
-                clock: clock.clone(),
-                pii,
-                deadlines: deadlines.clone(),
-            };
-            (app, queues as Arc<dyn QueueReceiver>, 10, stores)
-        }
+    let clock: Arc<dyn lapor::ports::Clock> = Arc::new(SystemClock);
+    let stores = match backend {
+        Backend::Embedded => embedded_stores(data_dir, settings).await?,
+        Backend::Aws => aws_stores(data_dir, settings, &template, provision_prefix).await?,
     };
-    let (engine, model_load) =
-        LiveEngine::start(Directory::builtin(), models.clone(), MODEL_RECHECK).await;
+    // A fresh system gets the compiled-in directory published; then the directory is read the
+    // way every function reads it.
+    if stores.agencies.directory_version().await?.is_none() {
+        let published = publish_directory(&*stores.agencies, &[], |_| {}).await?;
+        tracing::info!(agencies = published.agencies, version = %published.version,
+            "directory published");
+    }
+    let directory = Arc::new(LiveDirectory::start(stores.agencies.clone(), RECHECK).await?);
+    let app = App {
+        store: stores.store,
+        queue: stores.queue,
+        clock: clock.clone(),
+        pii,
+        deadlines: deadlines.clone(),
+        directory: directory.clone(),
+        examples: Some(stores.examples.clone()),
+    };
+    let (engine, model_load) = LiveEngine::start(stores.models.clone(), RECHECK).await;
     let router = router::Router {
         store: app.store.clone(),
         queue: app.queue.clone(),
-        deadlines: app.deadlines.clone(),
+        deadlines,
         clock,
+        directory,
         engine: Arc::new(engine),
     };
     Ok(System {
         app,
-        receiver,
+        receiver: stores.receiver,
         router,
-        agencies,
-        examples,
-        models,
+        agencies: stores.agencies,
+        examples: stores.examples,
+        models: stores.models,
         model_load,
         intake_visibility,
-        batch_size,
-        channel_state,
-        outbox,
+        batch_size: stores.batch_size,
+        channel_state: stores.channel_state,
+        outbox: stores.outbox,
         notification_settings,
         notice_daily_cap,
     })
+}
+
+/// One SQLite file in the data dir holds everything.
+async fn embedded_stores(
+    data_dir: &Path,
+    settings: HashMap<QueueName, lapor::adapters::QueueSettings>,
+) -> anyhow_like::Result<Stores> {
+    let store = EmbeddedStore::open(&data_dir.join("lapor.db"), settings)
+        .map_err(|e| format!("cannot open the embedded store: {e}"))?;
+    let released = store
+        .release_in_flight()
+        .await
+        .map_err(|e| format!("cannot open the embedded queue: {e}"))?;
+    if released > 0 {
+        tracing::info!(
+            released,
+            "messages in flight when the last run stopped are visible again"
+        );
+    }
+    let store = Arc::new(store);
+    Ok(Stores {
+        store: store.clone(),
+        queue: store.clone(),
+        receiver: store.clone(),
+        batch_size: 100,
+        agencies: store.clone(),
+        examples: store.clone(),
+        models: store.clone(),
+        channel_state: store.clone(),
+        outbox: (*store).clone(),
+    })
+}
+
+/// DynamoDB and SQS: the template's tables and queues made with `prefix`, or named by the
+/// environment as the SAM stack sets them.
+async fn aws_stores(
+    data_dir: &Path,
+    settings: HashMap<QueueName, lapor::adapters::QueueSettings>,
+    template: &Template,
+    provision_prefix: Option<&str>,
+) -> anyhow_like::Result<Stores> {
+    let aws = load_config().await;
+    let (dynamodb, sqs) = (dynamodb_client(&aws), sqs_client(&aws));
+    let outbox = EmbeddedStore::open(&data_dir.join("outbox.db"), settings)
+        .map_err(|e| format!("cannot open the local outbox: {e}"))?;
+    // Table and queue names: provisioned here, or from the stack's environment.
+    let made = match provision_prefix {
+        Some(prefix) => Some(
+            provision(template, &dynamodb, &sqs, prefix)
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    let table = |logical: &str| match &made {
+        Some(made) => Ok(made.table(logical).to_string()),
+        None => table_from_env(logical),
+    };
+    let urls: HashMap<QueueName, QueueUrls> = match &made {
+        Some(made) => QueueName::ALL
+            .into_iter()
+            .map(|q| (q, made.queue(template, q)))
+            .collect(),
+        None => queue_urls_from_env()?,
+    };
+    let store = Arc::new(DynamoStore::new(
+        dynamodb.clone(),
+        table("ReportsTable")?,
+        table("IdempotencyTable")?,
+    ));
+    let queues = Arc::new(SqsQueues::new(sqs, urls));
+    Ok(Stores {
+        store,
+        queue: queues.clone(),
+        receiver: queues,
+        batch_size: 10,
+        agencies: Arc::new(DynamoAgencies::new(
+            dynamodb.clone(),
+            table("AgenciesTable")?,
+        )),
+        examples: Arc::new(DynamoExamples::new(
+            dynamodb.clone(),
+            table("RoutingExamplesTable")?,
+        )),
+        models: Arc::new(DynamoModels::new(
+            dynamodb.clone(),
+            table("RoutingModelsTable")?,
+        )),
+        channel_state: Arc::new(DynamoChannelState::new(
+            dynamodb,
+            table("ChannelStateTable")?,
+        )),
+        outbox,
+    })
+}
+
+/// A table's name from the variable the template sets for it.
+fn table_from_env(logical: &str) -> anyhow_like::Result<String> {
+    use config::env::*;
+    let variable = match logical {
+        "ReportsTable" => REPORTS_TABLE,
+        "IdempotencyTable" => IDEMPOTENCY_TABLE,
+        "AgenciesTable" => AGENCIES_TABLE,
+        "RoutingExamplesTable" => ROUTING_EXAMPLES_TABLE,
+        "RoutingModelsTable" => ROUTING_MODELS_TABLE,
+        "ChannelStateTable" => CHANNEL_STATE_TABLE,
+        other => return Err(format!("no variable names the table {other}").into()),
+    };
+    config::required(variable).map_err(|e| e.to_string().into())
+}
+
+fn queue_urls_from_env() -> anyhow_like::Result<HashMap<QueueName, QueueUrls>> {
+    use config::env::*;
+    let url = |variable| config::required(variable).map_err(|e| e.to_string());
+    Ok(HashMap::from([
+        (
+            QueueName::Intake,
+            QueueUrls {
+                url: url(INTAKE_QUEUE_URL)?,
+                dead_letter_url: config::optional(INTAKE_DEAD_LETTER_QUEUE_URL),
+            },
+        ),
+        (
+            QueueName::Notifications,
+            QueueUrls {
+                url: url(NOTIFICATION_QUEUE_URL)?,
+                dead_letter_url: config::optional(NOTIFICATION_DEAD_LETTER_QUEUE_URL),
+            },
+        ),
+    ]))
 }
 
 /// `LAPOR_PII_KEY` when set, else a key kept in the data dir (created on first start, owner-only).

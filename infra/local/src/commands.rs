@@ -6,49 +6,65 @@ use crate::backend::{self, anyhow_like::Result, System};
 use crate::StoreArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use lapor::auth::{LocalSigner, StaffClaims, StaffRole};
-use lapor::directory::{builtin_agencies, Directory};
+use lapor::directory::{read_additions_csv, Directory};
 use lapor::domain::TrackingId;
-use lapor::ports::AgencyStore;
 use lapor::routing::model::{read_examples_dir, seed_dir};
-use lapor::service::agencies::{load_directory, seed as seed_agencies, DirectoryApi};
+use lapor::service::agencies::{publish_directory, DirectoryApi};
 use lapor::service::learning::assign_report;
-use lapor::service::models::{self, LiveEngine, RECHECK_EVERY};
+use lapor::service::models;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 pub async fn open(args: &StoreArgs) -> Result<System> {
     backend::build(args.backend, &args.data_dir, args.provision.as_deref()).await
 }
 
-/// Writes the compiled-in directory with a progress bar; returns how many agencies.
-pub async fn seed_with_progress(store: &dyn AgencyStore) -> Result<usize> {
-    let agencies = builtin_agencies();
-    let bar = ProgressBar::new(agencies.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("seeding agencies {bar:40} {pos}/{len} ({elapsed})")
-            .expect("valid progress template"),
-    );
-    let written = seed_agencies(store, &agencies, |n| bar.inc(n as u64)).await;
-    bar.finish();
-    Ok(written?)
+#[derive(clap::Args)]
+pub struct SeedArgs {
+    /// Institutions and work units to publish beside the compiled-in directory: a CSV with the
+    /// header id,name,acronym,kind,parent_id,region_code,scope,aliases (aliases separated by ;).
+    #[arg(long, value_name = "FILE.csv")]
+    extra: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
-pub async fn seed(args: StoreArgs) -> Result<()> {
-    let system = open(&args).await?;
-    let written = seed_with_progress(&*system.agencies).await?;
-    let stored = system.agencies.agencies().await?.len();
-    println!("seeded {written} agencies; the directory now holds {stored}");
+/// `lapor-local seed [--extra FILE]`: publishes the directory (the compiled-in one, with the
+/// file's additions) with a progress bar. Idempotent; running functions pick it up at their next
+/// check.
+pub async fn seed(args: SeedArgs) -> Result<()> {
+    let additions = match &args.extra {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            read_additions_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Vec::new(),
+    };
+    let system = open(&args.store).await?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("seeding agencies {bar:40} {pos} ({elapsed})")
+            .expect("valid progress template"),
+    );
+    let published = publish_directory(&*system.agencies, &additions, |n| bar.inc(n as u64))
+        .await
+        .map_err(|e| e.to_string())?;
+    bar.finish();
+    println!(
+        "published {} agencies ({} added to the compiled-in directory) as version {}",
+        published.agencies,
+        additions.len(),
+        published.version
+    );
     Ok(())
 }
 
-/// The directory API on the stored directory and the router's model store.
-pub async fn directory_api(system: &System) -> Result<DirectoryApi> {
-    let directory = load_directory(&*system.agencies).await?;
-    let (engine, _) = LiveEngine::start(directory, system.models.clone(), RECHECK_EVERY).await;
-    Ok(DirectoryApi {
-        directory,
-        engine: Arc::new(engine),
-    })
+/// The directory API on the system's directory and the router's model.
+pub fn directory_api(system: &System) -> DirectoryApi {
+    DirectoryApi {
+        directory: system.app.directory.clone(),
+        engine: system.router.engine.clone(),
+    }
 }
 
 #[derive(clap::Subcommand)]
@@ -78,11 +94,11 @@ pub async fn triage(command: TriageCommand) -> Result<()> {
     let id = TrackingId::parse(&tracking_id)
         .ok_or_else(|| format!("{tracking_id:?} is not a tracking id"))?;
     let system = open(&store).await?;
-    let directory = load_directory(&*system.agencies).await?;
+    let directory = system.app.directory.current().await;
     let assigned = assign_report(
         &*system.app.store,
         &*system.examples,
-        directory,
+        &directory,
         &*system.app.clock,
         &id,
         &agency_id,
@@ -121,7 +137,7 @@ pub struct RetrainArgs {
 pub async fn retrain(args: RetrainArgs) -> Result<()> {
     let system = open(&args.store).await?;
     let seed = read_examples_dir(&args.seed_dir).map_err(|e| e.to_string())?;
-    let directory = load_directory(&*system.agencies).await?;
+    let directory = system.app.directory.current().await;
     println!(
         "training on {} seed examples and the stored human decisions...",
         seed.len()
@@ -192,7 +208,11 @@ fn parse_role(value: &str) -> std::result::Result<StaffRole, String> {
 /// Prints the token alone on stdout; what it says goes to stderr.
 pub fn mint_token(args: &MintTokenArgs) -> Result<()> {
     if let Some(agency) = &args.agency {
-        if Directory::builtin().get(agency).is_none() {
+        // The compiled-in directory: minting opens no store (an institution added to the table
+        // is not checked here; the functions check the claims against their directory).
+        #[allow(clippy::disallowed_methods)]
+        let directory = Directory::builtin();
+        if directory.get(agency).is_none() {
             return Err(format!(
                 "{agency:?} is not an agency of the directory (see GET /v1/agencies?q=...)"
             )

@@ -5,11 +5,9 @@ use crate::backend::{self, anyhow_like::Result, Backend};
 use crate::StoreArgs;
 use chrono::{DateTime, Duration as Span, Utc};
 use lapor::deadlines::Step;
-use lapor::directory::Directory;
 use lapor::domain::{
     Actor, Channel, Deadline, Location, Report, ReportKind, Status, TimelineEvent, TrackingId,
 };
-use lapor::service::actions::Deps;
 use lapor::service::escalation::{dry_run, run_pass, PassLimits};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -56,16 +54,11 @@ pub async fn escalate(args: EscalateArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let directory = lapor::service::agencies::load_directory(&*system.agencies).await?;
-    let deps = Deps {
-        directory,
-        examples: None,
-    };
     let limits = PassLimits {
         batch: args.batch,
         max_reports: args.max,
     };
-    let stats = run_pass(&system.app, deps, as_of, limits).await?;
+    let stats = run_pass(&system.app, as_of, limits).await?;
     println!("{}", serde_json::json!({"as_of": as_of, "pass": stats}));
     Ok(())
 }
@@ -192,12 +185,8 @@ pub async fn bench(args: BenchEscalationArgs) -> Result<()> {
         seeding.as_secs_f64()
     );
 
-    let deps = Deps {
-        directory: Directory::builtin(),
-        examples: None,
-    };
     let pass_started = Instant::now();
-    let stats = run_pass(&app, deps, now, PassLimits::default()).await?;
+    let stats = run_pass(&app, now, PassLimits::default()).await?;
     let took = pass_started.elapsed();
     let per_due = stats.items_read as f64 / stats.due.max(1) as f64;
     println!("reports in store      {}", args.reports);
@@ -209,7 +198,7 @@ pub async fn bench(args: BenchEscalationArgs) -> Result<()> {
         stats.escalated, stats.auto_closed, stats.archived
     );
     println!("pass duration         {:.1} ms", took.as_secs_f64() * 1e3);
-    let again = run_pass(&app, deps, now, PassLimits::default()).await?;
+    let again = run_pass(&app, now, PassLimits::default()).await?;
     println!(
         "second pass           {} due, {} items read (a handled report leaves the index)",
         again.due, again.items_read

@@ -70,9 +70,10 @@ enum Command {
         /// The labelled reports.
         file: PathBuf,
     },
-    /// Load the national agency directory (central institutions and the 552 regional
-    /// governments, with aliases) into the store. Idempotent: safe to re-run.
-    Seed(StoreArgs),
+    /// Publish the national agency directory (central institutions and the 552 regional
+    /// governments, with aliases; plus --extra institutions and work units) to the store.
+    /// Idempotent: safe to re-run.
+    Seed(commands::SeedArgs),
     /// Verifiers' actions on reports.
     #[command(subcommand)]
     Triage(commands::TriageCommand),
@@ -143,11 +144,8 @@ fn exit_code(result: backend::anyhow_like::Result<()>) -> std::process::ExitCode
 }
 
 async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
+    // A fresh data dir gets the compiled-in directory published as it opens.
     let system = commands::open(&args.store).await?;
-    // First start: an empty directory is seeded from the compiled-in one.
-    if system.agencies.agencies().await?.is_empty() {
-        commands::seed_with_progress(&*system.agencies).await?;
-    }
     let load = &system.model_load;
     println!(
         "routing model {} ({}, decoded in {:.1} ms)",
@@ -159,7 +157,7 @@ async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
         },
         load.decode.as_secs_f64() * 1e3
     );
-    let directory = commands::directory_api(&system).await?;
+    let directory = commands::directory_api(&system);
     let signer = commands::local_signer(&args.store.data_dir)?;
     let secrets = outbox::LocalChannelSecrets::load_or_create(&args.store.data_dir)?;
     server::serve(

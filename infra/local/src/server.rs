@@ -50,7 +50,6 @@ const WIRED_FUNCTIONS: &[&str] = &[
 /// The HTTP functions as their cold starts build them, over the runner's stores.
 struct Functions {
     directory: DirectoryApi,
-    agency: agency::AgencyApi,
     channels: channels::ChannelsApi,
 }
 
@@ -75,23 +74,14 @@ pub async fn serve(
         )
         .into());
     }
-    let agency = agency::AgencyApi {
-        app: system.app.clone(),
-        directory: directory.directory,
-        examples: system.examples.clone(),
-    };
     let channels = channels::ChannelsApi {
         app: system.app.clone(),
-        deps: lapor::service::channels::ChannelDeps {
-            state: system.channel_state.clone(),
-            directory: directory.directory,
-        },
+        state: system.channel_state.clone(),
         settings,
     };
     let system = Arc::new(system);
     let directory = Arc::new(Functions {
         directory,
-        agency,
         channels,
     });
     let gateway = Arc::new(gateway);
@@ -103,7 +93,7 @@ pub async fn serve(
 
     // The sweep at start-up routes what a killed runner left stored but unrouted; then the
     // escalation pass runs on a timer, as the schedule runs it in AWS.
-    spawn_escalation(system.clone(), directory.directory.directory);
+    spawn_escalation(system.clone());
     for _ in 0..2 {
         spawn_router_pump(system.clone());
     }
@@ -214,12 +204,10 @@ async fn handle(
     );
     let response = match matched.function {
         "IntakeFunction" => intake::handle(&system.app, request).await,
-        "StatusFunction" => status::handle(&*system.app.store, &system.app.pii, request).await,
+        "StatusFunction" => status::handle(&system.app, request).await,
         "DirectoryFunction" => directory::handle(&functions.directory, request).await,
-        "AgencyFunction" => agency::handle(&functions.agency, request).await,
-        "ReporterFunction" => {
-            reporter::handle(&system.app, functions.directory.directory, request).await
-        }
+        "AgencyFunction" => agency::handle(&system.app, request).await,
+        "ReporterFunction" => reporter::handle(&system.app, request).await,
         "ChannelsFunction" => channels::handle(&functions.channels, request).await,
         other => unreachable!("{other} was checked at start-up"),
     };
@@ -293,7 +281,7 @@ fn spawn_notifier_pump(system: Arc<System>) {
     });
 }
 
-fn spawn_escalation(system: Arc<System>, directory: &'static lapor::directory::Directory) {
+fn spawn_escalation(system: Arc<System>) {
     tokio::spawn(async move {
         // At start-up nothing else of this runner is running: whatever is still `received` was
         // left by a stopped (or killed) runner, so look ahead past the grace period.
@@ -308,15 +296,11 @@ fn spawn_escalation(system: Arc<System>, directory: &'static lapor::directory::D
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "start-up sweep failed"),
         }
-        let deps = lapor::service::actions::Deps {
-            directory,
-            examples: None,
-        };
         let mut tick = tokio::time::interval(ESCALATION_EVERY);
         loop {
             tick.tick().await;
             let now = system.app.clock.now();
-            if let Err(e) = run_pass(&system.app, deps, now, PassLimits::default()).await {
+            if let Err(e) = run_pass(&system.app, now, PassLimits::default()).await {
                 tracing::warn!(error = %e, "escalation pass failed");
             }
         }

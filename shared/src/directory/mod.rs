@@ -7,12 +7,21 @@
 //! Kominfo, abbreviations, English names) come from `shared/data/routing/aliases.csv`; regional
 //! governments get "Pemprov X" / "Pemkab X" / "Pemkot X" and province abbreviations from
 //! `shared/data/routing/place-aliases.csv`.
+#![allow(clippy::disallowed_methods)] // the one module that builds the compiled-in directory
 
 use crate::domain::regions::{RegionLevel, Regions};
 use crate::routing::text::fold;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+
+pub mod live;
+pub use live::LiveDirectory;
+
+/// The compiled-in directory's version: a hash of its data and of this file, made by the build
+/// script. The agencies table records the version it was published as
+/// ([`crate::ports::AgencyStore::directory_version`]).
+pub const BUILTIN_VERSION: &str = include_str!(concat!(env!("OUT_DIR"), "/directory_version.txt"));
 
 const CENTRAL_AGENCIES_CSV: &str = include_str!("../../data/central-agencies.csv");
 const ALIASES_CSV: &str = include_str!("../../data/routing/aliases.csv");
@@ -65,6 +74,8 @@ struct SearchKey {
 }
 
 pub struct Directory {
+    /// What it was built from: [`BUILTIN_VERSION`], or the version the table was published as.
+    version: String,
     agencies: Vec<Agency>,
     by_id: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
@@ -72,16 +83,24 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// The directory compiled into the binary.
-    pub fn builtin() -> &'static Directory {
-        static DIRECTORY: OnceLock<Directory> = OnceLock::new();
-        DIRECTORY.get_or_init(|| Directory::from_agencies(builtin_agencies()))
+    /// The directory compiled into the binary, built once. Processes do not reach for it: they
+    /// are given their directory (`App::directory`, a [`LiveDirectory`] that starts from this one
+    /// or from the table), so an institution added to the table is known everywhere alike.
+    /// Clippy refuses calls outside `directory/` and tests (`clippy.toml`).
+    pub fn builtin() -> Arc<Directory> {
+        static DIRECTORY: OnceLock<Arc<Directory>> = OnceLock::new();
+        DIRECTORY
+            .get_or_init(|| {
+                Arc::new(Directory::from_agencies(builtin_agencies()).versioned(BUILTIN_VERSION))
+            })
+            .clone()
     }
 
     /// Builds a directory from a list (e.g. [`builtin_agencies`] plus work units). Later
     /// duplicates of an id are ignored; use [`Directory::add`] for validated additions.
     pub fn from_agencies(agencies: Vec<Agency>) -> Directory {
         let mut directory = Directory {
+            version: String::from("unpublished"),
             agencies: Vec::with_capacity(agencies.len()),
             by_id: HashMap::with_capacity(agencies.len()),
             children: HashMap::new(),
@@ -124,6 +143,29 @@ impl Directory {
         }
         self.keys.push(search_keys(&agency));
         self.agencies.push(agency);
+    }
+
+    /// The same directory, known by `version`.
+    pub fn versioned(mut self, version: &str) -> Directory {
+        self.version = version.to_string();
+        self
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The version of the compiled-in directory with `additions` published beside it (what
+    /// `lapor-local seed --extra` writes): the same additions always make the same version.
+    pub fn version_with(additions: &[Agency]) -> String {
+        if additions.is_empty() {
+            return BUILTIN_VERSION.to_string();
+        }
+        let mut sorted: Vec<&Agency> = additions.iter().collect();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        let json = serde_json::to_vec(&sorted).expect("agencies serialise");
+        let hash = crate::crypto::sha256_hex(&json);
+        format!("{BUILTIN_VERSION}+{}", &hash[..16])
     }
 
     pub fn get(&self, id: &str) -> Option<&Agency> {
@@ -231,6 +273,64 @@ fn search_keys(agency: &Agency) -> Vec<SearchKey> {
         });
     }
     keys
+}
+
+/// Institutions and work units to publish beside the compiled-in directory, from a CSV with the
+/// header `id,name,acronym,kind,parent_id,region_code,scope,aliases` (`aliases` separated by
+/// `;`; empty cells for what an agency lacks). Ids are lowercase letters, digits, `-` and `.`;
+/// every row needs a name and a kind. Errors name the row.
+pub fn read_additions_csv(text: &str) -> Result<Vec<Agency>, String> {
+    const HEADER: [&str; 8] = [
+        "id",
+        "name",
+        "acronym",
+        "kind",
+        "parent_id",
+        "region_code",
+        "scope",
+        "aliases",
+    ];
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| format!("header: {e}"))?;
+    if header.iter().map(str::trim).ne(HEADER) {
+        return Err(format!("the header must be {}", HEADER.join(",")));
+    }
+    let mut out = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = row.map_err(|e| format!("row {line}: {e}"))?;
+        let cell = |i: usize| row.get(i).map(str::trim).unwrap_or_default().to_string();
+        let opt = |i: usize| Some(cell(i)).filter(|s| !s.is_empty());
+        let id = cell(0);
+        let id_ok = !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !id_ok {
+            return Err(format!(
+                "row {line}: id {id:?} must be lowercase letters, digits, - and ."
+            ));
+        }
+        if cell(1).is_empty() || cell(3).is_empty() {
+            return Err(format!("row {line}: {id} needs a name and a kind"));
+        }
+        out.push(Agency {
+            id,
+            name: cell(1),
+            acronym: opt(2),
+            kind: cell(3),
+            parent_id: opt(4),
+            region_code: opt(5),
+            scope: opt(6),
+            aliases: cell(7)
+                .split(';')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
 /// The regional government's id for a Kemendagri province or kabupaten/kota code.
@@ -345,7 +445,7 @@ mod tests {
 
     #[test]
     fn every_institution_is_there() {
-        let d = Directory::builtin();
+        let d = &*Directory::builtin();
         assert_eq!(d.all().len(), 140 + 38 + 514);
         assert_eq!(
             d.get("pemda-32.73").unwrap().name,
@@ -361,7 +461,7 @@ mod tests {
 
     #[test]
     fn every_alias_names_a_known_agency() {
-        let d = Directory::builtin();
+        let d = &*Directory::builtin();
         let mut reader = csv::Reader::from_reader(ALIASES_CSV.as_bytes());
         for row in reader.records() {
             let row = row.unwrap();
@@ -385,7 +485,7 @@ mod tests {
 
     #[test]
     fn former_names_find_the_successors() {
-        let d = Directory::builtin();
+        let d = &*Directory::builtin();
         let (hits, total) = d.search("kominfo", 5, 0);
         assert_eq!(ids(&hits)[0], "komdigi");
         assert_eq!(total, 1);
@@ -406,7 +506,7 @@ mod tests {
 
     #[test]
     fn exact_acronym_ranks_before_name_matches() {
-        let d = Directory::builtin();
+        let d = &*Directory::builtin();
         let (hits, total) = d.search("pln", 10, 0);
         assert_eq!(hits[0].id, "pln");
         assert!(total >= 1);
@@ -420,7 +520,7 @@ mod tests {
 
     #[test]
     fn regional_governments_are_found_by_short_names() {
-        let d = Directory::builtin();
+        let d = &*Directory::builtin();
         assert_eq!(ids(&d.search("Pemkab Garut", 3, 0).0)[0], "pemda-32.05");
         assert_eq!(ids(&d.search("pemkot bandung", 3, 0).0)[0], "pemda-32.73");
         assert_eq!(ids(&d.search("Pemprov Jabar", 3, 0).0)[0], "pemda-32");
@@ -433,7 +533,7 @@ mod tests {
 
     #[test]
     fn search_pages_and_matches_word_prefixes() {
-        let d = Directory::builtin();
+        let d = &*Directory::builtin();
         let (all, total) = d.search("kementerian", 1000, 0);
         assert_eq!(all.len(), total);
         assert!(total > 40);

@@ -56,7 +56,13 @@ pub struct NewReport {
 }
 
 impl Submission {
-    pub fn validate(self, now: DateTime<Utc>) -> Result<NewReport, Vec<FieldError>> {
+    /// The submission as a new report, or every failing field. `directory` is the process's:
+    /// `target_agency` must name one of its institutions.
+    pub fn validate(
+        self,
+        now: DateTime<Utc>,
+        directory: &Directory,
+    ) -> Result<NewReport, Vec<FieldError>> {
         let mut errors = Vec::new();
         let kind = match self.kind.as_deref().map(str::trim) {
             None | Some("") => {
@@ -150,7 +156,7 @@ impl Submission {
             if t.is_empty() {
                 return None;
             }
-            if Directory::builtin().get(&t).is_none() {
+            if directory.get(&t).is_none() {
                 errors.push(FieldError::new(
                     "target_agency",
                     "is not an institution id of the directory (GET /v1/agencies)",
@@ -389,6 +395,7 @@ fn optional_text(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::disallowed_methods)] // tests use the compiled-in directory
     use super::*;
 
     fn valid() -> Submission {
@@ -407,7 +414,7 @@ mod tests {
 
     #[test]
     fn a_valid_submission_passes() {
-        let r = valid().validate(Utc::now()).unwrap();
+        let r = valid().validate(Utc::now(), &Directory::builtin()).unwrap();
         assert_eq!(r.kind, ReportKind::Complaint);
         assert_eq!(r.channel, Channel::Web);
         assert!(!r.anonymous && !r.confidential);
@@ -431,7 +438,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        let f = fields(s.validate(Utc::now()));
+        let f = fields(s.validate(Utc::now(), &Directory::builtin()));
         for expected in [
             "kind",
             "title",
@@ -453,14 +460,20 @@ mod tests {
     fn control_characters_are_refused() {
         let mut s = valid();
         s.title = Some("Jalan\u{0007} rusak".into());
-        assert_eq!(fields(s.validate(Utc::now())), vec!["title"]);
+        assert_eq!(
+            fields(s.validate(Utc::now(), &Directory::builtin())),
+            vec!["title"]
+        );
         let mut s = valid();
         s.body = Some("Isi laporan yang cukup panjang \u{202E}dibalik".into());
-        assert_eq!(fields(s.validate(Utc::now())), vec!["body"]);
+        assert_eq!(
+            fields(s.validate(Utc::now(), &Directory::builtin())),
+            vec!["body"]
+        );
         let mut s = valid();
         s.body = Some("Baris satu yang cukup panjang\r\nbaris dua\tdengan tab".into());
         assert_eq!(
-            s.validate(Utc::now()).unwrap().body,
+            s.validate(Utc::now(), &Directory::builtin()).unwrap().body,
             "Baris satu yang cukup panjang\nbaris dua\tdengan tab"
         );
     }
@@ -469,10 +482,16 @@ mod tests {
     fn oversized_fields_are_refused() {
         let mut s = valid();
         s.body = Some("x".repeat(8_001));
-        assert_eq!(fields(s.validate(Utc::now())), vec!["body"]);
+        assert_eq!(
+            fields(s.validate(Utc::now(), &Directory::builtin())),
+            vec!["body"]
+        );
         let mut s = valid();
         s.location_text = Some("x".repeat(301));
-        assert_eq!(fields(s.validate(Utc::now())), vec!["location_text"]);
+        assert_eq!(
+            fields(s.validate(Utc::now(), &Directory::builtin())),
+            vec!["location_text"]
+        );
     }
 
     #[test]

@@ -129,7 +129,7 @@ impl RoutingDecision {
 }
 
 pub struct RoutingEngine {
-    directory: &'static Directory,
+    directory: Arc<Directory>,
     model: Arc<Model>,
     gazetteer: &'static Gazetteer,
 }
@@ -146,12 +146,12 @@ pub fn compiled_in_model() -> Arc<Model> {
 
 impl RoutingEngine {
     /// The directory with the compiled-in model.
-    pub fn new(directory: &'static Directory) -> RoutingEngine {
+    pub fn new(directory: Arc<Directory>) -> RoutingEngine {
         RoutingEngine::with_model(directory, compiled_in_model())
     }
 
     /// A directory with any model, e.g. a retrained one loaded from the store.
-    pub fn with_model(directory: &'static Directory, model: Arc<Model>) -> RoutingEngine {
+    pub fn with_model(directory: Arc<Directory>, model: Arc<Model>) -> RoutingEngine {
         RoutingEngine {
             directory,
             model,
@@ -159,14 +159,21 @@ impl RoutingEngine {
         }
     }
 
-    /// The built-in directory and model, built once.
+    /// The compiled-in directory and model, built once: for the evaluation tool and tests (a
+    /// function routes over its own directory, `LiveEngine::engine`).
     pub fn builtin() -> &'static RoutingEngine {
         static ENGINE: OnceLock<RoutingEngine> = OnceLock::new();
+        #[allow(clippy::disallowed_methods)]
         ENGINE.get_or_init(|| RoutingEngine::new(Directory::builtin()))
     }
 
     pub fn model_version(&self) -> &str {
         self.model.version()
+    }
+
+    /// The directory it routes over.
+    pub fn directory(&self) -> &Arc<Directory> {
+        &self.directory
     }
 
     pub fn model(&self) -> &Arc<Model> {
@@ -202,10 +209,16 @@ impl RoutingEngine {
 
         let model_best = argmax(&p);
         let mut target_note = None;
+        // An institution the model was never taught (added to the directory after training)
+        // stands for its nearest ancestor the model knows: a reporter's choice of a new
+        // directorate counts for its ministry, and the report goes to the directorate when the
+        // text is about the ministry.
+        let within = target.and_then(|t| self.ancestor_label(t));
         if let Some(target) = target {
-            if let Some(ix) =
-                label_of(target, self.directory).and_then(|l| self.model.label_index(&l))
-            {
+            let label = label_of(target, &self.directory)
+                .and_then(|l| self.model.label_index(&l))
+                .or_else(|| within.as_ref().and_then(|(_, l)| self.model.label_index(l)));
+            if let Some(ix) = label {
                 p[ix] *= TARGET_PRIOR;
                 normalise(&mut p);
                 if argmax(&p) == ix {
@@ -331,6 +344,15 @@ impl RoutingEngine {
                 reason,
             );
         }
+        let chosen = match (target, &within) {
+            (Some(target), Some((ancestor, _))) if *ancestor == chosen => {
+                reason.push_str(&format!(
+                    "; the reporter's choice {target}, within {ancestor}"
+                ));
+                target.to_string()
+            }
+            _ => chosen,
+        };
         RoutingDecision {
             decision: Decision::Auto,
             agency_id: Some(chosen),
@@ -341,6 +363,29 @@ impl RoutingEngine {
             label: best_label,
             region_code: location.regency.clone().or(location.province.clone()),
         }
+    }
+
+    /// For an institution the model has no label for: its nearest ancestor that has one, with
+    /// that label. None for a work unit (reached by an assignment, never routed to) and for
+    /// what the model knows itself.
+    fn ancestor_label(&self, id: &str) -> Option<(String, String)> {
+        let agency = self.directory.get(id)?;
+        let known = |id: &str| {
+            label_of(id, &self.directory).filter(|l| self.model.label_index(l).is_some())
+        };
+        if agency.kind == crate::directory::WORK_UNIT_KIND || known(id).is_some() {
+            return None;
+        }
+        let mut parent = agency.parent_id.clone();
+        // The directory is a tree; the bound guards against a cycle in bad data.
+        for _ in 0..8 {
+            let id = parent?;
+            if let Some(label) = known(&id) {
+                return Some((id, label));
+            }
+            parent = self.directory.get(&id).and_then(|a| a.parent_id.clone());
+        }
+        None
     }
 
     /// Level rules of the authority table that single words decide; they multiply the
@@ -529,6 +574,7 @@ fn argmax(v: &[f32]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::disallowed_methods)] // tests use the compiled-in directory
     use super::*;
     use crate::routing::model::{read_examples_dir, seed_dir};
 
@@ -733,7 +779,7 @@ mod tests {
                 alternates: vec![],
             });
         }
-        let retrained = Arc::new(Model::train(&examples, directory));
+        let retrained = Arc::new(Model::train(&examples, &directory));
         assert_ne!(
             retrained.version(),
             RoutingEngine::builtin().model_version()

@@ -646,6 +646,7 @@ pub fn seed_dir() -> std::path::PathBuf {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::disallowed_methods)] // tests use the compiled-in directory
     use super::*;
     use std::time::Instant;
 
@@ -664,7 +665,7 @@ mod tests {
 
     #[test]
     fn labels_are_sectors_not_regional_governments() {
-        let d = Directory::builtin();
+        let d = &*Directory::builtin();
         assert_eq!(label_of("pemda-32.73", d).as_deref(), Some(LABEL_LOCAL));
         assert_eq!(label_of("pemda-32", d).as_deref(), Some(LABEL_PROVINCE));
         assert_eq!(label_of("pemda-31", d).as_deref(), Some(LABEL_LOCAL));
@@ -675,7 +676,7 @@ mod tests {
 
     #[test]
     fn artifact_round_trips_and_rejects_damage() {
-        let d = Directory::builtin();
+        let d = &*Directory::builtin();
         let examples = vec![
             example("Listrik padam", "listrik mati terus tiap malam", "pln"),
             example("Sampah", "sampah tidak diangkut di TPS", "pemda-32.73"),
@@ -721,7 +722,7 @@ mod tests {
     #[test]
     fn compiled_in_model_is_fresh() {
         let examples = read_examples_dir(&seed_dir()).unwrap();
-        let model = Model::train(&examples, Directory::builtin());
+        let model = Model::train(&examples, &Directory::builtin());
         if std::env::var_os("LAPOR_WRITE_MODEL").is_some() {
             std::fs::write(seed_dir().join("model.bin"), model.to_bytes()).unwrap();
             println!(

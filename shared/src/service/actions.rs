@@ -11,19 +11,10 @@ use crate::api::{ApiError, FieldError};
 use crate::directory::Directory;
 use crate::domain::{AccessToken, Actor, Report, TrackingId};
 use crate::lifecycle::{self, Action, Context};
-use crate::ports::{QueueName, RoutingExampleStore, UpdateError};
+use crate::ports::{QueueName, UpdateError};
 
 /// Longest client-supplied action id.
 pub const ACTION_ID_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
-
-/// What the services act with besides the [`App`].
-#[derive(Clone, Copy)]
-pub struct Deps<'a> {
-    pub directory: &'a Directory,
-    /// Where human routing decisions are kept for learning (verify, forward); none in tools
-    /// that do not learn.
-    pub examples: Option<&'a dyn RoutingExampleStore>,
-}
 
 #[derive(Debug, Clone)]
 pub struct Acted {
@@ -63,7 +54,6 @@ pub fn check_action_id(action_id: &str) -> Result<(), ApiError> {
 /// `actor` does `action` on the report `tracking_id`.
 pub async fn act(
     app: &App,
-    deps: Deps<'_>,
     actor: &Actor,
     tracking_id: &str,
     action_id: Option<&str>,
@@ -73,13 +63,12 @@ pub async fn act(
         check_action_id(id)?;
     }
     let report = load(app, tracking_id).await?;
-    act_on(app, deps, actor, report, action_id, action).await
+    act_on(app, actor, report, action_id, action).await
 }
 
 /// [`act`] on a report already read (the reporter's endpoints read it to check the token).
 pub async fn act_on(
     app: &App,
-    deps: Deps<'_>,
     actor: &Actor,
     report: Report,
     action_id: Option<&str>,
@@ -99,6 +88,7 @@ pub async fn act_on(
             "this report is not held by your institution".into(),
         ));
     }
+    let directory = app.directory.current().await;
     if let Some(index) = earlier {
         let event = &report.timeline[index];
         if event.action != lifecycle::event_name(action) || &event.actor != actor {
@@ -108,7 +98,7 @@ pub async fn act_on(
             });
         }
         // The first attempt may have stored the action and failed to queue its notice.
-        let message = notification_json(&report, index, deps.directory);
+        let message = notification_json(&report, index, &directory);
         send_notification(app, &message).await?;
         return Ok(Acted {
             report,
@@ -130,11 +120,11 @@ pub async fn act_on(
     }
     let ctx = Context {
         now: app.clock.now(),
-        directory: deps.directory,
+        directory: &directory,
         deadlines: &app.deadlines,
     };
     let next = lifecycle::apply(&report, actor, action, action_id, &ctx)?;
-    let message = notification_json(&next, next.timeline.len() - 1, deps.directory);
+    let message = notification_json(&next, next.timeline.len() - 1, &directory);
     let queued = match app
         .store
         .update_and_queue(&next, (QueueName::Notifications, &message))
@@ -155,9 +145,9 @@ pub async fn act_on(
     if !queued {
         send_notification(app, &message).await?;
     }
-    if let (Some(examples), Some(agency)) = (deps.examples, learned_agency(action, &next)) {
+    if let (Some(examples), Some(agency)) = (&app.examples, learned_agency(action, &next)) {
         // Learning is a side benefit: a failure here must not undo or fail the action.
-        if let Err(e) = record_routing_decision(examples, &next, &agency, actor, ctx.now).await {
+        if let Err(e) = record_routing_decision(&**examples, &next, &agency, actor, ctx.now).await {
             tracing::warn!(tracking_id = %next.tracking_id, error = %e,
                 "routing decision not recorded for learning");
         }
@@ -227,7 +217,6 @@ struct WithdrawBody {
 /// body is looked at, so nothing is learnt about other reports.
 pub async fn reporter_act(
     app: &App,
-    directory: &Directory,
     what: ReporterAction,
     tracking_id: &str,
     bearer_token: Option<&str>,
@@ -265,17 +254,5 @@ pub async fn reporter_act(
             Action::Withdraw { reason: b.reason }
         }
     };
-    let deps = Deps {
-        directory,
-        examples: None,
-    };
-    act_on(
-        app,
-        deps,
-        &Actor::Reporter,
-        report,
-        idempotency_key,
-        &action,
-    )
-    .await
+    act_on(app, &Actor::Reporter, report, idempotency_key, &action).await
 }

@@ -1,15 +1,14 @@
 //! The public directory API: search, one agency with its parent and children, and routing
-//! suggestions for a draft report. The directory comes from the `AgencyStore`, read once per
-//! cold start and cached for the life of the process.
+//! suggestions for a draft report, over the process's directory (`LiveDirectory`).
 
 use super::models::LiveEngine;
 use crate::api::{json_object, typed, ApiError, FieldError};
+use crate::directory::LiveDirectory;
 use crate::directory::{Agency, Directory};
 use crate::domain::submission::Submission;
 use crate::ports::{AgencyStore, StoreError};
 use crate::routing::RouteQuery;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -17,36 +16,9 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_OFFSET: usize = 10_000;
 pub const MAX_QUERY_CHARS: usize = 100;
 
-/// Reads the stored directory (one Scan of a small reference table) and builds the in-memory
-/// index. Agencies keep the compiled-in order (central institutions, then provinces and their
-/// kabupaten/kota), later additions (work units) follow by id, so search ranks ties the same way
-/// everywhere. An empty store (not seeded yet) serves the compiled-in directory, with a warning.
-/// Built once per process: the directory lives as long as the process does.
-pub async fn load_directory(store: &dyn AgencyStore) -> Result<&'static Directory, StoreError> {
-    let mut agencies = store.agencies().await?;
-    if agencies.is_empty() {
-        tracing::warn!("the agencies table is empty (run `lapor-local seed`): serving the compiled-in directory");
-        return Ok(Directory::builtin());
-    }
-    let builtin = Directory::builtin();
-    let position: HashMap<&str, usize> = builtin
-        .all()
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.id.as_str(), i))
-        .collect();
-    agencies.sort_by(|a, b| {
-        let pa = position.get(a.id.as_str()).copied().unwrap_or(usize::MAX);
-        let pb = position.get(b.id.as_str()).copied().unwrap_or(usize::MAX);
-        pa.cmp(&pb).then_with(|| a.id.cmp(&b.id))
-    });
-    tracing::info!(agencies = agencies.len(), "agency directory loaded");
-    Ok(Box::leak(Box::new(Directory::from_agencies(agencies))))
-}
-
-/// What the directory function serves from.
+/// What the directory function serves from: the process's directory and routing model.
 pub struct DirectoryApi {
-    pub directory: &'static Directory,
+    pub directory: Arc<LiveDirectory>,
     pub engine: Arc<LiveEngine>,
 }
 
@@ -111,73 +83,72 @@ fn parse_number(
     Ok(n)
 }
 
+/// `GET /v1/agencies?q=&limit=&offset=`: without `q`, the whole directory in order.
+pub fn search<'a>(
+    directory: &'a Directory,
+    q: Option<&str>,
+    limit: Option<&str>,
+    offset: Option<&str>,
+) -> Result<SearchPage<'a>, ApiError> {
+    let mut errors = Vec::new();
+    let limit = parse_number("limit", limit, DEFAULT_LIMIT, 1..=MAX_LIMIT, &mut errors)?;
+    let offset = parse_number("offset", offset, 0, 0..=MAX_OFFSET, &mut errors)?;
+    let q = q.map(str::trim).filter(|q| !q.is_empty());
+    if let Some(q) = q {
+        if q.chars().count() > MAX_QUERY_CHARS {
+            errors.push(FieldError::new(
+                "q",
+                format!("must be at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        if q.chars().any(char::is_control) {
+            errors.push(FieldError::new("q", "must not contain control characters"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let (agencies, total) = match q {
+        Some(q) => directory.search(q, limit, offset),
+        None => {
+            let all = directory.all();
+            (all.iter().skip(offset).take(limit).collect(), all.len())
+        }
+    };
+    Ok(SearchPage {
+        total,
+        limit,
+        offset,
+        agencies,
+    })
+}
+
+/// `GET /v1/agencies/{agency_id}`.
+pub fn agency<'a>(directory: &'a Directory, id: &str) -> Result<AgencyDetail<'a>, ApiError> {
+    let agency = directory
+        .get(id)
+        .ok_or_else(|| ApiError::NotFound("no agency with this id".into()))?;
+    Ok(AgencyDetail {
+        agency,
+        parent: agency
+            .parent_id
+            .as_deref()
+            .and_then(|p| directory.get(p))
+            .map(AgencySummary::from),
+        children: directory
+            .children(&agency.id)
+            .into_iter()
+            .map(AgencySummary::from)
+            .collect(),
+    })
+}
+
 impl DirectoryApi {
-    /// `GET /v1/agencies?q=&limit=&offset=`: without `q`, the whole directory in order.
-    pub fn search(
-        &self,
-        q: Option<&str>,
-        limit: Option<&str>,
-        offset: Option<&str>,
-    ) -> Result<SearchPage<'_>, ApiError> {
-        let mut errors = Vec::new();
-        let limit = parse_number("limit", limit, DEFAULT_LIMIT, 1..=MAX_LIMIT, &mut errors)?;
-        let offset = parse_number("offset", offset, 0, 0..=MAX_OFFSET, &mut errors)?;
-        let q = q.map(str::trim).filter(|q| !q.is_empty());
-        if let Some(q) = q {
-            if q.chars().count() > MAX_QUERY_CHARS {
-                errors.push(FieldError::new(
-                    "q",
-                    format!("must be at most {MAX_QUERY_CHARS} characters"),
-                ));
-            }
-            if q.chars().any(char::is_control) {
-                errors.push(FieldError::new("q", "must not contain control characters"));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        let (agencies, total) = match q {
-            Some(q) => self.directory.search(q, limit, offset),
-            None => {
-                let all = self.directory.all();
-                (all.iter().skip(offset).take(limit).collect(), all.len())
-            }
-        };
-        Ok(SearchPage {
-            total,
-            limit,
-            offset,
-            agencies,
-        })
-    }
-
-    /// `GET /v1/agencies/{agency_id}`.
-    pub fn agency(&self, id: &str) -> Result<AgencyDetail<'_>, ApiError> {
-        let agency = self
-            .directory
-            .get(id)
-            .ok_or_else(|| ApiError::NotFound("no agency with this id".into()))?;
-        Ok(AgencyDetail {
-            agency,
-            parent: agency
-                .parent_id
-                .as_deref()
-                .and_then(|p| self.directory.get(p))
-                .map(AgencySummary::from),
-            children: self
-                .directory
-                .children(&agency.id)
-                .into_iter()
-                .map(AgencySummary::from)
-                .collect(),
-        })
-    }
-
     /// `POST /v1/routing/suggestions`: the router's view of a draft report. Validated like
     /// intake: 413 over the size limit, 400 when not a JSON object of the right types, 422 with
     /// every failing field named. Nothing is stored.
     pub async fn suggest(&self, body: &[u8]) -> Result<Suggestion, ApiError> {
+        let directory = self.directory.current().await;
         let draft: SuggestionRequest = typed(json_object(body)?)?;
         // The same rules as a submission, for the fields a suggestion takes.
         let valid = Submission {
@@ -188,9 +159,9 @@ impl DirectoryApi {
             location_text: draft.location_text,
             ..Submission::default()
         }
-        .validate(chrono::Utc::now())
+        .validate(chrono::Utc::now(), &directory)
         .map_err(ApiError::Validation)?;
-        let engine = self.engine.engine().await;
+        let engine = self.engine.engine(directory.clone()).await;
         let decision = engine.route(&RouteQuery {
             kind: valid.kind,
             title: &valid.title,
@@ -208,8 +179,7 @@ impl DirectoryApi {
                 .candidates
                 .into_iter()
                 .map(|c| SuggestedCandidate {
-                    name: self
-                        .directory
+                    name: directory
                         .get(&c.agency_id)
                         .map(|a| a.name.clone())
                         .unwrap_or(c.name),
@@ -256,16 +226,47 @@ pub struct Suggestion {
 /// BatchWriteItem calls of 25).
 pub const SEED_BATCH: usize = 100;
 
-/// Loads `agencies` (normally `directory::builtin_agencies()`) into the store. Upserts by id, so
-/// re-running it is safe and leaves the same rows. `progress` hears how many were written.
-pub async fn seed(
+/// What [`publish_directory`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub agencies: usize,
+    pub version: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// An addition that would not fit the directory (a duplicate id, an unknown parent...).
+    #[error(transparent)]
+    Invalid(#[from] crate::directory::DirectoryError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Publishes the compiled-in directory with `additions` (institutions and work units the
+/// compiled-in data lacks) to the store: every agency upserted by id (re-running changes
+/// nothing), then the version last, so a function that reads the version finds every agency
+/// written. The additions are checked first (ids unique, parents known): nothing is written
+/// when one does not fit. `progress` hears how many were written.
+pub async fn publish_directory(
     store: &dyn AgencyStore,
-    agencies: &[Agency],
+    additions: &[Agency],
     mut progress: impl FnMut(usize),
-) -> Result<usize, StoreError> {
+) -> Result<Published, PublishError> {
+    #[allow(clippy::disallowed_methods)] // publishing writes the compiled-in directory itself
+    let mut agencies = Directory::builtin().all().to_vec();
+    let mut check = Directory::from_agencies(agencies.clone());
+    for agency in additions {
+        check.add(agency.clone())?;
+    }
+    agencies.extend(additions.iter().cloned());
     for batch in agencies.chunks(SEED_BATCH) {
         store.put_agencies(batch).await?;
         progress(batch.len());
     }
-    Ok(agencies.len())
+    let version = Directory::version_with(additions);
+    store.set_directory_version(&version).await?;
+    Ok(Published {
+        agencies: agencies.len(),
+        version,
+    })
 }

@@ -13,14 +13,13 @@
 //! `ChannelState`), and a new report's insert carries an idempotency record of the same id.
 //! Every answer goes through the notification queue, so the notifier sends it once.
 
-use super::actions::{self, Deps};
+use super::actions;
 use super::intake::{insert_new, new_report, queue_for_routing};
 use super::App;
 use crate::api::{limits, ApiError};
 use crate::channels::command::{self, Command};
 use crate::channels::{sms, InboundMessage, SenderAddress};
 use crate::crypto::sha256_hex;
-use crate::directory::Directory;
 use crate::domain::submission::{forbidden_char, NewReport};
 use crate::domain::{
     AccessToken, Actor, Channel, Location, Report, ReporterContact, Status, TrackingId,
@@ -31,7 +30,6 @@ use crate::ports::{
     QueueName, ReportList, StoredFragment,
 };
 use serde::Serialize;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How long one webhook call may hold a message before a retry of it may take over.
@@ -40,14 +38,6 @@ const HANDLING_LEASE: Duration = Duration::from_secs(60);
 /// How long a channel message id is remembered by the report insert (gateways retry for hours
 /// at most; the `ChannelState` claim remembers it for weeks).
 const MESSAGE_MEMORY: chrono::Duration = chrono::Duration::days(3);
-
-/// What the channel services share beyond the [`App`].
-#[derive(Clone)]
-pub struct ChannelDeps {
-    pub state: Arc<dyn ChannelState>,
-    /// Names the institutions in notices.
-    pub directory: &'static Directory,
-}
 
 /// What became of one inbound message (the webhook's answer to the gateway, and the logs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,12 +73,11 @@ impl Handled {
 /// Handles one verified inbound message, exactly once however often the gateway delivers it.
 pub async fn receive(
     app: &App,
-    deps: &ChannelDeps,
+    state: &dyn ChannelState,
     message: InboundMessage,
 ) -> Result<Handled, ApiError> {
     let message_key = message_key(message.channel, &message.provider_message_id);
-    match deps
-        .state
+    match state
         .claim_delivery(&message_key, app.clock.now(), HANDLING_LEASE)
         .await?
     {
@@ -98,16 +87,14 @@ pub async fn receive(
         DeliveryClaim::InFlight => return Err(ApiError::Unavailable),
     }
     let channel = message.channel;
-    match handle(app, deps, message).await {
+    match handle(app, state, message).await {
         Ok(handled) => {
-            deps.state
-                .mark_delivered(&message_key, app.clock.now())
-                .await?;
+            state.mark_delivered(&message_key, app.clock.now()).await?;
             tracing::info!(channel = ?channel, result = handled.name(), "channel message handled");
             Ok(handled)
         }
         Err(e) => {
-            if let Err(release) = deps.state.release_delivery(&message_key).await {
+            if let Err(release) = state.release_delivery(&message_key).await {
                 tracing::warn!(error = %release, "claim not released; it lapses with its lease");
             }
             Err(e)
@@ -127,16 +114,16 @@ fn message_key(channel: Channel, provider_message_id: &str) -> String {
 
 async fn handle(
     app: &App,
-    deps: &ChannelDeps,
+    state: &dyn ChannelState,
     message: InboundMessage,
 ) -> Result<Handled, ApiError> {
-    let Some((message, assembled)) = assemble(app, deps, message).await? else {
+    let Some((message, assembled)) = assemble(app, state, message).await? else {
         return Ok(Handled::PartStored);
     };
-    let handled = act(app, deps, message).await?;
+    let handled = act(app, message).await?;
     if let Some((group, parts)) = assembled {
         // Only once the message is handled: a failure before leaves the parts for the retry.
-        if let Err(e) = deps.state.clear_fragments(&group, &parts).await {
+        if let Err(e) = state.clear_fragments(&group, &parts).await {
             tracing::warn!(error = %e, "SMS parts not cleared; they expire with their memory");
         }
     }
@@ -150,7 +137,7 @@ type Assembled = Option<(String, Vec<StoredFragment>)>;
 /// whole message (`None` while parts are still missing).
 async fn assemble(
     app: &App,
-    deps: &ChannelDeps,
+    state: &dyn ChannelState,
     mut message: InboundMessage,
 ) -> Result<Option<(InboundMessage, Assembled)>, ApiError> {
     let Some(fragment) = message.fragment.clone() else {
@@ -165,8 +152,7 @@ async fn assemble(
         provider_message_id: message.provider_message_id.clone(),
         sealed_text: app.pii.seal(message.text.as_bytes()),
     };
-    let Some(parts) = deps
-        .state
+    let Some(parts) = state
         .put_fragment(&group, fragment.total, &stored, app.clock.now())
         .await?
     else {
@@ -196,7 +182,7 @@ async fn assemble(
 }
 
 /// What a whole message means, done.
-async fn act(app: &App, deps: &ChannelDeps, message: InboundMessage) -> Result<Handled, ApiError> {
+async fn act(app: &App, message: InboundMessage) -> Result<Handled, ApiError> {
     let sender_ref = app.pii.reference("sender", &message.sender.as_key());
     match command::parse(&message.text) {
         Command::Help => answer(app, &message, None, help_text()).await,
@@ -210,7 +196,7 @@ async fn act(app: &App, deps: &ChannelDeps, message: InboundMessage) -> Result<H
         }
         Command::Reply { tracking_id, text } => match app.store.get(&tracking_id).await? {
             Some(report) if report.reporter_ref.as_deref() == Some(sender_ref.as_str()) => {
-                reply(app, deps, &message, report, text).await
+                reply(app, &message, report, text).await
             }
             _ => {
                 answer(
@@ -232,7 +218,7 @@ async fn act(app: &App, deps: &ChannelDeps, message: InboundMessage) -> Result<H
         } => {
             if !explicit_new {
                 if let Some(waiting) = waiting_for_sender(app, &sender_ref).await? {
-                    return reply(app, deps, &message, waiting, text).await;
+                    return reply(app, &message, waiting, text).await;
                 }
             }
             let body = clean(&text);
@@ -295,7 +281,8 @@ async fn create(
 ) -> Result<Handled, ApiError> {
     let now = app.clock.now();
     // The reporter follows up on the channel; the web access token is never sent over it.
-    let mut report = new_report(app, new, AccessToken::generate().hash(), now);
+    let directory = app.directory.current().await;
+    let mut report = new_report(app, &directory, new, AccessToken::generate().hash(), now);
     report.reporter_ref = Some(sender_ref);
     report.inbound_sealed = Some(
         app.pii.seal(
@@ -368,7 +355,6 @@ async fn create(
 
 async fn reply(
     app: &App,
-    deps: &ChannelDeps,
     message: &InboundMessage,
     report: Report,
     text: String,
@@ -378,10 +364,6 @@ async fn reply(
     let action_id = message_key(message.channel, &message.provider_message_id);
     let outcome = actions::act_on(
         app,
-        Deps {
-            directory: deps.directory,
-            examples: None,
-        },
         &Actor::Reporter,
         report,
         Some(&action_id),
@@ -413,7 +395,7 @@ async fn reply(
 /// The receipt: the notice of the report's first event (`submitted`), which carries its
 /// tracking id and names no institution.
 async fn queue_receipt(app: &App, report: &Report) -> Result<(), ApiError> {
-    let notice = lifecycle::notification(report, 0, Directory::builtin());
+    let notice = lifecycle::notification(report, 0, &app.directory.now());
     send(app, &notice).await
 }
 

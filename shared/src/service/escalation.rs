@@ -15,10 +15,10 @@
 //! conflict. A handled report leaves the due window (its next deadline is later), so a pass that
 //! stops at its bound leaves the rest for the next one, which starts where this one ended.
 
-use super::actions::Deps;
 use super::sweep::requeue;
 use super::App;
 use crate::deadlines::Step;
+use crate::directory::Directory;
 use crate::domain::{Actor, Report, Status};
 use crate::lifecycle::{self, Action, Context};
 use crate::ports::{QueueName, StoreError, UpdateError};
@@ -129,7 +129,6 @@ pub async fn dry_run(
 /// One pass as of `as_of` (normally now; the event times and new deadlines count from it).
 pub async fn run_pass(
     app: &App,
-    deps: Deps<'_>,
     as_of: DateTime<Utc>,
     limits: PassLimits,
 ) -> Result<PassStats, StoreError> {
@@ -137,6 +136,9 @@ pub async fn run_pass(
     let actor = Actor::System {
         component: "escalation".into(),
     };
+    // One directory for the whole pass: escalation follows its hierarchy.
+    let directory = app.directory.current().await;
+    let directory = &*directory;
     let mut handled = 0usize;
     loop {
         if handled >= limits.max_reports {
@@ -159,7 +161,7 @@ pub async fn run_pass(
         let outcomes: Vec<Result<Handled, StoreError>> =
             futures::stream::iter(page.reports.into_iter().map(|report| {
                 let actor = &actor;
-                async move { handle(app, deps, actor, report, as_of).await }
+                async move { handle(app, directory, actor, report, as_of).await }
             }))
             .buffer_unordered(CONCURRENCY)
             .collect()
@@ -240,7 +242,7 @@ impl PassStats {
 
 async fn handle(
     app: &App,
-    deps: Deps<'_>,
+    directory: &Directory,
     actor: &Actor,
     report: Report,
     as_of: DateTime<Utc>,
@@ -266,7 +268,7 @@ async fn handle(
         Plan::Act(action) => {
             let ctx = Context {
                 now: as_of,
-                directory: deps.directory,
+                directory,
                 deadlines: &app.deadlines,
             };
             let outcome = match action {
@@ -296,7 +298,7 @@ async fn handle(
     let message = serde_json::to_string(&lifecycle::notification(
         &next,
         next.timeline.len() - 1,
-        deps.directory,
+        directory,
     ))
     .expect("a notification serialises");
     let queued = match app

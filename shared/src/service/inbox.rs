@@ -10,7 +10,7 @@ use crate::api::ApiError;
 use crate::crypto::Sealer;
 use crate::domain::{Actor, Report, ReporterContact, Status};
 use crate::lifecycle;
-use crate::ports::{ListCursor, ListQuery, ReportList, ReportStore};
+use crate::ports::{ListCursor, ListQuery, ReportList};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -169,7 +169,7 @@ pub async fn staff_list(
 
 /// `GET /v1/reports`: the public feed, optionally of one institution (`agency=`).
 pub async fn public_feed(
-    store: &dyn ReportStore,
+    app: &App,
     params: &HashMap<String, String>,
 ) -> Result<ListResponse, ApiError> {
     let (status, cursor, limit) = common(params, &["status", "cursor", "limit", "agency"])?;
@@ -177,7 +177,8 @@ pub async fn public_feed(
         Some(agency) => (ReportList::Agency(agency.clone()), true),
         None => (ReportList::Public, false),
     };
-    let page = store
+    let page = app
+        .store
         .list(&ListQuery {
             list,
             status,

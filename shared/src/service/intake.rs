@@ -3,6 +3,7 @@
 use super::{App, RouteRequest};
 use crate::api::{json_object, limits, typed, ApiError};
 use crate::crypto::{sha256_hex, Sealer};
+use crate::directory::Directory;
 use crate::domain::submission::{NewReport, Submission};
 use crate::domain::{AccessToken, Actor, Report, Status, TimelineEvent, TrackingId};
 use crate::ports::{IdempotencyOrigin, IdempotencyRecord, InsertError, QueueName};
@@ -56,9 +57,12 @@ pub async fn submit(
         }
     }
 
-    let new = submission.validate(now).map_err(ApiError::Validation)?;
+    let directory = app.directory.current().await;
+    let new = submission
+        .validate(now, &directory)
+        .map_err(ApiError::Validation)?;
     let token = AccessToken::generate();
-    let mut report = new_report(app, new, token.hash(), now);
+    let mut report = new_report(app, &directory, new, token.hash(), now);
 
     let submitted_as = |report: &Report| Submitted {
         tracking_id: report.tracking_id.clone(),
@@ -120,6 +124,7 @@ async fn queue_contact_receipt(app: &App, report: &Report) {
 /// due for the sweep once the routing grace passes.
 pub(crate) fn new_report(
     app: &App,
+    directory: &Directory,
     new: NewReport,
     access_token_hash: String,
     now: chrono::DateTime<chrono::Utc>,
@@ -173,7 +178,7 @@ pub(crate) fn new_report(
 
     // The verification clock runs from receipt; the sweep looks first after the routing grace.
     report.deadline = Some(app.deadlines.deadline(
-        crate::directory::Directory::builtin(),
+        directory,
         &report,
         crate::deadlines::Step::Verification,
         now,

@@ -16,7 +16,8 @@ pub mod views;
 pub mod webhooks;
 
 use crate::crypto::Sealer;
-use crate::ports::{Clock, MessageQueue, ReportStore};
+use crate::directory::LiveDirectory;
+use crate::ports::{Clock, MessageQueue, ReportStore, RoutingExampleStore};
 use std::sync::Arc;
 
 /// What the services share. Built once per process (a Lambda's cold start, the local runner).
@@ -29,6 +30,12 @@ pub struct App {
     pub pii: Sealer,
     /// Time limits and the working calendar.
     pub deadlines: Arc<crate::deadlines::Deadlines>,
+    /// The one directory of the process: the institutions reports go to, their names, parents
+    /// and time zones.
+    pub directory: Arc<LiveDirectory>,
+    /// Where human routing decisions (verify, forward) are kept for retraining; none where
+    /// nothing is learnt.
+    pub examples: Option<Arc<dyn RoutingExampleStore>>,
 }
 
 /// The message the intake queue carries: which report to route. Nothing personal.

@@ -40,34 +40,35 @@ pub struct ModelLoad {
     pub decode: Duration,
 }
 
-/// The routing engine a function uses, swapped when a new model is published.
+/// The routing model a function uses, swapped when a new model is published. The engine is
+/// built per use over the directory of the moment ([`LiveEngine::engine`]: three pointers), so a
+/// newly published directory and a newly published model each take effect on their own.
 pub struct LiveEngine {
-    directory: &'static Directory,
     store: Option<Arc<dyn ModelStore>>,
     recheck: Duration,
-    current: RwLock<Arc<RoutingEngine>>,
+    current: RwLock<Arc<Model>>,
     next_check: Mutex<Instant>,
 }
 
 impl LiveEngine {
-    /// One engine for good (tests, tools): no store, no re-check.
-    pub fn fixed(engine: RoutingEngine) -> LiveEngine {
+    /// One model for good (tests, tools): no store, no re-check.
+    pub fn fixed(model: Arc<Model>) -> LiveEngine {
         LiveEngine {
-            directory: Directory::builtin(),
             store: None,
             recheck: Duration::MAX,
-            current: RwLock::new(Arc::new(engine)),
+            current: RwLock::new(model),
             next_check: Mutex::new(Instant::now()),
         }
     }
 
+    /// The compiled-in model for good.
+    pub fn compiled_in() -> LiveEngine {
+        LiveEngine::fixed(compiled_in_model())
+    }
+
     /// The published model, or the compiled-in one when none is published or it cannot be
     /// loaded (logged: routing keeps working with the model the binary was built with).
-    pub async fn start(
-        directory: &'static Directory,
-        store: Arc<dyn ModelStore>,
-        recheck: Duration,
-    ) -> (LiveEngine, ModelLoad) {
+    pub async fn start(store: Arc<dyn ModelStore>, recheck: Duration) -> (LiveEngine, ModelLoad) {
         let (model, load) = match load_published(&*store).await {
             Ok(Some(loaded)) => loaded,
             Ok(None) => compiled_in(),
@@ -80,17 +81,17 @@ impl LiveEngine {
             fetch_ms = load.fetch.as_secs_f64() * 1e3, decode_ms = load.decode.as_secs_f64() * 1e3,
             "routing model loaded");
         let live = LiveEngine {
-            directory,
             store: Some(store),
             recheck,
-            current: RwLock::new(Arc::new(RoutingEngine::with_model(directory, model))),
+            current: RwLock::new(model),
             next_check: Mutex::new(later(Instant::now(), recheck)),
         };
         (live, load)
     }
 
-    /// The engine to use now; looks for a newly published model when the re-check is due.
-    pub async fn engine(&self) -> Arc<RoutingEngine> {
+    /// The engine to route with now, over `directory`; looks for a newly published model when
+    /// the re-check is due.
+    pub async fn engine(&self, directory: Arc<Directory>) -> RoutingEngine {
         let due = {
             let mut next = self.next_check.lock().expect("model check lock");
             let now = Instant::now();
@@ -107,7 +108,7 @@ impl LiveEngine {
                 tracing::warn!(error = %e, "re-checking the published routing model failed; keeping the current one");
             }
         }
-        self.current.read().expect("engine lock").clone()
+        RoutingEngine::with_model(directory, self.model())
     }
 
     /// Checks the pointer now; returns the load when a different model was swapped in.
@@ -126,17 +127,16 @@ impl LiveEngine {
         };
         tracing::info!(model_version = %load.version, decode_ms = load.decode.as_secs_f64() * 1e3,
             "newly published routing model loaded");
-        *self.current.write().expect("engine lock") =
-            Arc::new(RoutingEngine::with_model(self.directory, model));
+        *self.current.write().expect("model lock") = model;
         Ok(Some(load))
     }
 
+    pub fn model(&self) -> Arc<Model> {
+        self.current.read().expect("model lock").clone()
+    }
+
     pub fn model_version(&self) -> String {
-        self.current
-            .read()
-            .expect("engine lock")
-            .model_version()
-            .to_string()
+        self.model().version().to_string()
     }
 }
 
@@ -229,7 +229,7 @@ pub struct Retrained {
 /// CPU-bound (seconds to tens of seconds): runs on a blocking thread.
 pub async fn retrain(
     examples: &dyn RoutingExampleStore,
-    directory: &'static Directory,
+    directory: Arc<Directory>,
     seed: Vec<TrainingExample>,
 ) -> Result<Retrained, StoreError> {
     let human = training_examples(&examples.examples().await?);
@@ -238,7 +238,7 @@ pub async fn retrain(
     all.extend(human);
     let (model, training) = tokio::task::spawn_blocking(move || {
         let start = Instant::now();
-        let model = Model::train(&all, directory);
+        let model = Model::train(&all, &directory);
         (model, start.elapsed())
     })
     .await

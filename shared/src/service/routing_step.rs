@@ -6,12 +6,15 @@
 use super::RouteRequest;
 use crate::deadlines::Deadlines;
 use crate::directory::Directory;
+use crate::directory::LiveDirectory;
 use crate::domain::{Actor, Report, Status, TimelineEvent};
 use crate::lifecycle::notification;
 use crate::ports::{
     Clock, MessageQueue, QueueError, QueueName, ReportStore, StoreError, UpdateError,
 };
 use crate::routing::{Decision, RouteQuery, RoutingEngine};
+use crate::service::models::LiveEngine;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteOutcome {
@@ -36,26 +39,27 @@ pub enum RouteError {
     Queue(#[from] QueueError),
 }
 
-/// What the router works with.
-#[derive(Clone, Copy)]
-pub struct RouterDeps<'a> {
-    pub store: &'a dyn ReportStore,
-    pub queue: &'a dyn MessageQueue,
-    pub clock: &'a dyn Clock,
-    pub deadlines: &'a Deadlines,
+/// What the router works with: the services' [`super::App`] but for the PII key, which the
+/// router never needs (a notice carries the contact sealed as stored), so it is not given one.
+#[derive(Clone)]
+pub struct Router {
+    pub store: Arc<dyn ReportStore>,
+    /// Where the reporter's notices go.
+    pub queue: Arc<dyn MessageQueue>,
+    pub clock: Arc<dyn Clock>,
+    pub deadlines: Arc<Deadlines>,
+    pub directory: Arc<LiveDirectory>,
+    /// The published model (re-checked every few minutes), or the compiled-in one.
+    pub engine: Arc<LiveEngine>,
 }
 
 pub async fn route_message(
-    deps: RouterDeps<'_>,
+    router: &Router,
     engine: &RoutingEngine,
     body: &str,
 ) -> Result<RouteOutcome, RouteError> {
-    let RouterDeps {
-        store,
-        queue,
-        clock,
-        deadlines,
-    } = deps;
+    let (store, queue) = (&*router.store, &*router.queue);
+    let directory = engine.directory().clone();
     let request: RouteRequest =
         serde_json::from_str(body).map_err(|e| RouteError::Malformed(e.to_string()))?;
     // Two tries: a conflict means someone changed the report in between; re-read and look again.
@@ -72,12 +76,19 @@ pub async fn route_message(
                 |e| matches!(&e.actor, Actor::System { component } if component == "router"),
             );
             if routers_last {
-                notify(queue, &report, last).await?;
+                let message = notice(&report, last, &directory);
+                queue.send(QueueName::Notifications, &message).await?;
             }
             return Ok(RouteOutcome::NothingToDo);
         }
-        let (updated, outcome) = apply_decision(report, clock, engine, deadlines);
-        let message = notice(&updated, updated.timeline.len() - 1);
+        let (updated, outcome) = apply_decision(
+            report,
+            &*router.clock,
+            engine,
+            &router.deadlines,
+            &directory,
+        );
+        let message = notice(&updated, updated.timeline.len() - 1, &directory);
         match store
             .update_and_queue(&updated, (QueueName::Notifications, &message))
             .await
@@ -97,15 +108,9 @@ pub async fn route_message(
     Ok(RouteOutcome::NothingToDo)
 }
 
-fn notice(report: &Report, index: usize) -> String {
-    serde_json::to_string(&notification(report, index, Directory::builtin()))
+fn notice(report: &Report, index: usize, directory: &Directory) -> String {
+    serde_json::to_string(&notification(report, index, directory))
         .expect("a notification serialises")
-}
-
-async fn notify(queue: &dyn MessageQueue, report: &Report, index: usize) -> Result<(), QueueError> {
-    queue
-        .send(QueueName::Notifications, &notice(report, index))
-        .await
 }
 
 /// The pure part: the report after the engine's decision.
@@ -114,6 +119,7 @@ pub fn apply_decision(
     clock: &dyn Clock,
     engine: &RoutingEngine,
     deadlines: &Deadlines,
+    directory: &Directory,
 ) -> (Report, RouteOutcome) {
     let before = report.clone();
     let decision = engine.route(&RouteQuery {
@@ -148,7 +154,7 @@ pub fn apply_decision(
     report.routing = Some(decision.to_record());
     // Dispositioned: the institution's follow-up clock starts; triage: the verification clock
     // keeps running from receipt.
-    report.deadline = deadlines.next(Directory::builtin(), &before, &report, now, false);
+    report.deadline = deadlines.next(directory, &before, &report, now, false);
     report.due_at = crate::deadlines::due_at(&report, None);
     report.version += 1;
     report.record(TimelineEvent {

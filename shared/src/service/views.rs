@@ -8,7 +8,6 @@ use crate::crypto::Sealer;
 use crate::directory::Directory;
 use crate::domain::report::StatusLabel;
 use crate::domain::{AccessToken, Actor, Report, ReporterContact, Status, TrackingId};
-use crate::ports::ReportStore;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -145,28 +144,32 @@ impl View {
 
 /// Unknown and malformed ids answer the same 404, so the answer says nothing about which ids exist.
 pub async fn get_report(
-    store: &dyn ReportStore,
-    pii: &Sealer,
+    app: &super::App,
     tracking_id: &str,
     bearer_token: Option<&str>,
 ) -> Result<View, ApiError> {
     let not_found = || ApiError::NotFound("no report with this tracking id".into());
     let id = TrackingId::parse(tracking_id).ok_or_else(not_found)?;
-    let report = store.get(&id).await?.ok_or_else(not_found)?;
+    let report = app.store.get(&id).await?.ok_or_else(not_found)?;
+    let directory = app.directory.current().await;
     match bearer_token {
-        None => Ok(View::Public(Box::new(public_view(&report)))),
+        None => Ok(View::Public(Box::new(public_view(&report, &directory)))),
         Some(token) => {
             if !AccessToken::from_presented(token).matches(&report.access_token_hash) {
                 return Err(ApiError::Unauthorized);
             }
-            reporter_view(&report, pii).map(View::Reporter)
+            reporter_view(&report, &app.pii, &directory).map(View::Reporter)
         }
     }
 }
 
 /// The reporter's own view (after their token was checked): their contact opened, the whole
 /// timeline, and what they can do now.
-pub fn reporter_view(report: &Report, pii: &Sealer) -> Result<serde_json::Value, ApiError> {
+pub fn reporter_view(
+    report: &Report,
+    pii: &Sealer,
+    directory: &Directory,
+) -> Result<serde_json::Value, ApiError> {
     let reporter = match &report.reporter_sealed {
         None => ReporterContact::default(),
         Some(sealed) => super::inbox::open_contact(pii, report, sealed)?,
@@ -188,7 +191,7 @@ pub fn reporter_view(report: &Report, pii: &Sealer) -> Result<serde_json::Value,
         anonymous: report.anonymous,
         confidential: report.confidential,
         reporter,
-        agency: agency_ref(report.agency_id.as_deref()),
+        agency: agency_ref(directory, report.agency_id.as_deref()),
         created_at: report.created_at,
         updated_at: report.updated_at,
         timeline: report
@@ -210,7 +213,7 @@ pub fn reporter_view(report: &Report, pii: &Sealer) -> Result<serde_json::Value,
 /// report ([`Report::is_public`]: verified, not confidential, not archived), so an unverified
 /// report's text is not published before a verifier or the router has looked at it, and a
 /// withdrawn one's disappears at once.
-pub fn public_view(report: &Report) -> PublicView {
+pub fn public_view(report: &Report, directory: &Directory) -> PublicView {
     let content = report.is_public().then(|| PublicContent {
         kind: report.kind,
         title: report.title.clone(),
@@ -218,7 +221,7 @@ pub fn public_view(report: &Report) -> PublicView {
         category: report.category.clone(),
         region_code: report.location.region_code.clone(),
         location_text: report.location.text.clone(),
-        agency: agency_ref(report.agency_id.as_deref()),
+        agency: agency_ref(directory, report.agency_id.as_deref()),
         created_at: report.created_at,
         updated_at: report.updated_at,
         timeline: report
@@ -238,11 +241,11 @@ pub fn public_view(report: &Report) -> PublicView {
     }
 }
 
-fn agency_ref(id: Option<&str>) -> Option<AgencyRef> {
+fn agency_ref(directory: &Directory, id: Option<&str>) -> Option<AgencyRef> {
     let id = id?;
     Some(AgencyRef {
         id: id.to_string(),
-        name: Directory::builtin()
+        name: directory
             .get(id)
             .map(|a| a.name.clone())
             .unwrap_or_default(),

@@ -11,10 +11,11 @@
 //! only when every message was handled, so the provider's retry covers a partial failure
 //! (the handled ones are recognised as duplicates).
 
-use super::channels::{receive, ChannelDeps, Handled};
+use super::channels::{receive, Handled};
 use super::App;
 use crate::api::{limits, ApiError};
 use crate::channels::{meta, sms, x, InboundMessage, PayloadError, SignatureError};
+use crate::ports::ChannelState;
 use std::collections::HashMap;
 
 /// Shortest webhook secret accepted: an HMAC key (or Meta's verify token) must not be guessable.
@@ -113,7 +114,7 @@ pub enum WebhookAnswer {
 
 pub async fn webhook(
     app: &App,
-    deps: &ChannelDeps,
+    state: &dyn ChannelState,
     settings: &WebhookSettings,
     request: WebhookRequest<'_>,
 ) -> Result<WebhookAnswer, ApiError> {
@@ -136,7 +137,7 @@ pub async fn webhook(
             .map_err(unauthorized)?;
             let message = sms::parse(request.content_type, request.body, app.clock.now())
                 .map_err(malformed)?;
-            let handled = receive(app, deps, message).await?;
+            let handled = receive(app, state, message).await?;
             Ok(WebhookAnswer::Json(
                 200,
                 serde_json::to_value(&handled).expect("an outcome serialises"),
@@ -169,7 +170,7 @@ pub async fn webhook(
                 return Ok(handled(&[]));
             }
             let messages = x::parse(request.body).map_err(malformed)?;
-            handle_all(app, deps, messages).await
+            handle_all(app, state, messages).await
         }
         ("GET", "meta") => {
             let expected = settings.meta_verify_token.as_deref().ok_or_else(disabled)?;
@@ -190,7 +191,7 @@ pub async fn webhook(
             let secret = settings.meta_app.as_deref().ok_or_else(disabled)?;
             meta::verify(secret, request.hub_signature, request.body).map_err(unauthorized)?;
             let messages = meta::parse(request.body).map_err(malformed)?;
-            handle_all(app, deps, messages).await
+            handle_all(app, state, messages).await
         }
         (method, channel) => Err(ApiError::NotFound(format!(
             "no webhook {method} /v1/channels/{channel}"
@@ -203,7 +204,7 @@ pub async fn webhook(
 /// captured request played again, since providers stop retrying long before.
 async fn handle_all(
     app: &App,
-    deps: &ChannelDeps,
+    state: &dyn ChannelState,
     messages: Vec<InboundMessage>,
 ) -> Result<WebhookAnswer, ApiError> {
     let now = app.clock.now();
@@ -216,7 +217,7 @@ async fn handle_all(
             results.push("stale");
             continue;
         }
-        let handled: Handled = receive(app, deps, message).await?;
+        let handled: Handled = receive(app, state, message).await?;
         results.push(handled.name());
     }
     Ok(handled(&results))

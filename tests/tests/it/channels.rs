@@ -11,7 +11,6 @@ use lapor::channels::sms;
 use lapor::domain::{Channel, Status};
 use lapor::notify::{senders_from_vars, RateLimiter, RetryPolicy};
 use lapor::ports::{QueueName, ReportList};
-use lapor::service::channels::ChannelDeps;
 use lapor::service::notifier::{Delivery, Notifier};
 use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSettings};
 use lapor_tests::providers::{FakeProvider, Reply};
@@ -34,7 +33,6 @@ pub(crate) const WA_NUMBER_ID: &str = "106540352242922";
 
 pub(crate) struct Channels {
     pub(crate) h: Harness,
-    pub(crate) deps: ChannelDeps,
     pub(crate) secrets: WebhookSettings,
     pub(crate) sms: FakeProvider,
     pub(crate) x: FakeProvider,
@@ -75,10 +73,6 @@ pub(crate) async fn channels(h: Harness) -> Channels {
         daily_cap: lapor::service::notifier::DEFAULT_DAILY_CAP,
     };
     Channels {
-        deps: ChannelDeps {
-            state: h.channel_state.clone(),
-            directory: lapor::directory::Directory::builtin(),
-        },
         secrets: WebhookSettings {
             sms: Some(SMS_SECRET.to_vec()),
             x_consumer: Some(X_SECRET.to_vec()),
@@ -149,7 +143,7 @@ impl Channels {
     }
 
     pub(crate) async fn call(&self, request: WebhookRequest<'_>) -> (u16, Value) {
-        parts(webhook(&self.h.app, &self.deps, &self.secrets, request).await)
+        parts(webhook(&self.h.app, &*self.h.channel_state, &self.secrets, request).await)
     }
 
     /// The SMS gateway's post, signed at `signed_at` (seconds from now).
@@ -712,7 +706,7 @@ async fn bad_signatures_and_replays_are_refused_and_store_nothing() {
         let off = parts(
             webhook(
                 &c.h.app,
-                &c.deps,
+                &*c.h.channel_state,
                 &disabled,
                 WebhookRequest {
                     lapor_signature: Some(&good),

@@ -143,8 +143,8 @@ async fn bad_directory_queries_get_their_4xx() {
 #[tokio::test]
 async fn an_agency_comes_with_its_parent_and_children() {
     for h in families().await {
-        h.seed_directory().await;
-        // A work unit added to the store is served below its institution.
+        // A work unit published beside the compiled-in directory is served below its
+        // institution.
         let unit = Agency {
             id: "pemda-32.73-disdik".into(),
             name: "Dinas Pendidikan Kota Bandung".into(),
@@ -155,10 +155,7 @@ async fn an_agency_comes_with_its_parent_and_children() {
             region_code: Some("32.73".into()),
             aliases: vec![],
         };
-        h.agencies
-            .put_agencies(std::slice::from_ref(&unit))
-            .await
-            .unwrap();
+        h.publish_directory(std::slice::from_ref(&unit)).await;
         let api = h.directory_api().await;
 
         let bandung = agency(&api, "pemda-32.73").await;
@@ -286,4 +283,93 @@ async fn bad_suggestion_requests_get_their_4xx() {
         .collect();
     assert_eq!(fields, ["kind", "title", "body"]);
     assert_eq!(suggest(&api, &ok.to_string()).await.status, 200);
+}
+
+/// PLN's distribution unit for Papua: an institution the compiled-in directory lacks, in WIT.
+fn pln_papua() -> Agency {
+    Agency {
+        id: "pln-uid-papua".into(),
+        name: "PLN Unit Induk Distribusi Papua dan Papua Barat".into(),
+        acronym: Some("PLN UID Papua".into()),
+        kind: "soe".into(),
+        parent_id: Some("pln".into()),
+        scope: Some("electricity distribution in Papua".into()),
+        region_code: Some("91".into()),
+        aliases: vec!["PLN Papua".into()],
+    }
+}
+
+#[tokio::test]
+async fn an_institution_published_beside_the_compiled_in_directory_is_known_everywhere() {
+    for h in families().await {
+        let f = h.family;
+        let papua = pln_papua();
+        // Before it is published nobody knows it: a report naming it is refused.
+        let mut report = json!({
+            "kind": "complaint",
+            "title": "Listrik padam berhari-hari",
+            "body": "Listrik PLN di Abepura, Kota Jayapura padam tiga hari berturut-turut tanpa pemberitahuan.",
+            "region_code": "91.71",
+            "target_agency": papua.id,
+        });
+        let refused = h.submit(&report, &[]).await;
+        assert_eq!(refused.status, 422, "{f}: {}", refused.text);
+        assert_eq!(refused.body["fields"][0]["field"], "target_agency", "{f}");
+
+        h.publish_directory(std::slice::from_ref(&papua)).await;
+
+        // Targeted: intake takes it.
+        let s = h.submit_ok(&report).await;
+        // Routed to: the text is PLN's, and the reporter named PLN's unit for Papua.
+        h.drain_router().await;
+        let routed = h.stored(&s.id).await;
+        assert_eq!(
+            routed.agency_id.as_deref(),
+            Some(papua.id.as_str()),
+            "{f}: {:?}",
+            routed.routing
+        );
+        // Its deadlines end at 23:59:59 in its own zone (WIT, UTC+9), not Jakarta's.
+        let deadline = routed.deadline.expect("a follow-up deadline");
+        let wit = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
+        assert_eq!(
+            deadline
+                .at
+                .with_timezone(&wit)
+                .format("%H:%M:%S")
+                .to_string(),
+            "23:59:59",
+            "{f}: {}",
+            deadline.at
+        );
+        // Named in the views.
+        let public = h.get(&s.id, None).await;
+        assert_eq!(
+            public.body["agency"]["name"], papua.name,
+            "{f}: {}",
+            public.text
+        );
+        let mine = h.get(&s.id, Some(&s.token)).await;
+        assert_eq!(mine.body["agency"]["name"], papua.name, "{f}");
+        // And its officers work it: the lifecycle knows the institution too.
+        let officer = lapor_tests::Staff::officer("officer-uid-papua", "pln-uid-papua");
+        let accepted = h
+            .act(
+                &officer,
+                &s.id,
+                "accept-papua-1",
+                json!({"action": "accept"}),
+            )
+            .await;
+        assert_eq!(accepted.status, 200, "{f}: {}", accepted.text);
+
+        // Without the reporter's choice, the text alone still goes to PLN.
+        report.as_object_mut().unwrap().remove("target_agency");
+        let other = h.submit_routed(&report).await;
+        assert_eq!(
+            h.stored(&other.id).await.agency_id.as_deref(),
+            Some("pln"),
+            "{f}"
+        );
+    }
 }

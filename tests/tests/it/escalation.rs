@@ -8,11 +8,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use lapor::deadlines::Step;
-use lapor::directory::Directory;
 use lapor::domain::{Actor, ArchiveReason, Deadline, Report, Status, TrackingId};
 use lapor::lifecycle::Notification;
-use lapor::ports::{Clock, QueueName, RoutingExampleStore};
-use lapor::service::actions::Deps;
+use lapor::ports::{Clock, QueueName};
 use lapor::service::escalation::{run_pass, PassLimits, PassStats};
 use lapor_tests::{assert_ok, families, sample_report, Harness, HttpAnswer, Staff, Submitted};
 use serde_json::{json, Value};
@@ -25,13 +23,6 @@ fn t(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .unwrap_or_else(|e| panic!("{text}: {e}"))
         .with_timezone(&Utc)
-}
-
-fn deps() -> Deps<'static> {
-    Deps {
-        directory: Directory::builtin(),
-        examples: None::<&dyn RoutingExampleStore>,
-    }
 }
 
 fn system() -> Actor {
@@ -71,7 +62,7 @@ async fn pass(h: &Harness) -> PassStats {
 }
 
 async fn pass_with(h: &Harness, limits: PassLimits) -> PassStats {
-    run_pass(&h.app, deps(), h.clock.now(), limits)
+    run_pass(&h.app, h.clock.now(), limits)
         .await
         .unwrap_or_else(|e| panic!("{}: pass failed: {e}", h.family))
 }

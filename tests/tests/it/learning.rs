@@ -65,9 +65,7 @@ fn seed_subset() -> Vec<lapor::routing::TrainingExample> {
 async fn learning_loop(mut h: Harness) {
     let family = h.family;
     h.seed_directory().await;
-    let directory = lapor::service::agencies::load_directory(&*h.agencies)
-        .await
-        .unwrap();
+    let directory = h.app.directory.current().await;
 
     // The compiled-in model does not know the programme.
     let before = route_new(RoutingEngine::builtin());
@@ -90,7 +88,7 @@ async fn learning_loop(mut h: Harness) {
         let assigned = assign_report(
             &*h.app.store,
             &*h.examples,
-            directory,
+            &directory,
             &*h.app.clock,
             id,
             CORRECT,
@@ -128,7 +126,7 @@ async fn learning_loop(mut h: Harness) {
     let again = assign_report(
         &*h.app.store,
         &*h.examples,
-        directory,
+        &directory,
         &*h.app.clock,
         &ids[0],
         CORRECT,
@@ -159,7 +157,7 @@ async fn learning_loop(mut h: Harness) {
         assign_report(
             &*h.app.store,
             &*h.examples,
-            directory,
+            &directory,
             &*h.app.clock,
             &ids[0],
             "no-such-agency",
@@ -173,7 +171,7 @@ async fn learning_loop(mut h: Harness) {
         assign_report(
             &*h.app.store,
             &*h.examples,
-            directory,
+            &directory,
             &*h.app.clock,
             &unknown,
             CORRECT,
@@ -185,15 +183,10 @@ async fn learning_loop(mut h: Harness) {
 
     // A running router, started before the retrain: compiled-in model, re-checks every time.
     let store_models = h.models.clone();
-    let (running, load) = LiveEngine::start(
-        lapor::directory::Directory::builtin(),
-        store_models.clone(),
-        Duration::ZERO,
-    )
-    .await;
+    let (running, load) = LiveEngine::start(store_models.clone(), Duration::ZERO).await;
     assert!(!load.published);
 
-    let retrained = models::retrain(&*h.examples, directory, seed_subset())
+    let retrained = models::retrain(&*h.examples, directory.clone(), seed_subset())
         .await
         .unwrap();
     assert_eq!(retrained.human_examples, ids.len());
@@ -206,15 +199,10 @@ async fn learning_loop(mut h: Harness) {
     );
 
     // A new router at cold start loads the published model...
-    let (fresh, load) = LiveEngine::start(
-        lapor::directory::Directory::builtin(),
-        store_models,
-        Duration::from_secs(300),
-    )
-    .await;
+    let (fresh, load) = LiveEngine::start(store_models, Duration::from_secs(300)).await;
     assert!(load.published, "{family}");
     assert_eq!(load.version, retrained.model.version());
-    let decision = route_new(&*fresh.engine().await);
+    let decision = route_new(&fresh.engine(directory.clone()).await);
     assert_eq!(
         decision.agency_id.as_deref(),
         Some(CORRECT),
@@ -224,7 +212,7 @@ async fn learning_loop(mut h: Harness) {
     // ...and the running one picks it up at its re-check.
     let running = Arc::new(running);
     assert_eq!(
-        running.engine().await.model_version(),
+        running.engine(directory.clone()).await.model_version(),
         retrained.model.version()
     );
 
@@ -234,6 +222,7 @@ async fn learning_loop(mut h: Harness) {
         queue: h.app.queue.clone(),
         deadlines: h.app.deadlines.clone(),
         clock: h.app.clock.clone(),
+        directory: h.app.directory.clone(),
         engine: running,
     };
     let a = h
@@ -283,7 +272,7 @@ async fn only_people_make_routing_decisions() {
     let early = assign_report(
         &*h.app.store,
         &*h.examples,
-        lapor::directory::Directory::builtin(),
+        &lapor::directory::Directory::builtin(),
         &*h.app.clock,
         &id,
         "pemda-32.73",

@@ -411,7 +411,7 @@ async fn the_authorisation_matrix_holds() {
             &[("authorization", &format!("Bearer {}", s.token))],
             None,
         );
-        let a = lapor_tests::answer(agency::handle(&h.agency_api(), req).await.unwrap());
+        let a = lapor_tests::answer(agency::handle(&h.app, req).await.unwrap());
         assert_eq!(a.status, 401, "{f}");
     }
 }

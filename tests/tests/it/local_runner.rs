@@ -1235,3 +1235,51 @@ fn hmac_sha256_hex(secret: &[u8], body: &str) -> String {
     mac.update(body.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
+
+#[test]
+fn seed_with_an_extra_file_publishes_institutions_the_runner_then_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let extra = dir.path().join("extra.csv");
+    std::fs::write(
+        &extra,
+        "id,name,acronym,kind,parent_id,region_code,scope,aliases\n\
+         pln-uid-papua,PLN Unit Induk Distribusi Papua dan Papua Barat,PLN UID Papua,soe,pln,91,\
+         electricity distribution in Papua,PLN Papua;UID Papua\n",
+    )
+    .unwrap();
+    let seeded = lapor_ok(&data, &["seed", "--extra", extra.to_str().unwrap()]);
+    assert!(seeded.contains("1 added"), "{seeded}");
+    // A row that does not fit (an unknown parent) publishes nothing and says which.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "id,name,acronym,kind,parent_id,region_code,scope,aliases\nx-unit,Unit X,,agency,no-such-parent,,,\n",
+    )
+    .unwrap();
+    let refused = lapor(&[
+        "seed",
+        "--extra",
+        bad.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("no-such-parent"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let runner = Runner::start(&data, dir.path().join("serve.log"));
+    let found = exchange(runner.addr, "GET", "/v1/agencies?q=pln+papua", &[], None).unwrap();
+    assert_eq!(found.status, 200, "{}", found.text);
+    assert_eq!(
+        found.json["agencies"][0]["id"], "pln-uid-papua",
+        "{}",
+        found.text
+    );
+    let one = exchange(runner.addr, "GET", "/v1/agencies/pln-uid-papua", &[], None).unwrap();
+    assert_eq!(one.json["parent"]["id"], "pln", "{}", one.text);
+    runner.stop();
+}

@@ -3,6 +3,7 @@
 //!
 //! One process also means one global log subscriber: `lapor_tests::logs::capture` installs it
 //! on first use and keeps every later line, whichever module logged it.
+#![allow(clippy::disallowed_methods)] // tests use the compiled-in directory
 
 mod bad_input;
 mod channels;

@@ -964,7 +964,7 @@ impl Walk<'_> {
                 &[("authorization", &bearer)],
                 None,
             );
-            let a = answer(agency::handle(&self.h.agency_api(), req).await.unwrap());
+            let a = answer(agency::handle(&self.h.app, req).await.unwrap());
             assert_eq!(a.status, 401, "{}: {}", self.f(), a.text);
             self.check(
                 route,
@@ -1223,7 +1223,7 @@ impl Walk<'_> {
             .await;
         let bearer = format!("Bearer {}", self.tokens[ORDINARY]);
         let req = api_request(INBOX, None, "", None, &[("authorization", &bearer)], None);
-        let a = answer(agency::handle(&self.h.agency_api(), req).await.unwrap());
+        let a = answer(agency::handle(&self.h.app, req).await.unwrap());
         assert_eq!(a.status, 401, "{}", self.f());
         self.check(
             INBOX,

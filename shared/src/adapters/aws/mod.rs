@@ -9,11 +9,13 @@ pub mod provision;
 pub mod routing_data;
 pub mod secrets;
 pub mod sqs;
+#[cfg(feature = "lambda")]
+pub mod wiring;
 
 pub use channel_state::DynamoChannelState;
 pub use dynamodb::DynamoStore;
 pub use routing_data::{DynamoAgencies, DynamoExamples, DynamoModels};
-pub use sqs::SqsQueues;
+pub use sqs::{QueueUrls, SqsQueues};
 
 /// Loads the standard AWS configuration (region, credentials, endpoints) once per process.
 pub async fn load_config() -> aws_config::SdkConfig {

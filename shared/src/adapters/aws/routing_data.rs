@@ -145,9 +145,54 @@ impl AgencyStore for DynamoAgencies {
         scan_all(&self.client, &self.table)
             .await?
             .iter()
+            .filter(|item| !is_version_item(item))
             .map(|i| document("agency", i))
             .collect()
     }
+
+    async fn directory_version(&self) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(
+                AGENCIES_KEY,
+                AttributeValue::S(DIRECTORY_VERSION_ID.to_string()),
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out
+            .item()
+            .and_then(|item| item.get("version"))
+            .and_then(|v| v.as_s().ok())
+            .cloned())
+    }
+
+    async fn set_directory_version(&self, version: &str) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(
+                AGENCIES_KEY,
+                AttributeValue::S(DIRECTORY_VERSION_ID.to_string()),
+            )
+            .item("version", AttributeValue::S(version.to_string()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+/// The item holding the published directory's version, beside the agencies (an id no agency
+/// can have: ids are lowercase words and dashes).
+const DIRECTORY_VERSION_ID: &str = "#directory-version";
+
+fn is_version_item(item: &HashMap<String, AttributeValue>) -> bool {
+    item.get(AGENCIES_KEY)
+        .and_then(|k| k.as_s().ok())
+        .is_some_and(|k| k == DIRECTORY_VERSION_ID)
 }
 
 #[derive(Clone)]

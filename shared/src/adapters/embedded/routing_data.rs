@@ -61,6 +61,30 @@ impl AgencyStore for EmbeddedStore {
             .await?;
         docs.iter().map(|d| decode("agency", d)).collect()
     }
+
+    async fn directory_version(&self) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT version FROM directory_version WHERE id = 0")?
+                .query_row([], |row| row.get(0))
+                .optional()
+        })
+        .await
+    }
+
+    async fn set_directory_version(&self, version: &str) -> Result<(), StoreError> {
+        let version = version.to_string();
+        unrejected(
+            self.write(move |conn| {
+                conn.prepare_cached(
+                    "INSERT INTO directory_version (id, version) VALUES (0, ?1)
+                     ON CONFLICT(id) DO UPDATE SET version = excluded.version",
+                )?
+                .execute(params![version])?;
+                Ok::<(), WriteFail<()>>(())
+            })
+            .await,
+        )
+    }
 }
 
 #[async_trait]

@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS agencies (
     agency_id TEXT PRIMARY KEY,
     doc TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS directory_version (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    version TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS routing_examples (
     tracking_id TEXT NOT NULL,
     decided_version INTEGER NOT NULL,

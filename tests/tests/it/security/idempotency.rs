@@ -172,11 +172,7 @@ async fn an_idempotency_key_that_is_not_ascii_is_refused_not_ignored() {
             req.headers_mut().insert("idempotency-key", value);
             let a = match route {
                 "intake" => answer(intake::handle(&h.app, req).await.unwrap()),
-                _ => answer(
-                    reporter::handle(&h.app, lapor::directory::Directory::builtin(), req)
-                        .await
-                        .unwrap(),
-                ),
+                _ => answer(reporter::handle(&h.app, req).await.unwrap()),
             };
             assert_eq!(a.status, 400, "{f}: {route}: {}", a.text);
             assert_eq!(a.body["error"], "invalid_idempotency_key", "{f}: {route}");

@@ -94,11 +94,7 @@ async fn an_unreadable_authorization_header_is_401_not_the_public_view() {
         let mut req = get_report_request(&s.id, None);
         let value = http::HeaderValue::from_bytes("Bearer tok\u{e9}n".as_bytes()).unwrap();
         req.headers_mut().insert("authorization", value);
-        let a = answer(
-            status::handle(&*h.app.store, &h.app.pii, req)
-                .await
-                .unwrap(),
-        );
+        let a = answer(status::handle(&h.app, req).await.unwrap());
         assert_eq!(a.status, 401, "{f}: {}", a.text);
     }
 }
