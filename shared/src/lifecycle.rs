@@ -795,5 +795,4 @@ pub fn notification(report: &Report, index: usize, directory: &Directory) -> Not
 }
 
 #[cfg(test)]
-#[path = "lifecycle_tests.rs"]
 mod tests;

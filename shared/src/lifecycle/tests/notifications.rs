@@ -1,0 +1,271 @@
+//! The reporter's notifications: one per event, on their channel, in Indonesian, within one SMS,
+//! and never with the words of the report or of a note.
+
+use super::*;
+
+/// Words of the report and of every note that must never reach a notification.
+const SECRETS: [&str; 4] = ["Kenari", "Kuswantoro", "pungutan", "Cendrawasih"];
+
+const SECRET_NOTE: &str = "Pak Cendrawasih di loket tiga";
+
+/// A confidential SMS report with distinctive words in its title and body.
+fn confidential(mut report: Report) -> Report {
+    report.confidential = true;
+    report.channel = Channel::Sms;
+    report.reporter_sealed = Some("sealed:v1:0f3a".into());
+    report.title = "Pungutan liar Kenari di loket".into();
+    report.body =
+        "Petugas Kuswantoro meminta pungutan tambahan untuk mempercepat restitusi.".into();
+    report
+}
+
+fn assert_fit_for_the_reporter(text: &str, report: &Report, event: &str) {
+    let lower = text.to_lowercase();
+    for secret in SECRETS {
+        assert!(
+            !lower.contains(&secret.to_lowercase()),
+            "{event}: {text:?} leaks {secret:?}"
+        );
+    }
+    assert!(!text.contains(&report.title) && !text.contains(&report.body));
+    assert!(text.contains(TRACKING_ID), "{event}: {text:?} lacks the id");
+    // Indonesian, for people: no English, no internal event names.
+    assert!(lower.contains("laporan"), "{event}: {text:?}");
+    for english in ["report", "the ", "your", "been", "thank", "status:"] {
+        if english == "status:" && lower.starts_with("status laporan") {
+            continue;
+        }
+        assert!(
+            !lower.contains(english),
+            "{event}: {text:?} has {english:?}"
+        );
+    }
+    assert!(!text.contains('_'), "{event}: {text:?}");
+    assert!(text.chars().count() <= 160, "{event}: one SMS, {text:?}");
+}
+
+#[test]
+fn every_event_notifies_the_reporter_on_their_channel_without_the_content() {
+    let secret = || SECRET_NOTE.to_string();
+    let cases: Vec<(Report, Actor, Action, &str)> = vec![
+        (
+            report_in(Status::NeedsTriage),
+            verifier(),
+            Action::Verify {
+                agency_id: Some(OTHER.into()),
+                note: Some(secret()),
+            },
+            "telah diteruskan ke Kementerian Kesehatan",
+        ),
+        (
+            report_in(Status::NeedsTriage),
+            verifier(),
+            Action::Defer { question: secret() },
+            "membutuhkan informasi tambahan",
+        ),
+        (
+            report_in(Status::NeedsTriage),
+            verifier(),
+            Action::Archive {
+                reason: ArchiveReason::NotPublicService,
+            },
+            "Arsip",
+        ),
+        (
+            report_in(Status::NeedsTriage),
+            verifier(),
+            Action::MarkDuplicate {
+                duplicate_of: OTHER_TRACKING_ID.into(),
+            },
+            "sama dengan laporan lain",
+        ),
+        (
+            report_in(Status::Dispositioned),
+            officer(HOLDER),
+            Action::Accept {},
+            "sedang diproses",
+        ),
+        (
+            report_in(Status::InProgress),
+            officer(HOLDER),
+            Action::Assign {
+                work_unit: UNIT.into(),
+            },
+            "sedang diproses",
+        ),
+        (
+            report_in(Status::InProgress),
+            officer(HOLDER),
+            Action::FollowUp { message: secret() },
+            "telah ditindaklanjuti",
+        ),
+        (
+            report_in(Status::InProgress),
+            officer(HOLDER),
+            Action::RequestInfo { question: secret() },
+            "membutuhkan informasi tambahan",
+        ),
+        (
+            report_in(Status::InProgress),
+            officer(HOLDER),
+            Action::Forward {
+                agency_id: OTHER.into(),
+                reason: secret(),
+            },
+            "telah diteruskan ke Kementerian Kesehatan",
+        ),
+        (
+            report_in(Status::Responded),
+            officer(HOLDER),
+            Action::Close {
+                message: Some(secret()),
+            },
+            "telah selesai",
+        ),
+        (
+            report_in(Status::Responded),
+            reporter(),
+            Action::Reply { message: secret() },
+            "Balasan Anda",
+        ),
+        (
+            report_in(Status::Closed),
+            reporter(),
+            Action::Rate {
+                stars: 2,
+                comment: Some(secret()),
+            },
+            "Terima kasih atas penilaian Anda",
+        ),
+        (
+            report_in(Status::InProgress),
+            reporter(),
+            Action::Withdraw {
+                reason: Some(secret()),
+            },
+            "telah Anda tarik",
+        ),
+        (
+            report_in(Status::Responded),
+            system(),
+            Action::AutoClose {},
+            "telah selesai",
+        ),
+        (
+            report_in(Status::Deferred),
+            system(),
+            Action::ArchiveUnanswered {},
+            "tidak dijawab",
+        ),
+        (
+            assigned_to_unit(),
+            system(),
+            Action::Escalate {},
+            "dinaikkan ke Kementerian",
+        ),
+    ];
+    let mut names: Vec<&str> = cases.iter().map(|c| c.2.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 16, "one case per action");
+
+    for (before, actor, action, phrase) in cases {
+        let after = step(&confidential(before), &actor, &action);
+        let index = after.timeline.len() - 1;
+        let n = notification(&after, index, dir());
+        let event = event_name(&action);
+        assert_eq!(n.notification_id, format!("{TRACKING_ID}:{index}"));
+        assert_eq!(n.tracking_id.as_ref(), Some(&after.tracking_id));
+        assert_eq!(n.channel, Channel::Sms);
+        assert_eq!(n.recipient_sealed.as_deref(), Some("sealed:v1:0f3a"));
+        assert_eq!(n.event, event);
+        assert_eq!(n.status, Some(after.status));
+        assert_eq!(n.at, now());
+        assert!(n.text.contains(phrase), "{event}: {:?}", n.text);
+        assert_fit_for_the_reporter(&n.text, &after, event);
+    }
+}
+
+#[test]
+fn earlier_events_notify_too() {
+    let triaged = confidential(report_in(Status::NeedsTriage));
+    let routed = confidential(report_in(Status::Dispositioned));
+    let cases = [
+        (&triaged, 0, "submitted", "diterima dengan nomor"),
+        (&triaged, 1, "sent_to_triage", "sedang diverifikasi"),
+        (&routed, 1, "routed", "diteruskan ke Kementerian Keuangan"),
+    ];
+    for (report, index, event, phrase) in cases {
+        let n = notification(report, index, dir());
+        assert_eq!(n.notification_id, format!("{TRACKING_ID}:{index}"));
+        assert_eq!(n.event, event);
+        assert_eq!(n.status, report.timeline[index].status);
+        assert_eq!(n.at, report.timeline[index].at);
+        assert!(n.text.contains(phrase), "{event}: {:?}", n.text);
+        assert_fit_for_the_reporter(&n.text, report, event);
+    }
+}
+
+#[test]
+fn the_same_event_always_makes_the_same_notification() {
+    let report = step(
+        &report_in(Status::Dispositioned),
+        &officer(HOLDER),
+        &Action::Accept {},
+    );
+    let last = report.timeline.len() - 1;
+    let d = dir();
+    assert_eq!(
+        notification(&report, last, d),
+        notification(&report, last, d)
+    );
+    assert_ne!(
+        notification(&report, last, d).notification_id,
+        notification(&report, last - 1, d).notification_id
+    );
+}
+
+#[test]
+fn a_reporter_without_contact_gets_no_recipient() {
+    let mut report = report_in(Status::Dispositioned);
+    report.reporter_sealed = None;
+    report.anonymous = true;
+    let after = step(&report, &officer(HOLDER), &Action::Accept {});
+    let n = notification(&after, after.timeline.len() - 1, dir());
+    assert_eq!(n.recipient_sealed, None);
+    assert_eq!(n.channel, Channel::Web);
+}
+
+#[test]
+fn an_agency_missing_from_the_directory_is_named_generically() {
+    let mut report = report_in(Status::Dispositioned);
+    report.timeline.last_mut().unwrap().agency_id = Some("instansi-lama".into());
+    let n = notification(&report, report.timeline.len() - 1, dir());
+    assert!(n.text.contains("instansi berwenang"), "{:?}", n.text);
+    assert!(!n.text.contains("instansi-lama"), "{:?}", n.text);
+}
+
+#[test]
+fn a_forward_to_any_institution_fits_one_sms() {
+    let d = dir();
+    let before = report_in(Status::InProgress);
+    // Its own work units are reached by `assign`, not by a forward.
+    for agency in d
+        .all()
+        .iter()
+        .filter(|a| a.id != HOLDER && !is_work_unit_of(d, &a.id, HOLDER))
+    {
+        let action = Action::Forward {
+            agency_id: agency.id.clone(),
+            reason: "Wewenang instansi lain.".into(),
+        };
+        let after = step(&before, &officer(HOLDER), &action);
+        let text = notification(&after, after.timeline.len() - 1, d).text;
+        assert!(text.contains(&agency.name), "{text:?}");
+        assert!(
+            text.chars().count() <= 160,
+            "{} chars: {text:?}",
+            text.len()
+        );
+    }
+}

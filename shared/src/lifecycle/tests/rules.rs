@@ -1,0 +1,179 @@
+//! The rules written out as a table (who takes each action, and in which statuses) with one
+//! valid sample of each action; and, against the table, that every action is allowed exactly in
+//! its statuses.
+
+use super::*;
+
+// =========================================================================== the rules, as a table
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Verifier,
+    Officer,
+    Reporter,
+    System,
+}
+
+pub(super) fn kind_of(actor: &Actor) -> Kind {
+    match actor {
+        Actor::Verifier { .. } => Kind::Verifier,
+        Actor::Officer { .. } => Kind::Officer,
+        Actor::Reporter => Kind::Reporter,
+        Actor::System { .. } => Kind::System,
+    }
+}
+
+/// Who may take each action, and in which statuses (matches are exhaustive: a new action does
+/// not compile until it is added here).
+pub(super) fn rule(action: &Action) -> (Kind, &'static [Status]) {
+    use Status::*;
+    const OPEN: &[Status] = &[
+        Received,
+        NeedsTriage,
+        Dispositioned,
+        InProgress,
+        Responded,
+        Deferred,
+    ];
+    match action {
+        Action::Verify { .. } => (Kind::Verifier, &[Received, NeedsTriage, Dispositioned]),
+        Action::Defer { .. } => (Kind::Verifier, &[Received, NeedsTriage]),
+        Action::Archive { .. } => (Kind::Verifier, &[Received, NeedsTriage, Deferred]),
+        Action::MarkDuplicate { .. } => (Kind::Verifier, &[Received, NeedsTriage, Deferred]),
+        Action::Accept {} => (Kind::Officer, &[Dispositioned]),
+        Action::Assign { .. } => (Kind::Officer, &[Dispositioned, InProgress]),
+        Action::FollowUp { .. } => (Kind::Officer, &[Dispositioned, InProgress]),
+        Action::RequestInfo { .. } => (Kind::Officer, &[Dispositioned, InProgress, Responded]),
+        Action::Forward { .. } => (Kind::Officer, &[Dispositioned, InProgress]),
+        Action::Close { .. } => (Kind::Officer, &[InProgress, Responded]),
+        Action::Reply { .. } => (Kind::Reporter, OPEN),
+        Action::Rate { .. } => (Kind::Reporter, &[Responded, Closed]),
+        Action::Withdraw { .. } => (Kind::Reporter, OPEN),
+        Action::AutoClose {} => (Kind::System, &[Responded]),
+        Action::ArchiveUnanswered {} => (Kind::System, &[Deferred]),
+        Action::Escalate {} => (
+            Kind::System,
+            &[Received, NeedsTriage, Dispositioned, InProgress],
+        ),
+    }
+}
+
+/// One valid action of each kind for a report held by [`HOLDER`].
+pub(super) fn samples() -> Vec<Action> {
+    vec![
+        Action::Verify {
+            agency_id: Some(OTHER.into()),
+            note: None,
+        },
+        Action::Defer {
+            question: "Di kantor pajak mana?".into(),
+        },
+        Action::Archive {
+            reason: ArchiveReason::TooGeneral,
+        },
+        Action::MarkDuplicate {
+            duplicate_of: OTHER_TRACKING_ID.into(),
+        },
+        Action::Accept {},
+        Action::Assign {
+            work_unit: UNIT.into(),
+        },
+        Action::FollowUp {
+            message: "Restitusi sudah diproses.".into(),
+        },
+        Action::RequestInfo {
+            question: "Berapa nomor NPWP Anda?".into(),
+        },
+        Action::Forward {
+            agency_id: OTHER.into(),
+            reason: "Bukan wewenang kami.".into(),
+        },
+        Action::Close { message: None },
+        Action::Reply {
+            message: "Belum ada perubahan.".into(),
+        },
+        Action::Rate {
+            stars: 4,
+            comment: None,
+        },
+        Action::Withdraw { reason: None },
+        Action::AutoClose {},
+        Action::ArchiveUnanswered {},
+        Action::Escalate {},
+    ]
+}
+
+pub(super) fn actor_for(action: &Action) -> Actor {
+    match rule(action).0 {
+        Kind::Verifier => verifier(),
+        Kind::Officer => officer(HOLDER),
+        Kind::Reporter => reporter(),
+        Kind::System => system(),
+    }
+}
+
+#[test]
+fn the_samples_cover_every_action_once() {
+    let mut names: Vec<&str> = samples().iter().map(Action::name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 16, "{names:?}");
+}
+
+// =================================================================== allowed and refused by status
+
+#[test]
+fn every_action_succeeds_in_each_status_it_is_allowed_in() {
+    for action in samples() {
+        for &status in rule(&action).1 {
+            let result = apply(&held_in(status), &actor_for(&action), &action, None, &ctx());
+            assert!(
+                result.is_ok(),
+                "{} in {status:?}: {result:?}",
+                action.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_action_outside_its_statuses_is_not_now() {
+    let mut refused = 0;
+    for action in samples() {
+        for status in Status::ALL {
+            if rule(&action).1.contains(&status) {
+                continue;
+            }
+            let result = apply(&held_in(status), &actor_for(&action), &action, None, &ctx());
+            assert_eq!(
+                result,
+                Err(LifecycleError::NotNow {
+                    action: action.name(),
+                    status: status.as_str(),
+                }),
+                "{} in {status:?}",
+                action.name()
+            );
+            refused += 1;
+        }
+    }
+    // 16 actions x 8 statuses, minus the 43 allowed pairs.
+    assert_eq!(refused, 16 * 8 - 43);
+}
+
+#[test]
+fn nothing_but_a_rating_happens_to_a_final_report() {
+    for status in [Status::Closed, Status::Archived] {
+        for action in samples() {
+            let result = apply(&held_in(status), &actor_for(&action), &action, None, &ctx());
+            let rating_a_closed_report =
+                status == Status::Closed && matches!(action, Action::Rate { .. });
+            assert_eq!(
+                result.is_ok(),
+                rating_a_closed_report,
+                "{} in {status:?}",
+                action.name()
+            );
+        }
+    }
+}
