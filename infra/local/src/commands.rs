@@ -3,9 +3,10 @@
 //! the local stand-in for the staff identity provider.
 
 use crate::backend::{self, anyhow_like::Result, System};
+use crate::tokens::LocalSigner;
 use crate::StoreArgs;
 use indicatif::{ProgressBar, ProgressStyle};
-use lapor::auth::{LocalSigner, StaffClaims, StaffRole};
+use lapor::auth::{StaffClaims, StaffRole};
 use lapor::directory::{read_additions_csv, Directory};
 use lapor::domain::TrackingId;
 use lapor::routing::model::{read_examples_dir, seed_dir};

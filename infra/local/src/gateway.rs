@@ -2,6 +2,7 @@
 //! routes, run the route's JWT authorizer, and turn the request into the same payload-v2 event
 //! Lambda would deliver.
 
+use crate::tokens::{LocalSigner, TokenError};
 use chrono::{DateTime, Utc};
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
@@ -9,7 +10,7 @@ use lambda_http::aws_lambda_events::apigw::{
 };
 use lambda_http::request::LambdaRequest;
 use lapor::api::ApiError;
-use lapor::auth::{jwt_authorizer, AuthError, LocalSigner, OFFICER_AUTHORIZER};
+use lapor::auth::{jwt_authorizer, OFFICER_AUTHORIZER};
 use lapor::lambda::http::error_response;
 use lapor::template::Template;
 use std::collections::HashMap;
@@ -121,15 +122,15 @@ impl Gateway {
         matched: &Matched<'_>,
         headers: &http::HeaderMap,
         now: DateTime<Utc>,
-    ) -> Result<Option<HashMap<String, String>>, AuthError> {
+    ) -> Result<Option<HashMap<String, String>>, TokenError> {
         let Some(authorizer) = matched.authorizer else {
             return Ok(None);
         };
         // Checked at start-up (`authorizers`); a new kind of authorizer must not fail open.
         if authorizer != OFFICER_AUTHORIZER {
-            return Err(AuthError::Missing);
+            return Err(TokenError::Missing);
         }
-        let token = bearer_token(headers).ok_or(AuthError::Missing)?;
+        let token = bearer_token(headers).ok_or(TokenError::Missing)?;
         self.signer.verify_claim_map(token, now).map(Some)
     }
 
@@ -197,7 +198,7 @@ fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {
 pub enum Refusal {
     NotFound(String),
     MethodNotAllowed { method: String, path: String },
-    Unauthorized(AuthError),
+    Unauthorized(TokenError),
 }
 
 impl Refusal {
@@ -305,7 +306,7 @@ mod tests {
     use chrono::TimeZone;
     use lambda_http::request::RequestContext;
     use lambda_http::RequestExt;
-    use lapor::auth::{staff_from_request, StaffClaims, StaffRole};
+    use lapor::auth::{staff_from_request, AuthError, StaffClaims, StaffRole};
 
     const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
 

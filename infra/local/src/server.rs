@@ -3,12 +3,13 @@
 
 use crate::backend::System;
 use crate::gateway::{lambda_request, Gateway};
+use crate::tokens::LocalSigner;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use lapor::api::{limits, ApiError};
-use lapor::auth::{LocalSigner, OFFICER_AUTHORIZER};
+use lapor::auth::OFFICER_AUTHORIZER;
 use lapor::lambda::http::{error_response, json_response};
 use lapor::lambda::sqs::pump_once;
 use lapor::ports::QueueName;

@@ -16,7 +16,6 @@
 //! without integration tests.
 
 use chrono::{DateTime, Duration as Span, FixedOffset, SecondsFormat, Utc};
-use lapor::auth::{LocalSigner, StaffClaims, StaffRole};
 use lapor_tests::{free_addr, runner_binary, sample_report, workspace_root};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -722,17 +721,14 @@ fn the_runner_plays_the_jwt_authorizer() {
     // The same claims signed with another data dir's key.
     let foreign = officer(&elsewhere, BANDUNG, "staff-1");
     assert_ne!(
-        std::fs::read(LocalSigner::key_path(&data)).unwrap(),
-        std::fs::read(LocalSigner::key_path(&elsewhere)).unwrap(),
+        std::fs::read(signing_key_file(&data)).unwrap(),
+        std::fs::read(signing_key_file(&elsewhere)).unwrap(),
         "each data dir has its own signing key"
     );
     // Signed with this runner's own key, but an hour long and issued ten hours ago (mint-token
     // cannot make one: --hours is 1 to 720 from now); and its fresh twin, which must pass.
-    let signer = LocalSigner::load_or_create(&LocalSigner::key_path(&data)).unwrap();
-    let claims = StaffClaims::new("staff-1", StaffRole::Officer, Some(BANDUNG.into())).unwrap();
-    let hour = Duration::from_secs(3600);
-    let expired = signer.mint(&claims, Utc::now() - Span::hours(10), hour);
-    let fresh = signer.mint(&claims, Utc::now() - Span::minutes(1), hour);
+    let expired = bandung_officer_token(&data, Utc::now() - Span::hours(10));
+    let fresh = bandung_officer_token(&data, Utc::now() - Span::minutes(1));
     // A valid header and payload with another valid token's signature.
     let other = officer(&data, OTHER_INSTITUTION, "staff-9");
     let tampered = format!(
@@ -876,6 +872,38 @@ fn the_runner_plays_the_jwt_authorizer() {
     assert_eq!(after["version"], before["version"], "{after}");
     assert_eq!(after["status"], "dispositioned", "{after}");
     eprintln!("authorizer test: {:.1?}", started.elapsed());
+}
+
+/// The key `serve` and `mint-token` share, in a data dir (README, "Staff tokens").
+fn signing_key_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("officer-signing.key")
+}
+
+/// An hour-long token of the Bandung officer `staff-1` issued at `issued_at`, signed with
+/// `data_dir`'s key as any HS256 JWT library signs one (the key file: 32 bytes in standard
+/// base64). For what `mint-token` cannot make: a token issued in the past.
+fn bandung_officer_token(data_dir: &Path, issued_at: DateTime<Utc>) -> String {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let key = std::fs::read_to_string(signing_key_file(data_dir)).unwrap();
+    let key = STANDARD.decode(key.trim()).unwrap();
+    let iat = issued_at.timestamp();
+    let claims = json!({
+        "iss": "lapor-local", "aud": "lapor-officers", "sub": "staff-1",
+        "custom:role": "officer", "custom:agency_id": BANDUNG, "iat": iat, "exp": iat + 3600,
+    });
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(json!({"alg": "HS256", "typ": "JWT"}).to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(input.as_bytes());
+    format!(
+        "{input}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
 }
 
 // ============================================================================== 3. escalate
