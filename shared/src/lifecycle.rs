@@ -17,18 +17,22 @@ use crate::api::FieldError;
 use crate::deadlines::Deadlines;
 use crate::directory::Directory;
 use crate::domain::{
-    Actor, ArchiveReason, Channel, Rating, Report, Status, TimelineEvent, TrackingId,
+    Actor, ArchiveReason, Channel, Rating, Report, RoutingRecord, Status, TimelineEvent,
+    TrackingId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use strum::{EnumDiscriminants, EnumIter, IntoEnumIterator};
 
 /// Longest free text of an action (a follow-up, a question, a reply).
 pub const MESSAGE_CHARS: usize = 4_000;
 /// Longest reason (archiving, forwarding) or rating comment.
 pub const REASON_CHARS: usize = 500;
 
-/// What someone does to a report. Sent as `{"action": "<name>", ...fields}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What someone does to a report. Sent as `{"action": "<name>", ...fields}`. What each kind of
+/// action is allowed is [`ActionKind::rule`]: the one table of the lifecycle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, EnumDiscriminants)]
+#[strum_discriminants(name(ActionKind), derive(EnumIter, Hash))]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     // ---- verifiers (national administrators)
@@ -77,7 +81,14 @@ pub enum Action {
         reason: Option<String>,
     },
 
-    // ---- the system (the escalation schedule)
+    // ---- the system (the router and the escalation schedule)
+    /// The router placed the report with an institution; its decision is the routing record.
+    /// Never sent by a client.
+    #[serde(skip_deserializing)]
+    Route { routing: RoutingRecord },
+    /// The router could not decide: the verifiers decide. Never sent by a client.
+    #[serde(skip_deserializing)]
+    SendToTriage { routing: RoutingRecord },
     /// No reply within the limit after a follow-up.
     AutoClose {},
     /// The reporter never answered a question.
@@ -87,89 +98,116 @@ pub enum Action {
     Escalate {},
 }
 
-impl Action {
-    /// The action's name, as sent and as written on the timeline.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Action::Verify { .. } => "verify",
-            Action::Defer { .. } => "defer",
-            Action::Archive { .. } => "archive",
-            Action::MarkDuplicate { .. } => "mark_duplicate",
-            Action::Accept {} => "accept",
-            Action::Assign { .. } => "assign",
-            Action::FollowUp { .. } => "follow_up",
-            Action::RequestInfo { .. } => "request_info",
-            Action::Forward { .. } => "forward",
-            Action::Close { .. } => "close",
-            Action::Reply { .. } => "reply",
-            Action::Rate { .. } => "rate",
-            Action::Withdraw { .. } => "withdraw",
-            Action::AutoClose {} => "auto_close",
-            Action::ArchiveUnanswered {} => "archive_unanswered",
-            Action::Escalate {} => "escalate",
-        }
-    }
+/// What the lifecycle allows of one kind of action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// As sent (`{"action": "<name>"}`) and in `possible_actions`.
+    pub name: &'static str,
+    /// Who takes it.
+    pub role: Role,
+    /// The statuses it is possible in.
+    pub allowed_in: &'static [Status],
+    /// The timeline's word for it (past tense).
+    pub event: &'static str,
+}
 
-    fn role(&self) -> Role {
-        match self {
-            Action::Verify { .. }
-            | Action::Defer { .. }
-            | Action::Archive { .. }
-            | Action::MarkDuplicate { .. } => Role::Verifier,
-            Action::Accept {}
-            | Action::Assign { .. }
-            | Action::FollowUp { .. }
-            | Action::RequestInfo { .. }
-            | Action::Forward { .. }
-            | Action::Close { .. } => Role::Officer,
-            Action::Reply { .. } | Action::Rate { .. } | Action::Withdraw { .. } => Role::Reporter,
-            Action::AutoClose {} | Action::ArchiveUnanswered {} | Action::Escalate {} => {
-                Role::System
-            }
-        }
-    }
-
-    /// The statuses the action is possible in.
-    fn allowed_in(&self) -> &'static [Status] {
+impl ActionKind {
+    /// The lifecycle's table: every action's name, who takes it, in which statuses, and what
+    /// the timeline calls it. The code and the tests read this one table.
+    pub const fn rule(self) -> Rule {
+        use Role::*;
         use Status::*;
-        match self {
-            Action::Verify { .. } => &[Received, NeedsTriage, Dispositioned],
-            Action::Defer { .. } => &[Received, NeedsTriage],
-            Action::Archive { .. } | Action::MarkDuplicate { .. } => {
-                &[Received, NeedsTriage, Deferred]
-            }
-            Action::Accept {} => &[Dispositioned],
-            Action::Assign { .. } => &[Dispositioned, InProgress],
-            Action::FollowUp { .. } => &[Dispositioned, InProgress],
-            Action::RequestInfo { .. } => &[Dispositioned, InProgress, Responded],
-            Action::Forward { .. } => &[Dispositioned, InProgress],
-            Action::Close { .. } => &[InProgress, Responded],
-            Action::Reply { .. } => &[
-                Received,
-                NeedsTriage,
-                Dispositioned,
-                InProgress,
-                Responded,
-                Deferred,
-            ],
-            Action::Rate { .. } => &[Responded, Closed],
-            Action::Withdraw { .. } => &[
-                Received,
-                NeedsTriage,
-                Dispositioned,
-                InProgress,
-                Responded,
-                Deferred,
-            ],
-            Action::AutoClose {} => &[Responded],
-            Action::ArchiveUnanswered {} => &[Deferred],
-            Action::Escalate {} => &[Received, NeedsTriage, Dispositioned, InProgress],
+        const OPEN: &[Status] = &[
+            Received,
+            NeedsTriage,
+            Dispositioned,
+            InProgress,
+            Responded,
+            Deferred,
+        ];
+        let (name, role, allowed_in, event): (_, _, &'static [Status], _) = match self {
+            ActionKind::Verify => (
+                "verify",
+                Verifier,
+                &[Received, NeedsTriage, Dispositioned],
+                "verified",
+            ),
+            ActionKind::Defer => ("defer", Verifier, &[Received, NeedsTriage], "deferred"),
+            ActionKind::Archive => (
+                "archive",
+                Verifier,
+                &[Received, NeedsTriage, Deferred],
+                "archived",
+            ),
+            ActionKind::MarkDuplicate => (
+                "mark_duplicate",
+                Verifier,
+                &[Received, NeedsTriage, Deferred],
+                "marked_duplicate",
+            ),
+            ActionKind::Accept => ("accept", Officer, &[Dispositioned], "accepted"),
+            ActionKind::Assign => (
+                "assign",
+                Officer,
+                &[Dispositioned, InProgress],
+                "assigned_to_unit",
+            ),
+            ActionKind::FollowUp => (
+                "follow_up",
+                Officer,
+                &[Dispositioned, InProgress],
+                "followed_up",
+            ),
+            ActionKind::RequestInfo => (
+                "request_info",
+                Officer,
+                &[Dispositioned, InProgress, Responded],
+                "info_requested",
+            ),
+            ActionKind::Forward => ("forward", Officer, &[Dispositioned, InProgress], "forwarded"),
+            ActionKind::Close => ("close", Officer, &[InProgress, Responded], "closed"),
+            ActionKind::Reply => ("reply", Reporter, OPEN, "reporter_replied"),
+            ActionKind::Rate => ("rate", Reporter, &[Responded, Closed], "rated"),
+            ActionKind::Withdraw => ("withdraw", Reporter, OPEN, "withdrawn"),
+            ActionKind::Route => ("route", System, &[Received], "routed"),
+            ActionKind::SendToTriage => ("send_to_triage", System, &[Received], "sent_to_triage"),
+            ActionKind::AutoClose => ("auto_close", System, &[Responded], "auto_closed"),
+            ActionKind::ArchiveUnanswered => (
+                "archive_unanswered",
+                System,
+                &[Deferred],
+                "archived_unanswered",
+            ),
+            ActionKind::Escalate => (
+                "escalate",
+                System,
+                &[Received, NeedsTriage, Dispositioned, InProgress],
+                "escalated",
+            ),
+        };
+        Rule {
+            name,
+            role,
+            allowed_in,
+            event,
         }
     }
 }
 
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        ActionKind::from(self)
+    }
+
+    /// The action's name, as sent.
+    pub fn name(&self) -> &'static str {
+        self.kind().rule().name
+    }
+}
+
+/// Who takes an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub enum Role {
     Verifier,
     Officer,
     Reporter,
@@ -177,7 +215,7 @@ enum Role {
 }
 
 impl Role {
-    fn of(actor: &Actor) -> Role {
+    pub fn of(actor: &Actor) -> Role {
         match actor {
             Actor::Verifier { .. } => Role::Verifier,
             Actor::Officer { .. } => Role::Officer,
@@ -251,58 +289,19 @@ pub fn possible_actions(report: &Report, actor: &Actor) -> Vec<&'static str> {
     if !may_access(actor, report) {
         return Vec::new();
     }
-    let every = [
-        Action::Verify {
-            agency_id: None,
-            note: None,
-        },
-        Action::Defer {
-            question: String::new(),
-        },
-        Action::Archive {
-            reason: ArchiveReason::Unintelligible,
-        },
-        Action::MarkDuplicate {
-            duplicate_of: String::new(),
-        },
-        Action::Accept {},
-        Action::Assign {
-            work_unit: String::new(),
-        },
-        Action::FollowUp {
-            message: String::new(),
-        },
-        Action::RequestInfo {
-            question: String::new(),
-        },
-        Action::Forward {
-            agency_id: String::new(),
-            reason: String::new(),
-        },
-        Action::Close { message: None },
-        Action::Reply {
-            message: String::new(),
-        },
-        Action::Rate {
-            stars: 5,
-            comment: None,
-        },
-        Action::Withdraw { reason: None },
-        Action::AutoClose {},
-        Action::ArchiveUnanswered {},
-        Action::Escalate {},
-    ];
-    every
-        .iter()
-        .filter(|a| a.role() == Role::of(actor) && a.allowed_in().contains(&report.status))
-        .filter(|a| !matches!(a, Action::Rate { .. }) || report.rating.is_none())
-        .filter(|a| match (a, actor) {
-            (Action::Assign { .. } | Action::Forward { .. }, Actor::Officer { agency_id, .. }) => {
+    ActionKind::iter()
+        .filter(|kind| {
+            let rule = kind.rule();
+            rule.role == Role::of(actor) && rule.allowed_in.contains(&report.status)
+        })
+        .filter(|kind| *kind != ActionKind::Rate || report.rating.is_none())
+        .filter(|kind| match (kind, actor) {
+            (ActionKind::Assign | ActionKind::Forward, Actor::Officer { agency_id, .. }) => {
                 report.agency_id.as_deref() == Some(agency_id.as_str())
             }
             _ => true,
         })
-        .map(Action::name)
+        .map(|kind| kind.rule().name)
         .collect()
 }
 
@@ -323,12 +322,12 @@ pub fn apply(
     action_id: Option<&str>,
     ctx: &Context<'_>,
 ) -> Result<Report, LifecycleError> {
-    let role = action.role();
-    if Role::of(actor) != role {
+    let rule = action.kind().rule();
+    if Role::of(actor) != rule.role {
         return Err(LifecycleError::Forbidden(format!(
             "only {} may `{}`",
-            role.name(),
-            action.name()
+            rule.role.name(),
+            rule.name
         )));
     }
     if !may_access(actor, report) {
@@ -336,7 +335,7 @@ pub fn apply(
             "this report is not held by your institution".into(),
         ));
     }
-    if !action.allowed_in().contains(&report.status) {
+    if !rule.allowed_in.contains(&report.status) {
         return Err(LifecycleError::NotNow {
             action: action.name(),
             status: report.status.as_str(),
@@ -433,6 +432,22 @@ pub fn apply(
             next.deferred_from = None;
             note = reason.as_ref().map(|r| tidy(r)).filter(|r| !r.is_empty());
         }
+        Action::Route { routing } => {
+            next.status = Status::Dispositioned;
+            next.agency_id = routing.agency_id.clone();
+            next.work_unit = None;
+            next.routing = Some(routing.clone());
+            event_agency = next.agency_id.clone();
+            note = Some(routing.reason.clone());
+        }
+        Action::SendToTriage { routing } => {
+            next.status = Status::NeedsTriage;
+            next.agency_id = None;
+            next.work_unit = None;
+            next.routing = Some(routing.clone());
+            event_agency = None;
+            note = Some(routing.reason.clone());
+        }
         Action::AutoClose {} => next.status = Status::Closed,
         Action::ArchiveUnanswered {} => {
             next.status = Status::Archived;
@@ -483,24 +498,7 @@ fn tidy(text: &str) -> String {
 
 /// The timeline's word for an action (past tense, like the router's `routed`).
 pub fn event_name(action: &Action) -> &'static str {
-    match action {
-        Action::Verify { .. } => "verified",
-        Action::Defer { .. } => "deferred",
-        Action::Archive { .. } => "archived",
-        Action::MarkDuplicate { .. } => "marked_duplicate",
-        Action::Accept {} => "accepted",
-        Action::Assign { .. } => "assigned_to_unit",
-        Action::FollowUp { .. } => "followed_up",
-        Action::RequestInfo { .. } => "info_requested",
-        Action::Forward { .. } => "forwarded",
-        Action::Close { .. } => "closed",
-        Action::Reply { .. } => "reporter_replied",
-        Action::Rate { .. } => "rated",
-        Action::Withdraw { .. } => "withdrawn",
-        Action::AutoClose {} => "auto_closed",
-        Action::ArchiveUnanswered {} => "archived_unanswered",
-        Action::Escalate {} => "escalated",
-    }
+    action.kind().rule().event
 }
 
 /// One level up from where the report is: its work unit's institution, the institution's
@@ -641,6 +639,13 @@ fn validate(
         Action::Rate { stars, .. } if !(1..=5).contains(stars) => {
             errors.push(FieldError::new("stars", "must be 1 to 5"));
         }
+        Action::Route { routing } => match routing.agency_id.as_deref() {
+            Some(id) if ctx.directory.get(id).is_some() => {}
+            _ => errors.push(FieldError::new(
+                "routing.agency_id",
+                "the router chose no institution of the directory",
+            )),
+        },
         _ => {}
     }
     if !errors.is_empty() {

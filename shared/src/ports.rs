@@ -151,18 +151,19 @@ pub trait ReportStore: Send + Sync {
         idempotency: Option<&IdempotencyRecord>,
     ) -> Result<(), InsertError>;
 
-    /// Stores the report and, where the store can do both in one transaction (the embedded
-    /// store: an outbox), queues `message` with it. Returns whether the message was queued;
-    /// when not, the caller sends it itself (and the sweep covers a send that fails).
-    async fn insert_and_queue(
+    /// Persist and publish: stores the new report (and its idempotency record: both or
+    /// neither) and publishes `messages` that announce it. Each family guarantees that a
+    /// stored report's messages are published:
+    /// - embedded: the messages commit in the write's own transaction (an outbox);
+    /// - AWS: each is sent after the conditional write succeeded; a send that fails then does
+    ///   not fail the call (the report is stored): the report is made due at once, and the
+    ///   sweep publishes what its state announces again (`service::publish::announcements`).
+    async fn insert_and_publish(
         &self,
         report: &Report,
         idempotency: Option<&IdempotencyRecord>,
-        message: (QueueName, &str),
-    ) -> Result<bool, InsertError> {
-        let _ = message;
-        self.insert(report, idempotency).await.map(|()| false)
-    }
+        messages: &[Message],
+    ) -> Result<(), InsertError>;
 
     async fn get(&self, id: &TrackingId) -> Result<Option<Report>, StoreError>;
 
@@ -179,20 +180,24 @@ pub trait ReportStore: Send + Sync {
     /// Reports whose `due_at` is at or before `now`, read through the due index (never a scan).
     async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<DuePage, StoreError>;
 
-    /// Replaces the report if the stored version is `report.version - 1` and, where the store
-    /// can do both in one transaction (the embedded store), queues `message` with it. Returns
-    /// whether the message was queued; when not, the caller sends it itself.
-    async fn update_and_queue(
+    /// Persist and publish an update: replaces the report if the stored version is
+    /// `report.version - 1`, and publishes `messages` as [`ReportStore::insert_and_publish`]
+    /// does.
+    async fn update_and_publish(
         &self,
         report: &Report,
-        message: (QueueName, &str),
-    ) -> Result<bool, UpdateError> {
-        let _ = message;
-        self.update(report).await.map(|()| false)
-    }
+        messages: &[Message],
+    ) -> Result<(), UpdateError>;
 
     /// One page of a list of reports, newest first, read through the list's index.
     async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreError>;
+}
+
+/// A message to publish with a write (`ReportStore::insert_and_publish`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub queue: QueueName,
+    pub body: String,
 }
 
 /// The queues functions talk through. Each is an SQS queue with a dead-letter queue in AWS.

@@ -175,11 +175,6 @@ pub async fn aws() -> Option<Harness> {
         dynamodb.clone(),
         made.table("ChannelStateTable").to_string(),
     ));
-    let store = Arc::new(DynamoStore::new(
-        dynamodb,
-        made.table("ReportsTable").to_string(),
-        made.table("IdempotencyTable").to_string(),
-    ));
     let queues = Arc::new(SqsQueues::new(
         sqs,
         QueueName::ALL
@@ -187,6 +182,14 @@ pub async fn aws() -> Option<Harness> {
             .map(|queue| (queue, made.queue(&template, queue)))
             .collect(),
     ));
+    let store = Arc::new(
+        DynamoStore::new(
+            dynamodb,
+            made.table("ReportsTable").to_string(),
+            made.table("IdempotencyTable").to_string(),
+        )
+        .publishing_to(queues.clone()),
+    );
     Some(
         assemble(
             "aws",

@@ -6,9 +6,8 @@
 //! of acting twice.
 
 use super::learning::record_routing_decision;
-use super::App;
+use super::{publish, App};
 use crate::api::{ApiError, FieldError};
-use crate::directory::Directory;
 use crate::domain::{AccessToken, Actor, Report, TrackingId};
 use crate::lifecycle::{self, Action, Context};
 use crate::ports::{QueueName, UpdateError};
@@ -97,9 +96,10 @@ pub async fn act_on(
                 message: "this action id was used for a different action".into(),
             });
         }
-        // The first attempt may have stored the action and failed to queue its notice.
-        let message = notification_json(&report, index, &directory);
-        send_notification(app, &message).await?;
+        // The first attempt's notice may be the one lost: publish it again (the notifier
+        // sends each notice once).
+        let notice = publish::notice(&report, index, &directory);
+        send_notification(app, &notice.body).await?;
         return Ok(Acted {
             report,
             replayed: true,
@@ -124,13 +124,13 @@ pub async fn act_on(
         deadlines: &app.deadlines,
     };
     let next = lifecycle::apply(&report, actor, action, action_id, &ctx)?;
-    let message = notification_json(&next, next.timeline.len() - 1, &directory);
-    let queued = match app
+    let notice = publish::notice(&next, next.timeline.len() - 1, &directory);
+    match app
         .store
-        .update_and_queue(&next, (QueueName::Notifications, &message))
+        .update_and_publish(&next, std::slice::from_ref(&notice))
         .await
     {
-        Ok(queued) => queued,
+        Ok(()) => {}
         Err(UpdateError::Conflict) => {
             return Err(ApiError::Conflict {
                 code: "conflict",
@@ -139,12 +139,9 @@ pub async fn act_on(
             })
         }
         Err(UpdateError::Store(e)) => return Err(e.into()),
-    };
+    }
     tracing::info!(tracking_id = %next.tracking_id, action = action.name(),
         status = next.status.as_str(), version = next.version, "report action stored");
-    if !queued {
-        send_notification(app, &message).await?;
-    }
     if let (Some(examples), Some(agency)) = (&app.examples, learned_agency(action, &next)) {
         // Learning is a side benefit: a failure here must not undo or fail the action.
         if let Err(e) = record_routing_decision(&**examples, &next, &agency, actor, ctx.now).await {
@@ -166,13 +163,8 @@ fn learned_agency(action: &Action, report: &Report) -> Option<String> {
     }
 }
 
-fn notification_json(report: &Report, index: usize, directory: &Directory) -> String {
-    serde_json::to_string(&lifecycle::notification(report, index, directory))
-        .expect("a notification serialises")
-}
-
-/// Queues a notification the store did not queue with the write. Its failure fails the request
-/// (503): the action is stored, and the client's retry with the same action id queues it.
+/// Queues a replayed action's notice again. Its failure fails the request (503): the client's
+/// next retry with the same action id queues it.
 async fn send_notification(app: &App, message: &str) -> Result<(), ApiError> {
     app.queue
         .send(QueueName::Notifications, message)

@@ -14,7 +14,7 @@
 //! Every answer goes through the notification queue, so the notifier sends it once.
 
 use super::actions;
-use super::intake::{insert_new, new_report, queue_for_routing};
+use super::intake::{insert_new, new_report};
 use super::App;
 use crate::api::{limits, ApiError};
 use crate::channels::command::{self, Command};
@@ -24,7 +24,7 @@ use crate::domain::submission::{forbidden_char, NewReport};
 use crate::domain::{
     AccessToken, Actor, Channel, Location, Report, ReporterContact, Status, TrackingId,
 };
-use crate::lifecycle::{self, Action, Notification};
+use crate::lifecycle::{Action, Notification};
 use crate::ports::{
     ChannelState, DeliveryClaim, IdempotencyOrigin, IdempotencyRecord, InsertError, ListQuery,
     QueueName, ReportList, StoredFragment,
@@ -314,8 +314,8 @@ async fn create(
             expires_at: (now + MESSAGE_MEMORY).timestamp(),
         })
     };
-    let queued = match insert_new(app, &mut report, record_for).await {
-        Ok(queued) => queued,
+    match insert_new(app, &directory, &mut report, record_for).await {
+        Ok(()) => {}
         Err(InsertError::IdempotencyKeyTaken) => {
             // Stored by an earlier delivery whose claim lapsed: answer (again) with its id.
             let record = app
@@ -335,19 +335,18 @@ async fn create(
                 .get(&record.tracking_id)
                 .await?
                 .ok_or(ApiError::Unavailable)?;
+            // The first delivery's receipt may be the one lost: send it again (the notifier
+            // sends a notice once).
             queue_receipt(app, &stored).await?;
             return Ok(Handled::Duplicate);
         }
         Err(InsertError::TrackingIdTaken) => return Err(ApiError::Unavailable),
         Err(InsertError::Store(e)) => return Err(e.into()),
-    };
+    }
+    // Stored with its announcements: the router's request, and the tracking id back to the
+    // sender (the `submitted` event's notice).
     tracing::info!(tracking_id = %report.tracking_id, kind = report.kind.as_str(),
         channel = ?report.channel, "report received");
-    if !queued {
-        queue_for_routing(app, &report.tracking_id).await;
-    }
-    // The tracking id goes back to the sender: the `submitted` event's notice.
-    queue_receipt(app, &report).await?;
     Ok(Handled::ReportCreated {
         tracking_id: report.tracking_id,
     })
@@ -395,8 +394,18 @@ async fn reply(
 /// The receipt: the notice of the report's first event (`submitted`), which carries its
 /// tracking id and names no institution.
 async fn queue_receipt(app: &App, report: &Report) -> Result<(), ApiError> {
-    let notice = lifecycle::notification(report, 0, &app.directory.now());
-    send(app, &notice).await
+    let directory = app.directory.now();
+    match super::publish::receipt(&app.pii, report, &directory) {
+        Some(message) => app
+            .queue
+            .send(message.queue, &message.body)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "receipt not queued; the gateway's retry queues it");
+                ApiError::Unavailable
+            }),
+        None => Ok(()),
+    }
 }
 
 /// An answer that is not a timeline event (status, help): to the sender, on their channel.

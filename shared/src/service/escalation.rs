@@ -21,7 +21,7 @@ use crate::deadlines::Step;
 use crate::directory::Directory;
 use crate::domain::{Actor, Report, Status};
 use crate::lifecycle::{self, Action, Context};
-use crate::ports::{QueueName, StoreError, UpdateError};
+use crate::ports::{StoreError, UpdateError};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::Serialize;
@@ -58,8 +58,6 @@ pub struct PassStats {
     pub rescheduled: u64,
     /// Someone else changed the report first (another pass, an officer): nothing done here.
     pub conflicts: u64,
-    /// Changes stored whose notice could not be queued (logged; the change stands).
-    pub notices_failed: u64,
     /// The pass stopped at `max_reports` with reports still due.
     pub more: bool,
 }
@@ -158,7 +156,7 @@ pub async fn run_pass(
         stats.due += page.reports.len() as u64;
         // The reports of a page are independent: handled concurrently, their writes share the
         // stores' commits (and DynamoDB's round trips overlap).
-        let outcomes: Vec<Result<Handled, StoreError>> =
+        let outcomes: Vec<Result<Outcome, StoreError>> =
             futures::stream::iter(page.reports.into_iter().map(|report| {
                 let actor = &actor;
                 async move { handle(app, directory, actor, report, as_of).await }
@@ -167,9 +165,9 @@ pub async fn run_pass(
             .collect()
             .await;
         for outcome in outcomes {
-            let handled = outcome?;
-            stats.add(&handled);
-            if handled.outcome != Outcome::Lost {
+            let outcome = outcome?;
+            stats.add(outcome);
+            if outcome != Outcome::Lost {
                 progressed = true;
             }
         }
@@ -210,24 +208,9 @@ enum Outcome {
     Lost,
 }
 
-/// One report's outcome, and whether its stored change's notice failed to queue (logged).
-struct Handled {
-    outcome: Outcome,
-    notice_failed: bool,
-}
-
-impl Handled {
-    fn quietly(outcome: Outcome) -> Handled {
-        Handled {
-            outcome,
-            notice_failed: false,
-        }
-    }
-}
-
 impl PassStats {
-    fn add(&mut self, handled: &Handled) {
-        let counter = match handled.outcome {
+    fn add(&mut self, outcome: Outcome) {
+        let counter = match outcome {
             Outcome::Requeued => &mut self.requeued,
             Outcome::Rescheduled => &mut self.rescheduled,
             Outcome::Escalated => &mut self.escalated,
@@ -236,7 +219,6 @@ impl PassStats {
             Outcome::Lost => &mut self.conflicts,
         };
         *counter += 1;
-        self.notices_failed += u64::from(handled.notice_failed);
     }
 }
 
@@ -246,24 +228,36 @@ async fn handle(
     actor: &Actor,
     report: Report,
     as_of: DateTime<Utc>,
-) -> Result<Handled, StoreError> {
+) -> Result<Outcome, StoreError> {
     let (next, outcome) = match plan(&report, as_of) {
         Plan::Requeue => {
             let outcome = match requeue(app, report, as_of).await? {
                 true => Outcome::Requeued,
                 false => Outcome::Lost,
             };
-            return Ok(Handled::quietly(outcome));
+            return Ok(outcome);
         }
         Plan::Reschedule => {
             let mut next = report;
             next.due_at = crate::deadlines::due_at(&next, None);
             next.version += 1;
-            return Ok(Handled::quietly(match app.store.update(&next).await {
-                Ok(()) => Outcome::Rescheduled,
-                Err(UpdateError::Conflict) => Outcome::Lost,
-                Err(UpdateError::Store(e)) => return Err(e),
-            }));
+            // A report made due by a lost send (the AWS family marks it so) gets its latest
+            // notice published again; one from a while ago is not re-sent (the notifier's
+            // memory of sent notices is finite).
+            let recent = next
+                .timeline
+                .last()
+                .is_some_and(|e| as_of - e.at < crate::ports::DELIVERY_MEMORY / 2);
+            let messages = if recent {
+                super::publish::announcements(&app.pii, directory, &next)
+            } else {
+                Vec::new()
+            };
+            return match app.store.update_and_publish(&next, &messages).await {
+                Ok(()) => Ok(Outcome::Rescheduled),
+                Err(UpdateError::Conflict) => Ok(Outcome::Lost),
+                Err(UpdateError::Store(e)) => Err(e),
+            };
         }
         Plan::Act(action) => {
             let ctx = Context {
@@ -286,41 +280,24 @@ async fn handle(
                     let mut next = report;
                     next.due_at = None;
                     next.version += 1;
-                    return Ok(Handled::quietly(match app.store.update(&next).await {
+                    return Ok(match app.store.update(&next).await {
                         Ok(()) => Outcome::Rescheduled,
                         Err(UpdateError::Conflict) => Outcome::Lost,
                         Err(UpdateError::Store(e)) => return Err(e),
-                    }));
+                    });
                 }
             }
         }
     };
-    let message = serde_json::to_string(&lifecycle::notification(
-        &next,
-        next.timeline.len() - 1,
-        directory,
-    ))
-    .expect("a notification serialises");
-    let queued = match app
+    let notice = super::publish::notice(&next, next.timeline.len() - 1, directory);
+    match app
         .store
-        .update_and_queue(&next, (QueueName::Notifications, &message))
+        .update_and_publish(&next, std::slice::from_ref(&notice))
         .await
     {
-        Ok(queued) => queued,
+        Ok(()) => Ok(outcome),
         // Another pass or a person acted on it first: nothing to do here.
-        Err(UpdateError::Conflict) => return Ok(Handled::quietly(Outcome::Lost)),
-        Err(UpdateError::Store(e)) => return Err(e),
-    };
-    let mut notice_failed = false;
-    if !queued {
-        if let Err(e) = app.queue.send(QueueName::Notifications, &message).await {
-            tracing::error!(tracking_id = %next.tracking_id, error = %e,
-                "escalation stored but its notice was not queued");
-            notice_failed = true;
-        }
+        Err(UpdateError::Conflict) => Ok(Outcome::Lost),
+        Err(UpdateError::Store(e)) => Err(e),
     }
-    Ok(Handled {
-        outcome,
-        notice_failed,
-    })
 }

@@ -1,12 +1,12 @@
 //! `POST /v1/reports`: validate, store (`received`), queue for routing.
 
-use super::{App, RouteRequest};
+use super::App;
 use crate::api::{json_object, limits, typed, ApiError};
 use crate::crypto::{sha256_hex, Sealer};
 use crate::directory::Directory;
 use crate::domain::submission::{NewReport, Submission};
 use crate::domain::{AccessToken, Actor, Report, Status, TimelineEvent, TrackingId};
-use crate::ports::{IdempotencyOrigin, IdempotencyRecord, InsertError, QueueName};
+use crate::ports::{IdempotencyOrigin, IdempotencyRecord, InsertError};
 use serde::{Deserialize, Serialize};
 
 /// How long after submission an unrouted report counts as stuck: the sweep then queues it again.
@@ -82,8 +82,8 @@ pub async fn submit(
         }),
         _ => None,
     };
-    let queued = match insert_new(app, &mut report, record_for).await {
-        Ok(queued) => queued,
+    match insert_new(app, &directory, &mut report, record_for).await {
+        Ok(()) => {}
         Err(InsertError::TrackingIdTaken) => return Err(ApiError::Unavailable),
         Err(InsertError::IdempotencyKeyTaken) => {
             // A concurrent retry with the same key won the race: answer as it did.
@@ -96,28 +96,11 @@ pub async fn submit(
             return replay(&record, key, &request_hash, now);
         }
         Err(InsertError::Store(e)) => return Err(e.into()),
-    };
+    }
     let submitted = submitted_as(&report);
     tracing::info!(tracking_id = %submitted.tracking_id, kind = report.kind.as_str(),
         channel = ?report.channel, "report received");
-    if !queued {
-        queue_for_routing(app, &submitted.tracking_id).await;
-    }
-    queue_contact_receipt(app, &report).await;
     Ok(submitted)
-}
-
-/// The receipt with its confirmation code, for a typed contact (`service::contact`). A failed
-/// send is logged, not returned: the report is stored, and the reporter follows it on the web.
-async fn queue_contact_receipt(app: &App, report: &Report) {
-    let Some(receipt) = super::contact::receipt(&app.pii, report) else {
-        return;
-    };
-    let body = serde_json::to_string(&receipt).expect("a notification serialises");
-    if let Err(e) = app.queue.send(QueueName::Notifications, &body).await {
-        tracing::warn!(tracking_id = %report.tracking_id, error = %e,
-            "receipt not queued: the contact cannot be confirmed by its code");
-    }
 }
 
 /// A validated submission as a stored report: `received`, the verification deadline running,
@@ -189,20 +172,22 @@ pub(crate) fn new_report(
 }
 
 /// Stores a new report with its idempotency record (`record_for` makes it for the report's
-/// tracking id) and queues it for routing where the store can do both at once. A collision of
-/// 45 random bits is rare; a fresh id settles it. Returns whether the routing message was queued.
+/// tracking id) and publishes what it announces: the router's request and the reporter's
+/// receipt (`publish::announcements`). A collision of 45 random bits is rare; a fresh id
+/// settles it.
 pub(crate) async fn insert_new(
     app: &App,
+    directory: &Directory,
     report: &mut Report,
     record_for: impl Fn(&Report) -> Option<IdempotencyRecord>,
-) -> Result<bool, InsertError> {
+) -> Result<(), InsertError> {
     let mut attempts = 0;
     loop {
         let record = record_for(report);
-        let message = route_message(&report.tracking_id);
+        let messages = super::publish::announcements(&app.pii, directory, report);
         match app
             .store
-            .insert_and_queue(report, record.as_ref(), (QueueName::Intake, &message))
+            .insert_and_publish(report, record.as_ref(), &messages)
             .await
         {
             Err(InsertError::TrackingIdTaken) if attempts < 3 => {
@@ -212,23 +197,6 @@ pub(crate) async fn insert_new(
             outcome => return outcome,
         }
     }
-}
-
-/// Sends the report to the router. A failure is logged, not returned: the report is already
-/// stored, and the sweep sends it again once `due_at` passes.
-pub async fn queue_for_routing(app: &App, tracking_id: &TrackingId) {
-    let message = route_message(tracking_id);
-    if let Err(e) = app.queue.send(QueueName::Intake, &message).await {
-        tracing::warn!(tracking_id = %tracking_id, error = %e,
-            "queue send failed; the sweep will queue the report again");
-    }
-}
-
-fn route_message(tracking_id: &TrackingId) -> String {
-    serde_json::to_string(&RouteRequest {
-        tracking_id: tracking_id.clone(),
-    })
-    .expect("route request serialises")
 }
 
 /// An `Idempotency-Key` is a secret of the client's (a retry within [`TOKEN_REPLAY_WINDOW`] gets

@@ -1,15 +1,14 @@
 //! Learning from people: every human decision that sets or changes a report's institution is
 //! stored as a labelled example, and the retrain job (`service::models::retrain`) learns from it.
 //!
-//! [`record_routing_decision`] is what every such decision calls (the verifiers' and officers'
-//! API of the lifecycle will); [`assign_report`] is the verifier's assignment that uses it today
-//! (`lapor-local triage assign`).
+//! [`record_routing_decision`] is what every such decision calls (a verifier's `verify`, an
+//! officer's `forward`); [`assign_report`] is the verifier's assignment from the operators'
+//! command line (`lapor-local triage assign`), a `verify` like any other.
 
-use crate::directory::Directory;
-use crate::domain::{Actor, Report, Status, TimelineEvent, TrackingId};
-use crate::ports::{
-    Clock, ReportStore, RoutingExample, RoutingExampleStore, StoreError, UpdateError,
-};
+use crate::api::ApiError;
+use crate::domain::{Actor, Report, Status, TrackingId};
+use crate::lifecycle::Action;
+use crate::ports::{RoutingExample, RoutingExampleStore, StoreError};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,97 +51,51 @@ pub async fn record_routing_decision(
     Ok(example)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum AssignError {
-    #[error("no report with this tracking id")]
-    NotFound,
-    #[error("{0} is not an institution of the directory")]
-    UnknownAgency(String),
-    #[error("a report in status {0} cannot be assigned (only needs_triage or routed)")]
-    NotAssignable(&'static str),
-    #[error("the report changed since it was read; look again and retry")]
-    Conflict,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<LearningError> for AssignError {
-    fn from(e: LearningError) -> AssignError {
-        match e {
-            LearningError::Store(e) => AssignError::Store(e),
-            LearningError::NotAHumanDecision => AssignError::Store(StoreError::Corrupt(
-                "assignment without a human actor".into(),
-            )),
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Assigned {
     pub report: Report,
     /// False when the report was already routed to this institution (a confirmation: the
     /// report is unchanged, the decision is still recorded as an example).
     pub changed: bool,
-    pub example: RoutingExample,
 }
 
-/// A verifier assigns a `needs_triage` (or `routed`) report to an institution: status `routed`,
-/// a timeline event with the verifier as actor, a write conditional on the version read, and the
-/// decision recorded as a labelled example. Safe to re-run: the same assignment again changes
-/// nothing and records the same example.
+/// A verifier assigns a report (waiting for triage, or routed elsewhere) to an institution: the
+/// lifecycle's `verify` with that institution, stored like any action (conditional on the
+/// version read, a timeline event, the reporter's notice), and the decision kept as a labelled
+/// example. Assigning it again to the institution that holds it changes nothing and records the
+/// decision again (`lapor-local triage assign`).
 pub async fn assign_report(
-    reports: &dyn ReportStore,
-    examples: &dyn RoutingExampleStore,
-    directory: &Directory,
-    clock: &dyn Clock,
+    app: &super::App,
     tracking_id: &TrackingId,
     agency_id: &str,
     officer_id: Option<String>,
-) -> Result<Assigned, AssignError> {
-    let agency = directory
-        .get(agency_id)
-        .ok_or_else(|| AssignError::UnknownAgency(agency_id.to_string()))?;
-    let mut report = reports
-        .get(tracking_id)
-        .await?
-        .ok_or(AssignError::NotFound)?;
+) -> Result<Assigned, ApiError> {
+    let examples = app.examples.clone().ok_or_else(|| {
+        tracing::error!("assigning without a store of routing examples");
+        ApiError::Internal
+    })?;
     let actor = Actor::Verifier { officer_id };
-    let now = clock.now();
-    let changed = match report.status {
-        Status::Dispositioned if report.agency_id.as_deref() == Some(agency.id.as_str()) => false,
-        Status::Dispositioned | Status::NeedsTriage => {
-            let action = if report.status == Status::Dispositioned {
-                "reassigned"
-            } else {
-                "assigned"
-            };
-            report.status = Status::Dispositioned;
-            report.agency_id = Some(agency.id.clone());
-            report.due_at = None;
-            report.version += 1;
-            report.record(TimelineEvent {
-                at: now,
-                actor: actor.clone(),
-                action: action.into(),
-                agency_id: Some(agency.id.clone()),
-                status: Some(Status::Dispositioned),
-                note: None,
-                action_id: None,
-            });
-            match reports.update(&report).await {
-                Ok(()) => {}
-                Err(UpdateError::Conflict) => return Err(AssignError::Conflict),
-                Err(UpdateError::Store(e)) => return Err(e.into()),
-            }
-            tracing::info!(tracking_id = %report.tracking_id, agency_id = %agency.id, action, "report assigned by a verifier");
-            true
-        }
-        other => return Err(AssignError::NotAssignable(other.as_str())),
+    let report = super::actions::load(app, tracking_id.as_str()).await?;
+    if report.status == Status::Dispositioned && report.agency_id.as_deref() == Some(agency_id) {
+        record_routing_decision(&*examples, &report, agency_id, &actor, app.clock.now())
+            .await
+            .map_err(|e| match e {
+                LearningError::Store(e) => ApiError::from(e),
+                LearningError::NotAHumanDecision => ApiError::Internal,
+            })?;
+        return Ok(Assigned {
+            report,
+            changed: false,
+        });
+    }
+    let verify = Action::Verify {
+        agency_id: Some(agency_id.to_string()),
+        note: None,
     };
-    let example = record_routing_decision(examples, &report, &agency.id, &actor, now).await?;
+    // Recorded as an example by the action itself, like every verifier's decision.
+    let acted = super::actions::act_on(app, &actor, report, None, &verify).await?;
     Ok(Assigned {
-        report,
-        changed,
-        example,
+        report: acted.report,
+        changed: true,
     })
 }

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod learning;
 pub mod models;
 pub mod notifier;
+pub mod publish;
 pub mod routing_step;
 pub mod sweep;
 pub mod views;

@@ -3,15 +3,14 @@
 //! again if the router's decision is still its last event), and the write is conditional on the
 //! version read.
 
+use super::publish::notice;
 use super::RouteRequest;
 use crate::deadlines::Deadlines;
 use crate::directory::Directory;
 use crate::directory::LiveDirectory;
-use crate::domain::{Actor, Report, Status, TimelineEvent};
-use crate::lifecycle::notification;
-use crate::ports::{
-    Clock, MessageQueue, QueueError, QueueName, ReportStore, StoreError, UpdateError,
-};
+use crate::domain::{Actor, Report, Status};
+use crate::lifecycle::{self, Action, Context};
+use crate::ports::{Clock, MessageQueue, QueueError, ReportStore, StoreError, UpdateError};
 use crate::routing::{Decision, RouteQuery, RoutingEngine};
 use crate::service::models::LiveEngine;
 use std::sync::Arc;
@@ -37,6 +36,10 @@ pub enum RouteError {
     /// retry queues the notice.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The state machine refused the router's change: a bug, logged; the message comes back
+    /// and ends in the dead-letter queue.
+    #[error("the lifecycle refused the routing: {0}")]
+    Refused(#[from] lifecycle::LifecycleError),
 }
 
 /// What the router works with: the services' [`super::App`] but for the PII key, which the
@@ -77,7 +80,7 @@ pub async fn route_message(
             );
             if routers_last {
                 let message = notice(&report, last, &directory);
-                queue.send(QueueName::Notifications, &message).await?;
+                queue.send(message.queue, &message.body).await?;
             }
             return Ok(RouteOutcome::NothingToDo);
         }
@@ -87,18 +90,15 @@ pub async fn route_message(
             engine,
             &router.deadlines,
             &directory,
-        );
+        )?;
         let message = notice(&updated, updated.timeline.len() - 1, &directory);
         match store
-            .update_and_queue(&updated, (QueueName::Notifications, &message))
+            .update_and_publish(&updated, std::slice::from_ref(&message))
             .await
         {
-            Ok(queued) => {
+            Ok(()) => {
                 tracing::info!(tracking_id = %updated.tracking_id, status = updated.status.as_str(),
                     agency_id = updated.agency_id.as_deref().unwrap_or(""), "report routed");
-                if !queued {
-                    queue.send(QueueName::Notifications, &message).await?;
-                }
                 return Ok(outcome);
             }
             Err(UpdateError::Conflict) => continue,
@@ -108,20 +108,15 @@ pub async fn route_message(
     Ok(RouteOutcome::NothingToDo)
 }
 
-fn notice(report: &Report, index: usize, directory: &Directory) -> String {
-    serde_json::to_string(&notification(report, index, directory))
-        .expect("a notification serialises")
-}
-
-/// The pure part: the report after the engine's decision.
+/// The pure part: the report after the engine's decision, through the state machine like every
+/// other change (the router is the system's `route` or `send_to_triage`).
 pub fn apply_decision(
-    mut report: Report,
+    report: Report,
     clock: &dyn Clock,
     engine: &RoutingEngine,
     deadlines: &Deadlines,
     directory: &Directory,
-) -> (Report, RouteOutcome) {
-    let before = report.clone();
+) -> Result<(Report, RouteOutcome), lifecycle::LifecycleError> {
     let decision = engine.route(&RouteQuery {
         kind: report.kind,
         title: &report.title,
@@ -131,42 +126,24 @@ pub fn apply_decision(
         location_text: report.location.text.as_deref(),
         target_agency: report.target_agency.as_deref(),
     });
-    let now = clock.now();
-    let (status, action, outcome) = match (&decision.decision, &decision.agency_id) {
-        (Decision::Auto, Some(agency)) => (
-            Status::Dispositioned,
-            "routed",
+    let routing = decision.to_record();
+    let (action, outcome) = match (&decision.decision, &decision.agency_id) {
+        (Decision::Auto, Some(agency)) if directory.get(agency).is_some() => (
+            Action::Route { routing },
             RouteOutcome::Routed {
                 agency_id: agency.clone(),
             },
         ),
-        _ => (
-            Status::NeedsTriage,
-            "sent_to_triage",
-            RouteOutcome::SentToTriage,
-        ),
+        _ => (Action::SendToTriage { routing }, RouteOutcome::SentToTriage),
     };
-    report.status = status;
-    report.agency_id = match status {
-        Status::Dispositioned => decision.agency_id.clone(),
-        _ => None,
+    let ctx = Context {
+        now: clock.now(),
+        directory,
+        deadlines,
     };
-    report.routing = Some(decision.to_record());
-    // Dispositioned: the institution's follow-up clock starts; triage: the verification clock
-    // keeps running from receipt.
-    report.deadline = deadlines.next(directory, &before, &report, now, false);
-    report.due_at = crate::deadlines::due_at(&report, None);
-    report.version += 1;
-    report.record(TimelineEvent {
-        at: now,
-        actor: Actor::System {
-            component: "router".into(),
-        },
-        action: action.into(),
-        agency_id: report.agency_id.clone(),
-        status: Some(status),
-        note: Some(decision.reason.clone()),
-        action_id: None,
-    });
-    (report, outcome)
+    let actor = Actor::System {
+        component: "router".into(),
+    };
+    let next = lifecycle::apply(&report, &actor, &action, None, &ctx)?;
+    Ok((next, outcome))
 }

@@ -2,7 +2,7 @@
 //! (the queue send failed, or the process died between storing and sending). Sending them again
 //! is safe because the router is idempotent. The escalation function grows from here.
 
-use super::intake::{queue_for_routing, ROUTING_GRACE};
+use super::intake::ROUTING_GRACE;
 use super::App;
 use crate::domain::{Report, Status};
 use crate::ports::{StoreError, UpdateError};
@@ -36,9 +36,10 @@ pub async fn requeue_unrouted(
     Ok(stats)
 }
 
-/// Queues a `received` report for the router again, first moving its due time one grace period
-/// past `now`, so a report the router keeps failing on is re-sent once per grace period, not on
-/// every pass. `false`: someone else changed it first (and handled it).
+/// Publishes a `received` report's announcements again (the router's request, the receipt),
+/// moving its due time one grace period past `now`, so a report the router keeps failing on is
+/// re-sent once per grace period, not on every pass. `false`: someone else changed it first
+/// (and handled it).
 pub(super) async fn requeue(
     app: &App,
     mut report: Report,
@@ -46,11 +47,11 @@ pub(super) async fn requeue(
 ) -> Result<bool, StoreError> {
     report.due_at = crate::deadlines::due_at(&report, Some(now + ROUTING_GRACE));
     report.version += 1;
-    match app.store.update(&report).await {
-        Ok(()) => {}
-        Err(UpdateError::Conflict) => return Ok(false),
-        Err(UpdateError::Store(e)) => return Err(e),
+    let directory = app.directory.now();
+    let messages = super::publish::announcements(&app.pii, &directory, &report);
+    match app.store.update_and_publish(&report, &messages).await {
+        Ok(()) => Ok(true),
+        Err(UpdateError::Conflict) => Ok(false),
+        Err(UpdateError::Store(e)) => Err(e),
     }
-    queue_for_routing(app, &report.tracking_id).await;
-    Ok(true)
 }

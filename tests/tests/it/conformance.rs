@@ -7,7 +7,7 @@ use lapor::domain::{
     Actor, ArchiveReason, Channel, Deadline, Location, Rating, Report, ReportKind,
     RoutingCandidate, RoutingRecord, Status, TimelineEvent, TrackingId,
 };
-use lapor::ports::{IdempotencyRecord, InsertError, QueueName, ReportStore, UpdateError};
+use lapor::ports::{IdempotencyRecord, InsertError, Message, QueueName, ReportStore, UpdateError};
 use lapor::template::Template;
 use lapor_tests::{families, start_time, Harness};
 use std::collections::HashSet;
@@ -767,23 +767,18 @@ async fn a_batch_receive_returns_at_most_max_and_no_message_twice() {
 }
 
 #[tokio::test]
-async fn insert_and_queue_stores_the_report_and_its_message_exactly_once() {
+async fn insert_and_publish_stores_the_report_and_publishes_its_message_exactly_once() {
     for h in families().await {
         let report = minimal_report(Utc::now(), None);
-        let body = format!("{{\"tracking_id\":\"{}\"}}", report.tracking_id);
-        let queued = store(&h)
-            .insert_and_queue(&report, None, (QueueName::Intake, &body))
+        let message = Message {
+            queue: QueueName::Intake,
+            body: format!("{{\"tracking_id\":\"{}\"}}", report.tracking_id),
+        };
+        // Each family guarantees the publishing itself: no caller sends anything.
+        store(&h)
+            .insert_and_publish(&report, None, std::slice::from_ref(&message))
             .await
             .unwrap();
-        if !queued {
-            // Stores without an outbox leave the send to the caller.
-            h.app.queue.send(QueueName::Intake, &body).await.unwrap();
-        }
-        assert_eq!(
-            h.family == "embedded",
-            queued,
-            "only the embedded store has an outbox"
-        );
         assert!(
             stored(&h, &report.tracking_id).await.is_some(),
             "{}",
@@ -795,10 +790,10 @@ async fn insert_and_queue_stores_the_report_and_its_message_exactly_once() {
             .await
             .unwrap();
         assert_eq!(got.len(), 1, "{}", h.family);
-        assert_eq!(got[0].body, body);
-        // A refused insert queues nothing.
+        assert_eq!(got[0].body, message.body);
+        // A refused insert publishes nothing.
         let again = store(&h)
-            .insert_and_queue(&report, None, (QueueName::Intake, &body))
+            .insert_and_publish(&report, None, std::slice::from_ref(&message))
             .await;
         assert!(
             matches!(again, Err(InsertError::TrackingIdTaken)),

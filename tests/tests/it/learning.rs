@@ -6,7 +6,8 @@
 use lapor::domain::{Actor, Status, TrackingId};
 use lapor::routing::model::{read_examples_dir, seed_dir};
 use lapor::routing::{RouteQuery, RoutingEngine};
-use lapor::service::learning::{assign_report, AssignError};
+use lapor::api::ApiError;
+use lapor::service::learning::assign_report;
 use lapor::service::models::{self, LiveEngine};
 use lapor_tests::Harness;
 use serde_json::json;
@@ -86,10 +87,7 @@ async fn learning_loop(mut h: Harness) {
             "{family}: the compiled-in model already knows this: {routed:?}"
         );
         let assigned = assign_report(
-            &*h.app.store,
-            &*h.examples,
-            &directory,
-            &*h.app.clock,
+            &h.app,
             id,
             CORRECT,
             Some("verifier-7".into()),
@@ -107,7 +105,8 @@ async fn learning_loop(mut h: Harness) {
                 officer_id: Some("verifier-7".into())
             }
         );
-        assert!(["assigned", "reassigned"].contains(&event.action.as_str()));
+        // A verifier's assignment is the lifecycle's `verify`, like the verifiers' API.
+        assert_eq!(event.action, "verified");
         let stored = h.app.store.get(id).await.unwrap().unwrap();
         assert_eq!(stored, assigned.report, "{family}");
 
@@ -124,10 +123,7 @@ async fn learning_loop(mut h: Harness) {
 
     // Re-running an assignment changes nothing and records the same example.
     let again = assign_report(
-        &*h.app.store,
-        &*h.examples,
-        &directory,
-        &*h.app.clock,
+            &h.app,
         &ids[0],
         CORRECT,
         Some("verifier-7".into()),
@@ -155,30 +151,24 @@ async fn learning_loop(mut h: Harness) {
     // Wrong assignments are refused.
     assert!(matches!(
         assign_report(
-            &*h.app.store,
-            &*h.examples,
-            &directory,
-            &*h.app.clock,
+            &h.app,
             &ids[0],
             "no-such-agency",
             None
         )
         .await,
-        Err(AssignError::UnknownAgency(_))
+        Err(ApiError::Validation(fields)) if fields[0].field == "agency_id"
     ));
     let unknown = TrackingId::generate();
     assert!(matches!(
         assign_report(
-            &*h.app.store,
-            &*h.examples,
-            &directory,
-            &*h.app.clock,
+            &h.app,
             &unknown,
             CORRECT,
             None
         )
         .await,
-        Err(AssignError::NotFound)
+        Err(ApiError::NotFound(_))
     ));
 
     // A running router, started before the retrain: compiled-in model, re-checks every time.
@@ -268,19 +258,10 @@ async fn only_people_make_routing_decisions() {
     )
     .await;
     assert!(refused.is_err());
-    // A report not routed yet cannot be assigned.
-    let early = assign_report(
-        &*h.app.store,
-        &*h.examples,
-        &lapor::directory::Directory::builtin(),
-        &*h.app.clock,
-        &id,
-        "pemda-32.73",
-        None,
-    )
-    .await;
-    assert!(matches!(early, Err(AssignError::NotAssignable("received"))));
-    assert!(h.examples.examples().await.unwrap().is_empty());
+    // A report not routed yet is verified like any other, and the decision learnt from.
+    let early = assign_report(&h.app, &id, "pemda-32.73", None).await.unwrap();
+    assert_eq!(early.report.status, Status::Dispositioned);
+    assert_eq!(h.examples.examples().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Listing reports through their indexes (`ReportStore::list`), and `update_and_queue`, on every
+//! Listing reports through their indexes (`ReportStore::list`), and `update_and_publish`, on every
 //! storage family: an institution's and a work unit's inbox, the verifiers' triage queue and the
 //! public feed, newest first, page by page.
 //!
@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration as Span, Utc};
 use lapor::domain::{Report, Status, TrackingId};
 use lapor::ports::{
-    ListCursor, ListPage, ListQuery, QueueName, ReportList, ReportStore, UpdateError,
+    ListCursor, ListPage, ListQuery, Message, QueueName, ReportList, ReportStore, UpdateError,
 };
 use lapor_tests::{families, minimal_report, start_time, Harness};
 use std::collections::HashSet;
@@ -529,10 +529,10 @@ async fn items_read_counts_at_least_what_a_page_returns() {
     }
 }
 
-// ---------------------------------------------------------------- update_and_queue
+// ---------------------------------------------------------------- update_and_publish
 
 #[tokio::test]
-async fn update_and_queue_stores_the_change_and_its_message_exactly_once() {
+async fn update_and_publish_stores_the_change_and_publishes_its_message_exactly_once() {
     const Q: QueueName = QueueName::Notifications;
     for h in families().await {
         let v1 = report(at(1), Status::Dispositioned, Some("pemda-32.73"));
@@ -542,17 +542,15 @@ async fn update_and_queue_stores_the_change_and_its_message_exactly_once() {
             "{{\"tracking_id\":\"{}\",\"status\":\"in_progress\"}}",
             v1.tracking_id
         );
-        let queued = store(&h).update_and_queue(&v2, (Q, &body)).await.unwrap();
-        assert_eq!(
-            queued,
-            h.family == "embedded",
-            "{}: only the embedded store has an outbox",
-            h.family
-        );
-        if !queued {
-            // Stores without an outbox leave the send to the caller.
-            h.app.queue.send(Q, &body).await.unwrap();
-        }
+        let message = Message {
+            queue: Q,
+            body: body.clone(),
+        };
+        // Each family guarantees the publishing itself: no caller sends anything.
+        store(&h)
+            .update_and_publish(&v2, std::slice::from_ref(&message))
+            .await
+            .unwrap();
         assert_eq!(
             store(&h).get(&v1.tracking_id).await.unwrap(),
             Some(v2.clone()),
@@ -576,8 +574,12 @@ async fn update_and_queue_stores_the_change_and_its_message_exactly_once() {
 
         // From a stale read: refused, and neither the change nor the message lands.
         let stale = changed(&v1, |r| r.status = Status::Closed);
+        let stale_message = Message {
+            queue: Q,
+            body: "{\"stale\":true}".into(),
+        };
         let refused = store(&h)
-            .update_and_queue(&stale, (Q, "{\"stale\":true}"))
+            .update_and_publish(&stale, std::slice::from_ref(&stale_message))
             .await;
         assert!(
             matches!(refused, Err(UpdateError::Conflict)),

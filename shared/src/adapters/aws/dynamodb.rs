@@ -7,11 +7,11 @@ use crate::config::attributes::{
     AGENCY_ID, CREATED_MS, DUE_MS, DUE_SHARD as DUE_SHARD_ATTRIBUTE, IDEMPOTENCY_KEY, PUBLIC_FEED,
     REPORTER_REF, REPORTS_KEY, TRIAGE_QUEUE, WORK_UNIT,
 };
-use crate::config::{self, indexes};
+use crate::config::indexes;
 use crate::domain::{Report, TrackingId};
 use crate::ports::{
-    DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery, ReportList,
-    ReportStore, StoreError, UpdateError,
+    DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery, Message,
+    MessageQueue, ReportList, ReportStore, StoreError, UpdateError,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
@@ -19,6 +19,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Every due report shares one partition of the due index. At LAPOR's load (a few thousand
 /// reports a day) one partition is far from its limits; shard by suffix if that ever changes.
@@ -33,6 +34,9 @@ pub struct DynamoStore {
     client: Client,
     reports_table: String,
     idempotency_table: String,
+    /// Where the messages of a persist-and-publish go (SQS); none for a store that only reads
+    /// and writes (tools, the status function).
+    publisher: Option<Arc<dyn MessageQueue>>,
 }
 
 impl DynamoStore {
@@ -41,16 +45,66 @@ impl DynamoStore {
             client,
             reports_table,
             idempotency_table,
+            publisher: None,
         }
     }
 
-    /// Table names from the environment the SAM template sets.
-    pub fn from_env(client: Client) -> Result<DynamoStore, config::ConfigError> {
-        Ok(DynamoStore::new(
-            client,
-            config::required(config::env::REPORTS_TABLE)?,
-            config::required(config::env::IDEMPOTENCY_TABLE)?,
-        ))
+    /// The same store, publishing the messages of its writes to `queue`.
+    pub fn publishing_to(mut self, queue: Arc<dyn MessageQueue>) -> DynamoStore {
+        self.publisher = Some(queue);
+        self
+    }
+
+    /// Sends `messages` after their write succeeded. A send that fails leaves the report due
+    /// now, so the sweep publishes its announcements again; that the write stands is the
+    /// caller's answer either way.
+    async fn publish(&self, report: &Report, messages: &[Message]) -> Result<(), StoreError> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let Some(queue) = &self.publisher else {
+            return Err(StoreError::Unavailable(
+                "this store was built without a queue to publish to".into(),
+            ));
+        };
+        for message in messages {
+            if let Err(e) = queue.send(message.queue, &message.body).await {
+                tracing::warn!(tracking_id = %report.tracking_id, error = %e,
+                    "message not published after its write; the report is left for the sweep");
+                self.due_now(report).await;
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks the stored report (still at `report.version`) due now, for the sweep. A failure is
+    /// logged: the write stood, and nothing more can be done here.
+    async fn due_now(&self, report: &Report) {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.reports_table)
+            .key(
+                REPORTS_KEY,
+                AttributeValue::S(report.tracking_id.to_string()),
+            )
+            .update_expression("SET #shard = :shard, #due = :now")
+            .condition_expression("version = :version")
+            .expression_attribute_names("#shard", DUE_SHARD_ATTRIBUTE)
+            .expression_attribute_names("#due", DUE_MS)
+            .expression_attribute_values(":shard", AttributeValue::S(DUE_SHARD.into()))
+            .expression_attribute_values(
+                ":now",
+                AttributeValue::N(Utc::now().timestamp_millis().to_string()),
+            )
+            .expression_attribute_values(":version", AttributeValue::N(report.version.to_string()))
+            .send()
+            .await;
+        if let Err(e) = result {
+            tracing::error!(tracking_id = %report.tracking_id, error = %unavailable(e),
+                "report not marked for the sweep: its messages may stay unpublished");
+        }
     }
 
     fn report_put(&self, report: &Report, condition: &str) -> Put {
@@ -245,6 +299,25 @@ impl ReportStore for DynamoStore {
                 }
             }
         }
+    }
+
+    async fn insert_and_publish(
+        &self,
+        report: &Report,
+        idempotency: Option<&IdempotencyRecord>,
+        messages: &[Message],
+    ) -> Result<(), InsertError> {
+        self.insert(report, idempotency).await?;
+        Ok(self.publish(report, messages).await?)
+    }
+
+    async fn update_and_publish(
+        &self,
+        report: &Report,
+        messages: &[Message],
+    ) -> Result<(), UpdateError> {
+        self.update(report).await?;
+        Ok(self.publish(report, messages).await?)
     }
 
     async fn get(&self, id: &TrackingId) -> Result<Option<Report>, StoreError> {

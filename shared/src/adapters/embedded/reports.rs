@@ -7,8 +7,8 @@ use super::{millis, EmbeddedStore};
 use crate::adapters::doc::{idempotency_from_json, report_from_json, report_to_json};
 use crate::domain::{Report, TrackingId};
 use crate::ports::{
-    DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery, QueueName,
-    ReportList, ReportStore, StoreError, UpdateError,
+    DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery, Message, ReportList,
+    ReportStore, StoreError, UpdateError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -97,7 +97,7 @@ impl EmbeddedStore {
         &self,
         report: &Report,
         idempotency: Option<&IdempotencyRecord>,
-        message: Option<(QueueName, String)>,
+        messages: Vec<Message>,
     ) -> Result<(), InsertError> {
         let row = ReportRow::of(report);
         let idem = idempotency.map(|r| {
@@ -146,8 +146,8 @@ impl EmbeddedStore {
                 if inserted == 0 {
                     return Err(WriteFail::Rejected(InsertError::TrackingIdTaken));
                 }
-                if let Some((queue, body)) = &message {
-                    enqueue(conn, *queue, body)?;
+                for message in &messages {
+                    enqueue(conn, message.queue, &message.body)?;
                 }
                 Ok(())
             })
@@ -158,7 +158,7 @@ impl EmbeddedStore {
     async fn update_with(
         &self,
         report: &Report,
-        message: Option<(QueueName, String)>,
+        messages: Vec<Message>,
     ) -> Result<(), UpdateError> {
         let row = ReportRow::of(report);
         self.write(move |conn| {
@@ -185,8 +185,8 @@ impl EmbeddedStore {
             if changed == 0 {
                 return Err(WriteFail::Rejected(UpdateError::Conflict));
             }
-            if let Some((queue, body)) = &message {
-                enqueue(conn, *queue, body)?;
+            for message in &messages {
+                enqueue(conn, message.queue, &message.body)?;
             }
             Ok(())
         })
@@ -201,24 +201,19 @@ impl ReportStore for EmbeddedStore {
         report: &Report,
         idempotency: Option<&IdempotencyRecord>,
     ) -> Result<(), InsertError> {
-        self.insert_with(report, idempotency, None).await
+        self.insert_with(report, idempotency, Vec::new()).await
     }
 
-    /// The outbox: the report and its queue message commit together, so no crash can leave a
-    /// stored report unqueued.
-    async fn insert_and_queue(
+    /// The outbox: the report and its messages commit together, so no crash can leave a stored
+    /// report unannounced.
+    async fn insert_and_publish(
         &self,
         report: &Report,
         idempotency: Option<&IdempotencyRecord>,
-        message: (QueueName, &str),
-    ) -> Result<bool, InsertError> {
-        self.insert_with(
-            report,
-            idempotency,
-            Some((message.0, message.1.to_string())),
-        )
-        .await
-        .map(|()| true)
+        messages: &[Message],
+    ) -> Result<(), InsertError> {
+        self.insert_with(report, idempotency, messages.to_vec())
+            .await
     }
 
     async fn get(&self, id: &TrackingId) -> Result<Option<Report>, StoreError> {
@@ -253,18 +248,16 @@ impl ReportStore for EmbeddedStore {
     }
 
     async fn update(&self, report: &Report) -> Result<(), UpdateError> {
-        self.update_with(report, None).await
+        self.update_with(report, Vec::new()).await
     }
 
-    /// The outbox again: the change and its message (a notification) commit together.
-    async fn update_and_queue(
+    /// The outbox again: the change and its messages (notices) commit together.
+    async fn update_and_publish(
         &self,
         report: &Report,
-        message: (QueueName, &str),
-    ) -> Result<bool, UpdateError> {
-        self.update_with(report, Some((message.0, message.1.to_string())))
-            .await
-            .map(|()| true)
+        messages: &[Message],
+    ) -> Result<(), UpdateError> {
+        self.update_with(report, messages.to_vec()).await
     }
 
     /// A range read on the list's index, filters included, so a page is short only at the end

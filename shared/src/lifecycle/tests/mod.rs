@@ -2,11 +2,12 @@
 //! access, status, fields), the actions each actor is offered, the reporter's notifications and
 //! the HTTP meaning of the errors.
 //!
-//! The expectations are written out here (which role does what, in which statuses), not read
-//! from `lifecycle.rs`, so a change to the rules shows up as a failing test.
+//! Who does what in which statuses is read from the lifecycle's one table
+//! (`ActionKind::rule`); these tests hold `apply` and `possible_actions` to it, pin its size
+//! (the allowed pairs are counted), and check what each transition does.
 //!
-//! [`support`] builds the actors and reports, and [`rules`] holds the table of who does what in
-//! which statuses; every module starts with `use super::*;`, which brings both and the
+//! [`support`] builds the actors and reports, and [`rules`] reads the table and holds one sample
+//! of every action; every module starts with `use super::*;`, which brings both and the
 //! lifecycle's own items.
 
 use super::*;

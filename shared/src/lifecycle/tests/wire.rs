@@ -73,6 +73,8 @@ fn actions_and_events_have_stable_names() {
             ("reply", "reporter_replied"),
             ("rate", "rated"),
             ("withdraw", "withdrawn"),
+            ("route", "routed"),
+            ("send_to_triage", "sent_to_triage"),
             ("auto_close", "auto_closed"),
             ("archive_unanswered", "archived_unanswered"),
             ("escalate", "escalated"),
@@ -85,8 +87,13 @@ fn actions_travel_as_json_tagged_with_their_name() {
     for action in samples() {
         let json = serde_json::to_value(&action).unwrap();
         assert_eq!(json["action"], action.name(), "{json}");
-        let back: Action = serde_json::from_value(json).unwrap();
-        assert_eq!(back, action);
+        let back = serde_json::from_value::<Action>(json.clone());
+        if matches!(action, Action::Route { .. } | Action::SendToTriage { .. }) {
+            // The router's own actions are never taken from a client's request.
+            assert!(back.is_err(), "{json}");
+        } else {
+            assert_eq!(back.unwrap(), action);
+        }
     }
     let parse = |s: &str| serde_json::from_str::<Action>(s);
     assert_eq!(
