@@ -1,6 +1,7 @@
 //! The system the local runner serves: the same services on the embedded store (a SQLite file in
 //! the data dir) or on DynamoDB + SQS from the standard AWS environment.
 
+use anyhow::{bail, Context, Result};
 use lapor::adapters::aws::provision::provision;
 use lapor::adapters::aws::{
     dynamodb_client, load_config, sqs_client, DynamoAgencies, DynamoChannelState, DynamoExamples,
@@ -78,7 +79,7 @@ pub async fn build(
     backend: Backend,
     data_dir: &Path,
     provision_prefix: Option<&str>,
-) -> anyhow_like::Result<System> {
+) -> Result<System> {
     create_private_dir(data_dir)?;
     let template = Template::builtin();
     let settings = template.queue_settings();
@@ -142,13 +143,13 @@ pub async fn build(
 async fn embedded_stores(
     data_dir: &Path,
     settings: HashMap<QueueName, lapor::adapters::QueueSettings>,
-) -> anyhow_like::Result<Stores> {
+) -> Result<Stores> {
     let store = EmbeddedStore::open(&data_dir.join("lapor.db"), settings)
-        .map_err(|e| format!("cannot open the embedded store: {e}"))?;
+        .context("cannot open the embedded store")?;
     let released = store
         .release_in_flight()
         .await
-        .map_err(|e| format!("cannot open the embedded queue: {e}"))?;
+        .context("cannot open the embedded queue")?;
     if released > 0 {
         tracing::info!(
             released,
@@ -176,18 +177,14 @@ async fn aws_stores(
     settings: HashMap<QueueName, lapor::adapters::QueueSettings>,
     template: &Template,
     provision_prefix: Option<&str>,
-) -> anyhow_like::Result<Stores> {
+) -> Result<Stores> {
     let aws = load_config().await;
     let (dynamodb, sqs) = (dynamodb_client(&aws), sqs_client(&aws));
     let outbox = EmbeddedStore::open(&data_dir.join("outbox.db"), settings)
-        .map_err(|e| format!("cannot open the local outbox: {e}"))?;
+        .context("cannot open the local outbox")?;
     // Table and queue names: provisioned here, or from the stack's environment.
     let made = match provision_prefix {
-        Some(prefix) => Some(
-            provision(template, &dynamodb, &sqs, prefix)
-                .await
-                .map_err(|e| e.to_string())?,
-        ),
+        Some(prefix) => Some(provision(template, &dynamodb, &sqs, prefix).await?),
         None => None,
     };
     let table = |logical: &str| match &made {
@@ -233,7 +230,7 @@ async fn aws_stores(
 }
 
 /// A table's name from the variable the template sets for it.
-fn table_from_env(logical: &str) -> anyhow_like::Result<String> {
+fn table_from_env(logical: &str) -> Result<String> {
     use config::env::*;
     let variable = match logical {
         "ReportsTable" => REPORTS_TABLE,
@@ -242,14 +239,14 @@ fn table_from_env(logical: &str) -> anyhow_like::Result<String> {
         "RoutingExamplesTable" => ROUTING_EXAMPLES_TABLE,
         "RoutingModelsTable" => ROUTING_MODELS_TABLE,
         "ChannelStateTable" => CHANNEL_STATE_TABLE,
-        other => return Err(format!("no variable names the table {other}").into()),
+        other => bail!("no variable names the table {other}"),
     };
-    config::required(variable).map_err(|e| e.to_string().into())
+    Ok(config::required(variable)?)
 }
 
-fn queue_urls_from_env() -> anyhow_like::Result<HashMap<QueueName, QueueUrls>> {
+fn queue_urls_from_env() -> Result<HashMap<QueueName, QueueUrls>> {
     use config::env::*;
-    let url = |variable| config::required(variable).map_err(|e| e.to_string());
+    let url = config::required;
     Ok(HashMap::from([
         (
             QueueName::Intake,
@@ -269,20 +266,20 @@ fn queue_urls_from_env() -> anyhow_like::Result<HashMap<QueueName, QueueUrls>> {
 }
 
 /// `LAPOR_PII_KEY` when set, else a key kept in the data dir (created on first start, owner-only).
-fn pii_key(data_dir: &Path) -> anyhow_like::Result<Sealer> {
+fn pii_key(data_dir: &Path) -> Result<Sealer> {
     if std::env::var(config::env::PII_KEY).is_ok() {
-        return config::pii_sealer().map_err(|e| e.to_string().into());
+        return Ok(config::pii_sealer()?);
     }
     let path = data_dir.join("pii.key");
     if !path.exists() {
         write_private(&path, &Sealer::generate_key_base64())?;
     }
     let key = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Sealer::from_base64_key(&key).map_err(|e| format!("{}: {e}", path.display()).into())
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Sealer::from_base64_key(&key).with_context(|| path.display().to_string())
 }
 
-pub fn write_private(path: &Path, contents: &str) -> anyhow_like::Result<()> {
+pub fn write_private(path: &Path, contents: &str) -> Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -290,36 +287,31 @@ pub fn write_private(path: &Path, contents: &str) -> anyhow_like::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
         .open(path)
-        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        .with_context(|| format!("cannot create {}", path.display()))?;
     file.write_all(contents.as_bytes())
         .and_then(|_| file.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The data dir, created owner-only (0700): it holds the reporters' data, the PII key and the
 /// signing keys. A data dir made before this rule (0755) is narrowed to 0700.
-pub fn create_private_dir(dir: &Path) -> anyhow_like::Result<()> {
+pub fn create_private_dir(dir: &Path) -> Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder
         .create(dir)
-        .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+        .with_context(|| format!("cannot create data dir {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let meta = std::fs::metadata(dir)
-            .map_err(|e| format!("cannot read data dir {}: {e}", dir.display()))?;
+            .with_context(|| format!("cannot read data dir {}", dir.display()))?;
         if meta.permissions().mode() & 0o077 != 0 {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                .map_err(|e| format!("cannot make {} owner-only: {e}", dir.display()))?;
+                .with_context(|| format!("cannot make {} owner-only", dir.display()))?;
         }
     }
     Ok(())
-}
-
-/// A boxed error with a message is all the runner needs; no extra crate for it.
-pub mod anyhow_like {
-    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 }

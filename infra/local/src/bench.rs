@@ -4,7 +4,7 @@
 //! queue calls alone (PutItem + SendMessage through the SDK, or the embedded adapter), so the
 //! overhead of our code shows as a ratio.
 
-use crate::backend::anyhow_like::Result;
+use anyhow::{bail, Result};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -236,12 +236,10 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         );
     }
     if lost > 0 {
-        return Err(format!("{lost} accepted reports were lost").into());
+        bail!("{lost} accepted reports were lost");
     }
     if unrouted > 0 {
-        return Err(
-            format!("{unrouted} accepted reports were not routed within the timeout").into(),
-        );
+        bail!("{unrouted} accepted reports were not routed within the timeout");
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! validation or our handlers. Embedded: the SQLite adapter in a temporary dir. AWS: PutItem and
 //! SendMessage straight through the SDK on tables and queues created from the template.
 
-use crate::backend::{anyhow_like::Result, Backend};
+use crate::backend::Backend;
+use anyhow::Result;
 use lapor::adapters::aws::dynamodb::report_item;
 use lapor::adapters::aws::provision::provision;
 use lapor::adapters::aws::{dynamodb_client, load_config, sqs_client};

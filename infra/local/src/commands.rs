@@ -2,9 +2,10 @@
 //! `retrain`. Each works on the same system `serve` runs (embedded or AWS). And `mint-token`,
 //! the local stand-in for the staff identity provider.
 
-use crate::backend::{self, anyhow_like::Result, System};
+use crate::backend::{self, System};
 use crate::tokens::LocalSigner;
 use crate::StoreArgs;
+use anyhow::{anyhow, bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use lapor::auth::{StaffClaims, StaffRole};
 use lapor::directory::{read_additions_csv, Directory};
@@ -36,8 +37,10 @@ pub async fn seed(args: SeedArgs) -> Result<()> {
     let additions = match &args.extra {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            read_additions_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            read_additions_csv(&text)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| path.display().to_string())?
         }
         None => Vec::new(),
     };
@@ -47,9 +50,7 @@ pub async fn seed(args: SeedArgs) -> Result<()> {
         ProgressStyle::with_template("seeding agencies {bar:40} {pos} ({elapsed})")
             .expect("valid progress template"),
     );
-    let published = publish_directory(&*system.agencies, &additions, |n| bar.inc(n as u64))
-        .await
-        .map_err(|e| e.to_string())?;
+    let published = publish_directory(&*system.agencies, &additions, |n| bar.inc(n as u64)).await?;
     bar.finish();
     println!(
         "published {} agencies ({} added to the compiled-in directory) as version {}",
@@ -93,7 +94,7 @@ pub async fn triage(command: TriageCommand) -> Result<()> {
         store,
     } = command;
     let id = TrackingId::parse(&tracking_id)
-        .ok_or_else(|| format!("{tracking_id:?} is not a tracking id"))?;
+        .with_context(|| format!("{tracking_id:?} is not a tracking id"))?;
     let system = open(&store).await?;
     let directory = system.app.directory.current().await;
     let assigned = assign_report(
@@ -105,8 +106,7 @@ pub async fn triage(command: TriageCommand) -> Result<()> {
         &agency_id,
         officer,
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     let name = directory
         .get(&agency_id)
         .map(|a| a.name.as_str())
@@ -137,7 +137,7 @@ pub struct RetrainArgs {
 
 pub async fn retrain(args: RetrainArgs) -> Result<()> {
     let system = open(&args.store).await?;
-    let seed = read_examples_dir(&args.seed_dir).map_err(|e| e.to_string())?;
+    let seed = read_examples_dir(&args.seed_dir)?;
     let directory = system.app.directory.current().await;
     println!(
         "training on {} seed examples and the stored human decisions...",
@@ -159,9 +159,7 @@ pub async fn retrain(args: RetrainArgs) -> Result<()> {
         return Ok(());
     }
     let previous = system.models.current_version().await?;
-    let load = models::publish(&*system.models, &retrained.model)
-        .await
-        .map_err(|e| e.to_string())?;
+    let load = models::publish(&*system.models, &retrained.model).await?;
     println!(
         "published {} ({} bytes; was {}); loading it as a function does: fetch {:.1} ms, decode {:.1} ms",
         load.version,
@@ -179,8 +177,7 @@ pub async fn retrain(args: RetrainArgs) -> Result<()> {
 /// The key `serve` checks staff tokens with and `mint-token` signs them with.
 pub fn local_signer(data_dir: &Path) -> Result<LocalSigner> {
     let path = LocalSigner::key_path(data_dir);
-    LocalSigner::load_or_create(&path)
-        .map_err(|e| format!("signing key {}: {e}", path.display()).into())
+    LocalSigner::load_or_create(&path).with_context(|| format!("signing key {}", path.display()))
 }
 
 #[derive(clap::Args)]
@@ -214,21 +211,18 @@ pub fn mint_token(args: &MintTokenArgs) -> Result<()> {
         #[allow(clippy::disallowed_methods)]
         let directory = Directory::builtin();
         if directory.get(agency).is_none() {
-            return Err(format!(
-                "{agency:?} is not an agency of the directory (see GET /v1/agencies?q=...)"
-            )
-            .into());
+            bail!("{agency:?} is not an agency of the directory (see GET /v1/agencies?q=...)");
         }
     }
     let claims = StaffClaims::new(args.sub.clone(), args.role, args.agency.clone()).map_err(
         |e| match e {
             lapor::auth::AuthError::OfficerWithoutAgency => {
-                "an officer needs --agency <agency id>".to_string()
+                anyhow!("an officer needs --agency <agency id>")
             }
             lapor::auth::AuthError::VerifierWithAgency => {
-                "verifiers are national: drop --agency".to_string()
+                anyhow!("verifiers are national: drop --agency")
             }
-            other => format!("--sub: {other}"),
+            other => anyhow!("--sub: {other}"),
         },
     )?;
     let signer = local_signer(&args.data_dir)?;

@@ -1,8 +1,9 @@
 //! `lapor-local escalate`: one escalation pass as of a given time (operators' dry runs, tests),
 //! and `lapor-local bench-escalation`: what one pass costs when few of many reports are due.
 
-use crate::backend::{self, anyhow_like::Result, Backend};
+use crate::backend::{self, Backend};
 use crate::StoreArgs;
+use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Duration as Span, Utc};
 use lapor::deadlines::Step;
 use lapor::domain::{
@@ -35,7 +36,7 @@ fn parse_time(text: Option<&str>) -> Result<DateTime<Utc>> {
     match text {
         None => Ok(Utc::now()),
         Some(t) => Ok(DateTime::parse_from_rfc3339(t)
-            .map_err(|e| format!("--now {t:?} is not an RFC 3339 time: {e}"))?
+            .with_context(|| format!("--now {t:?} is not an RFC 3339 time"))?
             .with_timezone(&Utc)),
     }
 }
@@ -43,7 +44,7 @@ fn parse_time(text: Option<&str>) -> Result<DateTime<Utc>> {
 pub async fn escalate(args: EscalateArgs) -> Result<()> {
     let as_of = parse_time(args.now.as_deref())?;
     if args.batch == 0 || args.max == 0 {
-        return Err("--batch and --max must be at least 1".into());
+        bail!("--batch and --max must be at least 1");
     }
     let system = crate::commands::open(&args.store).await?;
     if args.dry_run {
@@ -133,7 +134,7 @@ fn seeded(i: usize, status: Status, deadline: Deadline, now: DateTime<Utc>) -> R
 
 pub async fn bench(args: BenchEscalationArgs) -> Result<()> {
     if args.due > args.reports {
-        return Err("--due cannot exceed --reports".into());
+        bail!("--due cannot exceed --reports");
     }
     let dir = std::env::temp_dir().join(format!("lapor-bench-escalation-{}", std::process::id()));
     let system = backend::build(args.backend, &dir, args.provision.as_deref()).await?;

@@ -141,17 +141,35 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
     exit_code(result)
 }
 
-fn exit_code(result: backend::anyhow_like::Result<()>) -> std::process::ExitCode {
+fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("lapor-local: {e}");
+            eprintln!("lapor-local: {}", error_text(&e));
             std::process::ExitCode::FAILURE
         }
     }
 }
 
-async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
+/// What was done, then why it failed: the error and its causes after colons, as anyhow's `{:#}`
+/// writes them, less a cause that the error wrapping it already ends with (an error whose
+/// message includes its source, as `#[error("reading {path}: {source}")]` does).
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if text.ends_with(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+    }
+    text
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // A fresh data dir gets the compiled-in directory published as it opens.
     let system = commands::open(&args.store).await?;
     let load = &system.model_load;
@@ -172,7 +190,7 @@ async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
         system,
         directory,
         signer,
-        secrets.settings().map_err(|e| e.to_string())?,
+        secrets.settings()?,
         args.addr,
         server::ReadTimeouts {
             headers: std::time::Duration::from_secs(args.header_read_timeout.max(1)),
@@ -182,9 +200,10 @@ async fn serve(args: ServeArgs) -> backend::anyhow_like::Result<()> {
     .await
 }
 
-fn eval_routing(file: &std::path::Path) -> backend::anyhow_like::Result<()> {
+fn eval_routing(file: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
     use lapor::routing::{eval, RoutingEngine};
-    let rows = eval::read_csv(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let rows = eval::read_csv(file).with_context(|| file.display().to_string())?;
     let engine = RoutingEngine::builtin();
     println!(
         "routing model {} on {} ({} reports)",
@@ -194,4 +213,36 @@ fn eval_routing(file: &std::path::Path) -> backend::anyhow_like::Result<()> {
     );
     print!("{}", eval::evaluate(engine, &rows));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading seed.csv: {source}")]
+    struct SaysItsSource {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn an_error_reads_as_what_was_done_then_why_once() {
+        let gone = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let wrapped = Err::<(), _>(gone())
+            .context("cannot read ./data/pii.key")
+            .unwrap_err();
+        assert_eq!(
+            error_text(&wrapped),
+            "cannot read ./data/pii.key: no such file"
+        );
+        let said = Err::<(), _>(SaysItsSource { source: gone() })
+            .context("retrain")
+            .unwrap_err();
+        assert_eq!(error_text(&said), "retrain: reading seed.csv: no such file");
+        assert_eq!(
+            error_text(&anyhow::anyhow!("--due cannot exceed --reports")),
+            "--due cannot exceed --reports"
+        );
+    }
 }

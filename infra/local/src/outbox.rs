@@ -2,9 +2,9 @@
 //! SMS, X, Meta or SES (`lapor-local outbox` prints it), and the webhooks' secrets live in the
 //! data dir (`lapor-local channel-secrets` prints them, for signing test requests).
 
-use crate::backend::anyhow_like::Result;
 use crate::backend::System;
 use crate::StoreArgs;
+use anyhow::{anyhow, bail, Context, Result};
 use async_trait::async_trait;
 use lapor::adapters::embedded::EmbeddedStore;
 use lapor::notify::{
@@ -98,9 +98,9 @@ impl LocalChannelSecrets {
         let path = Self::path(data_dir);
         if path.exists() {
             let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let secrets: LocalChannelSecrets =
-                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                serde_json::from_str(&text).with_context(|| path.display().to_string())?;
             if secrets.settings().is_ok() {
                 return Ok(secrets);
             }
@@ -110,7 +110,7 @@ impl LocalChannelSecrets {
                 lapor::service::webhooks::MIN_SECRET_BYTES
             );
             std::fs::remove_file(&path)
-                .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+                .with_context(|| format!("cannot replace {}", path.display()))?;
         }
         let secrets = LocalChannelSecrets::generate();
         crate::backend::create_private_dir(data_dir)?;
@@ -238,26 +238,20 @@ pub async fn send_sms(args: SendSmsArgs) -> Result<()> {
         now.timestamp().to_string(),
     )
     .header(lapor::channels::sms::SIGNATURE_HEADER, signature)
-    .body(Full::new(Bytes::from(body)))
-    .map_err(|e| e.to_string())?;
+    .body(Full::new(Bytes::from(body)))?;
     let client: hyper_util::client::legacy::Client<_, Full<Bytes>> =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build_http();
     let response = client
         .request(request)
         .await
-        .map_err(|e| format!("{}: {e} (is `lapor-local` serving there?)", args.url))?;
+        .map_err(|e| anyhow!("{}: {e} (is `lapor-local` serving there?)", args.url))?;
     let status = response.status();
-    let answer = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes();
+    let answer = response.into_body().collect().await?.to_bytes();
     println!("{status} {}", String::from_utf8_lossy(&answer));
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("the webhook answered {status}").into())
+        bail!("the webhook answered {status}")
     }
 }

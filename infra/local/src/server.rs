@@ -4,6 +4,7 @@
 use crate::backend::System;
 use crate::gateway::{lambda_request, Gateway};
 use crate::tokens::LocalSigner;
+use anyhow::{bail, Context};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::server::conn::http1;
@@ -61,19 +62,13 @@ pub async fn serve(
     settings: lapor::service::webhooks::WebhookSettings,
     addr: SocketAddr,
     timeouts: ReadTimeouts,
-) -> crate::backend::anyhow_like::Result<()> {
+) -> anyhow::Result<()> {
     let gateway = Gateway::from_template(&lapor::template::Template::builtin(), signer);
     if let Some(missing) = gateway.functions().find(|f| !WIRED_FUNCTIONS.contains(f)) {
-        return Err(format!(
-            "template route served by {missing}, which the local runner does not wire"
-        )
-        .into());
+        bail!("template route served by {missing}, which the local runner does not wire");
     }
     if let Some(other) = gateway.authorizers().find(|a| *a != OFFICER_AUTHORIZER) {
-        return Err(format!(
-            "template route behind the authorizer {other}, which the local runner cannot play"
-        )
-        .into());
+        bail!("template route behind the authorizer {other}, which the local runner cannot play");
     }
     let channels = channels::ChannelsApi {
         app: system.app.clone(),
@@ -88,7 +83,7 @@ pub async fn serve(
     let gateway = Arc::new(gateway);
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, "LAPOR local runner listening");
     println!("LAPOR is running on http://{addr}  (Ctrl-C to stop)");
 
