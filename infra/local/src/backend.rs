@@ -198,12 +198,16 @@ async fn aws_stores(
             .collect(),
         None => queue_urls_from_env()?,
     };
-    let store = Arc::new(DynamoStore::new(
-        dynamodb.clone(),
-        table("ReportsTable")?,
-        table("IdempotencyTable")?,
-    ));
     let queues = Arc::new(SqsQueues::new(sqs, urls));
+    // Its writes publish their messages to the queues (persist and publish).
+    let store = Arc::new(
+        DynamoStore::new(
+            dynamodb.clone(),
+            table("ReportsTable")?,
+            table("IdempotencyTable")?,
+        )
+        .publishing_to(queues.clone()),
+    );
     Ok(Stores {
         store,
         queue: queues.clone(),

@@ -83,11 +83,14 @@ pub async fn run(backend: Backend, n: usize, concurrency: usize) -> Result<f64> 
                     while next.fetch_add(1, Ordering::Relaxed) < n {
                         // The same single transaction intake makes: report plus outbox message.
                         let r = sample(0);
-                        let message = format!("{{\"tracking_id\":\"{}\"}}", r.tracking_id);
+                        let message = lapor::ports::Message {
+                            queue: QueueName::Intake,
+                            body: format!("{{\"tracking_id\":\"{}\"}}", r.tracking_id),
+                        };
                         store
-                            .insert_and_queue(&r, None, (QueueName::Intake, &message))
+                            .insert_and_publish(&r, None, std::slice::from_ref(&message))
                             .await
-                            .expect("insert and queue");
+                            .expect("insert and publish");
                     }
                 }));
             }

@@ -97,16 +97,7 @@ pub async fn triage(command: TriageCommand) -> Result<()> {
         .with_context(|| format!("{tracking_id:?} is not a tracking id"))?;
     let system = open(&store).await?;
     let directory = system.app.directory.current().await;
-    let assigned = assign_report(
-        &*system.app.store,
-        &*system.examples,
-        &directory,
-        &*system.app.clock,
-        &id,
-        &agency_id,
-        officer,
-    )
-    .await?;
+    let assigned = assign_report(&system.app, &id, &agency_id, officer).await?;
     let name = directory
         .get(&agency_id)
         .map(|a| a.name.as_str())
