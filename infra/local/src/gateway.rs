@@ -231,25 +231,12 @@ impl Refusal {
     }
 }
 
+/// A path parameter as API Gateway passes it: `%XX` decoded, a `%` without two hex digits kept,
+/// bytes that are not UTF-8 replaced.
 fn percent_decode(s: &str) -> String {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).map(|d| d as u8)
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(hi << 4 | lo);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The HTTP API payload-v2 event for a request, converted exactly as `lambda_http` converts the
@@ -501,5 +488,19 @@ mod tests {
     fn percent_encoded_parameters_are_decoded() {
         assert_eq!(percent_decode("ABCDE%2D12345"), "ABCDE-12345");
         assert_eq!(percent_decode("50%"), "50%");
+        assert_eq!(percent_decode("50%2"), "50%2");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
+        assert_eq!(percent_decode("%2d%2D"), "--");
+        assert_eq!(percent_decode("Kota%20Bandung"), "Kota Bandung");
+        assert_eq!(percent_decode("caf%C3%A9"), "café");
+        assert_eq!(percent_decode("%FF"), "\u{FFFD}");
+        assert_eq!(
+            gateway()
+                .match_route("GET", "/v1/agencies/pemda%2D32.73")
+                .unwrap()
+                .unwrap()
+                .path_parameters["agency_id"],
+            "pemda-32.73"
+        );
     }
 }
