@@ -128,7 +128,7 @@ impl DynamoStore {
 /// refused). `agency_id` and `work_unit` are the document's own attributes, absent when unset
 /// (`skip_serializing_if`).
 pub fn report_item(report: &Report) -> HashMap<String, AttributeValue> {
-    let mut item = to_item(&serde_json::to_value(report).expect("a report serialises"));
+    let mut item = to_item(report);
     item.insert(
         CREATED_MS.into(),
         AttributeValue::N(report.created_at.timestamp_millis().to_string()),
@@ -153,8 +153,7 @@ pub fn report_item(report: &Report) -> HashMap<String, AttributeValue> {
 }
 
 fn report_from_item(item: &HashMap<String, AttributeValue>) -> Result<Report, StoreError> {
-    let value = from_item(item).map_err(StoreError::Corrupt)?;
-    serde_json::from_value(value).map_err(|e| StoreError::Corrupt(format!("report: {e}")))
+    from_item("report", item)
 }
 
 /// The index a list reads, its partition attribute and the partition's value.
@@ -250,9 +249,7 @@ impl ReportStore for DynamoStore {
         };
         let idempotency_put = Put::builder()
             .table_name(&self.idempotency_table)
-            .set_item(Some(to_item(
-                &serde_json::to_value(record).expect("record serialises"),
-            )))
+            .set_item(Some(to_item(record)))
             // An expired record (TTL deletion lags) no longer holds its key.
             .condition_expression("attribute_not_exists(key_hash) OR expires_at < :now")
             .expression_attribute_values(
@@ -351,9 +348,7 @@ impl ReportStore for DynamoStore {
         let Some(item) = out.item() else {
             return Ok(None);
         };
-        let record: IdempotencyRecord =
-            serde_json::from_value(from_item(item).map_err(StoreError::Corrupt)?)
-                .map_err(|e| StoreError::Corrupt(format!("idempotency: {e}")))?;
+        let record: IdempotencyRecord = from_item("idempotency", item)?;
         Ok((record.expires_at >= now.timestamp()).then_some(record))
     }
 

@@ -29,8 +29,7 @@ fn document<T: serde::de::DeserializeOwned>(
     what: &str,
     item: &HashMap<String, AttributeValue>,
 ) -> Result<T, StoreError> {
-    let value = from_item(item).map_err(StoreError::Corrupt)?;
-    serde_json::from_value(value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+    from_item(what, item)
 }
 
 /// Every item of a table, page by page.
@@ -76,7 +75,7 @@ impl DynamoAgencies {
 }
 
 fn agency_item(agency: &Agency) -> HashMap<String, AttributeValue> {
-    let mut item = to_item(&serde_json::to_value(agency).expect("an agency serialises"));
+    let mut item = to_item(agency);
     item.insert(AGENCIES_KEY.into(), AttributeValue::S(agency.id.clone()));
     item
 }
@@ -219,7 +218,7 @@ impl RoutingExampleStore for DynamoExamples {
     async fn put_example(&self, example: &RoutingExample) -> Result<(), StoreError> {
         // The document carries `tracking_id` and `decided_version` (EXAMPLES_KEY and
         // EXAMPLES_SORT): the table's keys.
-        let item = to_item(&serde_json::to_value(example).expect("an example serialises"));
+        let item = to_item(example);
         self.client
             .put_item()
             .table_name(&self.table)
