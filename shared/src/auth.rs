@@ -7,7 +7,7 @@
 //!
 //! Nothing here checks a token: locally the runner plays the authorizer (`lapor-local`'s
 //! `tokens` module mints and checks HS256 tokens with a key in the data dir) and injects the
-//! verified claims where API Gateway would ([`jwt_authorizer`]).
+//! verified claims where API Gateway would (`jwt_authorizer`, with the `lambda` feature).
 
 use std::collections::HashMap;
 
