@@ -136,20 +136,22 @@ PY
 output() { printf '%s\n' "$OUTPUTS" | sed -n "s/^$1=//p"; }
 
 # ---- 5. seed (LOCALSTACK-SEED) --------------------------------------------------------------
-# The directory seed command does not exist yet. When `lapor-local seed` lands, this step runs it
-# against the stack's tables (names from the stack outputs, as the functions get them).
-# The source is checked first so that a tree without the subcommand does not build lapor-local.
+# Publishes the directory into the stack's agencies table with `lapor-local seed --backend aws`,
+# the table and queue names from the stack's outputs, as the functions get them.
 LAPOR_LOCAL=${CARGO_TARGET_DIR:-$ROOT/target}/release/lapor-local
-if grep -qE '^\s+Seed\b' infra/local/src/main.rs &&
-  cargo build --release -p lapor-local &&
-  "$LAPOR_LOCAL" --help 2>/dev/null | grep -qE '^\s+seed\b'; then
-  say "seeding with lapor-local seed"
-  REPORTS_TABLE=$(output ReportsTableName) IDEMPOTENCY_TABLE=$(output IdempotencyTableName) \
-    INTAKE_QUEUE_URL=$(output IntakeQueueUrl) \
-    "$LAPOR_LOCAL" --backend aws seed
-else
-  say "lapor-local has no seed subcommand yet: nothing seeded"
-fi
+cargo build --release -p lapor-local || die "cannot build lapor-local"
+say "publishing the directory with lapor-local seed"
+REPORTS_TABLE=$(output ReportsTableName) IDEMPOTENCY_TABLE=$(output IdempotencyTableName) \
+  AGENCIES_TABLE=$(output AgenciesTableName) \
+  ROUTING_EXAMPLES_TABLE=$(output RoutingExamplesTableName) \
+  ROUTING_MODELS_TABLE=$(output RoutingModelsTableName) \
+  CHANNEL_STATE_TABLE=$(output ChannelStateTableName) \
+  INTAKE_QUEUE_URL=$(output IntakeQueueUrl) \
+  INTAKE_DEAD_LETTER_QUEUE_URL=$(output IntakeDeadLetterQueueUrl) \
+  NOTIFICATION_QUEUE_URL=$(output NotificationQueueUrl) \
+  NOTIFICATION_DEAD_LETTER_QUEUE_URL=$(output NotificationDeadLetterQueueUrl) \
+  "$LAPOR_LOCAL" seed --backend aws --data-dir "$ROOT/.lapor-localstack" ||
+  die "lapor-local seed failed"
 
 # ---- 6. outputs -------------------------------------------------------------------------------
 printf '%s\n' "$OUTPUTS" | sed 's/^/[deploy]   /' >&2

@@ -17,8 +17,7 @@ use crate::api::FieldError;
 use crate::deadlines::Deadlines;
 use crate::directory::Directory;
 use crate::domain::{
-    Actor, ArchiveReason, Channel, Rating, Report, RoutingRecord, Status, TimelineEvent,
-    TrackingId,
+    Actor, ArchiveReason, Channel, Rating, Report, RoutingRecord, Status, TimelineEvent, TrackingId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -164,7 +163,12 @@ impl ActionKind {
                 &[Dispositioned, InProgress, Responded],
                 "info_requested",
             ),
-            ActionKind::Forward => ("forward", Officer, &[Dispositioned, InProgress], "forwarded"),
+            ActionKind::Forward => (
+                "forward",
+                Officer,
+                &[Dispositioned, InProgress],
+                "forwarded",
+            ),
             ActionKind::Close => ("close", Officer, &[InProgress, Responded], "closed"),
             ActionKind::Reply => ("reply", Reporter, OPEN, "reporter_replied"),
             ActionKind::Rate => ("rate", Reporter, &[Responded, Closed], "rated"),

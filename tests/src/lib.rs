@@ -681,44 +681,6 @@ pub fn workspace_root() -> std::path::PathBuf {
         .to_path_buf()
 }
 
-/// `target/debug/lapor-local`, under `CARGO_TARGET_DIR` when set, built once per test binary
-/// with `cargo build -p lapor-local` (`cargo test` does not build the binaries of a package
-/// without integration tests, so it may be missing or stale).
-pub fn runner_binary() -> &'static std::path::Path {
-    static BINARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BINARY.get_or_init(|| {
-        let started = std::time::Instant::now();
-        let root = workspace_root();
-        let target = match std::env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) => root.join(dir), // an absolute CARGO_TARGET_DIR replaces `root`
-            None => root.join("target"),
-        };
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "lapor-local",
-                "--bin",
-                "lapor-local",
-            ])
-            .current_dir(&root)
-            .status()
-            .expect("running cargo build -p lapor-local");
-        assert!(
-            status.success(),
-            "cargo build -p lapor-local failed: {status}"
-        );
-        let binary = target
-            .join("debug")
-            .join(format!("lapor-local{}", std::env::consts::EXE_SUFFIX));
-        assert!(binary.is_file(), "{} was not built", binary.display());
-        eprintln!("cargo build -p lapor-local: {:.1?}", started.elapsed());
-        binary
-    })
-}
-
 /// A local address nothing listens on right now.
 pub fn free_addr() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -728,45 +690,5 @@ pub fn free_addr() -> std::net::SocketAddr {
 /// A `received` report with only what every report has, created at `created_at` (for the store
 /// tests; the service tests submit through intake instead).
 pub fn minimal_report(created_at: chrono::DateTime<Utc>) -> lapor::domain::Report {
-    use lapor::domain::{Actor, Channel, Location, Report, ReportKind, Status, TimelineEvent};
-    Report {
-        tracking_id: lapor::domain::TrackingId::generate(),
-        kind: ReportKind::Complaint,
-        title: "Jalan berlubang".into(),
-        body: "Jalan di depan sekolah berlubang besar dan membahayakan pengendara.".into(),
-        category: None,
-        location: Location::default(),
-        incident_date: None,
-        target_agency: None,
-        channel: Channel::Web,
-        reporter_sealed: None,
-        anonymous: false,
-        confidential: false,
-        status: Status::Received,
-        agency_id: None,
-        work_unit: None,
-        deferred_from: None,
-        archive_reason: None,
-        duplicate_of: None,
-        rating: None,
-        routing: None,
-        access_token_hash: "0".repeat(64),
-        reporter_ref: None,
-        inbound_sealed: None,
-        contact_check: None,
-        created_at,
-        updated_at: created_at,
-        deadline: None,
-        due_at: None,
-        version: 1,
-        timeline: vec![TimelineEvent {
-            at: created_at,
-            actor: Actor::Reporter,
-            action: "submitted".into(),
-            agency_id: None,
-            status: Some(Status::Received),
-            note: None,
-            action_id: None,
-        }],
-    }
+    lapor::domain::Report::sample(created_at)
 }

@@ -6,7 +6,7 @@
 #![allow(clippy::disallowed_methods)] // tests use the compiled-in directory
 
 use super::*;
-use crate::domain::{Actor, Channel, Location, ReportKind, TimelineEvent, TrackingId};
+use crate::domain::ReportKind;
 
 const BANDUNG: &str = "pemda-32.73";
 const JABAR: &str = "pemda-32";
@@ -25,47 +25,10 @@ fn received_at() -> DateTime<Utc> {
 }
 
 fn report(status: Status, agency: Option<&str>) -> Report {
-    let created = received_at();
-    Report {
-        tracking_id: TrackingId::parse("1AP0R2025E").unwrap(),
-        kind: ReportKind::Complaint,
-        title: "Lampu jalan mati".into(),
-        body: "Lampu penerangan jalan di Jalan Merdeka sudah mati dua minggu.".into(),
-        category: None,
-        location: Location::default(),
-        incident_date: None,
-        target_agency: None,
-        channel: Channel::Web,
-        reporter_sealed: None,
-        anonymous: false,
-        confidential: false,
-        status,
-        agency_id: agency.map(str::to_string),
-        work_unit: None,
-        deferred_from: None,
-        archive_reason: None,
-        duplicate_of: None,
-        rating: None,
-        routing: None,
-        access_token_hash: "ab".repeat(32),
-        reporter_ref: None,
-        inbound_sealed: None,
-        contact_check: None,
-        created_at: created,
-        updated_at: created,
-        deadline: None,
-        due_at: None,
-        version: 1,
-        timeline: vec![TimelineEvent {
-            at: created,
-            actor: Actor::Reporter,
-            action: "submitted".into(),
-            agency_id: None,
-            status: Some(Status::Received),
-            note: None,
-            action_id: None,
-        }],
-    }
+    let mut report = Report::sample(received_at());
+    report.status = status;
+    report.agency_id = agency.map(str::to_string);
+    report
 }
 
 /// `report` carrying `step` due at `due` (local time text).

@@ -374,6 +374,81 @@ pub struct Report {
 }
 
 impl Report {
+    /// A new report as received: `new`'s content, the reporter's contact sealed elsewhere
+    /// (`reporter_sealed`) and the hash of their access token; status `received`, version 1,
+    /// one `submitted` event, nothing decided yet (no deadline, no institution).
+    pub fn received(
+        new: crate::domain::submission::NewReport,
+        reporter_sealed: Option<String>,
+        access_token_hash: String,
+        now: DateTime<Utc>,
+    ) -> Report {
+        Report {
+            tracking_id: TrackingId::generate(),
+            kind: new.kind,
+            title: new.title,
+            body: new.body,
+            category: new.category,
+            location: new.location,
+            incident_date: new.incident_date,
+            target_agency: new.target_agency,
+            channel: new.channel,
+            reporter_sealed,
+            anonymous: new.anonymous,
+            confidential: new.confidential,
+            status: Status::Received,
+            agency_id: None,
+            work_unit: None,
+            deferred_from: None,
+            archive_reason: None,
+            duplicate_of: None,
+            rating: None,
+            routing: None,
+            access_token_hash,
+            reporter_ref: None,
+            inbound_sealed: None,
+            contact_check: None,
+            created_at: now,
+            updated_at: now,
+            deadline: None,
+            due_at: None,
+            version: 1,
+            timeline: vec![TimelineEvent {
+                at: now,
+                actor: Actor::Reporter,
+                action: "submitted".into(),
+                agency_id: None,
+                status: Some(Status::Received),
+                note: None,
+                action_id: None,
+            }],
+        }
+    }
+
+    /// For tests: a `received` web complaint without a contact, made at `created_at` (tests
+    /// change what their subject needs).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn sample(created_at: DateTime<Utc>) -> Report {
+        Report::received(
+            crate::domain::submission::NewReport {
+                kind: ReportKind::Complaint,
+                title: "Jalan berlubang".into(),
+                body: "Jalan di depan sekolah berlubang besar dan membahayakan pengendara.".into(),
+                category: None,
+                location: Location::default(),
+                incident_date: None,
+                target_agency: None,
+                channel: Channel::Web,
+                reporter: ReporterContact::default(),
+                anonymous: false,
+                confidential: false,
+            },
+            None,
+            "0".repeat(64),
+            created_at,
+        )
+    }
+
     /// Whether the public feed lists it: not confidential, held by an institution (verified),
     /// and not archived.
     pub fn is_public(&self) -> bool {

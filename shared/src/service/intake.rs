@@ -5,7 +5,7 @@ use crate::api::{json_object, limits, typed, ApiError};
 use crate::crypto::{sha256_hex, Sealer};
 use crate::directory::Directory;
 use crate::domain::submission::{NewReport, Submission};
-use crate::domain::{AccessToken, Actor, Report, Status, TimelineEvent, TrackingId};
+use crate::domain::{AccessToken, Report, Status, TrackingId};
 use crate::ports::{IdempotencyOrigin, IdempotencyRecord, InsertError};
 use serde::{Deserialize, Serialize};
 
@@ -118,46 +118,8 @@ pub(crate) fn new_report(
     });
     let contact_check =
         super::contact::needs_check(new.channel, &new.reporter).then(super::contact::new_check);
-    let mut report = Report {
-        tracking_id: TrackingId::generate(),
-        kind: new.kind,
-        title: new.title,
-        body: new.body,
-        category: new.category,
-        location: new.location,
-        incident_date: new.incident_date,
-        target_agency: new.target_agency,
-        channel: new.channel,
-        reporter_sealed,
-        anonymous: new.anonymous,
-        confidential: new.confidential,
-        status: Status::Received,
-        agency_id: None,
-        work_unit: None,
-        deferred_from: None,
-        archive_reason: None,
-        duplicate_of: None,
-        rating: None,
-        routing: None,
-        access_token_hash,
-        reporter_ref: None,
-        inbound_sealed: None,
-        contact_check,
-        created_at: now,
-        updated_at: now,
-        deadline: None,
-        due_at: None,
-        version: 1,
-        timeline: vec![TimelineEvent {
-            at: now,
-            actor: Actor::Reporter,
-            action: "submitted".into(),
-            agency_id: None,
-            status: Some(Status::Received),
-            note: None,
-            action_id: None,
-        }],
-    };
+    let mut report = Report::received(new, reporter_sealed, access_token_hash, now);
+    report.contact_check = contact_check;
 
     // The verification clock runs from receipt; the sweep looks first after the routing grace.
     report.deadline = Some(app.deadlines.deadline(

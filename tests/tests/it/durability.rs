@@ -3,12 +3,11 @@
 //! (the embedded queue releases what was in flight, the start-up sweep re-queues what was stored
 //! but never queued), without waiting for the queue's 180 s visibility or the 2 min grace.
 //!
-//! Runs the real `lapor-local` binary over real HTTP. The test builds it first with
-//! `cargo build -p lapor-local` (a no-op when it is up to date): `cargo test` does not build the
-//! binaries of a package without integration tests, so `target/debug/lapor-local` may be missing
-//! or stale.
+//! Runs the real `lapor-local` binary over real HTTP (`crate::runner_binary`, built with the
+//! tests).
 
-use lapor_tests::{free_addr, runner_binary, sample_report};
+use crate::runner_binary;
+use lapor_tests::{free_addr, sample_report};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

@@ -3,10 +3,10 @@
 //! (a new one at cold start, and a running one at its re-check) route a similar new report to
 //! the institution the verifier chose.
 
+use lapor::api::ApiError;
 use lapor::domain::{Actor, Status, TrackingId};
 use lapor::routing::model::{read_examples_dir, seed_dir};
 use lapor::routing::{RouteQuery, RoutingEngine};
-use lapor::api::ApiError;
 use lapor::service::learning::assign_report;
 use lapor::service::models::{self, LiveEngine};
 use lapor_tests::Harness;
@@ -86,14 +86,9 @@ async fn learning_loop(mut h: Harness) {
             routed.status == Status::NeedsTriage || routed.agency_id.as_deref() != Some(CORRECT),
             "{family}: the compiled-in model already knows this: {routed:?}"
         );
-        let assigned = assign_report(
-            &h.app,
-            id,
-            CORRECT,
-            Some("verifier-7".into()),
-        )
-        .await
-        .unwrap();
+        let assigned = assign_report(&h.app, id, CORRECT, Some("verifier-7".into()))
+            .await
+            .unwrap();
         assert!(assigned.changed);
         assert_eq!(assigned.report.status, Status::Dispositioned);
         assert_eq!(assigned.report.agency_id.as_deref(), Some(CORRECT));
@@ -122,14 +117,9 @@ async fn learning_loop(mut h: Harness) {
     }
 
     // Re-running an assignment changes nothing and records the same example.
-    let again = assign_report(
-            &h.app,
-        &ids[0],
-        CORRECT,
-        Some("verifier-7".into()),
-    )
-    .await
-    .unwrap();
+    let again = assign_report(&h.app, &ids[0], CORRECT, Some("verifier-7".into()))
+        .await
+        .unwrap();
     assert!(!again.changed);
     let examples = h.examples.examples().await.unwrap();
     assert_eq!(examples.len(), ids.len(), "{family}");
@@ -161,13 +151,7 @@ async fn learning_loop(mut h: Harness) {
     ));
     let unknown = TrackingId::generate();
     assert!(matches!(
-        assign_report(
-            &h.app,
-            &unknown,
-            CORRECT,
-            None
-        )
-        .await,
+        assign_report(&h.app, &unknown, CORRECT, None).await,
         Err(ApiError::NotFound(_))
     ));
 
@@ -259,7 +243,9 @@ async fn only_people_make_routing_decisions() {
     .await;
     assert!(refused.is_err());
     // A report not routed yet is verified like any other, and the decision learnt from.
-    let early = assign_report(&h.app, &id, "pemda-32.73", None).await.unwrap();
+    let early = assign_report(&h.app, &id, "pemda-32.73", None)
+        .await
+        .unwrap();
     assert_eq!(early.report.status, Status::Dispositioned);
     assert_eq!(h.examples.examples().await.unwrap().len(), 1);
 }

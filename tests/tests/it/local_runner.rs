@@ -11,12 +11,11 @@
 //! - `escalate --now` 30 days after submission moves a report that got no follow-up one level
 //!   up (Kota Bandung -> Provinsi Jawa Barat); `--dry-run` only says so; a bad `--now` is refused.
 //!
-//! Like `durability.rs`, the test builds the binary first with `cargo build -p lapor-local`
-//! (a no-op when it is up to date): `cargo test` does not build the binaries of a package
-//! without integration tests.
+//! The binary is `crate::runner_binary`, built by `cargo test` with the tests.
 
+use crate::runner_binary;
 use chrono::{DateTime, Duration as Span, FixedOffset, SecondsFormat, Utc};
-use lapor_tests::{free_addr, runner_binary, sample_report, workspace_root};
+use lapor_tests::{free_addr, sample_report, workspace_root};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

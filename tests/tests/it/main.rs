@@ -5,6 +5,13 @@
 //! on first use and keeps every later line, whichever module logged it.
 #![allow(clippy::disallowed_methods)] // tests use the compiled-in directory
 
+/// The `lapor-local` binary the tests run: built by `cargo test` beside this test binary, with the
+/// same features (`tests/Cargo.toml`'s `lapor-local-for-tests`), so it is never stale and never
+/// built twice.
+pub(crate) fn runner_binary() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_BIN_EXE_lapor-local-for-tests"))
+}
+
 mod bad_input;
 mod channels;
 mod conformance;

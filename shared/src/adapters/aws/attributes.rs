@@ -15,8 +15,7 @@ pub fn to_item<T: serde::Serialize>(document: &T) -> Item {
 /// An item as the document `what` names; one that does not decode is corrupt (not worth a
 /// retry).
 pub fn from_item<T: serde::de::DeserializeOwned>(what: &str, item: &Item) -> Result<T, StoreError> {
-    serde_dynamo::from_item(item.clone())
-        .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+    serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 #[cfg(test)]

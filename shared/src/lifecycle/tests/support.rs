@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::deadlines::Deadlines;
-use crate::domain::{Location, ReportKind, RoutingCandidate, RoutingRecord};
+use crate::domain::{RoutingCandidate, RoutingRecord};
 use chrono::{Duration, TimeZone};
 
 /// The institution holding the test reports (Kementerian Keuangan) and two of its work units
@@ -125,46 +125,12 @@ fn happened(report: &mut Report, actor: Actor, action: &str, status: Status) {
 /// triage, an archived one archived there. It has a pending deadline, which every action clears.
 pub(super) fn report_in(status: Status) -> Report {
     let submitted = now() - Duration::days(3);
-    let mut report = Report {
-        tracking_id: TrackingId::parse(TRACKING_ID).unwrap(),
-        kind: ReportKind::Complaint,
-        title: "Pengembalian pajak belum cair".into(),
-        body: "Restitusi pajak saya sudah enam bulan belum dicairkan tanpa penjelasan.".into(),
-        category: None,
-        location: Location::default(),
-        incident_date: None,
-        target_agency: None,
-        channel: Channel::Web,
-        reporter_sealed: Some("sealed:contact".into()),
-        anonymous: false,
-        confidential: false,
-        status: Status::Received,
-        agency_id: None,
-        work_unit: None,
-        deferred_from: None,
-        archive_reason: None,
-        duplicate_of: None,
-        rating: None,
-        routing: None,
-        access_token_hash: "ab".repeat(32),
-        reporter_ref: None,
-        inbound_sealed: None,
-        contact_check: None,
-        created_at: submitted,
-        updated_at: submitted,
-        deadline: None,
-        due_at: None,
-        version: 1,
-        timeline: vec![TimelineEvent {
-            at: submitted,
-            actor: Actor::Reporter,
-            action: "submitted".into(),
-            agency_id: None,
-            status: Some(Status::Received),
-            note: None,
-            action_id: None,
-        }],
-    };
+    let mut report = Report::sample(submitted);
+    report.tracking_id = TrackingId::parse(TRACKING_ID).unwrap();
+    report.title = "Pengembalian pajak belum cair".into();
+    report.body = "Restitusi pajak saya sudah enam bulan belum dicairkan tanpa penjelasan.".into();
+    report.reporter_sealed = Some("sealed:contact".into());
+    report.access_token_hash = "ab".repeat(32);
     let router = Actor::System {
         component: "router".into(),
     };
