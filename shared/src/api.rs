@@ -1,7 +1,8 @@
-//! The errors the public API answers with: one code per meaning, a JSON body
-//! `{"error": "<code>", "message": "...", "fields": [...]}`, never SDK text or internals.
+//! The JSON API's edge: the limits of a request, reading a body into a request type, and the one
+//! mapping of a service error to HTTP (status, code, body `{"error": "<code>", "message": "...",
+//! "fields": [...]}`, never SDK text or internals), with its logging.
 
-use serde::Serialize;
+pub use crate::error::{FieldError, ServiceError};
 
 /// Limits of `POST /v1/reports` (documented in the README).
 pub mod limits {
@@ -17,114 +18,75 @@ pub mod limits {
     pub const IDEMPOTENCY_KEY_CHARS: std::ops::RangeInclusive<usize> = 22..=128;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        }
+/// The HTTP status of a service error: the one place the JSON API maps them.
+pub fn http_status(error: &ServiceError) -> u16 {
+    match error {
+        ServiceError::BadRequest { .. } => 400,
+        ServiceError::Unauthorized => 401,
+        ServiceError::Forbidden(_) => 403,
+        ServiceError::NotFound(_) => 404,
+        ServiceError::Conflict { .. } => 409,
+        ServiceError::TooLarge { .. } => 413,
+        ServiceError::Invalid(_) => 422,
+        ServiceError::Unavailable { .. } => 503,
+        ServiceError::Internal { .. } => 500,
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// 400: not JSON, wrong types, unknown fields, a malformed header.
-    #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
-    /// 401: a missing or wrong access token where one is required.
-    #[error("a valid access token is required")]
-    Unauthorized,
-    /// 403: authenticated, but this actor may not do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// 404
-    #[error("{0}")]
-    NotFound(String),
-    /// 409: the request conflicts with what is stored (idempotency key reuse, a lost race).
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
-    /// 413
-    #[error("request body is larger than {limit} bytes")]
-    PayloadTooLarge { limit: usize },
-    /// 422: well-formed but invalid; every failing field is named.
-    #[error("the request has invalid fields")]
-    Validation(Vec<FieldError>),
-    /// 503: a dependency is down; the client may retry (with the same Idempotency-Key).
-    #[error("the service is temporarily unavailable, please retry")]
-    Unavailable,
-    /// 500: a bug or corrupt data; details go to the logs, not to the client.
-    #[error("internal error")]
-    Internal,
+/// The error's stable code, the `error` of the body.
+pub fn error_code(error: &ServiceError) -> &'static str {
+    match error {
+        ServiceError::BadRequest { code, .. } | ServiceError::Conflict { code, .. } => code,
+        ServiceError::Unauthorized => "unauthorized",
+        ServiceError::Forbidden(_) => "forbidden",
+        ServiceError::NotFound(_) => "not_found",
+        ServiceError::TooLarge { .. } => "payload_too_large",
+        ServiceError::Invalid(_) => "validation_failed",
+        ServiceError::Unavailable { .. } => "unavailable",
+        ServiceError::Internal { .. } => "internal",
+    }
 }
 
-impl ApiError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::BadRequest {
-            code,
-            message: message.into(),
-        }
+/// `{"error": "<code>", "message": "...", "fields": [...]}`: the message is the error's own
+/// text, which never carries an outage's or a bug's detail.
+pub fn error_body(error: &ServiceError) -> serde_json::Value {
+    let mut body = serde_json::json!({
+        "error": error_code(error),
+        "message": error.to_string(),
+    });
+    if let ServiceError::Invalid(fields) = error {
+        body["fields"] = serde_json::to_value(fields).expect("field errors serialise");
     }
+    body
+}
 
-    pub fn status_code(&self) -> u16 {
-        match self {
-            ApiError::BadRequest { .. } => 400,
-            ApiError::Unauthorized => 401,
-            ApiError::Forbidden(_) => 403,
-            ApiError::NotFound(_) => 404,
-            ApiError::Conflict { .. } => 409,
-            ApiError::PayloadTooLarge { .. } => 413,
-            ApiError::Validation(_) => 422,
-            ApiError::Unavailable => 503,
-            ApiError::Internal => 500,
+/// Logs what the caller is not told: an outage as a warning, a bug as an error, with their
+/// detail. Other errors are the caller's, answered and not logged here.
+pub fn log_error(error: &ServiceError) {
+    match error {
+        ServiceError::Unavailable { detail } => {
+            tracing::warn!(error = %detail, "answered unavailable")
         }
-    }
-
-    pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::BadRequest { code, .. } | ApiError::Conflict { code, .. } => code,
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::Unavailable => "unavailable",
-            ApiError::Internal => "internal",
-        }
-    }
-
-    pub fn body(&self) -> serde_json::Value {
-        let mut body = serde_json::json!({
-            "error": self.code(),
-            "message": self.to_string(),
-        });
-        if let ApiError::Validation(fields) = self {
-            body["fields"] = serde_json::to_value(fields).expect("field errors serialise");
-        }
-        body
+        ServiceError::Internal { detail } => tracing::error!(error = %detail, "answered internal"),
+        _ => {}
     }
 }
 
 /// A request body as a JSON object: 413 over `MAX_BODY_BYTES`, 400 when it is not UTF-8, not
 /// JSON, or not an object. Every JSON endpoint starts here, so all answer these alike.
-pub fn json_object(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+pub fn json_object(body: &[u8]) -> Result<serde_json::Value, ServiceError> {
     if body.len() > limits::MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
+        return Err(ServiceError::TooLarge {
             limit: limits::MAX_BODY_BYTES,
         });
     }
     let text = std::str::from_utf8(body)
-        .map_err(|_| ApiError::bad_request("invalid_utf8", "the body is not valid UTF-8"))?;
+        .map_err(|_| ServiceError::bad_request("invalid_utf8", "the body is not valid UTF-8"))?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        ServiceError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
     })?;
     if !value.is_object() {
-        return Err(ApiError::bad_request(
+        return Err(ServiceError::bad_request(
             "malformed_json",
             "the body must be a JSON object",
         ));
@@ -133,9 +95,9 @@ pub fn json_object(body: &[u8]) -> Result<serde_json::Value, ApiError> {
 }
 
 /// The object as a request type: a wrong type or an unknown field is the caller's 400.
-pub fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+pub fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ServiceError> {
     serde_json::from_value(value)
-        .map_err(|e| ApiError::bad_request("invalid_type", without_values(&e.to_string())))
+        .map_err(|e| ServiceError::bad_request("invalid_type", without_values(&e.to_string())))
 }
 
 /// serde's "invalid type: integer `812...`, expected a string" quotes what was sent, which may be
@@ -158,21 +120,6 @@ fn without_values(message: &str) -> String {
         return format!("{prefix}{kind}{}", &rest[expected_at..]);
     }
     message.to_string()
-}
-
-impl From<crate::ports::StoreError> for ApiError {
-    fn from(e: crate::ports::StoreError) -> ApiError {
-        match e {
-            crate::ports::StoreError::Unavailable(detail) => {
-                tracing::warn!(error = %detail, "store unavailable");
-                ApiError::Unavailable
-            }
-            crate::ports::StoreError::Corrupt(detail) => {
-                tracing::error!(error = %detail, "stored data does not decode");
-                ApiError::Internal
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -47,11 +47,11 @@ pub enum AuthError {
     VerifierWithAgency,
 }
 
-impl From<AuthError> for crate::api::ApiError {
-    fn from(e: AuthError) -> crate::api::ApiError {
-        // The reason is for the logs only: the client learns no more than "unauthorized".
-        tracing::info!(reason = %e, "staff request refused");
-        crate::api::ApiError::Unauthorized
+impl From<AuthError> for crate::error::ServiceError {
+    /// The client learns no more than "unauthorized"; the reason is logged where the claims are
+    /// read (`staff_from_request`).
+    fn from(_: AuthError) -> crate::error::ServiceError {
+        crate::error::ServiceError::Unauthorized
     }
 }
 
@@ -164,10 +164,15 @@ pub fn staff_from_request(req: &lambda_http::Request) -> Result<StaffClaims, Aut
             .map(|jwt| &jwt.claims),
         _ => None,
     };
-    match claims {
+    let read = match claims {
         Some(claims) if !claims.is_empty() => claims_from_authorizer(claims),
         _ => Err(AuthError::Missing),
+    };
+    if let Err(e) = &read {
+        // For the logs only: the client learns no more than "unauthorized".
+        tracing::info!(reason = %e, "staff request refused");
     }
+    read
 }
 
 /// The request context's authorizer as API Gateway fills it for a JWT authorizer.
@@ -286,9 +291,9 @@ mod tests {
 
     #[test]
     fn auth_errors_answer_401() {
-        let e: crate::api::ApiError = AuthError::Missing.into();
-        assert_eq!(e.status_code(), 401);
-        assert_eq!(e.body()["error"], "unauthorized");
+        let e: crate::error::ServiceError = AuthError::Missing.into();
+        assert_eq!(crate::api::http_status(&e), 401);
+        assert_eq!(crate::api::error_body(&e)["error"], "unauthorized");
     }
 
     #[cfg(feature = "lambda")]

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod deadlines;
 pub mod directory;
 pub mod domain;
+pub mod error;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod lifecycle;

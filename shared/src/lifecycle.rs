@@ -13,12 +13,12 @@
 //! open statuses ─archive/duplicate/withdraw─> archived      forward: dispositioned at another agency
 //! ```
 
-use crate::api::FieldError;
 use crate::deadlines::Deadlines;
 use crate::directory::Directory;
 use crate::domain::{
     Actor, ArchiveReason, Channel, Rating, Report, RoutingRecord, Status, TimelineEvent, TrackingId,
 };
+use crate::error::FieldError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use strum::{EnumDiscriminants, EnumIter, IntoEnumIterator};
@@ -257,20 +257,20 @@ pub enum LifecycleError {
     Invalid(Vec<FieldError>),
 }
 
-impl From<LifecycleError> for crate::api::ApiError {
-    fn from(e: LifecycleError) -> crate::api::ApiError {
-        use crate::api::ApiError;
+impl From<LifecycleError> for crate::error::ServiceError {
+    fn from(e: LifecycleError) -> crate::error::ServiceError {
+        use crate::error::ServiceError;
         match e {
-            LifecycleError::Forbidden(message) => ApiError::Forbidden(message),
-            LifecycleError::NotNow { .. } => ApiError::Conflict {
+            LifecycleError::Forbidden(message) => ServiceError::Forbidden(message),
+            LifecycleError::NotNow { .. } => ServiceError::Conflict {
                 code: "invalid_transition",
                 message: e.to_string(),
             },
-            LifecycleError::AlreadyDone(message) => ApiError::Conflict {
+            LifecycleError::AlreadyDone(message) => ServiceError::Conflict {
                 code: "already_done",
                 message,
             },
-            LifecycleError::Invalid(fields) => ApiError::Validation(fields),
+            LifecycleError::Invalid(fields) => ServiceError::Invalid(fields),
         }
     }
 }

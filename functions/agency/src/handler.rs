@@ -4,12 +4,10 @@
 //! function checks what the claims allow (institution, role) on every request.
 
 use lambda_http::{Body, Request, Response};
-use lapor::api::{json_object, typed, ApiError};
+use lapor::api::{json_object, typed, ServiceError};
 use lapor::auth::{staff_from_request, StaffClaims, StaffRole};
 use lapor::domain::Actor;
-use lapor::lambda::http::{
-    body_bytes, path_parameter, query_parameters, result_response, route_key,
-};
+use lapor::lambda::http::{body_bytes, path_parameter, query_parameters, respond, route_key};
 use lapor::lifecycle::Action;
 use lapor::service::actions::act;
 use lapor::service::inbox::{staff_list, staff_report, staff_view};
@@ -30,10 +28,10 @@ pub fn actor(claims: &StaffClaims) -> Actor {
 }
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(result_response(respond(app, &req).await))
+    Ok(respond(answer(app, &req).await))
 }
 
-async fn respond(app: &App, req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
+async fn answer(app: &App, req: &Request) -> Result<(u16, serde_json::Value), ServiceError> {
     let claims = staff_from_request(req)?;
     let actor = actor(&claims);
     match route_key(req).as_str() {
@@ -50,13 +48,13 @@ async fn respond(app: &App, req: &Request) -> Result<(u16, serde_json::Value), A
             let action_id = match body.as_object_mut().and_then(|o| o.remove("action_id")) {
                 Some(serde_json::Value::String(id)) => id,
                 Some(_) => {
-                    return Err(ApiError::bad_request(
+                    return Err(ServiceError::bad_request(
                         "invalid_type",
                         "`action_id` must be a string",
                     ))
                 }
                 None => {
-                    return Err(ApiError::Validation(vec![lapor::api::FieldError::new(
+                    return Err(ServiceError::Invalid(vec![lapor::api::FieldError::new(
                         "action_id",
                         "is required: a unique id per action (a UUID), reused on retries",
                     )]))
@@ -80,6 +78,6 @@ async fn respond(app: &App, req: &Request) -> Result<(u16, serde_json::Value), A
                 serde_json::json!({ "replayed": acted.replayed, "report": report }),
             ))
         }
-        other => Err(ApiError::NotFound(format!("no route {other:?} here"))),
+        other => Err(ServiceError::NotFound(format!("no route {other:?} here"))),
     }
 }

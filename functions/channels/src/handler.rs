@@ -4,7 +4,7 @@
 //! subscription handshake expects. No staff or reporter token: providers sign their requests.
 
 use lambda_http::{Body, Request, Response};
-use lapor::api::ApiError;
+use lapor::api::ServiceError;
 use lapor::channels::{meta, sms, x};
 use lapor::lambda::http::{
     body_bytes, error_response, header, json_response, path_parameter, query_parameters, route_key,
@@ -32,10 +32,10 @@ pub async fn handle(api: &ChannelsApi, req: Request) -> Result<Response<Body>, l
     })
 }
 
-async fn respond(api: &ChannelsApi, req: &Request) -> Result<WebhookAnswer, ApiError> {
+async fn respond(api: &ChannelsApi, req: &Request) -> Result<WebhookAnswer, ServiceError> {
     let route = route_key(req);
     if !ROUTES.contains(&route.as_str()) {
-        return Err(ApiError::NotFound(format!("no route {route:?} here")));
+        return Err(ServiceError::NotFound(format!("no route {route:?} here")));
     }
     let method = req.method().as_str();
     let channel = path_parameter(req, "channel");
@@ -72,9 +72,9 @@ pub fn webhook_request<'a>(
 
 pub fn answer_response(answer: &WebhookAnswer) -> Response<Body> {
     match answer {
-        WebhookAnswer::Json(status, body) => json_response(*status, body),
-        WebhookAnswer::Text(status, text) => Response::builder()
-            .status(*status)
+        WebhookAnswer::Json(body) => json_response(200, body),
+        WebhookAnswer::Text(text) => Response::builder()
+            .status(200)
             .header("content-type", "text/plain")
             .header("cache-control", "no-store")
             .body(Body::Text(text.clone()))
@@ -162,12 +162,11 @@ mod tests {
 
     #[test]
     fn answers_json_or_plain_text() {
-        let text = answer_response(&WebhookAnswer::Text(200, "1158201444".into()));
+        let text = answer_response(&WebhookAnswer::Text("1158201444".into()));
         assert_eq!(text.status(), 200);
         assert_eq!(text.headers()["content-type"], "text/plain");
         assert!(matches!(text.body(), Body::Text(t) if t == "1158201444"));
         let json = answer_response(&WebhookAnswer::Json(
-            200,
             serde_json::json!({"handled": ["report_created"]}),
         ));
         assert_eq!(json.headers()["content-type"], "application/json");

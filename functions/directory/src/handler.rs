@@ -4,8 +4,8 @@
 //! concern here.
 
 use lambda_http::{Body, Request, RequestExt, Response};
-use lapor::api::ApiError;
-use lapor::lambda::http::{body_bytes, result_response, route_key};
+use lapor::api::ServiceError;
+use lapor::lambda::http::{body_bytes, respond, route_key};
 use lapor::service::agencies;
 pub use lapor::service::agencies::DirectoryApi;
 
@@ -40,7 +40,7 @@ pub async fn handle(
                 serde_json::to_value(&s).expect("suggestion serialises"),
             )
         }),
-        other => Err(ApiError::NotFound(format!("no route {other:?} here"))),
+        other => Err(ServiceError::NotFound(format!("no route {other:?} here"))),
     };
-    Ok(result_response(result))
+    Ok(respond(result))
 }

@@ -3,9 +3,9 @@
 //! header makes a retry safe), and `/contact/confirm` with the code the receipt carried.
 
 use lambda_http::{Body, Request, Response};
-use lapor::api::ApiError;
+use lapor::api::ServiceError;
 use lapor::lambda::http::{
-    bearer_token, body_bytes, header_bytes, path_parameter, result_response, route_key,
+    bearer_token, body_bytes, header_bytes, path_parameter, respond, route_key,
 };
 use lapor::service::actions::{reporter_act, ReporterAction};
 use lapor::service::contact;
@@ -13,10 +13,10 @@ use lapor::service::views::reporter_view;
 use lapor::service::App;
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(result_response(respond(app, &req).await))
+    Ok(respond(answer(app, &req).await))
 }
 
-async fn respond(app: &App, req: &Request) -> Result<(u16, serde_json::Value), ApiError> {
+async fn answer(app: &App, req: &Request) -> Result<(u16, serde_json::Value), ServiceError> {
     let tracking_id = path_parameter(req, "tracking_id");
     let what = match route_key(req).as_str() {
         "POST /v1/reports/{tracking_id}/contact/confirm" => {
@@ -28,7 +28,7 @@ async fn respond(app: &App, req: &Request) -> Result<(u16, serde_json::Value), A
         "POST /v1/reports/{tracking_id}/replies" => ReporterAction::Reply,
         "POST /v1/reports/{tracking_id}/rating" => ReporterAction::Rate,
         "POST /v1/reports/{tracking_id}/withdraw" => ReporterAction::Withdraw,
-        other => return Err(ApiError::NotFound(format!("no route {other:?} here"))),
+        other => return Err(ServiceError::NotFound(format!("no route {other:?} here"))),
     };
     let acted = reporter_act(
         app,

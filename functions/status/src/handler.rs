@@ -2,10 +2,8 @@
 //! `GET /v1/reports`: the public feed (`agency`, `status`, `cursor`, `limit`).
 
 use lambda_http::{Body, Request, Response};
-use lapor::api::ApiError;
-use lapor::lambda::http::{
-    bearer_token, path_parameter, query_parameters, result_response, route_key,
-};
+use lapor::api::ServiceError;
+use lapor::lambda::http::{bearer_token, path_parameter, query_parameters, respond, route_key};
 use lapor::service::{inbox, views, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
@@ -13,7 +11,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_ht
         "GET /v1/reports" => match query_parameters(&req) {
             Ok(params) => inbox::public_feed(app, &params)
                 .await
-                .map(|feed| (200, serde_json::to_value(&feed).expect("feed serialises"))),
+                .map(|feed| (200, serde_json::to_value(&feed).expect("a feed serialises"))),
             Err(e) => Err(e),
         },
         "GET /v1/reports/{tracking_id}" => {
@@ -22,7 +20,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_ht
                 .await
                 .map(|view| (200, view.to_json()))
         }
-        other => Err(ApiError::NotFound(format!("no route {other:?} here"))),
+        other => Err(ServiceError::NotFound(format!("no route {other:?} here"))),
     };
-    Ok(result_response(result))
+    Ok(respond(result))
 }

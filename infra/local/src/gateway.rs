@@ -9,7 +9,7 @@ use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayV2httpRequestContextHttpDescription,
 };
 use lambda_http::request::LambdaRequest;
-use lapor::api::ApiError;
+use lapor::api::ServiceError;
 use lapor::auth::{jwt_authorizer, OFFICER_AUTHORIZER};
 use lapor::lambda::http::error_response;
 use lapor::template::Template;
@@ -207,10 +207,10 @@ impl Refusal {
     pub fn response(&self) -> lambda_http::Response<lambda_http::Body> {
         match self {
             Refusal::NotFound(path) => {
-                error_response(&ApiError::NotFound(format!("no route for {path}")))
+                error_response(&ServiceError::NotFound(format!("no route for {path}")))
             }
             Refusal::MethodNotAllowed { method, path } => {
-                let mut r = error_response(&ApiError::bad_request(
+                let mut r = error_response(&ServiceError::bad_request(
                     "method_not_allowed",
                     format!("{method} is not allowed on {path}"),
                 ));
@@ -220,7 +220,7 @@ impl Refusal {
             Refusal::Unauthorized(reason) => {
                 // The reason is for the developer's log; the token and its claims are not logged.
                 tracing::info!(%reason, "authorizer refused the request");
-                let mut r = error_response(&ApiError::Unauthorized);
+                let mut r = error_response(&ServiceError::Unauthorized);
                 r.headers_mut().insert(
                     http::header::WWW_AUTHENTICATE,
                     http::HeaderValue::from_static("Bearer"),

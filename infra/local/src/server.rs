@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use lapor::api::{limits, ApiError};
+use lapor::api::{limits, ServiceError};
 use lapor::auth::OFFICER_AUTHORIZER;
 use lapor::lambda::http::{error_response, json_response};
 use lapor::lambda::sqs::pump_once;
@@ -166,7 +166,7 @@ async fn handle(
     {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(_)) => {
-            return to_hyper(error_response(&ApiError::PayloadTooLarge {
+            return to_hyper(error_response(&ServiceError::TooLarge {
                 limit: limits::MAX_BODY_BYTES,
             }))
         }
@@ -211,7 +211,7 @@ async fn handle(
         Ok(r) => to_hyper(r),
         Err(e) => {
             tracing::error!(error = %e, "handler failed");
-            to_hyper(error_response(&ApiError::Internal))
+            to_hyper(error_response(&ServiceError::internal(e.to_string())))
         }
     }
 }

@@ -5,8 +5,9 @@
 
 use super::regions::Regions;
 use super::report::{Channel, Location, ReportKind, ReporterContact};
-use crate::api::{limits, FieldError};
+use crate::api::limits;
 use crate::directory::Directory;
+use crate::error::FieldError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 

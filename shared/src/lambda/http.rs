@@ -1,6 +1,6 @@
 //! HTTP API (payload v2) requests and responses.
 
-use crate::api::ApiError;
+use crate::api::ServiceError;
 use lambda_http::{Body, Request, Response};
 
 pub fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
@@ -12,13 +12,23 @@ pub fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
         .expect("status and headers are valid")
 }
 
-pub fn error_response(error: &ApiError) -> Response<Body> {
-    json_response(error.status_code(), &error.body())
+/// A service error as the JSON API answers it (`api::http_status`, `api::error_body`), logged
+/// there when it is an outage or a bug.
+pub fn error_response(error: &ServiceError) -> Response<Body> {
+    crate::api::log_error(error);
+    json_response(
+        crate::api::http_status(error),
+        &crate::api::error_body(error),
+    )
 }
 
-pub fn result_response(result: Result<(u16, serde_json::Value), ApiError>) -> Response<Body> {
+/// The one way a handler answers: `status` with the value as JSON, or the error.
+pub fn respond<T: serde::Serialize>(result: Result<(u16, T), ServiceError>) -> Response<Body> {
     match result {
-        Ok((status, body)) => json_response(status, &body),
+        Ok((status, body)) => json_response(
+            status,
+            &serde_json::to_value(&body).expect("an answer serialises"),
+        ),
         Err(e) => error_response(&e),
     }
 }
@@ -87,14 +97,14 @@ pub fn path_parameter(req: &Request, name: &str) -> String {
 /// filter is never silently applied to only one of two values.
 pub fn query_parameters(
     req: &Request,
-) -> Result<std::collections::HashMap<String, String>, ApiError> {
+) -> Result<std::collections::HashMap<String, String>, ServiceError> {
     use lambda_http::RequestExt;
     let mut out = std::collections::HashMap::new();
     if let Some(query) = req.query_string_parameters_ref() {
         for (name, _) in query.iter() {
             let values = query.all(name).unwrap_or_default();
             if values.len() > 1 {
-                return Err(ApiError::bad_request(
+                return Err(ServiceError::bad_request(
                     "invalid_query",
                     format!("query parameter `{name}` is given more than once"),
                 ));

@@ -7,7 +7,7 @@
 
 use super::learning::record_routing_decision;
 use super::{publish, App};
-use crate::api::{ApiError, FieldError};
+use crate::api::{FieldError, ServiceError};
 use crate::domain::{AccessToken, Actor, Report, TrackingId};
 use crate::lifecycle::{self, Action, Context};
 use crate::ports::{QueueName, UpdateError};
@@ -22,24 +22,24 @@ pub struct Acted {
     pub replayed: bool,
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("no report with this tracking id".into())
+fn not_found() -> ServiceError {
+    ServiceError::NotFound("no report with this tracking id".into())
 }
 
 /// Reads the report by its public id: malformed and unknown ids answer the same 404.
-pub async fn load(app: &App, tracking_id: &str) -> Result<Report, ApiError> {
+pub async fn load(app: &App, tracking_id: &str) -> Result<Report, ServiceError> {
     let id = TrackingId::parse(tracking_id).ok_or_else(not_found)?;
     app.store.get(&id).await?.ok_or_else(not_found)
 }
 
 /// Checks a client's action id: printable ASCII of a sane length (a UUID fits).
-pub fn check_action_id(action_id: &str) -> Result<(), ApiError> {
+pub fn check_action_id(action_id: &str) -> Result<(), ServiceError> {
     let ok = ACTION_ID_CHARS.contains(&action_id.len())
         && action_id.bytes().all(|b| b.is_ascii_graphic());
     if ok {
         Ok(())
     } else {
-        Err(ApiError::Validation(vec![FieldError::new(
+        Err(ServiceError::Invalid(vec![FieldError::new(
             "action_id",
             format!(
                 "must be {} to {} printable ASCII characters (a UUID will do)",
@@ -57,7 +57,7 @@ pub async fn act(
     tracking_id: &str,
     action_id: Option<&str>,
     action: &Action,
-) -> Result<Acted, ApiError> {
+) -> Result<Acted, ServiceError> {
     if let Some(id) = action_id {
         check_action_id(id)?;
     }
@@ -72,7 +72,7 @@ pub async fn act_on(
     report: Report,
     action_id: Option<&str>,
     action: &Action,
-) -> Result<Acted, ApiError> {
+) -> Result<Acted, ServiceError> {
     // A retry of the caller's own action is answered before the access check: their forward
     // took the report away from them, and the retry must still hear that it was done.
     let earlier = action_id.and_then(|id| {
@@ -83,7 +83,7 @@ pub async fn act_on(
     });
     let own_retry = earlier.is_some_and(|i| &report.timeline[i].actor == actor);
     if !own_retry && !lifecycle::may_access(actor, &report) {
-        return Err(ApiError::Forbidden(
+        return Err(ServiceError::Forbidden(
             "this report is not held by your institution".into(),
         ));
     }
@@ -91,7 +91,7 @@ pub async fn act_on(
     if let Some(index) = earlier {
         let event = &report.timeline[index];
         if event.action != lifecycle::event_name(action) || &event.actor != actor {
-            return Err(ApiError::Conflict {
+            return Err(ServiceError::Conflict {
                 code: "action_id_reused",
                 message: "this action id was used for a different action".into(),
             });
@@ -112,7 +112,7 @@ pub async fn act_on(
             None => false,
         };
         if !exists && original.is_some() {
-            return Err(ApiError::Validation(vec![FieldError::new(
+            return Err(ServiceError::Invalid(vec![FieldError::new(
                 "duplicate_of",
                 "no report with this tracking id",
             )]));
@@ -132,7 +132,7 @@ pub async fn act_on(
     {
         Ok(()) => {}
         Err(UpdateError::Conflict) => {
-            return Err(ApiError::Conflict {
+            return Err(ServiceError::Conflict {
                 code: "conflict",
                 message: "someone else acted on this report first; reload it and decide again"
                     .into(),
@@ -165,13 +165,14 @@ fn learned_agency(action: &Action, report: &Report) -> Option<String> {
 
 /// Queues a replayed action's notice again. Its failure fails the request (503): the client's
 /// next retry with the same action id queues it.
-async fn send_notification(app: &App, message: &str) -> Result<(), ApiError> {
+async fn send_notification(app: &App, message: &str) -> Result<(), ServiceError> {
     app.queue
         .send(QueueName::Notifications, message)
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, "notification not queued; a retry with the same action id queues it");
-            ApiError::Unavailable
+            ServiceError::unavailable(format!(
+                "notification not queued ({e}); a retry with the same action id queues it"
+            ))
         })
 }
 
@@ -214,11 +215,11 @@ pub async fn reporter_act(
     bearer_token: Option<&str>,
     idempotency_key: Option<&[u8]>,
     body: &[u8],
-) -> Result<Acted, ApiError> {
+) -> Result<Acted, ServiceError> {
     let report = load(app, tracking_id).await?;
-    let token = bearer_token.ok_or(ApiError::Unauthorized)?;
+    let token = bearer_token.ok_or(ServiceError::Unauthorized)?;
     if !AccessToken::from_presented(token).matches(&report.access_token_hash) {
-        return Err(ApiError::Unauthorized);
+        return Err(ServiceError::Unauthorized);
     }
     // The same rule as intake's: a header present but unreadable is a 400, never "no key".
     let idempotency_key = idempotency_key

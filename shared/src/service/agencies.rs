@@ -2,7 +2,7 @@
 //! suggestions for a draft report, over the process's directory (`LiveDirectory`).
 
 use super::models::LiveEngine;
-use crate::api::{json_object, typed, ApiError, FieldError};
+use crate::api::{json_object, typed, FieldError, ServiceError};
 use crate::directory::LiveDirectory;
 use crate::directory::{Agency, Directory};
 use crate::domain::submission::Submission;
@@ -64,12 +64,12 @@ fn parse_number(
     default: usize,
     range: std::ops::RangeInclusive<usize>,
     errors: &mut Vec<FieldError>,
-) -> Result<usize, ApiError> {
+) -> Result<usize, ServiceError> {
     let Some(value) = value else {
         return Ok(default);
     };
     let n: usize = value.trim().parse().map_err(|_| {
-        ApiError::bad_request(
+        ServiceError::bad_request(
             "invalid_query",
             format!("{name} must be a whole number, not {value:?}"),
         )
@@ -89,7 +89,7 @@ pub fn search<'a>(
     q: Option<&str>,
     limit: Option<&str>,
     offset: Option<&str>,
-) -> Result<SearchPage<'a>, ApiError> {
+) -> Result<SearchPage<'a>, ServiceError> {
     let mut errors = Vec::new();
     let limit = parse_number("limit", limit, DEFAULT_LIMIT, 1..=MAX_LIMIT, &mut errors)?;
     let offset = parse_number("offset", offset, 0, 0..=MAX_OFFSET, &mut errors)?;
@@ -106,7 +106,7 @@ pub fn search<'a>(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Invalid(errors));
     }
     let (agencies, total) = match q {
         Some(q) => directory.search(q, limit, offset),
@@ -124,10 +124,10 @@ pub fn search<'a>(
 }
 
 /// `GET /v1/agencies/{agency_id}`.
-pub fn agency<'a>(directory: &'a Directory, id: &str) -> Result<AgencyDetail<'a>, ApiError> {
+pub fn agency<'a>(directory: &'a Directory, id: &str) -> Result<AgencyDetail<'a>, ServiceError> {
     let agency = directory
         .get(id)
-        .ok_or_else(|| ApiError::NotFound("no agency with this id".into()))?;
+        .ok_or_else(|| ServiceError::NotFound("no agency with this id".into()))?;
     Ok(AgencyDetail {
         agency,
         parent: agency
@@ -147,7 +147,7 @@ impl DirectoryApi {
     /// `POST /v1/routing/suggestions`: the router's view of a draft report. Validated like
     /// intake: 413 over the size limit, 400 when not a JSON object of the right types, 422 with
     /// every failing field named. Nothing is stored.
-    pub async fn suggest(&self, body: &[u8]) -> Result<Suggestion, ApiError> {
+    pub async fn suggest(&self, body: &[u8]) -> Result<Suggestion, ServiceError> {
         let directory = self.directory.current().await;
         let draft: SuggestionRequest = typed(json_object(body)?)?;
         // The same rules as a submission, for the fields a suggestion takes.
@@ -160,7 +160,7 @@ impl DirectoryApi {
             ..Submission::default()
         }
         .validate(chrono::Utc::now(), &directory)
-        .map_err(ApiError::Validation)?;
+        .map_err(ServiceError::Invalid)?;
         let engine = self.engine.engine(directory.clone()).await;
         let decision = engine.route(&RouteQuery {
             kind: valid.kind,

@@ -16,7 +16,7 @@
 use super::actions;
 use super::intake::{insert_new, new_report};
 use super::App;
-use crate::api::{limits, ApiError};
+use crate::api::{limits, ServiceError};
 use crate::channels::command::{self, Command};
 use crate::channels::{sms, InboundMessage, SenderAddress};
 use crate::crypto::sha256_hex;
@@ -75,7 +75,7 @@ pub async fn receive(
     app: &App,
     state: &dyn ChannelState,
     message: InboundMessage,
-) -> Result<Handled, ApiError> {
+) -> Result<Handled, ServiceError> {
     let message_key = message_key(message.channel, &message.provider_message_id);
     match state
         .claim_delivery(&message_key, app.clock.now(), HANDLING_LEASE)
@@ -84,7 +84,11 @@ pub async fn receive(
         DeliveryClaim::Acquired => {}
         DeliveryClaim::AlreadySent => return Ok(Handled::Duplicate),
         // A retry racing the first delivery: the gateway tries again later and finds it done.
-        DeliveryClaim::InFlight => return Err(ApiError::Unavailable),
+        DeliveryClaim::InFlight => {
+            return Err(ServiceError::unavailable(
+                "another delivery of this message is being handled",
+            ))
+        }
     }
     let channel = message.channel;
     match handle(app, state, message).await {
@@ -116,7 +120,7 @@ async fn handle(
     app: &App,
     state: &dyn ChannelState,
     message: InboundMessage,
-) -> Result<Handled, ApiError> {
+) -> Result<Handled, ServiceError> {
     let Some((message, assembled)) = assemble(app, state, message).await? else {
         return Ok(Handled::PartStored);
     };
@@ -139,7 +143,7 @@ async fn assemble(
     app: &App,
     state: &dyn ChannelState,
     mut message: InboundMessage,
-) -> Result<Option<(InboundMessage, Assembled)>, ApiError> {
+) -> Result<Option<(InboundMessage, Assembled)>, ServiceError> {
     let Some(fragment) = message.fragment.clone() else {
         return Ok(Some((message, None)));
     };
@@ -165,7 +169,9 @@ async fn assemble(
                 .open(&part.sealed_text)
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or(ApiError::Internal)
+                .ok_or_else(|| {
+                    ServiceError::internal("an SMS part does not open with the configured key")
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     message.text = sms::assemble(&texts);
@@ -182,7 +188,7 @@ async fn assemble(
 }
 
 /// What a whole message means, done.
-async fn act(app: &App, message: InboundMessage) -> Result<Handled, ApiError> {
+async fn act(app: &App, message: InboundMessage) -> Result<Handled, ServiceError> {
     let sender_ref = app.pii.reference("sender", &message.sender.as_key());
     match command::parse(&message.text) {
         Command::Help => answer(app, &message, None, help_text()).await,
@@ -256,7 +262,7 @@ fn may_see_status(report: &Report, sender_ref: &str) -> bool {
 
 /// The sender's newest report that waits for their answer (a question, or a follow-up they
 /// may answer), among their latest few.
-async fn waiting_for_sender(app: &App, sender_ref: &str) -> Result<Option<Report>, ApiError> {
+async fn waiting_for_sender(app: &App, sender_ref: &str) -> Result<Option<Report>, ServiceError> {
     let page = app
         .store
         .list(&ListQuery {
@@ -278,7 +284,7 @@ async fn create(
     message: &InboundMessage,
     sender_ref: String,
     new: NewReport,
-) -> Result<Handled, ApiError> {
+) -> Result<Handled, ServiceError> {
     let now = app.clock.now();
     // The reporter follows up on the channel; the web access token is never sent over it.
     let directory = app.directory.current().await;
@@ -322,25 +328,29 @@ async fn create(
                 .store
                 .get_idempotency(&key_hash, now)
                 .await?
-                .ok_or(ApiError::Unavailable)?;
+                .ok_or_else(|| {
+                    ServiceError::unavailable("the first delivery's report is not readable yet")
+                })?;
             if record.origin != IdempotencyOrigin::Channel {
                 // Never taken for a retry of this message (and the namespaces make it unreachable).
-                return Err(ApiError::Conflict {
+                return Err(ServiceError::Conflict {
                     code: "idempotency_key_reused",
                     message: "this message's key belongs to another origin".into(),
                 });
             }
-            let stored = app
-                .store
-                .get(&record.tracking_id)
-                .await?
-                .ok_or(ApiError::Unavailable)?;
+            let stored = app.store.get(&record.tracking_id).await?.ok_or_else(|| {
+                ServiceError::unavailable("the first delivery's report is not readable yet")
+            })?;
             // The first delivery's receipt may be the one lost: send it again (the notifier
             // sends a notice once).
             queue_receipt(app, &stored).await?;
             return Ok(Handled::Duplicate);
         }
-        Err(InsertError::TrackingIdTaken) => return Err(ApiError::Unavailable),
+        Err(InsertError::TrackingIdTaken) => {
+            return Err(ServiceError::unavailable(
+                "no free tracking id in four tries",
+            ))
+        }
         Err(InsertError::Store(e)) => return Err(e.into()),
     }
     // Stored with its announcements: the router's request, and the tracking id back to the
@@ -357,7 +367,7 @@ async fn reply(
     message: &InboundMessage,
     report: Report,
     text: String,
-) -> Result<Handled, ApiError> {
+) -> Result<Handled, ServiceError> {
     let tracking_id = report.tracking_id.clone();
     // The provider's message id makes the action id: a redelivery is recognised as the same.
     let action_id = message_key(message.channel, &message.provider_message_id);
@@ -375,7 +385,9 @@ async fn reply(
         Ok(_) => Ok(Handled::ReplyRecorded { tracking_id }),
         // The report is not open to a reply (closed, archived) or the text is refused (empty,
         // too long): tell the sender instead of failing the gateway's delivery.
-        Err(ApiError::Conflict { .. } | ApiError::Validation(_) | ApiError::Forbidden(_)) => {
+        Err(
+            ServiceError::Conflict { .. } | ServiceError::Invalid(_) | ServiceError::Forbidden(_),
+        ) => {
             answer(
                 app,
                 message,
@@ -393,7 +405,7 @@ async fn reply(
 
 /// The receipt: the notice of the report's first event (`submitted`), which carries its
 /// tracking id and names no institution.
-async fn queue_receipt(app: &App, report: &Report) -> Result<(), ApiError> {
+async fn queue_receipt(app: &App, report: &Report) -> Result<(), ServiceError> {
     let directory = app.directory.now();
     match super::publish::receipt(&app.pii, report, &directory) {
         Some(message) => app
@@ -401,8 +413,9 @@ async fn queue_receipt(app: &App, report: &Report) -> Result<(), ApiError> {
             .send(message.queue, &message.body)
             .await
             .map_err(|e| {
-                tracing::error!(error = %e, "receipt not queued; the gateway's retry queues it");
-                ApiError::Unavailable
+                ServiceError::unavailable(format!(
+                    "receipt not queued ({e}); the gateway's retry queues it"
+                ))
             }),
         None => Ok(()),
     }
@@ -414,7 +427,7 @@ async fn answer(
     message: &InboundMessage,
     tracking_id: Option<&TrackingId>,
     text: String,
-) -> Result<Handled, ApiError> {
+) -> Result<Handled, ServiceError> {
     let contact = contact_of(message);
     let notice = Notification {
         // One answer per inbound message, however often the gateway delivers it.
@@ -437,14 +450,15 @@ async fn answer(
     Ok(Handled::HelpSent)
 }
 
-async fn send(app: &App, notice: &Notification) -> Result<(), ApiError> {
+async fn send(app: &App, notice: &Notification) -> Result<(), ServiceError> {
     let body = serde_json::to_string(notice).expect("a notification serialises");
     app.queue
         .send(QueueName::Notifications, &body)
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, "answer not queued; the gateway's retry queues it");
-            ApiError::Unavailable
+            ServiceError::unavailable(format!(
+                "answer not queued ({e}); the gateway's retry queues it"
+            ))
         })
 }
 

@@ -10,7 +10,7 @@
 
 use super::actions::load;
 use super::App;
-use crate::api::{ApiError, FieldError};
+use crate::api::{FieldError, ServiceError};
 use crate::crypto::Sealer;
 use crate::domain::{AccessToken, Channel, ContactCheck, Report, ReporterContact, TrackingId};
 use crate::lifecycle::Notification;
@@ -78,21 +78,21 @@ pub async fn confirm(
     tracking_id: &str,
     bearer_token: Option<&str>,
     body: &[u8],
-) -> Result<Report, ApiError> {
+) -> Result<Report, ServiceError> {
     let report = load(app, tracking_id).await?;
-    let token = bearer_token.ok_or(ApiError::Unauthorized)?;
+    let token = bearer_token.ok_or(ServiceError::Unauthorized)?;
     if !AccessToken::from_presented(token).matches(&report.access_token_hash) {
-        return Err(ApiError::Unauthorized);
+        return Err(ServiceError::Unauthorized);
     }
     let ConfirmBody { code: given } = crate::api::typed(crate::api::json_object(body)?)?;
     let Some(check) = report.contact_check.clone() else {
-        return Err(ApiError::Conflict {
+        return Err(ServiceError::Conflict {
             code: "already_done",
             message: "no contact of this report waits for confirmation".into(),
         });
     };
     if check.failed_attempts >= MAX_ATTEMPTS {
-        return Err(ApiError::Conflict {
+        return Err(ServiceError::Conflict {
             code: "too_many_attempts",
             message: "too many wrong codes: this contact can no longer be confirmed".into(),
         });
@@ -112,7 +112,7 @@ pub async fn confirm(
     match app.store.update(&next).await {
         Ok(()) => {}
         Err(UpdateError::Conflict) => {
-            return Err(ApiError::Conflict {
+            return Err(ServiceError::Conflict {
                 code: "conflict",
                 message: "the report changed meanwhile; try again".into(),
             })
@@ -124,7 +124,7 @@ pub async fn confirm(
         Ok(next)
     } else {
         let left = MAX_ATTEMPTS - check.failed_attempts - 1;
-        Err(ApiError::Validation(vec![FieldError::new(
+        Err(ServiceError::Invalid(vec![FieldError::new(
             "code",
             format!("does not match the code sent to your contact ({left} tries left)"),
         )]))

@@ -6,7 +6,7 @@
 //! public feed and every list carry no personal data and no confidential content.
 
 use super::App;
-use crate::api::ApiError;
+use crate::api::ServiceError;
 use crate::crypto::Sealer;
 use crate::domain::{Actor, Report, ReporterContact, Status};
 use crate::lifecycle;
@@ -77,15 +77,15 @@ pub struct ListResponse {
     pub next_cursor: Option<String>,
 }
 
-fn bad_query(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("invalid_query", message)
+fn bad_query(message: impl Into<String>) -> ServiceError {
+    ServiceError::bad_request("invalid_query", message)
 }
 
 /// The query parameters every list takes: `status`, `cursor`, `limit`.
 fn common(
     params: &HashMap<String, String>,
     allowed: &[&str],
-) -> Result<(Option<Status>, Option<ListCursor>, usize), ApiError> {
+) -> Result<(Option<Status>, Option<ListCursor>, usize), ServiceError> {
     if let Some(unknown) = params.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(bad_query(format!(
             "unknown query parameter `{unknown}` (known: {})",
@@ -125,7 +125,7 @@ pub async fn staff_list(
     app: &App,
     actor: &Actor,
     params: &HashMap<String, String>,
-) -> Result<ListResponse, ApiError> {
+) -> Result<ListResponse, ServiceError> {
     let (list, allowed): (ReportList, &[&str]) = match actor {
         Actor::Officer { agency_id, .. } => {
             let list = match params.get("box").map(String::as_str) {
@@ -147,7 +147,7 @@ pub async fn staff_list(
             (list, &["status", "cursor", "limit", "agency"])
         }
         Actor::Reporter | Actor::System { .. } => {
-            return Err(ApiError::Forbidden("only staff have inboxes".into()))
+            return Err(ServiceError::Forbidden("only staff have inboxes".into()))
         }
     };
     let (status, cursor, limit) = common(params, allowed)?;
@@ -171,7 +171,7 @@ pub async fn staff_list(
 pub async fn public_feed(
     app: &App,
     params: &HashMap<String, String>,
-) -> Result<ListResponse, ApiError> {
+) -> Result<ListResponse, ServiceError> {
     let (status, cursor, limit) = common(params, &["status", "cursor", "limit", "agency"])?;
     let (list, public_only) = match params.get("agency") {
         Some(agency) => (ReportList::Agency(agency.clone()), true),
@@ -264,13 +264,13 @@ pub async fn staff_report(
     app: &App,
     actor: &Actor,
     tracking_id: &str,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<serde_json::Value, ServiceError> {
     let report = super::actions::load(app, tracking_id).await?;
     if !matches!(actor, Actor::Officer { .. } | Actor::Verifier { .. }) {
-        return Err(ApiError::Forbidden("only staff use this view".into()));
+        return Err(ServiceError::Forbidden("only staff use this view".into()));
     }
     if !lifecycle::may_access(actor, &report) {
-        return Err(ApiError::Forbidden(
+        return Err(ServiceError::Forbidden(
             "this report is not held by your institution".into(),
         ));
     }
@@ -281,7 +281,7 @@ pub fn staff_view(
     report: &Report,
     actor: &Actor,
     pii: &Sealer,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<serde_json::Value, ServiceError> {
     let reporter = match (&report.reporter_sealed, report.anonymous) {
         (Some(sealed), false) => Some(open_contact(pii, report, sealed)?),
         _ => None,
@@ -322,9 +322,10 @@ pub fn staff_view(
                     .ok()
                     .and_then(|bytes| serde_json::from_slice(&bytes).ok())
                     .ok_or_else(|| {
-                        tracing::error!(tracking_id = %report.tracking_id,
-                            "inbound message does not open with the configured key");
-                        ApiError::Internal
+                        ServiceError::internal(format!(
+                            "{}: the inbound message does not open with the configured key",
+                            report.tracking_id
+                        ))
                     })?,
             ),
             _ => None,
@@ -339,11 +340,17 @@ pub fn open_contact(
     pii: &Sealer,
     report: &Report,
     sealed: &str,
-) -> Result<ReporterContact, ApiError> {
+) -> Result<ReporterContact, ServiceError> {
     let bytes = pii.open(sealed).map_err(|_| {
-        tracing::error!(tracking_id = %report.tracking_id,
-            "reporter contact does not open with the configured key");
-        ApiError::Internal
+        ServiceError::internal(format!(
+            "{}: the reporter's contact does not open with the configured key",
+            report.tracking_id
+        ))
     })?;
-    serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal)
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ServiceError::internal(format!(
+            "{}: the reporter's contact: {e}",
+            report.tracking_id
+        ))
+    })
 }

@@ -1,7 +1,7 @@
 //! `POST /v1/reports`: validate, store (`received`), queue for routing.
 
 use super::App;
-use crate::api::{json_object, limits, typed, ApiError};
+use crate::api::{json_object, limits, typed, ServiceError};
 use crate::crypto::{sha256_hex, Sealer};
 use crate::directory::Directory;
 use crate::domain::submission::{NewReport, Submission};
@@ -37,9 +37,9 @@ pub async fn submit(
     app: &App,
     body: &[u8],
     idempotency_key: Option<&[u8]>,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, ServiceError> {
     if body.len() > limits::MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
+        return Err(ServiceError::TooLarge {
             limit: limits::MAX_BODY_BYTES,
         });
     }
@@ -60,7 +60,7 @@ pub async fn submit(
     let directory = app.directory.current().await;
     let new = submission
         .validate(now, &directory)
-        .map_err(ApiError::Validation)?;
+        .map_err(ServiceError::Invalid)?;
     let token = AccessToken::generate();
     let mut report = new_report(app, &directory, new, token.hash(), now);
 
@@ -84,7 +84,11 @@ pub async fn submit(
     };
     match insert_new(app, &directory, &mut report, record_for).await {
         Ok(()) => {}
-        Err(InsertError::TrackingIdTaken) => return Err(ApiError::Unavailable),
+        Err(InsertError::TrackingIdTaken) => {
+            return Err(ServiceError::unavailable(
+                "no free tracking id in four tries",
+            ))
+        }
         Err(InsertError::IdempotencyKeyTaken) => {
             // A concurrent retry with the same key won the race: answer as it did.
             let (key, key_hash) = (idempotency_key.unwrap(), key_hash.as_deref().unwrap());
@@ -92,7 +96,9 @@ pub async fn submit(
                 .store
                 .get_idempotency(key_hash, now)
                 .await?
-                .ok_or(ApiError::Unavailable)?;
+                .ok_or_else(|| {
+                    ServiceError::unavailable("the concurrent retry's record is not readable yet")
+                })?;
             return replay(&record, key, &request_hash, now);
         }
         Err(InsertError::Store(e)) => return Err(e.into()),
@@ -165,7 +171,7 @@ pub(crate) async fn insert_new(
 /// the access token with it), so it must be unguessable: a UUID, or at least 22 characters of
 /// base64url (128 bits), at most 128. Anything else, a value that is not ASCII included, is a
 /// 400.
-pub fn check_idempotency_key(key: &[u8]) -> Result<&str, ApiError> {
+pub fn check_idempotency_key(key: &[u8]) -> Result<&str, ServiceError> {
     let is_uuid = key.len() == 36
         && key.iter().enumerate().all(|(i, b)| match i {
             8 | 13 | 18 | 23 => *b == b'-',
@@ -177,7 +183,7 @@ pub fn check_idempotency_key(key: &[u8]) -> Result<&str, ApiError> {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
     match std::str::from_utf8(key) {
         Ok(key) if is_uuid || is_base64url => Ok(key),
-        _ => Err(ApiError::bad_request(
+        _ => Err(ServiceError::bad_request(
             "invalid_idempotency_key",
             "Idempotency-Key must be a UUID or 22 to 128 characters of A-Z a-z 0-9 - _ \
              (128 random bits or more)",
@@ -202,18 +208,18 @@ fn replay(
     key: &str,
     request_hash: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, ServiceError> {
     if record.origin != IdempotencyOrigin::Web || record.request_hash != request_hash {
-        return Err(ApiError::Conflict {
+        return Err(ServiceError::Conflict {
             code: "idempotency_key_reused",
             message: "this Idempotency-Key was used with a different request body".into(),
         });
     }
     let bytes = idempotency_sealer(key)
         .open(&record.sealed_response)
-        .map_err(|_| ApiError::Internal)?;
-    let mut submitted: Submitted =
-        serde_json::from_slice(&bytes).map_err(|_| ApiError::Internal)?;
+        .map_err(|_| ServiceError::internal("an idempotent response does not open with its key"))?;
+    let mut submitted: Submitted = serde_json::from_slice(&bytes)
+        .map_err(|e| ServiceError::internal(format!("an idempotent response: {e}")))?;
     if now - record.created_at > TOKEN_REPLAY_WINDOW {
         submitted.access_token = None;
     }

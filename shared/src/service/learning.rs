@@ -5,7 +5,7 @@
 //! officer's `forward`); [`assign_report`] is the verifier's assignment from the operators'
 //! command line (`lapor-local triage assign`), a `verify` like any other.
 
-use crate::api::ApiError;
+use crate::api::ServiceError;
 use crate::domain::{Actor, Report, Status, TrackingId};
 use crate::lifecycle::Action;
 use crate::ports::{RoutingExample, RoutingExampleStore, StoreError};
@@ -69,19 +69,21 @@ pub async fn assign_report(
     tracking_id: &TrackingId,
     agency_id: &str,
     officer_id: Option<String>,
-) -> Result<Assigned, ApiError> {
-    let examples = app.examples.clone().ok_or_else(|| {
-        tracing::error!("assigning without a store of routing examples");
-        ApiError::Internal
-    })?;
+) -> Result<Assigned, ServiceError> {
+    let examples = app
+        .examples
+        .clone()
+        .ok_or_else(|| ServiceError::internal("assigning without a store of routing examples"))?;
     let actor = Actor::Verifier { officer_id };
     let report = super::actions::load(app, tracking_id.as_str()).await?;
     if report.status == Status::Dispositioned && report.agency_id.as_deref() == Some(agency_id) {
         record_routing_decision(&*examples, &report, agency_id, &actor, app.clock.now())
             .await
             .map_err(|e| match e {
-                LearningError::Store(e) => ApiError::from(e),
-                LearningError::NotAHumanDecision => ApiError::Internal,
+                LearningError::Store(e) => ServiceError::from(e),
+                LearningError::NotAHumanDecision => {
+                    ServiceError::internal("a verifier's decision taken for no human's")
+                }
             })?;
         return Ok(Assigned {
             report,

@@ -3,7 +3,7 @@
 //! The public view never carries the reporter's identity; for a confidential report it carries
 //! only the status. The reporter's view opens the sealed contact.
 
-use crate::api::ApiError;
+use crate::api::ServiceError;
 use crate::crypto::Sealer;
 use crate::directory::Directory;
 use crate::domain::report::StatusLabel;
@@ -147,8 +147,8 @@ pub async fn get_report(
     app: &super::App,
     tracking_id: &str,
     bearer_token: Option<&str>,
-) -> Result<View, ApiError> {
-    let not_found = || ApiError::NotFound("no report with this tracking id".into());
+) -> Result<View, ServiceError> {
+    let not_found = || ServiceError::NotFound("no report with this tracking id".into());
     let id = TrackingId::parse(tracking_id).ok_or_else(not_found)?;
     let report = app.store.get(&id).await?.ok_or_else(not_found)?;
     let directory = app.directory.current().await;
@@ -156,7 +156,7 @@ pub async fn get_report(
         None => Ok(View::Public(Box::new(public_view(&report, &directory)))),
         Some(token) => {
             if !AccessToken::from_presented(token).matches(&report.access_token_hash) {
-                return Err(ApiError::Unauthorized);
+                return Err(ServiceError::Unauthorized);
             }
             reporter_view(&report, &app.pii, &directory).map(View::Reporter)
         }
@@ -169,7 +169,7 @@ pub fn reporter_view(
     report: &Report,
     pii: &Sealer,
     directory: &Directory,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<serde_json::Value, ServiceError> {
     let reporter = match &report.reporter_sealed {
         None => ReporterContact::default(),
         Some(sealed) => super::inbox::open_contact(pii, report, sealed)?,

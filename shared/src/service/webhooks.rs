@@ -13,7 +13,7 @@
 
 use super::channels::{receive, Handled};
 use super::App;
-use crate::api::{limits, ApiError};
+use crate::api::{limits, ServiceError};
 use crate::channels::{meta, sms, x, InboundMessage, PayloadError, SignatureError};
 use crate::ports::ChannelState;
 use std::collections::HashMap;
@@ -108,8 +108,8 @@ pub struct WebhookRequest<'a> {
 /// A webhook's answer: JSON, or the plain text Meta's handshake expects back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WebhookAnswer {
-    Json(u16, serde_json::Value),
-    Text(u16, String),
+    Json(serde_json::Value),
+    Text(String),
 }
 
 pub async fn webhook(
@@ -117,13 +117,14 @@ pub async fn webhook(
     state: &dyn ChannelState,
     settings: &WebhookSettings,
     request: WebhookRequest<'_>,
-) -> Result<WebhookAnswer, ApiError> {
+) -> Result<WebhookAnswer, ServiceError> {
     if request.body.len() > limits::MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
+        return Err(ServiceError::TooLarge {
             limit: limits::MAX_BODY_BYTES,
         });
     }
-    let disabled = || ApiError::NotFound(format!("the {} channel is not enabled", request.channel));
+    let disabled =
+        || ServiceError::NotFound(format!("the {} channel is not enabled", request.channel));
     match (request.method, request.channel) {
         ("POST", "sms") => {
             let secret = settings.sms.as_deref().ok_or_else(disabled)?;
@@ -139,17 +140,19 @@ pub async fn webhook(
                 .map_err(malformed)?;
             let handled = receive(app, state, message).await?;
             Ok(WebhookAnswer::Json(
-                200,
                 serde_json::to_value(&handled).expect("an outcome serialises"),
             ))
         }
         ("GET", "x") => {
             let secret = settings.x_consumer.as_deref().ok_or_else(disabled)?;
             let token = request.query.get("crc_token").ok_or_else(|| {
-                ApiError::bad_request("missing_crc_token", "the crc_token parameter is required")
+                ServiceError::bad_request(
+                    "missing_crc_token",
+                    "the crc_token parameter is required",
+                )
             })?;
             let answer = x::crc_response(secret, token).ok_or_else(|| {
-                ApiError::bad_request(
+                ServiceError::bad_request(
                     "invalid_crc_token",
                     format!(
                         "crc_token must be 1 to {} characters of A-Z a-z 0-9 + / = _ -",
@@ -157,7 +160,7 @@ pub async fn webhook(
                     ),
                 )
             })?;
-            Ok(WebhookAnswer::Json(200, answer))
+            Ok(WebhookAnswer::Json(answer))
         }
         ("POST", "x") => {
             let secret = settings.x_consumer.as_deref().ok_or_else(disabled)?;
@@ -181,8 +184,8 @@ pub async fn webhook(
                 get("hub.challenge"),
                 expected,
             ) {
-                Some(challenge) => Ok(WebhookAnswer::Text(200, challenge)),
-                None => Err(ApiError::Forbidden(
+                Some(challenge) => Ok(WebhookAnswer::Text(challenge)),
+                None => Err(ServiceError::Forbidden(
                     "the verify token does not match".into(),
                 )),
             }
@@ -193,7 +196,7 @@ pub async fn webhook(
             let messages = meta::parse(request.body).map_err(malformed)?;
             handle_all(app, state, messages).await
         }
-        (method, channel) => Err(ApiError::NotFound(format!(
+        (method, channel) => Err(ServiceError::NotFound(format!(
             "no webhook {method} /v1/channels/{channel}"
         ))),
     }
@@ -206,7 +209,7 @@ async fn handle_all(
     app: &App,
     state: &dyn ChannelState,
     messages: Vec<InboundMessage>,
-) -> Result<WebhookAnswer, ApiError> {
+) -> Result<WebhookAnswer, ServiceError> {
     let now = app.clock.now();
     let mut results = Vec::with_capacity(messages.len());
     for message in messages {
@@ -224,14 +227,14 @@ async fn handle_all(
 }
 
 fn handled(results: &[&str]) -> WebhookAnswer {
-    WebhookAnswer::Json(200, serde_json::json!({ "handled": results }))
+    WebhookAnswer::Json(serde_json::json!({ "handled": results }))
 }
 
-fn unauthorized(e: SignatureError) -> ApiError {
+fn unauthorized(e: SignatureError) -> ServiceError {
     tracing::warn!(error = %e, "webhook refused: bad signature");
-    ApiError::Unauthorized
+    ServiceError::Unauthorized
 }
 
-fn malformed(e: PayloadError) -> ApiError {
-    ApiError::bad_request("malformed_payload", e.to_string())
+fn malformed(e: PayloadError) -> ServiceError {
+    ServiceError::bad_request("malformed_payload", e.to_string())
 }

@@ -129,11 +129,11 @@ pub(crate) fn request<'a>(
 }
 
 /// A webhook answer's status and JSON body (text answers as a JSON string).
-pub(crate) fn parts(answer: Result<WebhookAnswer, lapor::api::ApiError>) -> (u16, Value) {
+pub(crate) fn parts(answer: Result<WebhookAnswer, lapor::api::ServiceError>) -> (u16, Value) {
     match answer {
-        Ok(WebhookAnswer::Json(status, body)) => (status, body),
-        Ok(WebhookAnswer::Text(status, text)) => (status, Value::String(text)),
-        Err(e) => (e.status_code(), e.body()),
+        Ok(WebhookAnswer::Json(body)) => (200, body),
+        Ok(WebhookAnswer::Text(text)) => (200, Value::String(text)),
+        Err(e) => (lapor::api::http_status(&e), lapor::api::error_body(&e)),
     }
 }
 

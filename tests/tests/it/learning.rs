@@ -3,7 +3,7 @@
 //! (a new one at cold start, and a running one at its re-check) route a similar new report to
 //! the institution the verifier chose.
 
-use lapor::api::ApiError;
+use lapor::api::ServiceError;
 use lapor::domain::{Actor, Status, TrackingId};
 use lapor::routing::model::{read_examples_dir, seed_dir};
 use lapor::routing::{RouteQuery, RoutingEngine};
@@ -147,12 +147,12 @@ async fn learning_loop(mut h: Harness) {
             None
         )
         .await,
-        Err(ApiError::Validation(fields)) if fields[0].field == "agency_id"
+        Err(ServiceError::Invalid(fields)) if fields[0].field == "agency_id"
     ));
     let unknown = TrackingId::generate();
     assert!(matches!(
         assign_report(&h.app, &unknown, CORRECT, None).await,
-        Err(ApiError::NotFound(_))
+        Err(ServiceError::NotFound(_))
     ));
 
     // A running router, started before the retrain: compiled-in model, re-checks every time.

@@ -2,7 +2,7 @@
 //! the HTTP status and code each lifecycle error answers with.
 
 use super::*;
-use crate::api::ApiError;
+use crate::api::ServiceError;
 
 // ==================================================================================== HTTP meaning
 
@@ -31,15 +31,15 @@ fn lifecycle_errors_answer_with_their_http_status() {
         ),
     ];
     for (error, status, code) in cases {
-        let api = ApiError::from(error.clone());
-        assert_eq!(api.status_code(), status, "{error:?}");
-        assert_eq!(api.code(), code, "{error:?}");
+        let api = ServiceError::from(error.clone());
+        assert_eq!(crate::api::http_status(&api), status, "{error:?}");
+        assert_eq!(crate::api::error_code(&api), code, "{error:?}");
     }
-    match ApiError::from(LifecycleError::Invalid(fields.clone())) {
-        ApiError::Validation(got) => assert_eq!(got, fields),
+    match ServiceError::from(LifecycleError::Invalid(fields.clone())) {
+        ServiceError::Invalid(got) => assert_eq!(got, fields),
         other => panic!("{other:?}"),
     }
-    let not_now = ApiError::from(LifecycleError::NotNow {
+    let not_now = ServiceError::from(LifecycleError::NotNow {
         action: "accept",
         status: "closed",
     });
