@@ -24,7 +24,7 @@ pub mod env {
     /// The X account's own numeric user id: the X webhook acts only on events for it.
     pub const X_ACCOUNT_ID: &str = "X_ACCOUNT_ID";
     /// The notifier's provider credentials (secrets, like the webhooks' above).
-    pub use crate::notify::env::{
+    pub use crate::outbound::env::{
         MESSENGER_PAGE_TOKEN, SMS_API_KEY, WHATSAPP_TOKEN, X_ACCESS_TOKEN,
     };
     /// 32 bytes, standard base64: seals reporters' contacts at rest. Set directly only for the

@@ -5,7 +5,7 @@
 
 use lambda_http::{Body, Request, Response};
 use lapor::api::ServiceError;
-use lapor::channels::{meta, sms, x};
+use lapor::inbound::{meta, sms, x};
 use lapor::lambda::http::{
     body_bytes, error_response, header, json_response, path_parameter, query_parameters, route_key,
 };

@@ -8,7 +8,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lapor::config::{configured, ConfigError};
 use lapor::lambda::sqs::{process_batch, WholeBatchFailed};
-use lapor::notify::{env, RateLimiter};
+use lapor::outbound::{env, RateLimiter};
 use lapor::service::notifier::Notifier;
 
 /// The notification queue's `maxReceiveCount`, which the template sets from the same value as
@@ -26,8 +26,8 @@ pub const DEFAULT_RATES: &str = "sms=20,x=1,messenger=40,whatsapp=40,email=10";
 pub fn from_wired(
     wired: lapor::adapters::aws::wiring::Wired,
 ) -> Result<Notifier, lapor::adapters::aws::wiring::Error> {
-    use lapor::notify::ses::SesSender;
-    use lapor::notify::{senders_from_vars, Provider, RetryPolicy};
+    use lapor::outbound::ses::SesSender;
+    use lapor::outbound::{senders_from_vars, Provider, RetryPolicy};
     use std::sync::Arc;
     let secrets = wired.channel_secrets.clone().unwrap_or_default();
     let setting = |name: &str| secrets.get(name).or_else(|| lapor::config::optional(name));
@@ -114,7 +114,7 @@ pub fn max_attempts(value: Option<String>) -> Result<u32, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lapor::notify::{senders_from_vars, Provider};
+    use lapor::outbound::{senders_from_vars, Provider};
 
     #[test]
     fn unused_channels_are_not_configured() {

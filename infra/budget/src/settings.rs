@@ -204,7 +204,7 @@ pub fn secrets(pii_key: &str) -> HashMap<String, String> {
 /// (`WHATSAPP_PHONE_NUMBER_ID`, `WHATSAPP_TEMPLATE`, `SES_FROM_ADDRESS`: no e-mail).
 pub fn variable_values(aws: &FakeAws) -> HashMap<String, String> {
     use lapor::config::env;
-    use lapor::notify::env as notify;
+    use lapor::outbound::env as notify;
     HashMap::from(
         [
             (env::REPORTS_TABLE, table_name("ReportsTable")),
@@ -348,8 +348,8 @@ mod tests {
         assert_eq!(notifier.binary, "notifier");
         let notifier = env(&notifier);
         for ours in [
-            lapor::notify::env::SMS_API_URL,
-            lapor::notify::env::NOTIFY_RATES,
+            lapor::outbound::env::SMS_API_URL,
+            lapor::outbound::env::NOTIFY_RATES,
             lapor::config::env::CHANNEL_SECRETS_ID,
         ] {
             assert_eq!(notifier[ours], "x", "{ours}");

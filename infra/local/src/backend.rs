@@ -86,7 +86,7 @@ pub async fn build(
     let intake_visibility = settings[&QueueName::Intake].visibility_timeout;
     let notification_settings = settings[&QueueName::Notifications];
     let notice_daily_cap = lapor::service::notifier::daily_cap(
-        std::env::var(lapor::notify::env::NOTIFY_DAILY_CAP).ok(),
+        std::env::var(lapor::outbound::env::NOTIFY_DAILY_CAP).ok(),
     )?;
     let pii = pii_key(data_dir)?;
     // Time limits and extra days off from the environment, as the functions read them.

@@ -7,7 +7,7 @@ use crate::StoreArgs;
 use anyhow::{anyhow, bail, Context, Result};
 use async_trait::async_trait;
 use lapor::adapters::embedded::EmbeddedStore;
-use lapor::notify::{
+use lapor::outbound::{
     ChannelSender, OutboundMessage, Provider, RateLimiter, RetryPolicy, SendError, Senders, Sent,
 };
 use lapor::service::notifier::Notifier;
@@ -223,7 +223,7 @@ pub async fn send_sms(args: SendSmsArgs) -> Result<()> {
         "timestamp": now.to_rfc3339(),
     })
     .to_string();
-    let signature = lapor::channels::sms::sign(
+    let signature = lapor::inbound::sms::sign(
         secrets.sms_webhook_secret.as_bytes(),
         now.timestamp(),
         body.as_bytes(),
@@ -234,10 +234,10 @@ pub async fn send_sms(args: SendSmsArgs) -> Result<()> {
     ))
     .header("content-type", "application/json")
     .header(
-        lapor::channels::sms::TIMESTAMP_HEADER,
+        lapor::inbound::sms::TIMESTAMP_HEADER,
         now.timestamp().to_string(),
     )
-    .header(lapor::channels::sms::SIGNATURE_HEADER, signature)
+    .header(lapor::inbound::sms::SIGNATURE_HEADER, signature)
     .body(Full::new(Bytes::from(body)))?;
     let client: hyper_util::client::legacy::Client<_, Full<Bytes>> =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())

@@ -17,13 +17,13 @@ use super::actions;
 use super::intake::{insert_new, new_report};
 use super::App;
 use crate::api::{limits, ServiceError};
-use crate::channels::command::{self, Command};
-use crate::channels::{sms, InboundMessage, SenderAddress};
 use crate::crypto::sha256_hex;
 use crate::domain::submission::{forbidden_char, NewReport};
 use crate::domain::{
     AccessToken, Actor, Channel, Location, Report, ReporterContact, Status, TrackingId,
 };
+use crate::inbound::command::{self, Command};
+use crate::inbound::{sms, InboundMessage, SenderAddress};
 use crate::lifecycle::{Action, Notification};
 use crate::ports::{
     ChannelState, DeliveryClaim, IdempotencyOrigin, IdempotencyRecord, InsertError, ListQuery,
@@ -237,7 +237,7 @@ async fn act(app: &App, message: InboundMessage) -> Result<Handled, ServiceError
                 sender_ref,
                 NewReport {
                     kind,
-                    title: crate::channels::title_from(message.channel, &body),
+                    title: crate::inbound::title_from(message.channel, &body),
                     body: body.chars().take(*limits::BODY_CHARS.end()).collect(),
                     category: None,
                     // The router reads places from the text, as it does for web reports.

@@ -14,7 +14,7 @@
 
 use crate::crypto::Sealer;
 use crate::domain::{Channel, ReporterContact, TrackingId};
-use crate::notify::{
+use crate::outbound::{
     send_with_retries, Address, ChannelSender, OutboundMessage, RateLimiter, RetryPolicy,
     SendError, Senders,
 };
@@ -104,7 +104,7 @@ pub fn daily_cap(value: Option<String>) -> Result<u32, crate::config::ConfigErro
             .ok()
             .filter(|n| (1..=10_000).contains(n))
             .ok_or_else(|| crate::config::ConfigError {
-                name: crate::notify::env::NOTIFY_DAILY_CAP,
+                name: crate::outbound::env::NOTIFY_DAILY_CAP,
                 problem: "must be a whole number from 1 to 10000".into(),
             }),
     }
@@ -309,7 +309,7 @@ mod tests {
         assert_eq!(daily_cap(Some(" 5 ".into())).unwrap(), 5);
         for bad in ["0", "x", "10001", "-3"] {
             let e = daily_cap(Some(bad.into())).unwrap_err();
-            assert_eq!(e.name, crate::notify::env::NOTIFY_DAILY_CAP, "{bad}");
+            assert_eq!(e.name, crate::outbound::env::NOTIFY_DAILY_CAP, "{bad}");
         }
     }
 

@@ -14,7 +14,7 @@
 use super::channels::{receive, Handled};
 use super::App;
 use crate::api::{limits, ServiceError};
-use crate::channels::{meta, sms, x, InboundMessage, PayloadError, SignatureError};
+use crate::inbound::{meta, sms, x, InboundMessage, PayloadError, SignatureError};
 use crate::ports::ChannelState;
 use std::collections::HashMap;
 

@@ -7,9 +7,9 @@
 //! payloads (`tests/fixtures/channels/`).
 
 use chrono::Duration;
-use lapor::channels::sms;
 use lapor::domain::{Channel, Status};
-use lapor::notify::{senders_from_vars, RateLimiter, RetryPolicy};
+use lapor::inbound::sms;
+use lapor::outbound::{senders_from_vars, RateLimiter, RetryPolicy};
 use lapor::ports::{QueueName, ReportList};
 use lapor::service::notifier::{Delivery, Notifier};
 use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSettings};

@@ -5,12 +5,12 @@
 //! Every log line of this process is captured: no phone number, user id, message text or token
 //! may reach the logs, whatever the providers answer.
 
-use lapor::notify::http_client::JsonClient;
-use lapor::notify::meta::{MessengerSender, WhatsappSender, WhatsappTemplate};
-use lapor::notify::ses::SesSender;
-use lapor::notify::sms_gateway::SmsGatewaySender;
-use lapor::notify::x_dm::XDmSender;
-use lapor::notify::{
+use lapor::outbound::http_client::JsonClient;
+use lapor::outbound::meta::{MessengerSender, WhatsappSender, WhatsappTemplate};
+use lapor::outbound::ses::SesSender;
+use lapor::outbound::sms::SmsGatewaySender;
+use lapor::outbound::x::XDmSender;
+use lapor::outbound::{
     send_with_retries, Address, ChannelSender, OutboundMessage, Provider, Rate, RateLimiter,
     RetryPolicy, SendError, Senders, Sent,
 };

@@ -2,7 +2,7 @@
 //! rules AWS enforces only at deploy time (which cfn-lint and `sam validate` miss) hold.
 
 use lapor::config::{attributes, indexes, needs};
-use lapor::notify::env as notify_env;
+use lapor::outbound::env as notify_env;
 use lapor::ports::QueueName;
 use lapor::template::Template;
 

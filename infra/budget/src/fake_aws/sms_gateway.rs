@@ -1,4 +1,4 @@
-//! The SMS gateway's side of `POST {SMS_API_URL}/messages`, as `lapor::notify::sms_gateway`
+//! The SMS gateway's side of `POST {SMS_API_URL}/messages`, as `lapor::outbound::sms`
 //! documents the contract: the bearer key, a JSON `{"to": "+62...", "text": "...",
 //! "reference": "..."}`, answered `200 {"message_id": "sms-<n>"}`.
 

@@ -89,7 +89,7 @@ pub fn sqs_batch(fixture_text: &str, bodies: &[&str]) -> Bytes {
 /// `POST /v1/channels/sms` as the SMS gateway sends it: the fixture's message with
 /// `message_id`, signed at `at` with `secret` (`X-Lapor-Timestamp`, `X-Lapor-Signature`).
 pub fn sms_event(secret: &[u8], message_id: &str, at: DateTime<Utc>) -> Bytes {
-    use lapor::channels::sms;
+    use lapor::inbound::sms;
     let mut doc = fixture(CHANNELS_SMS);
     let mut message: Value =
         serde_json::from_str(doc["body"].as_str().unwrap_or_default()).expect("an SMS body");
@@ -296,7 +296,7 @@ mod tests {
 
     #[test]
     fn the_sms_fixture_is_a_signed_gateway_post() {
-        use lapor::channels::sms;
+        use lapor::inbound::sms;
         let plain = fixture(CHANNELS_SMS);
         assert_eq!(plain["routeKey"], "POST /v1/channels/{channel}");
         assert_eq!(plain["pathParameters"]["channel"], "sms");

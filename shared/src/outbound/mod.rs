@@ -1,4 +1,5 @@
-//! Outbound: sending a notification to a reporter on a channel.
+//! Outbound: sending a notification to a reporter on a channel. Each provider's other side,
+//! what people send, is the same name in `inbound/` (`outbound::sms` / `inbound::sms`...).
 //!
 //! The notifier consumes a queue of short status messages and sends each on the channel the
 //! reporter used. This module is the sending layer:
@@ -11,7 +12,7 @@
 //!   [`send_with_retries`], which sends through both.
 //!
 //! The adapters live behind features: the HTTP ones (SMS gateway, X, Messenger, WhatsApp) behind
-//! `notify-http`, e-mail through Amazon SES behind `aws`. This part has no I/O dependency.
+//! `outbound-http`, e-mail through Amazon SES behind `aws`. This part has no I/O dependency.
 //!
 //! Personal data: an address and a message text are personal data. Neither is in a `Debug`
 //! output, a log line or a [`SendError`] reason; reasons carry the HTTP status and the provider's
@@ -20,20 +21,20 @@
 mod limiter;
 mod retry;
 
-#[cfg(feature = "notify-http")]
+#[cfg(feature = "outbound-http")]
 mod from_env;
-#[cfg(feature = "notify-http")]
+#[cfg(feature = "outbound-http")]
 pub mod http_client;
-#[cfg(feature = "notify-http")]
+#[cfg(feature = "outbound-http")]
 pub mod meta;
 #[cfg(feature = "aws")]
 pub mod ses;
-#[cfg(feature = "notify-http")]
-pub mod sms_gateway;
-#[cfg(feature = "notify-http")]
-pub mod x_dm;
+#[cfg(feature = "outbound-http")]
+pub mod sms;
+#[cfg(feature = "outbound-http")]
+pub mod x;
 
-#[cfg(feature = "notify-http")]
+#[cfg(feature = "outbound-http")]
 pub use from_env::{senders_from_env, senders_from_vars};
 pub use limiter::{Rate, RateLimiter};
 pub use retry::{send_with_retries, RetryPolicy};

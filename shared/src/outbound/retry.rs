@@ -95,7 +95,7 @@ pub async fn send_with_retries(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notify::{Address, Provider, Rate};
+    use crate::outbound::{Address, Provider, Rate};
     use std::collections::VecDeque;
     use std::sync::Mutex;
     use tokio::time::Instant;

@@ -3,8 +3,8 @@
 use super::env::*;
 use super::http_client::JsonClient;
 use super::meta::{MessengerSender, WhatsappSender, WhatsappTemplate};
-use super::sms_gateway::SmsGatewaySender;
-use super::x_dm::XDmSender;
+use super::sms::SmsGatewaySender;
+use super::x::XDmSender;
 use super::{Provider, Senders};
 use crate::config::ConfigError;
 use std::sync::Arc;

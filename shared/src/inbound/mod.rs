@@ -1,4 +1,7 @@
-//! Inbound channels: SMS gateway, X and Meta webhooks, read into one shape.
+//! Inbound: what people send on a channel (SMS gateway, X and Meta webhooks), read into one
+//! shape. Each provider's other side, sending to people, is the same name in `outbound/`
+//! (`inbound::sms` / `outbound::sms`, `inbound::x` / `outbound::x`, `inbound::meta` /
+//! `outbound::meta`).
 //!
 //! Pure functions, no I/O: each provider module verifies a request's signature and reads its
 //! body into [`InboundMessage`]s; [`command`] says what a message means (a new report, a status
