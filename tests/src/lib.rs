@@ -250,10 +250,22 @@ pub fn channel_fixture(name: &str, at: chrono::DateTime<Utc>) -> serde_json::Val
     value
 }
 
+/// An API Gateway (HTTP API, payload v2) event of the fixture folder, without its request's own
+/// credentials and idempotency key: each test says what it sends.
+fn event_fixture(name: &str) -> serde_json::Value {
+    let mut event: serde_json::Value =
+        serde_json::from_str(&fixture(&format!("events/{name}"))).unwrap();
+    let headers = event["headers"]
+        .as_object_mut()
+        .expect("a fixture has headers");
+    headers.remove("authorization");
+    headers.remove("idempotency-key");
+    event
+}
+
 /// `POST /v1/reports` as API Gateway delivers it, with this body and extra headers.
 pub fn post_report_request(body: &str, headers: &[(&str, &str)]) -> lambda_http::Request {
-    let mut event: serde_json::Value =
-        serde_json::from_str(&fixture("apigw-v2-post-report.json")).unwrap();
+    let mut event = event_fixture("apigw-post-report.json");
     event["body"] = body.into();
     event["headers"]["content-length"] = body.len().to_string().into();
     for (k, v) in headers {
@@ -264,17 +276,24 @@ pub fn post_report_request(body: &str, headers: &[(&str, &str)]) -> lambda_http:
 
 /// `GET /v1/reports/{tracking_id}` as API Gateway delivers it.
 pub fn get_report_request(tracking_id: &str, bearer: Option<&str>) -> lambda_http::Request {
-    let text = fixture("apigw-v2-get-report.json").replace("TRACKING_ID", tracking_id);
-    let mut event: serde_json::Value = serde_json::from_str(&text).unwrap();
-    if let Some(token) = bearer {
-        event["headers"]["authorization"] = format!("Bearer {token}").into();
-    }
-    lambda_http::request::from_str(&event.to_string()).expect("fixture is a valid v2 event")
+    let headers: Vec<(&str, String)> = bearer
+        .map(|token| vec![("authorization", format!("Bearer {token}"))])
+        .unwrap_or_default();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    api_request(
+        "GET /v1/reports/{tracking_id}",
+        Some(tracking_id),
+        "",
+        None,
+        &headers,
+        None,
+    )
 }
 
 /// An SQS event as Lambda delivers it, one record per body.
 pub fn sqs_event(bodies: &[&str]) -> SqsEvent {
-    let template: serde_json::Value = serde_json::from_str(&fixture("sqs-event.json")).unwrap();
+    let template: serde_json::Value =
+        serde_json::from_str(&fixture("events/sqs-intake-batch.json")).unwrap();
     let record = template["Records"][0].clone();
     let records: Vec<serde_json::Value> = bodies
         .iter()
@@ -362,8 +381,7 @@ pub fn directory_request(
     path_parameters: &[(&str, &str)],
     body: Option<&str>,
 ) -> lambda_http::Request {
-    let mut event: serde_json::Value =
-        serde_json::from_str(&fixture("apigw-v2-get-report.json")).unwrap();
+    let mut event = event_fixture("apigw-get-report.json");
     let method = route_key.split(' ').next().unwrap();
     event["routeKey"] = route_key.into();
     event["requestContext"]["routeKey"] = route_key.into();
@@ -471,8 +489,7 @@ pub fn api_request(
     headers: &[(&str, &str)],
     staff: Option<&Staff>,
 ) -> lambda_http::Request {
-    let mut event: serde_json::Value =
-        serde_json::from_str(&fixture("apigw-v2-get-report.json")).unwrap();
+    let mut event = event_fixture("apigw-get-report.json");
     let (method, template_path) = route_key.split_once(' ').unwrap();
     let path = template_path.replace("{tracking_id}", tracking_id.unwrap_or_default());
     event["routeKey"] = route_key.into();

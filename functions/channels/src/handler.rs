@@ -86,36 +86,24 @@ pub fn answer_response(answer: &WebhookAnswer) -> Response<Body> {
 mod tests {
     use super::*;
 
-    /// An HTTP API (payload v2) event for the channels' route, as API Gateway sends it.
+    /// The SMS gateway's post from the fixture folder, made into a `method` request to `channel`
+    /// with `query` and only `headers`.
     fn event(method: &str, channel: &str, query: &str, headers: serde_json::Value) -> Request {
-        let event = serde_json::json!({
-            "version": "2.0",
-            "routeKey": format!("{method} /v1/channels/{{channel}}"),
-            "rawPath": format!("/dev/v1/channels/{channel}"),
-            "rawQueryString": query,
-            "headers": headers,
-            "pathParameters": {"channel": channel},
-            "requestContext": {
-                "accountId": "123456789012",
-                "apiId": "api",
-                "domainName": "api.example.com",
-                "domainPrefix": "api",
-                "http": {
-                    "method": method,
-                    "path": format!("/dev/v1/channels/{channel}"),
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": "192.0.2.1",
-                    "userAgent": "test"
-                },
-                "requestId": "r-1",
-                "routeKey": format!("{method} /v1/channels/{{channel}}"),
-                "stage": "dev",
-                "time": "01/Jan/2026:00:00:00 +0000",
-                "timeEpoch": 1767225600000u64
-            },
-            "body": "{\"a\":1}",
-            "isBase64Encoded": false
-        });
+        let mut event: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/events/apigw-channels-sms.json"
+        ))
+        .expect("the fixture is JSON");
+        let route = format!("{method} /v1/channels/{{channel}}");
+        let path = format!("/dev/v1/channels/{channel}");
+        event["routeKey"] = route.clone().into();
+        event["requestContext"]["routeKey"] = route.into();
+        event["requestContext"]["http"]["method"] = method.into();
+        event["requestContext"]["http"]["path"] = path.clone().into();
+        event["rawPath"] = path.into();
+        event["rawQueryString"] = query.into();
+        event["pathParameters"] = serde_json::json!({ "channel": channel });
+        event["headers"] = headers;
+        event["body"] = "{\"a\":1}".into();
         lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
     }
 

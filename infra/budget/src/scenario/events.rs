@@ -1,4 +1,4 @@
-//! The events the subjects are handed: the fixtures (`fixtures/`, real API Gateway HTTP API v2,
+//! The events the subjects are handed: the fixtures (`tests/fixtures/events/`, the workspace's one fixture folder: real API Gateway HTTP API v2,
 //! SQS and EventBridge payloads) with this run's tracking ids, tokens, claims and messages put in.
 
 use anyhow::{Context, Result};
@@ -6,17 +6,27 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-pub const POST_REPORT: &str = include_str!("../../fixtures/apigw-post-report.json");
-pub const GET_REPORT: &str = include_str!("../../fixtures/apigw-get-report.json");
-pub const SQS_BATCH: &str = include_str!("../../fixtures/sqs-intake-batch.json");
-pub const PUBLIC_FEED: &str = include_str!("../../fixtures/apigw-public-feed.json");
-pub const SEARCH_AGENCIES: &str = include_str!("../../fixtures/apigw-search-agencies.json");
-pub const AGENCY_INBOX: &str = include_str!("../../fixtures/apigw-agency-inbox.json");
-pub const AGENCY_ACTION: &str = include_str!("../../fixtures/apigw-agency-action.json");
-pub const REPORTER_REPLY: &str = include_str!("../../fixtures/apigw-reporter-reply.json");
-pub const SCHEDULED_EVENT: &str = include_str!("../../fixtures/eventbridge-scheduled.json");
-pub const CHANNELS_SMS: &str = include_str!("../../fixtures/apigw-channels-sms.json");
-pub const NOTIFICATION_BATCH: &str = include_str!("../../fixtures/sqs-notification-batch.json");
+pub const POST_REPORT: &str =
+    include_str!("../../../../tests/fixtures/events/apigw-post-report.json");
+pub const GET_REPORT: &str =
+    include_str!("../../../../tests/fixtures/events/apigw-get-report.json");
+pub const SQS_BATCH: &str = include_str!("../../../../tests/fixtures/events/sqs-intake-batch.json");
+pub const PUBLIC_FEED: &str =
+    include_str!("../../../../tests/fixtures/events/apigw-public-feed.json");
+pub const SEARCH_AGENCIES: &str =
+    include_str!("../../../../tests/fixtures/events/apigw-search-agencies.json");
+pub const AGENCY_INBOX: &str =
+    include_str!("../../../../tests/fixtures/events/apigw-agency-inbox.json");
+pub const AGENCY_ACTION: &str =
+    include_str!("../../../../tests/fixtures/events/apigw-agency-action.json");
+pub const REPORTER_REPLY: &str =
+    include_str!("../../../../tests/fixtures/events/apigw-reporter-reply.json");
+pub const SCHEDULED_EVENT: &str =
+    include_str!("../../../../tests/fixtures/events/eventbridge-scheduled.json");
+pub const CHANNELS_SMS: &str =
+    include_str!("../../../../tests/fixtures/events/apigw-channels-sms.json");
+pub const NOTIFICATION_BATCH: &str =
+    include_str!("../../../../tests/fixtures/events/sqs-notification-batch.json");
 
 pub fn event_bytes(doc: &Value) -> Bytes {
     Bytes::from(serde_json::to_vec(doc).expect("an event serialises"))
@@ -189,8 +199,10 @@ mod tests {
         assert_eq!(post["version"], "2.0");
         assert_eq!(post["routeKey"], "POST /v1/reports");
         let body: Value = serde_json::from_str(post["body"].as_str().unwrap()).unwrap();
-        let plain: Value =
-            serde_json::from_str(include_str!("../../fixtures/report-body.json")).unwrap();
+        let plain: Value = serde_json::from_str(include_str!(
+            "../../../../tests/fixtures/events/report-body.json"
+        ))
+        .unwrap();
         assert_eq!(body, plain, "report-body.json is the POST fixture's body");
 
         let get = parsed(get_event("ABCDE-FGHJK", "t0ken"));
