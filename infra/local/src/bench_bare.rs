@@ -8,9 +8,8 @@ use lapor::adapters::aws::dynamodb::report_item;
 use lapor::adapters::aws::provision::provision;
 use lapor::adapters::aws::{dynamodb_client, load_config, sqs_client};
 use lapor::adapters::embedded::EmbeddedStore;
-use lapor::domain::{
-    Actor, Channel, Location, Report, ReportKind, Status, TimelineEvent, TrackingId,
-};
+use lapor::domain::submission::NewReport;
+use lapor::domain::{Channel, Location, Report, ReportKind};
 use lapor::ports::{QueueName, ReportStore};
 use lapor::template::Template;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,49 +18,30 @@ use std::time::Instant;
 
 fn sample(i: usize) -> Report {
     let now = chrono::Utc::now();
-    Report {
-        tracking_id: TrackingId::generate(),
-        kind: ReportKind::Complaint,
-        title: format!("Lampu jalan mati nomor {i}"),
-        body: format!("Lampu penerangan jalan di gang {i} sudah mati dua minggu, warga takut lewat malam hari."),
-        category: None,
-        location: Location {
-            region_code: Some("32.73".into()),
-            ..Default::default()
+    let mut report = Report::received(
+        NewReport {
+            kind: ReportKind::Complaint,
+            title: format!("Lampu jalan mati nomor {i}"),
+            body: format!("Lampu penerangan jalan di gang {i} sudah mati dua minggu, warga takut lewat malam hari."),
+            category: None,
+            location: Location {
+                region_code: Some("32.73".into()),
+                ..Default::default()
+            },
+            incident_date: None,
+            target_agency: None,
+            channel: Channel::Web,
+            reporter: Default::default(),
+            anonymous: false,
+            confidential: false,
         },
-        incident_date: None,
-        target_agency: None,
-        channel: Channel::Web,
-        reporter_sealed: Some("v1.c2VhbGVkLWNvbnRhY3QtcGxhY2Vob2xkZXItb2YtdGhlLXNhbWUtc2l6ZQ".into()),
-        anonymous: false,
-        confidential: false,
-        status: Status::Received,
-        agency_id: None,
-        work_unit: None,
-        deferred_from: None,
-        archive_reason: None,
-        duplicate_of: None,
-        rating: None,
-        routing: None,
-        access_token_hash: "0".repeat(64),
-        reporter_ref: None,
-        inbound_sealed: None,
-        contact_check: None,
-        created_at: now,
-        updated_at: now,
-        deadline: None,
-        due_at: Some(now),
-        version: 1,
-        timeline: vec![TimelineEvent {
-            at: now,
-            actor: Actor::Reporter,
-            action: "submitted".into(),
-            agency_id: None,
-            status: Some(Status::Received),
-            note: None,
-            action_id: None,
-        }],
-    }
+        // A sealed contact of a realistic size.
+        Some("v1.c2VhbGVkLWNvbnRhY3QtcGxhY2Vob2xkZXItb2YtdGhlLXNhbWUtc2l6ZQ".into()),
+        "0".repeat(64),
+        now,
+    );
+    report.due_at = Some(now);
+    report
 }
 
 /// Runs `n` store+queue operation pairs with `concurrency` workers; returns pairs per second.

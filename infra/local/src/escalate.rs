@@ -6,9 +6,8 @@ use crate::StoreArgs;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Duration as Span, Utc};
 use lapor::deadlines::Step;
-use lapor::domain::{
-    Actor, Channel, Deadline, Location, Report, ReportKind, Status, TimelineEvent, TrackingId,
-};
+use lapor::domain::submission::NewReport;
+use lapor::domain::{Channel, Deadline, Location, Report, ReportKind, Status};
 use lapor::service::escalation::{dry_run, run_pass, PassLimits};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -84,52 +83,37 @@ pub struct BenchEscalationArgs {
 
 /// A report as the lifecycle leaves it in `status`, with its deadline at `deadline`.
 fn seeded(i: usize, status: Status, deadline: Deadline, now: DateTime<Utc>) -> Report {
-    let agency = (status != Status::NeedsTriage).then(|| "pemda-32.73".to_string());
-    Report {
-        tracking_id: TrackingId::generate(),
-        kind: ReportKind::Complaint,
-        title: format!("Jalan berlubang nomor {i}"),
-        body: format!(
-            "Jalan di gang {i} berlubang besar sejak bulan lalu dan membahayakan pengendara motor."
-        ),
-        category: None,
-        location: Location {
-            region_code: Some("32.73".into()),
-            ..Default::default()
+    let mut report = Report::received(
+        NewReport {
+            kind: ReportKind::Complaint,
+            title: format!("Jalan berlubang nomor {i}"),
+            body: format!(
+                "Jalan di gang {i} berlubang besar sejak bulan lalu dan membahayakan pengendara motor."
+            ),
+            category: None,
+            location: Location {
+                region_code: Some("32.73".into()),
+                ..Default::default()
+            },
+            incident_date: None,
+            target_agency: None,
+            channel: Channel::Web,
+            reporter: Default::default(),
+            anonymous: false,
+            confidential: false,
         },
-        incident_date: None,
-        target_agency: None,
-        channel: Channel::Web,
-        reporter_sealed: None,
-        anonymous: false,
-        confidential: false,
-        status,
-        agency_id: agency.clone(),
-        work_unit: None,
-        deferred_from: (status == Status::Deferred).then_some(Status::InProgress),
-        archive_reason: None,
-        duplicate_of: None,
-        rating: None,
-        routing: None,
-        access_token_hash: "0".repeat(64),
-        reporter_ref: None,
-        inbound_sealed: None,
-        contact_check: None,
-        created_at: now - Span::days(30),
-        updated_at: now - Span::days(20),
-        deadline: Some(deadline),
-        due_at: Some(deadline.at),
-        version: 3,
-        timeline: vec![TimelineEvent {
-            at: now - Span::days(30),
-            actor: Actor::Reporter,
-            action: "submitted".into(),
-            agency_id: None,
-            status: Some(Status::Received),
-            note: None,
-            action_id: None,
-        }],
-    }
+        None,
+        "0".repeat(64),
+        now - Span::days(30),
+    );
+    report.status = status;
+    report.agency_id = (status != Status::NeedsTriage).then(|| "pemda-32.73".to_string());
+    report.deferred_from = (status == Status::Deferred).then_some(Status::InProgress);
+    report.updated_at = now - Span::days(20);
+    report.deadline = Some(deadline);
+    report.due_at = Some(deadline.at);
+    report.version = 3;
+    report
 }
 
 pub async fn bench(args: BenchEscalationArgs) -> Result<()> {
