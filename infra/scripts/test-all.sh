@@ -3,11 +3,11 @@
 #   1. installs, once, DynamoDB Local, moto and the template linters into .cache/test-servers/
 #   2. starts DynamoDB Local and moto's SQS on free ports, exports the AWS_* env for them
 #   3. smoke-checks both servers, lints template.yaml (cfn-lint, sam validate --lint), then
-#      cargo fmt --check, clippy -D warnings, cargo test
+#      cargo fmt --check, clippy -D warnings, cargo nextest run (cargo test without nextest), doc tests
 #   4. stops the servers on every exit: success, failure, Ctrl-C, SIGTERM
 #
-# usage: infra/scripts/test-all.sh [ARGS FOR cargo test...]
-#   e.g. infra/scripts/test-all.sh -p lapor-tests -- --nocapture
+# usage: infra/scripts/test-all.sh [ARGS FOR cargo nextest run...]
+#   e.g. infra/scripts/test-all.sh -p lapor-tests -E 'test(/privacy/)'
 # env:
 #   LAPOR_SKIP_CARGO=1       do everything but the cargo steps (to check the servers)
 #   LAPOR_SKIP_LINTERS=1     do not install cfn-lint / aws-sam-cli (ignored when CI=true)
@@ -139,4 +139,15 @@ fi
 
 step fmt cargo_step cargo fmt --all -- --check
 step clippy cargo_step cargo clippy --workspace --all-targets -- -D warnings
-step test cargo_step cargo test --workspace "$@"
+# nextest runs each test in its own process, both cores busy to the end; `cargo test` would run
+# the one integration binary's tests in one process and wait on its slowest. Doc tests are not
+# nextest's: they run after, on the build the tests already made.
+if cargo nextest --version >/dev/null 2>&1; then
+  step test cargo_step cargo nextest run --workspace --no-fail-fast "$@"
+  step doctest cargo_step cargo test --workspace --doc
+elif lts_is_ci; then
+  lts_die "cargo-nextest not found (cargo install cargo-nextest --locked)"
+else
+  say "cargo-nextest not found: running cargo test (slower)"
+  step test cargo_step cargo test --workspace "$@"
+fi
