@@ -273,6 +273,99 @@ lts_install_all() {
   lts_install_unlock
 }
 
+# ---- the browser tests' tools --------------------------------------------------
+# Debian's chromium + chromium-driver (apt, the same version), and axe-core and lighthouse from
+# npm into .cache/test-servers/node (pinned, never global), run on the installed Node.
+# The browser tests (tests/tests/it/browser/) read LAPOR_CHROME, LAPOR_CHROMEDRIVER, LAPOR_AXE_JS
+# and LAPOR_LIGHTHOUSE, and skip themselves only when these are unset outside CI.
+LTS_AXE_NPM_PKG=axe-core@4.14.1
+LTS_LIGHTHOUSE_NPM_PKG=lighthouse@12.2.3
+LTS_LIGHTHOUSE_NODE_MIN=18 # lighthouse 12: node >= 18.16
+LTS_NODE_DIR=$LTS_CACHE/node
+LTS_BROWSER_VARS=(LAPOR_CHROME LAPOR_CHROMEDRIVER LAPOR_AXE_JS LAPOR_LIGHTHOUSE)
+
+# lts_browser_missing MESSAGE: fails under CI=true or LAPOR_REQUIRE_BROWSER=1, else warns and
+# returns 1 (the browser tests then skip themselves).
+lts_browser_missing() {
+  lts_log "missing for the browser tests: $*"
+  if lts_is_ci || [ "${LAPOR_REQUIRE_BROWSER:-}" = 1 ]; then
+    lts_die "the browser tests need the above (CI=${CI:-} LAPOR_REQUIRE_BROWSER=${LAPOR_REQUIRE_BROWSER:-}); not skipping"
+  fi
+  lts_log "WARNING: the browser tests will skip themselves (set LAPOR_REQUIRE_BROWSER=1 to make this an error)"
+  return 1
+}
+
+lts_install_chromium() {
+  local sudo=() log=$LTS_LOGS/install-chromium.log
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then return 0; fi
+  command -v apt-get >/dev/null 2>&1 ||
+    { lts_browser_missing "chromium and chromedriver (no apt-get here: install them by hand)"; return 1; }
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo=(sudo -n)
+    else
+      lts_browser_missing "chromium and chromedriver: apt-get install -y --no-install-recommends chromium chromium-driver (as root)"
+      return 1
+    fi
+  fi
+  lts_log "installing Debian's chromium and chromium-driver (apt-get, about 100 MB)"
+  mkdir -p "$LTS_LOGS"
+  if ! { "${sudo[@]}" apt-get update &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    lts_browser_missing "apt-get install chromium chromium-driver failed (full log: $log)"
+    return 1
+  fi
+  LTS_INSTALLED=1
+}
+
+lts_install_node_tools() {
+  local marker=$LTS_NODE_DIR/.lapor-installed want major log=$LTS_LOGS/install-node-tools.log
+  command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 ||
+    { lts_browser_missing "node and npm (e.g. apt-get install nodejs npm)"; return 1; }
+  major=$(node --version | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+  [ "${major:-0}" -ge "$LTS_LIGHTHOUSE_NODE_MIN" ] ||
+    { lts_browser_missing "node >= $LTS_LIGHTHOUSE_NODE_MIN for $LTS_LIGHTHOUSE_NPM_PKG (found $(node --version))"; return 1; }
+  want="$LTS_AXE_NPM_PKG $LTS_LIGHTHOUSE_NPM_PKG node$major"
+  if [ -f "$marker" ] && [ "$(cat "$marker")" = "$want" ]; then return 0; fi
+  lts_log "installing $LTS_AXE_NPM_PKG and $LTS_LIGHTHOUSE_NPM_PKG into ${LTS_NODE_DIR#"$LTS_ROOT"/} (about 1 min the first time)"
+  mkdir -p "$LTS_LOGS"
+  rm -rf "$LTS_NODE_DIR"
+  mkdir -p "$LTS_NODE_DIR"
+  # --ignore-scripts: no package may download a browser of its own; Debian's chromium is the one.
+  if ! npm install --prefix "$LTS_NODE_DIR" --no-audit --no-fund --save-exact --ignore-scripts \
+    "$LTS_AXE_NPM_PKG" "$LTS_LIGHTHOUSE_NPM_PKG" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    lts_die "npm install $LTS_AXE_NPM_PKG $LTS_LIGHTHOUSE_NPM_PKG failed (full log: $log)"
+  fi
+  [ -f "$LTS_NODE_DIR/node_modules/axe-core/axe.min.js" ] || lts_die "$LTS_AXE_NPM_PKG installed without axe.min.js"
+  [ "$("$LTS_NODE_DIR/node_modules/.bin/lighthouse" --version)" = "${LTS_LIGHTHOUSE_NPM_PKG#lighthouse@}" ] ||
+    lts_die "$LTS_LIGHTHOUSE_NPM_PKG installed but does not run"
+  printf '%s\n' "$want" >"$marker"
+  LTS_INSTALLED=1
+}
+
+# Installs what the browser tests need; returns 1 (after a warning) when something is missing
+# outside CI, fails under CI.
+lts_install_browser_tools() {
+  local rc=0 t0
+  lts_install_lock
+  LTS_INSTALLED='' t0=$(lts_ms)
+  lts_install_chromium && lts_install_node_tools || rc=1
+  lts_install_unlock
+  if [ -n "$LTS_INSTALLED" ]; then lts_log "browser tools: installed in $(lts_fmt_ms $(($(lts_ms) - t0)))"; fi
+  return "$rc"
+}
+
+# Exports LAPOR_CHROME, LAPOR_CHROMEDRIVER, LAPOR_AXE_JS and LAPOR_LIGHTHOUSE when all of them
+# are installed; returns 1 otherwise.
+lts_export_browser_env() {
+  local chrome driver axe=$LTS_NODE_DIR/node_modules/axe-core/axe.min.js lighthouse=$LTS_NODE_DIR/node_modules/.bin/lighthouse
+  chrome=$(command -v chromium) && driver=$(command -v chromedriver) &&
+    [ -f "$LTS_NODE_DIR/.lapor-installed" ] && [ -f "$axe" ] && [ -x "$lighthouse" ] || return 1
+  export LAPOR_CHROME=$chrome LAPOR_CHROMEDRIVER=$driver LAPOR_AXE_JS=$axe LAPOR_LIGHTHOUSE=$lighthouse
+}
+
 # ---- start / stop -----------------------------------------------------------
 # lts_spawn PIDFILE LOG CMD...: starts CMD in a new session, so in its own
 # process group (pgid = its pid) and away from the terminal's Ctrl-C, as a

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace, the same way on a fresh machine and in CI:
-#   1. installs, once, DynamoDB Local, moto and the template linters into .cache/test-servers/
+#   1. installs, once, DynamoDB Local, moto and the template linters into .cache/test-servers/,
+#      and for the browser tests Debian's chromium + chromium-driver (apt), axe-core and lighthouse (npm)
 #   2. starts DynamoDB Local and moto's SQS on free ports, exports the AWS_* env for them
 #   3. smoke-checks both servers, lints template.yaml (cfn-lint, sam validate --lint), then
 #      cargo fmt --check, clippy -D warnings, cargo nextest run (cargo test without nextest), doc tests
@@ -12,6 +13,7 @@
 #   LAPOR_SKIP_CARGO=1       do everything but the cargo steps (to check the servers)
 #   LAPOR_SKIP_LINTERS=1     do not install cfn-lint / aws-sam-cli (ignored when CI=true)
 #   LAPOR_REQUIRE_SERVERS=1  a missing java/npm/python3 fails (always so when CI=true)
+#   LAPOR_REQUIRE_BROWSER=1  a missing chromium/chromedriver/axe-core/lighthouse fails (always so when CI=true)
 #   LAPOR_SERVER_TIMEOUT=60  seconds to wait for each server
 #   LAPOR_DYNAMODB_PORT, LAPOR_MOTO_PORT   fixed ports instead of free ones
 set -euo pipefail
@@ -136,6 +138,18 @@ else
   unset LAPOR_TEST_SERVERS
   SUMMARY+=("$(printf '%-9s %9s  %s' servers - 'SKIPPED: java/npm/python3 missing, server tests skip themselves')")
 fi
+
+# The browser tests' chromium, chromedriver, axe-core and lighthouse (apt and npm, once); the
+# tests start chromedriver themselves. Missing outside CI: those tests skip themselves.
+browser_tools() {
+  if lts_install_browser_tools && lts_export_browser_env; then
+    say "env: $(for v in "${LTS_BROWSER_VARS[@]}"; do printf '%s=%s ' "$v" "${!v}"; done)"
+  else
+    unset "${LTS_BROWSER_VARS[@]}"
+    STEP_SKIPPED=1
+  fi
+}
+step browser browser_tools
 
 step fmt cargo_step cargo fmt --all -- --check
 step clippy cargo_step cargo clippy --workspace --all-targets -- -D warnings
