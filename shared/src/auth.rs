@@ -125,6 +125,23 @@ impl StaffClaims {
         }
     }
 
+    /// The member of staff as the lifecycle and the timeline know them: an officer of their
+    /// institution, or a national verifier. The one mapping from claims to an actor, for the
+    /// JSON API and the web pages alike.
+    pub fn actor(&self) -> crate::domain::Actor {
+        use crate::domain::Actor;
+        match (self.role, &self.agency_id) {
+            (StaffRole::Officer, Some(agency_id)) => Actor::Officer {
+                agency_id: agency_id.clone(),
+                officer_id: Some(self.sub.clone()),
+            },
+            // National verifiers; an officer without an agency is never built (`new` refuses).
+            _ => Actor::Verifier {
+                officer_id: Some(self.sub.clone()),
+            },
+        }
+    }
+
     /// The staff claims as the authorizer's map carries them (for tests and the local runner).
     pub fn to_claim_map(&self) -> HashMap<String, String> {
         let mut map = HashMap::from([

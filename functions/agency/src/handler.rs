@@ -5,7 +5,7 @@
 
 use lambda_http::{Body, Request, Response};
 use lapor::api::{json_object, typed, ServiceError};
-use lapor::auth::{staff_from_request, StaffClaims, StaffRole};
+use lapor::auth::{staff_from_request, StaffClaims};
 use lapor::domain::Actor;
 use lapor::lambda::http::{body_bytes, path_parameter, query_parameters, respond, route_key};
 use lapor::lifecycle::Action;
@@ -13,18 +13,10 @@ use lapor::service::actions::act;
 use lapor::service::inbox::{staff_list, staff_report, staff_view};
 use lapor::service::App;
 
-/// The staff member the claims describe, as the timeline records them.
+/// The staff member the claims describe, as the timeline records them
+/// ([`StaffClaims::actor`], which the web pages use too).
 pub fn actor(claims: &StaffClaims) -> Actor {
-    match (&claims.role, &claims.agency_id) {
-        (StaffRole::Officer, Some(agency_id)) => Actor::Officer {
-            agency_id: agency_id.clone(),
-            officer_id: Some(claims.sub.clone()),
-        },
-        // National verifiers; an officer without an agency never gets here (claims refuse it).
-        _ => Actor::Verifier {
-            officer_id: Some(claims.sub.clone()),
-        },
-    }
+    claims.actor()
 }
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
