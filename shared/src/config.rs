@@ -189,6 +189,20 @@ pub mod needs {
         ..NOTHING
     };
 
+    /// The web pages: the citizens' (submit, track, reply, rate, withdraw, the feed, routing
+    /// suggestions) and the officers' (inbox and actions, whose routing decisions are kept).
+    /// `LAPOR_WEB_INSECURE_COOKIES` is read but never set in AWS: only the local plain-HTTP
+    /// runner sets it.
+    pub const WEB: Needs = Needs {
+        reports: true,
+        queues: &[Intake, Notifications],
+        agencies: true,
+        examples: true,
+        models: true,
+        pii: true,
+        ..NOTHING
+    };
+
     const NOTHING: Needs = Needs {
         reports: false,
         queues: &[],

@@ -18,3 +18,5 @@ pub mod ports;
 pub mod routing;
 pub mod service;
 pub mod template;
+#[cfg(feature = "web")]
+pub mod web;

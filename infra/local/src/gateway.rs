@@ -28,6 +28,9 @@ struct Route {
 enum Segment {
     Literal(String),
     Parameter(String),
+    /// `{name+}`, the last segment: one or more segments, `/` included, as API Gateway's greedy
+    /// path variable.
+    Greedy(String),
 }
 
 pub struct Matched<'a> {
@@ -57,16 +60,7 @@ impl Gateway {
         for f in &template.functions {
             for event in &f.http_events {
                 let (method, path) = (&event.method, &event.path);
-                let segments = path
-                    .trim_matches('/')
-                    .split('/')
-                    .map(
-                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                            Some(name) => Segment::Parameter(name.to_string()),
-                            None => Segment::Literal(s.to_string()),
-                        },
-                    )
-                    .collect();
+                let segments = parse_segments(path);
                 routes.push(Route {
                     method: method.to_ascii_uppercase(),
                     path: path.clone(),
@@ -134,49 +128,101 @@ impl Gateway {
         self.signer.verify_claim_map(token, now).map(Some)
     }
 
-    /// `Ok(None)`: no such path (404). `Err(())`: path exists, method does not (405).
+    /// `Ok(None)`: no such path (404). `Err(())`: path exists, method does not (405). When
+    /// several routes match, the most specific wins, as in API Gateway: a route without a greedy
+    /// variable before one with it, then literal segments before parameters, left to right.
     #[allow(clippy::result_unit_err)]
     pub fn match_route(&self, method: &str, path: &str) -> Result<Option<Matched<'_>>, ()> {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         let mut path_exists = false;
+        let mut best: Option<(Vec<u8>, Matched<'_>)> = None;
         for route in &self.routes {
-            if route.segments.len() != parts.len() {
+            let Some(params) = route_matches(&route.segments, &parts) else {
                 continue;
-            }
-            let mut params = HashMap::new();
-            let matches = route
-                .segments
-                .iter()
-                .zip(&parts)
-                .all(|(seg, part)| match seg {
-                    Segment::Literal(l) => l == part,
-                    Segment::Parameter(name) => {
-                        if part.is_empty() {
-                            return false;
-                        }
-                        params.insert(name.clone(), percent_decode(part));
-                        true
-                    }
-                });
-            if !matches {
-                continue;
-            }
+            };
             path_exists = true;
-            if route.method == method {
-                return Ok(Some(Matched {
+            if route.method != method {
+                continue;
+            }
+            let rank = specificity(&route.segments);
+            if best
+                .as_ref()
+                .is_some_and(|(best_rank, _)| *best_rank >= rank)
+            {
+                continue;
+            }
+            best = Some((
+                rank,
+                Matched {
                     function: &route.function,
                     route_key: format!("{} {}", route.method, route.path),
                     path_parameters: params,
                     authorizer: route.authorizer.as_deref(),
-                }));
-            }
+                },
+            ));
         }
-        if path_exists {
-            Err(())
-        } else {
-            Ok(None)
+        match best {
+            Some((_, matched)) => Ok(Some(matched)),
+            None if path_exists => Err(()),
+            None => Ok(None),
         }
     }
+}
+
+/// A template route's path as segments: `{name}` a parameter, `{name+}` a greedy variable.
+fn parse_segments(path: &str) -> Vec<Segment> {
+    path.trim_matches('/')
+        .split('/')
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => match name.strip_suffix('+') {
+                    Some(name) => Segment::Greedy(name.to_string()),
+                    None => Segment::Parameter(name.to_string()),
+                },
+                None => Segment::Literal(s.to_string()),
+            },
+        )
+        .collect()
+}
+
+/// The path parameters when `segments` match the path's `parts`.
+fn route_matches(segments: &[Segment], parts: &[&str]) -> Option<HashMap<String, String>> {
+    let mut params = HashMap::new();
+    for (i, segment) in segments.iter().enumerate() {
+        match segment {
+            Segment::Greedy(name) => {
+                let rest = parts.get(i..).filter(|rest| !rest.is_empty())?;
+                if rest.iter().all(|p| p.is_empty()) {
+                    return None;
+                }
+                params.insert(name.clone(), percent_decode(&rest.join("/")));
+                return Some(params);
+            }
+            Segment::Literal(literal) => {
+                if parts.get(i)? != literal {
+                    return None;
+                }
+            }
+            Segment::Parameter(name) => {
+                let part = parts.get(i).filter(|p| !p.is_empty())?;
+                params.insert(name.clone(), percent_decode(part));
+            }
+        }
+    }
+    (segments.len() == parts.len()).then_some(params)
+}
+
+/// How specific a route is, compared as bytes: no greedy variable first, then each segment
+/// left to right, a literal (2) above a parameter (1) above a greedy variable (0).
+fn specificity(segments: &[Segment]) -> Vec<u8> {
+    let greedy = segments.iter().any(|s| matches!(s, Segment::Greedy(_)));
+    std::iter::once(u8::from(!greedy))
+        .chain(segments.iter().map(|s| match s {
+            Segment::Literal(_) => 2,
+            Segment::Parameter(_) => 1,
+            Segment::Greedy(_) => 0,
+        }))
+        .collect()
 }
 
 /// The token in `Authorization`: API Gateway takes it bare or after `Bearer `.
@@ -329,6 +375,56 @@ mod tests {
         let search = gw.match_route("GET", "/v1/agencies").unwrap().unwrap();
         assert_eq!(search.route_key, "GET /v1/agencies");
         assert!(gw.match_route("GET", "/nope").unwrap().is_none());
+        let home = gw.match_route("GET", "/").unwrap().unwrap();
+        assert_eq!(
+            (home.function, home.route_key.as_str()),
+            ("WebFunction", "GET /")
+        );
+    }
+
+    #[test]
+    fn greedy_variables_take_the_rest_of_the_path_and_lose_to_specific_routes() {
+        let gw = gateway();
+        let m = gw
+            .match_route("GET", "/petugas/laporan/ABCDE12345")
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.function, "WebFunction");
+        assert_eq!(m.route_key, "GET /petugas/{proxy+}");
+        assert_eq!(m.path_parameters["proxy"], "laporan/ABCDE12345");
+        // `{proxy+}` needs at least one segment: `/petugas` is its own route.
+        let m = gw.match_route("GET", "/petugas").unwrap().unwrap();
+        assert_eq!(m.route_key, "GET /petugas");
+        assert_eq!(
+            gw.match_route("POST", "/petugas/x")
+                .unwrap()
+                .unwrap()
+                .route_key,
+            "POST /petugas/{proxy+}"
+        );
+        assert!(gw.match_route("DELETE", "/petugas/x").is_err());
+
+        // Precedence with routes of our own: literal, then parameter, then greedy.
+        let routes = |paths: &[&str]| Gateway {
+            routes: paths
+                .iter()
+                .map(|p| Route {
+                    method: "GET".into(),
+                    path: p.to_string(),
+                    segments: parse_segments(p),
+                    function: p.to_string(),
+                    authorizer: None,
+                })
+                .collect(),
+            signer: LocalSigner::new(&[3; 32]),
+        };
+        let gw = routes(&["/{proxy+}", "/a/{proxy+}", "/a/{id}", "/a/b"]);
+        let pick = |path: &str| gw.match_route("GET", path).unwrap().unwrap().function;
+        assert_eq!(pick("/a/b"), "/a/b");
+        assert_eq!(pick("/a/c"), "/a/{id}");
+        assert_eq!(pick("/a/c/d"), "/a/{proxy+}");
+        assert_eq!(pick("/x/y/z"), "/{proxy+}");
+        assert_eq!(pick("/a"), "/{proxy+}");
     }
 
     fn officer() -> StaffClaims {

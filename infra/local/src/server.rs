@@ -47,12 +47,14 @@ const WIRED_FUNCTIONS: &[&str] = &[
     "AgencyFunction",
     "ReporterFunction",
     "ChannelsFunction",
+    "WebFunction",
 ];
 
 /// The HTTP functions as their cold starts build them, over the runner's stores.
 struct Functions {
     directory: DirectoryApi,
     channels: channels::ChannelsApi,
+    web: lapor::web::Web,
 }
 
 pub async fn serve(
@@ -75,10 +77,23 @@ pub async fn serve(
         state: system.channel_state.clone(),
         settings,
     };
+    // The web over the same services and routing model; its cookies without `Secure`, since
+    // this runner speaks plain HTTP (a browser would not send a `Secure` cookie back).
+    let mut web_settings = lapor::web::Settings::from_env()?;
+    web_settings.insecure_cookies = true;
+    let web = lapor::web::Web::new(
+        system.app.clone(),
+        DirectoryApi {
+            directory: directory.directory.clone(),
+            engine: directory.engine.clone(),
+        },
+        web_settings,
+    );
     let system = Arc::new(system);
     let directory = Arc::new(Functions {
         directory,
         channels,
+        web,
     });
     let gateway = Arc::new(gateway);
     let listener = TcpListener::bind(addr)
@@ -205,6 +220,7 @@ async fn handle(
         "AgencyFunction" => agency::handle(&system.app, request).await,
         "ReporterFunction" => reporter::handle(&system.app, request).await,
         "ChannelsFunction" => channels::handle(&functions.channels, request).await,
+        "WebFunction" => web::handle(&functions.web, request).await,
         other => unreachable!("{other} was checked at start-up"),
     };
     match response {
