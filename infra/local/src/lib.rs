@@ -21,7 +21,10 @@ use std::path::PathBuf;
 #[command(
     name = "lapor-local",
     version,
-    about = "Runs LAPOR locally: the public API, the router and the sweep in one process"
+    about = "Runs LAPOR locally: the public API, the router and the sweep in one process",
+    // `serve`'s options stand alone (`lapor-local --addr ...`) or after a command. Before a
+    // command they would otherwise be parsed into `serve`'s and silently ignored: refused.
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]

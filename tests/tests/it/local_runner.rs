@@ -1310,3 +1310,59 @@ fn seed_with_an_extra_file_publishes_institutions_the_runner_then_serves() {
     assert_eq!(one.json["parent"]["id"], "pln", "{}", one.text);
     runner.stop();
 }
+
+/// `serve`'s options before a command used to be parsed as `serve`'s and ignored: the command ran
+/// on the default data dir and store. They are refused now, naming them, and nothing is done;
+/// after the command they mean what they say.
+#[test]
+fn options_before_a_command_are_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+
+    let before = lapor(&[
+        "--data-dir",
+        data_arg,
+        "mint-token",
+        "--role",
+        "verifier",
+        "--sub",
+        "v1",
+    ]);
+    assert_eq!(before.status.code(), Some(2), "{}", text(&before.stderr));
+    assert!(
+        text(&before.stderr).contains("--data-dir"),
+        "{}",
+        text(&before.stderr)
+    );
+    assert!(before.stdout.is_empty(), "no token printed");
+    assert!(
+        !data.exists(),
+        "nothing created where the ignored option pointed"
+    );
+
+    let serve = lapor(&["--backend", "aws", "--addr", "127.0.0.1:1", "serve"]);
+    assert_eq!(serve.status.code(), Some(2), "{}", text(&serve.stderr));
+    for option in ["--backend", "--addr"] {
+        assert!(
+            text(&serve.stderr).contains(option),
+            "{}",
+            text(&serve.stderr)
+        );
+    }
+
+    let after = lapor(&[
+        "mint-token",
+        "--data-dir",
+        data_arg,
+        "--role",
+        "verifier",
+        "--sub",
+        "v1",
+    ]);
+    assert!(after.status.success(), "{}", text(&after.stderr));
+    assert!(
+        signing_key_file(&data).exists(),
+        "the key is where --data-dir says"
+    );
+}
