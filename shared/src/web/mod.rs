@@ -14,6 +14,7 @@ pub mod citizen;
 pub mod cookies;
 pub mod csrf;
 pub mod officer;
+pub mod oidc;
 pub mod page;
 pub mod request;
 
@@ -100,7 +101,12 @@ impl Web {
             directory: wired.directory.clone(),
             engine: std::sync::Arc::new(engine),
         };
-        Ok(Web::new(wired.app()?, directory, Settings::from_env()?))
+        let settings = Settings {
+            // The app client's secret from Secrets Manager, like the PII key.
+            officer: officer::Settings::from_env_aws(&wired.aws).await?,
+            ..Settings::from_env()?
+        };
+        Ok(Web::new(wired.app()?, directory, settings))
     }
 }
 
@@ -111,7 +117,12 @@ pub async fn handle(web: &Web, req: Request) -> Response<Body> {
     if let Some(file) = path.strip_prefix("/static/") {
         return assets::serve(&req, file);
     }
-    if path == "/petugas" || path.starts_with("/petugas/") {
+    if path == "/petugas"
+        || path.starts_with("/petugas/")
+        || path == "/masuk"
+        || path.starts_with("/masuk/")
+        || path == "/keluar"
+    {
         return officer::handle(web, req).await;
     }
     citizen::handle(web, req).await

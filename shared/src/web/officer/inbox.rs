@@ -63,7 +63,9 @@ struct InboxPage {
     triage: bool,
     next: Option<String>,
     notice: Option<String>,
-    /// The verifiers' institution search (`?instansi=`): what was typed, and matches.
+    verifier: bool,
+    /// The verifiers' institution search (`?cari=`): what was typed, and the matches' links
+    /// (`?instansi=`) and names.
     agency_query: String,
     agency_matches: Vec<(String, String)>,
 }
@@ -85,7 +87,9 @@ fn read_query(q: &HashMap<String, String>) -> Result<Query, PageError> {
     };
     let bucket = match q.get("status").map(String::as_str) {
         None | Some("") => None,
-        Some(slug) => Some(words::bucket_from_slug(slug).ok_or_else(|| bad("status tidak dikenal"))?),
+        Some(slug) => {
+            Some(words::bucket_from_slug(slug).ok_or_else(|| bad("status tidak dikenal"))?)
+        }
     };
     let work_unit_box = match q.get("kotak").map(String::as_str) {
         None | Some("") | Some("instansi") => false,
@@ -254,7 +258,10 @@ pub async fn page(
             format!("Laporan {}", words::agency_name(&directory, agency))
         }
         (Actor::Officer { agency_id, .. }, _, _) if query.work_unit_box => {
-            format!("Kotak masuk unit kerja {}", words::agency_name(&directory, agency_id))
+            format!(
+                "Kotak masuk unit kerja {}",
+                words::agency_name(&directory, agency_id)
+            )
         }
         (Actor::Officer { agency_id, .. }, _, _) => {
             format!("Kotak masuk {}", words::agency_name(&directory, agency_id))
@@ -276,7 +283,11 @@ pub async fn page(
             .search(agency_query.trim(), 10, 0)
             .0
             .into_iter()
-            .map(|a| (a.id.clone(), a.name.clone()))
+            .map(|a| {
+                let query = serde_urlencoded::to_string([("instansi", a.id.as_str())])
+                    .expect("strings encode");
+                (format!("/petugas?{query}"), a.name.clone())
+            })
             .collect()
     } else {
         Vec::new()
@@ -287,7 +298,7 @@ pub async fn page(
         .map(|c| link(query.bucket, query.work_unit_box, Some(c)));
     let token = web.csrf.token(req, &web.cookies);
     let page = InboxPage {
-        layout: Layout::new(heading.clone(), "petugas"),
+        layout: Layout::new(req, heading.clone(), "petugas"),
         console: Console::new(staff, &directory, &token.value),
         heading,
         boxes,
@@ -296,6 +307,7 @@ pub async fn page(
         triage,
         next,
         notice,
+        verifier: staff.role == StaffRole::Verifier,
         agency_query,
         agency_matches,
     };

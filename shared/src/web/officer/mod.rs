@@ -1,22 +1,91 @@
-//! The officers' and verifiers' side of the web, under `/petugas`. Until their pages land, every
-//! path here answers the not-found page.
+//! The officers' and verifiers' console: signing in and out ([`session`]: `/masuk`,
+//! `/masuk/callback`, `/masuk/token`, `/keluar`), the inbox ([`inbox`]: `/petugas`) and a
+//! report's page with its actions ([`report`]: `/petugas/laporan/<id>`).
+//!
+//! Every console page needs a session: without one a `GET` goes to the sign-in and comes back,
+//! a `POST` is refused (401) and changes nothing. Pages call the same services as the JSON API
+//! (`service::inbox`, `service::actions`), with the actor from the same mapping
+//! ([`crate::auth::StaffClaims::actor`]).
 
-use super::page::{error_response, PageError};
-use super::Web;
-use crate::config::ConfigError;
+pub mod inbox;
+pub mod report;
+pub mod session;
+pub mod words;
+
+pub use session::{Settings, SignIn, PENDING_COOKIE, SESSION_COOKIE};
+
+use super::page::{answer, PageError};
+use super::{request, Web};
+use crate::auth::{StaffClaims, StaffRole};
+use crate::directory::Directory;
 use lambda_http::{Body, Request, Response};
 
-/// The officers' side's settings (sign-in), read at the web function's cold start.
-#[derive(Debug, Clone, Default)]
-pub struct Settings {}
+/// Who is signed in, for the console's bar on every page.
+pub struct Console {
+    /// "Petugas Pemerintah Kota Bandung" or "Verifikator nasional".
+    pub who: String,
+    /// The browser's CSRF token, for the sign-out link.
+    pub csrf: String,
+}
 
-impl Settings {
-    pub fn from_env() -> Result<Settings, ConfigError> {
-        Ok(Settings {})
+impl Console {
+    pub fn new(staff: &StaffClaims, directory: &Directory, csrf: &str) -> Console {
+        let who = match (staff.role, &staff.agency_id) {
+            (StaffRole::Officer, Some(agency)) => {
+                format!("Petugas {}", words::agency_name(directory, agency))
+            }
+            _ => "Verifikator nasional".to_string(),
+        };
+        Console {
+            who,
+            csrf: csrf.to_string(),
+        }
     }
 }
 
-/// Every request under `/petugas`.
-pub async fn handle(_web: &Web, req: Request) -> Response<Body> {
-    error_response(&req, &PageError::not_found())
+/// Every request under `/petugas`, `/masuk` and `/keluar`.
+pub async fn handle(web: &Web, req: Request) -> Response<Body> {
+    let result = route(web, &req).await;
+    answer(&req, result)
+}
+
+async fn route(web: &Web, req: &Request) -> Result<Response<Body>, PageError> {
+    let path = request::site_path(req);
+    let method = request::method(req);
+    match (method, path.as_str()) {
+        ("GET", "/masuk") => return session::start(web, req),
+        ("GET", "/masuk/callback") => return session::callback(web, req).await,
+        ("POST", "/masuk/token") => return session::local_token(web, req).await,
+        ("GET", "/keluar") => return session::sign_out(web, req),
+        (_, "/masuk" | "/masuk/callback" | "/masuk/token" | "/keluar") => {
+            return Err(PageError::MethodNotAllowed)
+        }
+        _ => {}
+    }
+    let report_id = path
+        .strip_prefix("/petugas/laporan/")
+        .filter(|id| !id.is_empty() && !id.contains('/'));
+    if path != "/petugas" && report_id.is_none() {
+        return Err(PageError::not_found());
+    }
+    let Some(staff) = session::signed_in(web, req) else {
+        return match method {
+            "GET" | "HEAD" => {
+                let mut here = path.clone();
+                if let Some(q) = req.uri().query().filter(|q| !q.is_empty()) {
+                    here.push('?');
+                    here.push_str(q);
+                }
+                Ok(session::to_sign_in(req, &here))
+            }
+            // Nothing is done without a session; the page says to sign in again.
+            _ => Ok(session::expired_page(req)),
+        };
+    };
+    match (method, report_id) {
+        ("GET" | "HEAD", None) => inbox::page(web, req, &staff).await,
+        ("GET" | "HEAD", Some(id)) => report::page(web, req, &staff, id).await,
+        ("POST", Some(id)) => report::act_from_form(web, req, &staff, id).await,
+        _ => Err(PageError::MethodNotAllowed),
+    }
 }

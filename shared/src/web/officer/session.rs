@@ -112,10 +112,10 @@ pub fn signed_in(web: &Web, req: &Request) -> Option<StaffClaims> {
 }
 
 /// To the sign-in, coming back to `return_to` afterwards.
-pub fn to_sign_in(return_to: &str) -> Response<Body> {
+pub fn to_sign_in(req: &Request, return_to: &str) -> Response<Body> {
     let query = serde_urlencoded::to_string([("kembali", oidc::safe_return_to(Some(return_to)))])
         .expect("strings encode");
-    redirect(&format!("/masuk?{query}"), Vec::new())
+    redirect(req, &format!("/masuk?{query}"), Vec::new())
 }
 
 /// `GET /masuk`.
@@ -123,7 +123,7 @@ pub fn start(web: &Web, req: &Request) -> Result<Response<Body>, PageError> {
     let query = request::query(req);
     let return_to = oidc::safe_return_to(query.get("kembali").map(String::as_str));
     if signed_in(web, req).is_some() {
-        return Ok(redirect(&return_to, Vec::new()));
+        return Ok(redirect(req, &return_to, Vec::new()));
     }
     let now = web.app.clock.now();
     match &web.settings.officer.sign_in {
@@ -135,12 +135,15 @@ pub fn start(web: &Web, req: &Request) -> Result<Response<Body>, PageError> {
                 now,
                 PENDING_LIFETIME,
             );
-            Ok(elsewhere(&pending.authorize_url(&client.settings), vec![cookie]))
+            Ok(elsewhere(
+                &pending.authorize_url(&client.settings),
+                vec![cookie],
+            ))
         }
         SignIn::Local { page, .. } => {
             let query = serde_urlencoded::to_string([("kembali", return_to.as_str())])
                 .expect("strings encode");
-            Ok(redirect(&format!("{page}?{query}"), Vec::new()))
+            Ok(redirect(req, &format!("{page}?{query}"), Vec::new()))
         }
         SignIn::Off => Err(ServiceError::unavailable(
             "no sign-in is configured (OIDC_ISSUER is not set)",
@@ -172,9 +175,9 @@ pub async fn callback(web: &Web, req: &Request) -> Result<Response<Body>, PageEr
             let return_to = pending
                 .map(|p| p.return_to)
                 .unwrap_or_else(|| oidc::CONSOLE_HOME.into());
-            Ok(signed_in_now(web, &staff, &return_to, clear_pending))
+            Ok(signed_in_now(web, req, &staff, &return_to, clear_pending))
         }
-        Err(refused) => Ok(refused_page(&refused, Some(clear_pending))),
+        Err(refused) => Ok(refused_page(req, &refused, Some(clear_pending))),
     }
 }
 
@@ -188,14 +191,15 @@ pub async fn local_token(web: &Web, req: &Request) -> Result<Response<Body>, Pag
     let token = form.get("id_token").map(String::as_str).unwrap_or("");
     let return_to = oidc::safe_return_to(form.get("kembali").map(String::as_str));
     match verifier.verify(token, None, web.app.clock.now()).await {
-        Ok(staff) => Ok(signed_in_now(web, &staff, &return_to, String::new())),
-        Err(refused) => Ok(refused_page(&refused, None)),
+        Ok(staff) => Ok(signed_in_now(web, req, &staff, &return_to, String::new())),
+        Err(refused) => Ok(refused_page(req, &refused, None)),
     }
 }
 
 /// The session cookie for `staff`, and on to `return_to`.
 fn signed_in_now(
     web: &Web,
+    req: &Request,
     staff: &StaffClaims,
     return_to: &str,
     also: String,
@@ -213,7 +217,7 @@ fn signed_in_now(
     if !also.is_empty() {
         cookies.push(also);
     }
-    redirect(return_to, cookies)
+    redirect(req, return_to, cookies)
 }
 
 #[derive(Template)]
@@ -224,12 +228,31 @@ struct RefusedPage {
     message: &'static str,
 }
 
+/// 401 for a post without a session (it expired, or the browser signed out in another tab):
+/// nothing was done.
+pub fn expired_page(req: &Request) -> Response<Body> {
+    let page = RefusedPage {
+        layout: Layout::new(req, "Sesi berakhir", "petugas"),
+        status: 401,
+        message: "Sesi Anda sudah berakhir, jadi tidak ada yang dilakukan. Silakan masuk lagi, \
+                  lalu ulangi tindakan Anda.",
+    };
+    match Page::render(&page) {
+        Ok(page) => page.status(401).personal().into_response(),
+        Err(e) => super::super::page::error_response(req, &e),
+    }
+}
+
 /// The page of a refused sign-in: 401 for credentials that prove nothing, 403 for a callback
 /// that is not this browser's or a person who is not staff. The reason goes to the log.
-fn refused_page(refused: &SignInError, set_cookie: Option<String>) -> Response<Body> {
+fn refused_page(
+    req: &Request,
+    refused: &SignInError,
+    set_cookie: Option<String>,
+) -> Response<Body> {
     tracing::info!(reason = %refused, "sign-in refused");
     let page = RefusedPage {
-        layout: Layout::new("Gagal masuk", "petugas"),
+        layout: Layout::new(req, "Gagal masuk", "petugas"),
         status: refused.status(),
         message: refused.message(),
     };
@@ -243,7 +266,7 @@ fn refused_page(refused: &SignInError, set_cookie: Option<String>) -> Response<B
             };
             page.into_response()
         }
-        Err(e) => super::super::page::error_response(&e),
+        Err(e) => super::super::page::error_response(req, &e),
     }
 }
 
@@ -266,12 +289,12 @@ pub fn sign_out(web: &Web, req: &Request) -> Result<Response<Body>, PageError> {
         let clear = web.cookies.clear(SESSION_COOKIE);
         return Ok(match &web.settings.officer.sign_in {
             SignIn::Oidc(client) => elsewhere(&client.settings.logout_url(), vec![clear]),
-            _ => redirect("/", vec![clear]),
+            _ => redirect(req, "/", vec![clear]),
         });
     }
     let token = web.csrf.token(req, &web.cookies);
     let page = SignOutPage {
-        layout: Layout::new("Keluar", "petugas"),
+        layout: Layout::new(req, "Keluar", "petugas"),
         csrf: token.value,
     };
     Ok(Page::render(&page)?

@@ -182,10 +182,14 @@ pub fn action_label(action: &str) -> &'static str {
 /// What the page says after an action was done.
 pub fn action_done(action: &str) -> Option<&'static str> {
     Some(match action {
-        "accept" => "Laporan diterima. Langkah berikutnya: tindak lanjuti atau serahkan ke unit kerja.",
+        "accept" => {
+            "Laporan diterima. Langkah berikutnya: tindak lanjuti atau serahkan ke unit kerja."
+        }
         "assign" => "Laporan diserahkan ke unit kerja.",
         "follow_up" => "Tindak lanjut terkirim kepada pelapor.",
-        "request_info" => "Pertanyaan terkirim kepada pelapor. Laporan tertunda sampai pelapor menjawab.",
+        "request_info" => {
+            "Pertanyaan terkirim kepada pelapor. Laporan tertunda sampai pelapor menjawab."
+        }
         "close" => "Laporan diselesaikan.",
         "verify" => "Laporan diverifikasi dan diteruskan ke instansi.",
         "defer" => "Pertanyaan terkirim kepada pelapor.",
