@@ -10,6 +10,7 @@ mod escalate;
 pub mod gateway;
 mod outbox;
 mod server;
+mod signin;
 pub mod tokens;
 
 use backend::Backend;

@@ -12,8 +12,13 @@
 //!   expected label is `triage`, or the router's top candidate was not acceptable (so an
 //!   automatic decision would have been wrong);
 //! - the costliest confusions (expected -> chosen, automatic decisions only);
+//! - the confusion by label kind (central, province, kabupaten/kota, triage): what each kind of
+//!   expected label was decided as;
+//! - the worst mistakes: confident wrong automatic decisions first, then reports whose
+//!   expected institution was not even among the candidates;
 //! - latency p50/p99 of `RoutingEngine::route`, measured around each call.
 
+use crate::directory::pemda_code;
 use crate::domain::report::ReportKind;
 use crate::routing::model::TrainingExample;
 use crate::routing::{Decision, RouteQuery, RoutingEngine};
@@ -130,6 +135,75 @@ pub fn read_csv(path: &Path) -> Result<Vec<EvalRow>, EvalError> {
     })
 }
 
+/// What kind of institution a label names, for the confusion by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LabelKind {
+    Central,
+    Province,
+    KabupatenKota,
+    Triage,
+}
+
+impl LabelKind {
+    pub const ALL: [LabelKind; 4] = [
+        LabelKind::Central,
+        LabelKind::Province,
+        LabelKind::KabupatenKota,
+        LabelKind::Triage,
+    ];
+
+    /// `triage`, a province's (`pemda-NN`, and DKI Jakarta's `pemda-31`), a kabupaten/kota's
+    /// (`pemda-NN.NN`) or a central institution's id.
+    pub fn of(label: &str) -> LabelKind {
+        if label == "triage" {
+            return LabelKind::Triage;
+        }
+        match pemda_code(label) {
+            Some(code) if code.len() == 2 => LabelKind::Province,
+            Some(_) => LabelKind::KabupatenKota,
+            None => LabelKind::Central,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelKind::Central => "central",
+            LabelKind::Province => "province",
+            LabelKind::KabupatenKota => "kabupaten/kota",
+            LabelKind::Triage => "triage",
+        }
+    }
+}
+
+/// One row of the confusion by kind: reports whose expected label is of `expected` kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindRow {
+    pub expected: LabelKind,
+    pub total: usize,
+    /// Decided automatically and acceptable.
+    pub correct: usize,
+    /// Wrong automatic decisions, by the kind of institution chosen (never `Triage`).
+    pub wrong_as: Vec<(LabelKind, usize)>,
+    /// Sent to triage.
+    pub triaged: usize,
+    pub top3_hits: usize,
+}
+
+/// A report not decided right, for the next person to look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mistake {
+    pub id: String,
+    pub expected: String,
+    /// The institution chosen automatically, or `triage`.
+    pub decided: String,
+    pub confidence: f32,
+    /// The candidates, best first.
+    pub candidates: Vec<String>,
+    pub reason: String,
+    /// Wrong automatic decision (the costly kind) rather than a triage missing the institution.
+    pub automatic: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalReport {
     pub model_version: String,
@@ -143,9 +217,16 @@ pub struct EvalReport {
     pub confusions: Vec<(String, String, usize)>,
     /// Ids of wrong automatic decisions, for inspection.
     pub wrong_ids: Vec<String>,
+    /// The confusion by label kind, in [`LabelKind::ALL`] order.
+    pub by_kind: Vec<KindRow>,
+    /// The worst mistakes, worst first (at most [`WORST_MISTAKES`]).
+    pub worst: Vec<Mistake>,
     pub latency_p50: Duration,
     pub latency_p99: Duration,
 }
+
+/// How many mistakes the report lists.
+pub const WORST_MISTAKES: usize = 20;
 
 fn share(n: usize, d: usize) -> f64 {
     if d == 0 {
@@ -212,6 +293,49 @@ impl fmt::Display for EvalReport {
                 writeln!(f, "  {expected} -> {chosen}: {n}")?;
             }
         }
+        writeln!(
+            f,
+            "by label kind (expected: right automatically | wrongly as central, province, kabupaten/kota | triaged | top-3):"
+        )?;
+        for row in &self.by_kind {
+            let wrong = |k: LabelKind| {
+                row.wrong_as
+                    .iter()
+                    .find(|(w, _)| *w == k)
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0)
+            };
+            writeln!(
+                f,
+                "  {:<15} {:>4} reports: {:>4} right | {:>3} {:>3} {:>3} | {:>4} triaged | top-3 {:5.1}%",
+                row.expected.as_str(),
+                row.total,
+                row.correct,
+                wrong(LabelKind::Central),
+                wrong(LabelKind::Province),
+                wrong(LabelKind::KabupatenKota),
+                row.triaged,
+                100.0 * share(row.top3_hits, row.total)
+            )?;
+        }
+        if !self.worst.is_empty() {
+            writeln!(
+                f,
+                "worst mistakes (confident wrong automatic decisions first, then triaged without the institution among the candidates):"
+            )?;
+            for m in &self.worst {
+                writeln!(
+                    f,
+                    "  {} expected {} decided {} ({:.2}) [{}] | {}",
+                    m.id,
+                    m.expected,
+                    m.decided,
+                    m.confidence,
+                    m.candidates.join(" "),
+                    m.reason
+                )?;
+            }
+        }
         Ok(())
     }
 }
@@ -229,10 +353,23 @@ pub fn evaluate(engine: &RoutingEngine, rows: &[EvalRow]) -> EvalReport {
         triage_justified: 0,
         confusions: Vec::new(),
         wrong_ids: Vec::new(),
+        by_kind: LabelKind::ALL
+            .iter()
+            .map(|&expected| KindRow {
+                expected,
+                total: 0,
+                correct: 0,
+                wrong_as: Vec::new(),
+                triaged: 0,
+                top3_hits: 0,
+            })
+            .collect(),
+        worst: Vec::new(),
         latency_p50: Duration::ZERO,
         latency_p99: Duration::ZERO,
     };
     let mut confusions: HashMap<(String, String), usize> = HashMap::new();
+    let mut mistakes: Vec<Mistake> = Vec::new();
     for row in rows {
         let query = row.query();
         let start = Instant::now();
@@ -243,14 +380,36 @@ pub fn evaluate(engine: &RoutingEngine, rows: &[EvalRow]) -> EvalReport {
             .candidates
             .first()
             .is_some_and(|c| row.accepts(&c.agency_id));
+        let kind_row = &mut report.by_kind[LabelKind::of(&row.expected) as usize];
+        kind_row.total += 1;
+        let mistake = |decided: String, automatic: bool| Mistake {
+            id: row.id.clone(),
+            expected: row.expected.clone(),
+            decided,
+            confidence: decision.confidence,
+            candidates: decision
+                .candidates
+                .iter()
+                .map(|c| format!("{}:{:.2}", c.agency_id, c.score))
+                .collect(),
+            reason: decision.reason.clone(),
+            automatic,
+        };
         match decision.decision {
             Decision::Auto => {
                 report.automatic += 1;
                 let chosen = decision.agency_id.clone().unwrap_or_default();
                 if !expects_triage && row.accepts(&chosen) {
                     report.automatic_correct += 1;
+                    kind_row.correct += 1;
                 } else {
                     report.wrong_ids.push(row.id.clone());
+                    let as_kind = LabelKind::of(&chosen);
+                    match kind_row.wrong_as.iter_mut().find(|(k, _)| *k == as_kind) {
+                        Some(entry) => entry.1 += 1,
+                        None => kind_row.wrong_as.push((as_kind, 1)),
+                    }
+                    mistakes.push(mistake(chosen.clone(), true));
                     *confusions
                         .entry((row.expected.clone(), chosen))
                         .or_default() += 1;
@@ -258,6 +417,7 @@ pub fn evaluate(engine: &RoutingEngine, rows: &[EvalRow]) -> EvalReport {
             }
             Decision::Triage => {
                 report.triaged += 1;
+                kind_row.triaged += 1;
                 if expects_triage || !top_ok {
                     report.triage_justified += 1;
                 }
@@ -273,7 +433,21 @@ pub fn evaluate(engine: &RoutingEngine, rows: &[EvalRow]) -> EvalReport {
                 .any(|c| row.accepts(&c.agency_id))
         };
         report.top3_hits += usize::from(hit);
+        report.by_kind[LabelKind::of(&row.expected) as usize].top3_hits += usize::from(hit);
+        if !hit && decision.decision == Decision::Triage {
+            mistakes.push(mistake("triage".to_string(), false));
+        }
     }
+    // Confident wrong automatic decisions cost most (no human looks at them); then triaged
+    // reports whose institution the verifier's shortlist lacks.
+    mistakes.sort_by(|a, b| {
+        b.automatic
+            .cmp(&a.automatic)
+            .then_with(|| b.confidence.total_cmp(&a.confidence))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    mistakes.truncate(WORST_MISTAKES);
+    report.worst = mistakes;
     latencies.sort();
     let pick = |q: f64| -> Duration {
         if latencies.is_empty() {
@@ -296,6 +470,38 @@ pub fn evaluate(engine: &RoutingEngine, rows: &[EvalRow]) -> EvalReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_kinds_of_ids() {
+        assert_eq!(LabelKind::of("pln"), LabelKind::Central);
+        assert_eq!(LabelKind::of("pemda-32"), LabelKind::Province);
+        assert_eq!(LabelKind::of("pemda-31"), LabelKind::Province);
+        assert_eq!(LabelKind::of("pemda-32.73"), LabelKind::KabupatenKota);
+        assert_eq!(LabelKind::of("triage"), LabelKind::Triage);
+    }
+
+    #[test]
+    fn routing_eval_lists_the_worst_mistakes_confident_wrong_decisions_first() {
+        // Labelled against the router on purpose: every decision is a mistake.
+        let rows = read_rows(
+            "id,kind,title,body,region_code,expected,alternates\n\
+             a,complaint,Listrik,\"Listrik PLN padam tiap malam, token tidak masuk\",,kemenag,,\n\
+             b,complaint,Paspor,\"Antrean paspor di kantor imigrasi penuh, calo banyak\",,kemenag,,\n\
+             c,complaint,,\"halo admin selamat malam\",,pln,,\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        let report = evaluate(RoutingEngine::builtin(), &rows);
+        assert_eq!(report.worst.len(), 3, "{report}");
+        assert!(report.worst[0].automatic && report.worst[1].automatic);
+        assert!(report.worst[0].confidence >= report.worst[1].confidence);
+        assert_eq!(report.worst[2].id, "c");
+        assert_eq!(report.worst[2].decided, "triage");
+        let central = &report.by_kind[LabelKind::Central as usize];
+        assert_eq!(central.total, 3);
+        assert_eq!(central.wrong_as, vec![(LabelKind::Central, 2)]);
+        assert!(report.to_string().contains("worst mistakes"));
+    }
 
     const SAMPLE: &str = "id,kind,title,body,region_code,expected,alternates,note\n\
         r1,complaint,Listrik padam,\"Listrik PLN padam tiap malam, token tidak masuk\",,pln,,\n\
@@ -327,6 +533,10 @@ mod tests {
         assert!(report.top3_hits >= 2, "{report}");
         let text = report.to_string();
         assert!(text.contains("coverage") && text.contains("top-3 recall"));
+        assert!(text.contains("by label kind"), "{text}");
+        let totals: Vec<usize> = report.by_kind.iter().map(|k| k.total).collect();
+        // r1 pln (central), r2 triage, r3 a kabupaten.
+        assert_eq!(totals, vec![1, 0, 1, 1]);
         assert!(report.latency_p99 >= report.latency_p50);
     }
 }

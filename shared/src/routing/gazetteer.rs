@@ -11,7 +11,7 @@
 
 use crate::directory::PLACE_ALIASES_CSV;
 use crate::domain::regions::{RegionLevel, Regions};
-use crate::routing::text::{fold, words};
+use crate::routing::text::fold;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -43,6 +43,9 @@ pub struct Location {
     pub ambiguous: bool,
     /// The location came from the structured `region_code`.
     pub from_region_code: bool,
+    /// The region code given, when an explicit place in the text that does not fit it was
+    /// used instead.
+    pub code_overridden: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,176 +74,76 @@ fn before(word: &str) -> Before {
         | "komplek" | "kompleks" | "rt" | "rw" | "nagari" | "gampong" | "blok" => {
             Before::NotARegion
         }
+        // A person's name after an honorific ("Bu Subur", "Pak Jati", "Daeng Salo").
+        "bapak" | "ibu" | "mas" | "mbak" | "mba" | "kak" | "bang" | "sdr" | "saudara"
+        | "saudari" | "om" | "tante" | "daeng" | "haji" | "hj" | "ustadz" | "ustad" | "mbah"
+        | "pakde" | "bude" | "bli" | "uda" | "uni" => Before::NotARegion,
         _ => Before::Nothing,
     }
 }
 
-/// Kecamatan names that are also everyday words or parts of street and facility names: an
-/// unqualified mention of one of these is not taken as a place.
+/// Kecamatan (and a few kabupaten/kota) names that are also everyday words, Indonesian or
+/// regional ("butuh", "alas", "kembang", Javanese "kudu", Minang "jorong"), curated in
+/// `shared/data/routing/common-place-words.csv`. Such a name decides the place only with
+/// "Kec."/"Kab."/"Kota" before it, with its own kabupaten/kota (or, right beside it, its
+/// province) named in the report, or, for kind `word`, capitalised as a name mid-sentence.
+/// Kind `generic` names (honorifics such as "Ibu", words that begin many other proper names)
+/// say nothing by their capital.
+const COMMON_PLACE_WORDS_CSV: &str = include_str!("../../data/routing/common-place-words.csv");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommonWord {
+    /// An everyday word: a capital mid-sentence makes it a name.
+    Word,
+    /// Capitalised often without being this place (honorifics, parts of other names).
+    Generic,
+}
+
+fn common_words() -> &'static HashMap<String, CommonWord> {
+    static WORDS: OnceLock<HashMap<String, CommonWord>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut reader = csv::Reader::from_reader(COMMON_PLACE_WORDS_CSV.as_bytes());
+        reader
+            .records()
+            .map(|row| {
+                let row = row.expect("compiled-in common place words are valid CSV");
+                let kind = match &row[1] {
+                    "word" => CommonWord::Word,
+                    _ => CommonWord::Generic,
+                };
+                (fold(&row[0]), kind)
+            })
+            .collect()
+    })
+}
+
+/// How a place name that is also an everyday word is read, if it is one.
+pub fn common_word(name: &str) -> Option<CommonWord> {
+    common_words().get(name).copied()
+}
+
 fn is_common_word(name: &str) -> bool {
+    common_word(name).is_some()
+}
+
+/// Facilities usually named after their kecamatan or town ("Puskesmas Cibinong", "RSUD
+/// Wonosari", "SMPN 2 Kepanjen"): a place named right after one is as explicit as "Kec. X".
+fn is_facility(word: &str) -> bool {
     matches!(
-        name,
-        "baru"
-            | "tengah"
-            | "selatan"
-            | "utara"
-            | "barat"
-            | "timur"
-            | "kota"
-            | "pasar"
-            | "jaya"
-            | "sari"
-            | "indah"
-            | "makmur"
-            | "mulia"
-            | "damai"
-            | "sejahtera"
-            | "merdeka"
-            | "sentosa"
-            | "lama"
-            | "kali"
-            | "sungai"
-            | "air"
-            | "batu"
-            | "bukit"
-            | "gunung"
-            | "pulau"
-            | "muara"
-            | "tanjung"
-            | "teluk"
-            | "kampung"
-            | "bandar"
-            | "kuala"
-            | "labuhan"
-            | "pantai"
-            | "lembah"
-            | "danau"
-            | "rawa"
-            | "padang"
-            | "tanah"
-            | "sawah"
-            | "hutan"
-            | "kebun"
-            | "pondok"
-            | "taman"
-            | "gambir"
-            | "kemang"
-            | "duren"
-            | "cempaka"
-            | "melati"
-            | "mawar"
-            | "kenanga"
-            | "kelapa"
-            | "pinang"
-            | "durian"
-            | "mangga"
-            | "nangka"
-            | "jati"
-            | "cemara"
-            | "beringin"
-            | "sukamaju"
-            | "maju"
-            | "harapan"
-            | "bahagia"
-            | "tunggal"
-            | "raya"
-            | "agung"
-            | "besar"
-            | "kecil"
-            | "pusat"
-            | "seberang"
-            | "hulu"
-            | "hilir"
-            | "ulu"
-            | "ilir"
-            | "dalam"
-            | "luar"
-            | "atas"
-            | "bawah"
-            | "tinggi"
-            | "rendah"
-            | "panjang"
-            | "pendek"
-            | "dua"
-            | "tiga"
-            | "empat"
-            | "lima"
-            | "enam"
-            | "tujuh"
-            | "delapan"
-            | "sembilan"
-            | "sepuluh"
-            | "siak"
-            | "buru"
-            | "puncak"
-            | "banjar"
-            | "bunga"
-            | "tebing"
-            | "tinggi raya"
-            | "kota baru"
-            | "kotabaru"
-            | "sukajadi"
-            | "tampan"
-            | "lima puluh"
-            | "senen"
-            | "simpang"
-            | "lubuk"
-            | "koto"
-            | "sei"
-            | "kuta"
-            | "laut"
-            | "darat"
-            | "karang"
-            | "mekar"
-            | "pangkalan"
-            | "kelapa dua"
-            | "setia"
-            | "sukamulya"
-            | "bojong"
-            | "balai"
-            | "anggrek"
-            | "sumber"
-            | "mandiri"
-            | "baru utara"
-            | "baru selatan"
-            | "alam"
-            | "sakti"
-            | "kencana"
-            | "permai"
-            | "gelang"
-            | "sawit"
-            | "rimba"
-            | "tani"
-            | "kota timur"
-            | "kota barat"
-            | "kota utara"
-            | "kota selatan"
-            | "kota tengah"
-            | "pesisir"
-            | "kepulauan"
-            | "laut timur"
-            | "pulau pulau"
-            | "ujung"
-            | "padangan"
-            | "rumah"
-            | "sekolah"
-            | "pasir"
-            | "gurun"
-            | "bangun"
-            | "kabupaten"
-            | "wonosari"
-            | "kramat"
-            | "keramat"
-            | "pagar"
-            | "dusun"
-            | "tebas"
-            | "lembang"
-            | "teras"
-            | "benteng"
-            | "pancur"
-            | "air putih"
-            | "sungai raya"
-            | "bantul kota"
+        word,
+        "rsud"
+            | "puskesmas"
+            | "pustu"
+            | "sdn"
+            | "smpn"
+            | "sman"
+            | "smkn"
+            | "slb"
+            | "polsek"
+            | "polres"
+            | "samsat"
+            | "terminal"
+            | "stasiun"
     )
 }
 
@@ -364,6 +267,10 @@ impl Gazetteer {
 
     /// Resolves the problem's location from the structured code and from place names in
     /// `texts` (title, body, location text).
+    ///
+    /// An explicit place in the text ("Kab. X", "Kota Y", "Kec. Z", "RSUD X") that does not
+    /// fit the region code wins over the code: a reporter often gives the code of where they
+    /// live. A bare name that is also an everyday word counts only as [`common_word`] says.
     pub fn locate(&self, region_code: Option<&str>, texts: &[&str]) -> Location {
         let regions = Regions::get();
         let all = regions.all();
@@ -372,21 +279,25 @@ impl Gazetteer {
         let mut province_support: HashMap<&str, f32> = HashMap::new();
         let mut district_of_regency: HashMap<&str, &str> = HashMap::new();
         let mut location = Location::default();
+        let code_region = region_code.map(str::trim).and_then(|c| regions.find(c));
 
-        if let Some(region) = region_code.map(str::trim).and_then(|c| regions.find(c)) {
-            location.from_region_code = true;
-            *province_support.entry(region.province_code()).or_default() += 3.0;
-            if let Some(regency) = region.regency_code() {
-                *regency_support.entry(regency).or_default() += 3.0;
-            }
-            if region.level == RegionLevel::District {
-                district_of_regency.insert(&region.code[..5], region.code.as_str());
-            }
+        // Every name read: (text, first word, end word, candidates, explicit, everyday word).
+        struct Mention<'g> {
+            text: usize,
+            start: usize,
+            end: usize,
+            key: String,
+            candidates: Vec<&'g Entry>,
+            qualified: bool,
+            explicit: bool,
+            weak: bool,
         }
-
+        let mut mentions: Vec<Mention<'_>> = Vec::new();
         let mut key = String::with_capacity(64);
-        for text in texts {
-            let ws = words(text);
+        for (t, text) in texts.iter().enumerate() {
+            let cased = crate::routing::text::cased_words(text);
+            let informative = crate::routing::text::capitals_are_informative(&cased);
+            let ws: Vec<&str> = cased.iter().map(|(w, _)| w.as_str()).collect();
             let mut i = 0;
             while i < ws.len() {
                 let mut matched = 0;
@@ -403,7 +314,7 @@ impl Gazetteer {
                     };
                     matched = n;
                     let prev = if i > 0 {
-                        before(&ws[i - 1])
+                        before(ws[i - 1])
                     } else {
                         Before::Nothing
                     };
@@ -412,18 +323,20 @@ impl Gazetteer {
                         Before::Level(q) => Some(q),
                         Before::Nothing => None,
                     };
+                    let written = cased[i].1;
+                    let named = informative && written.capitalised && !written.sentence_start;
+                    let weak = qualifier.is_none()
+                        && match common_word(&key) {
+                            None => false,
+                            Some(CommonWord::Word) => !named,
+                            Some(CommonWord::Generic) => true,
+                        };
                     let fits = |e: &Entry| match qualifier {
                         Some(Qualifier::Regency) => e.level == RegionLevel::Regency && !e.is_city,
                         Some(Qualifier::City) => e.level == RegionLevel::Regency && e.is_city,
                         Some(Qualifier::District) => e.level == RegionLevel::District,
                         Some(Qualifier::Province) => e.level == RegionLevel::Province,
-                        // An unqualified everyday word is never a kecamatan, and a few kab/kota
-                        // names that are everyday words ("batu", "siak") need their qualifier.
-                        None => {
-                            let common = is_common_word(&key);
-                            !(common && e.level == RegionLevel::District
-                                || common && e.level == RegionLevel::Regency && !e.alias)
-                        }
+                        None => true,
                     };
                     let mut candidates: Vec<&Entry> = entries.iter().filter(|e| fits(e)).collect();
                     if candidates.is_empty() && qualifier.is_some() {
@@ -433,35 +346,122 @@ impl Gazetteer {
                     if candidates.is_empty() {
                         break;
                     }
-                    let weight = match qualifier {
-                        Some(_) => 1.0,
-                        None if candidates.iter().all(|e| e.level == RegionLevel::District) => 0.5,
-                        None => 0.8,
-                    };
-                    let share = weight / candidates.len() as f32;
-                    location.mentions.push(key.clone());
-                    for e in candidates {
-                        let region = &all[e.region as usize];
-                        // Unqualified kab/kota pairs with one name ("Bandung"): the city is
-                        // what people usually mean.
-                        let bias = if qualifier.is_none() && e.is_city {
-                            0.01
-                        } else {
-                            0.0
-                        };
-                        *province_support.entry(region.province_code()).or_default() += share;
-                        if let Some(regency) = region.regency_code() {
-                            *regency_support.entry(regency).or_default() += share + bias;
-                            if e.level == RegionLevel::District {
-                                district_of_regency
-                                    .entry(regency)
-                                    .or_insert(region.code.as_str());
-                            }
-                        }
-                    }
+                    let after_facility = i > 0 && is_facility(ws[i - 1]);
+                    mentions.push(Mention {
+                        text: t,
+                        start: i,
+                        end: i + n,
+                        key: key.clone(),
+                        candidates,
+                        qualified: qualifier.is_some(),
+                        explicit: qualifier.is_some() || after_facility && !weak,
+                        weak,
+                    });
                     break;
                 }
                 i += matched.max(1);
+            }
+        }
+
+        // An explicit place in the text that does not fit the region code overrides the code.
+        let fits_code = |e: &Entry, code: &crate::domain::regions::Region| {
+            let region = &all[e.region as usize];
+            match (code.regency_code(), region.regency_code()) {
+                (Some(c), Some(r)) => c == r,
+                (Some(_), None) => region.province_code() == code.province_code(),
+                (None, _) => region.province_code() == code.province_code(),
+            }
+        };
+        let mut use_code = code_region.is_some();
+        if let Some(code) = code_region {
+            let explicit: Vec<&Mention<'_>> = mentions.iter().filter(|m| m.explicit).collect();
+            if !explicit.is_empty()
+                && !explicit
+                    .iter()
+                    .any(|m| m.candidates.iter().any(|e| fits_code(e, code)))
+            {
+                use_code = false;
+                location.code_overridden = Some(code.code.clone());
+            }
+        }
+        if let (Some(region), true) = (code_region, use_code) {
+            location.from_region_code = true;
+            *province_support.entry(region.province_code()).or_default() += 3.0;
+            if let Some(regency) = region.regency_code() {
+                *regency_support.entry(regency).or_default() += 3.0;
+            }
+            if region.level == RegionLevel::District {
+                district_of_regency.insert(&region.code[..5], region.code.as_str());
+            }
+        }
+
+        let mut add = |m: &Mention<'_>,
+                       candidates: &[&Entry],
+                       regency_support: &mut HashMap<&str, f32>,
+                       province_support: &mut HashMap<&str, f32>| {
+            let weight = if m.qualified {
+                1.0
+            } else if candidates.iter().all(|e| e.level == RegionLevel::District) {
+                0.5
+            } else {
+                0.8
+            };
+            let share = weight / candidates.len() as f32;
+            location.mentions.push(m.key.clone());
+            for e in candidates {
+                let region = &all[e.region as usize];
+                // Unqualified kab/kota pairs with one name ("Bandung"): the city is what
+                // people usually mean.
+                let bias = if !m.qualified && e.is_city { 0.01 } else { 0.0 };
+                *province_support.entry(region.province_code()).or_default() += share;
+                if let Some(regency) = region.regency_code() {
+                    *regency_support.entry(regency).or_default() += share + bias;
+                    if e.level == RegionLevel::District {
+                        district_of_regency
+                            .entry(regency)
+                            .or_insert(region.code.as_str());
+                    }
+                }
+            }
+        };
+        for m in mentions.iter().filter(|m| !m.weak) {
+            add(
+                m,
+                &m.candidates,
+                &mut regency_support,
+                &mut province_support,
+            );
+        }
+        // An everyday word that is a place name counts where its own kabupaten/kota is named
+        // (or the code gives it), or its province is named right beside it ("Butuh,
+        // Purworejo"; "Alas, NTB").
+        let strong: Vec<&Mention<'_>> = mentions.iter().filter(|m| !m.weak).collect();
+        for m in mentions.iter().filter(|m| m.weak) {
+            let beside = |s: &&&Mention<'_>| {
+                s.text == m.text && s.start <= m.end + 3 && m.start <= s.end + 3
+            };
+            let kept: Vec<&Entry> = m
+                .candidates
+                .iter()
+                .copied()
+                .filter(|e| {
+                    let region = &all[e.region as usize];
+                    let own = region
+                        .regency_code()
+                        .filter(|_| e.level == RegionLevel::District)
+                        .is_some_and(|r| regency_support.get(r).is_some_and(|&v| v >= 0.2));
+                    let province_beside = strong.iter().filter(beside).any(|s| {
+                        s.candidates.iter().any(|c| {
+                            let other = &all[c.region as usize];
+                            other.province_code() == region.province_code()
+                                && other.level != RegionLevel::District
+                        })
+                    });
+                    own || province_beside
+                })
+                .collect();
+            if !kept.is_empty() {
+                add(m, &kept, &mut regency_support, &mut province_support);
             }
         }
 
@@ -500,6 +500,7 @@ impl Gazetteer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routing::text::words;
 
     fn regency(text: &str) -> Option<String> {
         Gazetteer::get().locate(None, &[text]).regency
@@ -620,6 +621,63 @@ mod tests {
             g.locate(Some("99.99"), &["tidak ada tempat"]),
             Location::default()
         );
+    }
+
+    #[test]
+    fn routing_everyday_words_count_only_qualified_named_or_beside_their_region() {
+        // Lowercase everyday words, and "Ibu" even capitalised: no place.
+        assert_eq!(regency("warga butuh obat"), None);
+        assert_eq!(regency("Ibu-ibu di kampung kami mengeluh"), None);
+        assert_eq!(regency("Kepada Yth Bapak/Ibu petugas, jalan rusak"), None);
+        assert_eq!(regency("alas kaki anak basah kena banjir"), None);
+        // A capital mid-sentence makes a name; not at a sentence start, not in Title Case.
+        assert_eq!(
+            regency("jalan rusak parah di Butuh sejak lama").as_deref(),
+            Some("33.06")
+        );
+        assert_eq!(regency("Butuh obat segera untuk warga"), None);
+        assert_eq!(regency("Warga Butuh Obat Di Puskesmas"), None);
+        // Qualified, or beside its province, or with its kabupaten named.
+        assert_eq!(regency("di Kec. Alas banjir").as_deref(), Some("52.04"));
+        assert_eq!(regency("kecamatan butuh").as_deref(), Some("33.06"));
+        assert_eq!(regency("di alas, NTB banjir").as_deref(), Some("52.04"));
+        let loc = Gazetteer::get().locate(None, &["warga kembang, kabupaten jepara"]);
+        assert_eq!(loc.regency.as_deref(), Some("33.20"));
+        assert_eq!(loc.district.as_deref(), Some("33.20.14"));
+        // A person's name after an honorific is no place.
+        assert_eq!(regency("petugasnya Bu Subur dan Pak Jati tidak ada"), None);
+    }
+
+    #[test]
+    fn every_common_place_word_is_a_place_name() {
+        let g = Gazetteer::get();
+        for name in common_words().keys() {
+            assert!(g.names.contains_key(name), "{name} is no place name");
+        }
+        assert_eq!(common_word("butuh"), Some(CommonWord::Word));
+        assert_eq!(common_word("ibu"), Some(CommonWord::Generic));
+        assert_eq!(common_word("garut"), None);
+    }
+
+    #[test]
+    fn an_explicit_place_overrides_a_region_code_that_does_not_fit() {
+        let g = Gazetteer::get();
+        let other = g.locate(Some("32.73"), &["sampah di Kab. Garut"]);
+        assert_eq!(other.regency.as_deref(), Some("32.05"));
+        assert_eq!(other.code_overridden.as_deref(), Some("32.73"));
+        assert!(!other.from_region_code);
+        let fits = g.locate(Some("32.73.01"), &["di Kota Bandung"]);
+        assert_eq!(fits.regency.as_deref(), Some("32.73"));
+        assert!(fits.from_region_code && fits.code_overridden.is_none());
+        let province = g.locate(Some("32"), &["SMP di Kota Bandung"]);
+        assert_eq!(province.regency.as_deref(), Some("32.73"));
+        let facility = g.locate(
+            Some("32.73"),
+            &["dokter Puskesmas Siberut Selatan jarang datang"],
+        );
+        assert_eq!(facility.regency.as_deref(), Some("13.09"), "{facility:?}");
+        let bare = g.locate(Some("32.73"), &["oleh-oleh dodol garut"]);
+        assert_eq!(bare.regency.as_deref(), Some("32.73"));
     }
 
     #[test]

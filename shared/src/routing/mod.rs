@@ -501,13 +501,50 @@ impl RoutingEngine {
             }
         }
 
-        if has_pair("jalan", &["nasional", "negara", "trans"])
-            || has_pair("jalur", &["nasional", "pantura"])
-        {
+        // Road status decides (authority.md): the national ministry only when the text says
+        // national road or names a national route, the province for provincial roads, the
+        // operator for toll roads; any other street is its kabupaten/kota's, the ministry and
+        // the province its alternates. Words such as "lubang" or "besar" say nothing of status.
+        let toll = has_pair("jalan", &["tol"])
+            || has_pair("ruas", &["tol"])
+            || has_pair("gerbang", &["tol"])
+            || has("jtts");
+        let national_route = has_pair("jalan", &["nasional", "negara", "trans", "lintas"])
+            || has_pair("jalur", &["nasional", "pantura", "lintas", "pansela"])
+            || has_pair("ruas", &["nasional"])
+            || has_pair("jembatan", &["nasional"])
+            || any(&[
+                "pantura", "jalinsum", "jalintim", "jalinbar", "pansela", "suramadu", "daendels",
+            ]);
+        let road = any(&[
+            "jalan",
+            "jembatan",
+            "aspal",
+            "trotoar",
+            "flyover",
+            "underpass",
+            "gorong",
+            "drainase",
+        ]);
+        let water_works = any(&[
+            "bendungan",
+            "irigasi",
+            "waduk",
+            "bbws",
+            "embung",
+            "rusun",
+            "rusunawa",
+            "spam",
+        ]);
+        if toll {
+            boost(p, "jasa-marga", 3.0);
+            boost(p, "hutama-karya", 3.0);
+        } else if national_route {
             boost(p, "kemenpu", 4.0);
             notes.push("national roads belong to Kementerian PU");
         } else if has_pair("jalan", &["provinsi"]) || has_pair("ruas", &["provinsi"]) {
             transfer(p, LABEL_LOCAL, LABEL_PROVINCE);
+            transfer(p, "kemenpu", LABEL_PROVINCE);
             notes.push("provincial roads belong to the province");
         } else if has_pair(
             "jalan",
@@ -518,11 +555,34 @@ impl RoutingEngine {
                 "lingkungan",
                 "kampung",
                 "kecamatan",
+                "gang",
+                "dusun",
             ],
         ) {
             transfer(p, LABEL_PROVINCE, LABEL_LOCAL);
+            transfer(p, "kemenpu", LABEL_LOCAL);
             boost(p, LABEL_LOCAL, 3.0);
             notes.push("kabupaten/kota and village roads belong to the kabupaten/kota");
+        } else if road && !water_works {
+            let ministry = ["kemenpu", "bina-marga"]
+                .iter()
+                .filter_map(|l| self.model.label_index(l))
+                .map(|i| p[i])
+                .sum::<f32>();
+            if let Some(local) = self.model.label_index(LABEL_LOCAL) {
+                if ministry > p[local] {
+                    // Keep the ministry as a candidate, below the kabupaten/kota.
+                    for l in ["kemenpu", "bina-marga"] {
+                        if let Some(i) = self.model.label_index(l) {
+                            p[local] += 0.85 * p[i];
+                            p[i] *= 0.15;
+                        }
+                    }
+                    notes.push(
+                        "a road of unknown status belongs to its kabupaten/kota (alternates: the province, Kementerian PU)",
+                    );
+                }
+            }
         }
         normalise(p);
     }
@@ -534,8 +594,12 @@ impl RoutingEngine {
             .as_deref()
             .or(location.province.as_deref())?;
         let region = regions.find(code)?;
+        let overridden;
         let source = if location.from_region_code {
             "from the region code"
+        } else if let Some(code) = &location.code_overridden {
+            overridden = format!("from the text, not the region code {code}");
+            overridden.as_str()
         } else {
             "from the text"
         };
@@ -760,6 +824,111 @@ mod tests {
         assert!(!d.candidates[0].name.is_empty());
         let record = d.to_record();
         assert_eq!(record.decision, d.decision.as_str());
+    }
+
+    /// Issue 15, failure 1: everyday words that are kecamatan names ("Ibu" in Halmahera Barat,
+    /// "Butuh" in Purworejo) never decide the place alone.
+    #[test]
+    fn routing_everyday_words_that_are_kecamatan_names_do_not_decide_the_place() {
+        for body in [
+            "Ibu-ibu di kampung kami mengeluh posyandu tutup terus sejak bulan lalu",
+            "warga butuh obat darah tinggi tapi puskesmas bilang stok kosong",
+            "puskesmas nolak ibu saya, katanya harus bawa surat rujukan dulu",
+            "kembang api tiap malam dan sampah berserakan di lapangan, bau sekali",
+        ] {
+            let d = routed("", body, None);
+            assert_eq!(d.decision, Decision::Triage, "{body}: {}", d.reason);
+            assert_eq!(d.region_code, None, "{body}: {}", d.reason);
+            for c in &d.candidates {
+                assert!(
+                    !c.agency_id.starts_with("pemda-82") && !c.agency_id.starts_with("pemda-33"),
+                    "{body}: {:?}",
+                    d.candidates
+                );
+            }
+        }
+        // With "Kec." or the kabupaten named, the same word is the place.
+        let qualified = routed("", "sampah di Kec. Butuh tidak diangkut dua minggu", None);
+        assert_eq!(top(&qualified), "pemda-33.06", "{}", qualified.reason);
+        let beside = routed(
+            "",
+            "Dokter di Puskesmas Kembang jarang datang. Kami warga Kabupaten Jepara minta perhatian",
+            None,
+        );
+        assert_eq!(top(&beside), "pemda-33.20", "{}", beside.reason);
+    }
+
+    /// Issue 15, failure 2: a named street in a named city is the city's road; only a national
+    /// road, a provincial road or a toll road goes elsewhere.
+    #[test]
+    fn routing_a_city_street_goes_to_the_city_not_the_ministry() {
+        let street = routed(
+            "Jalan berlubang",
+            "Jalan berlubang besar di Jl. Merdeka, Kota Bandung, sudah banyak motor jatuh",
+            None,
+        );
+        assert_eq!(
+            street.agency_id.as_deref(),
+            Some("pemda-32.73"),
+            "{}",
+            street.reason
+        );
+        assert!(
+            street.candidates.iter().any(|c| c.agency_id == "kemenpu"),
+            "the ministry stays an alternate: {:?}",
+            street.candidates
+        );
+        let national = routed(
+            "",
+            "jalur pantura di Kab. Demak berlubang besar, truk sering terguling",
+            None,
+        );
+        assert_eq!(top(&national), "kemenpu", "{}", national.reason);
+        let provincial = routed(
+            "",
+            "Ruas jalan provinsi di Kabupaten Cianjur berlubang besar sepanjang 5 km",
+            None,
+        );
+        assert_eq!(top(&provincial), "pemda-32", "{}", provincial.reason);
+        let toll = routed("", "Jalan tol di Kabupaten Karawang berlubang besar", None);
+        assert_eq!(top(&toll), "jasa-marga", "{}", toll.reason);
+    }
+
+    /// Issue 15, failure 3: an explicit place in the text wins over a region code that does
+    /// not fit it, and the reason says which was used.
+    #[test]
+    fn routing_an_explicit_place_in_the_text_wins_over_the_region_code() {
+        let regency = routed(
+            "Sampah",
+            "Sampah di TPS tidak diangkut seminggu di Kab. Garut",
+            Some("32.73"),
+        );
+        assert_eq!(top(&regency), "pemda-32.05", "{}", regency.reason);
+        assert!(
+            regency
+                .reason
+                .contains("from the text, not the region code 32.73"),
+            "{}",
+            regency.reason
+        );
+        let city = routed(
+            "",
+            "SMP negeri di Kota Bandung minta sumbangan wajib dua juta",
+            Some("32"),
+        );
+        assert_eq!(top(&city), "pemda-32.73", "{}", city.reason);
+        // A bare town name does not override the code; a name that fits the code refines it.
+        let bare = routed(
+            "Sampah",
+            "Sampah di TPS tidak diangkut, dekat toko dodol garut",
+            Some("32.73"),
+        );
+        assert_eq!(top(&bare), "pemda-32.73", "{}", bare.reason);
+        assert!(
+            bare.reason.contains("from the region code"),
+            "{}",
+            bare.reason
+        );
     }
 
     #[test]

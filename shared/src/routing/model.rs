@@ -607,8 +607,9 @@ fn calibrate(docs: &[Doc], labels: &[String]) -> (f32, f32) {
     (sharpness, threshold.clamp(MIN_THRESHOLD, MAX_THRESHOLD))
 }
 
-/// Reads every labelled CSV in `dir` (header starting `id,kind,title,body,region_code,expected`)
-/// in file-name order; other CSVs (aliases...) are skipped.
+/// Reads every labelled training CSV in `dir` (`train*.csv`, header starting
+/// `id,kind,title,body,region_code,expected`) in file-name order; other CSVs (aliases, and the
+/// held-out `dev-*.csv` files that measure the model) are skipped.
 pub fn read_examples_dir(dir: &Path) -> Result<Vec<TrainingExample>, ExamplesError> {
     let io = |e: std::io::Error| ExamplesError::Io {
         path: dir.display().to_string(),
@@ -618,6 +619,11 @@ pub fn read_examples_dir(dir: &Path) -> Result<Vec<TrainingExample>, ExamplesErr
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("train"))
+        })
         .collect();
     paths.sort();
     let mut out = Vec::new();

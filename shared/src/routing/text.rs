@@ -111,6 +111,32 @@ fn standard_form(word: &str) -> Option<&'static str> {
         "sklh" | "skolah" => "sekolah",
         "mhn" => "mohon",
         "trims" | "tq" | "thx" | "makasih" => "terima kasih",
+        // Regional languages and slang (Javanese, Sundanese, Betawi, Minang, Banjar,
+        // Bugis-Makassar, Manado Malay): the everyday words of a complaint, onto the
+        // Indonesian word the model knows.
+        "ora" | "kagak" | "kaga" | "teu" | "henteu" | "indak" | "ndak" | "nyanda" | "nda"
+        | "kada" | "tena" | "tara" => "tidak",
+        "wis" | "wes" | "udeh" | "sampun" => "sudah",
+        "durung" | "acan" | "alun" | "balum" => "belum",
+        "banyu" | "cai" | "aia" | "aer" | "wai" => "air",
+        "dalan" | "labuah" => "jalan",
+        "omah" | "imah" => "rumah",
+        "sakola" | "sikola" | "sekolahan" => "sekolah",
+        "runtah" | "rereged" | "sarok" => "sampah",
+        "caah" => "banjir",
+        "bolong" | "lobang" | "lubang2" | "legok" => "lubang",
+        "ruksak" | "ancur" | "hancur" => "rusak",
+        "pareum" | "pet" | "byarpet" => "padam",
+        "tulung" | "tulungi" | "tulong" | "tolongi" => "tolong",
+        "njaluk" | "menta" | "mintak" | "minto" => "minta",
+        "pitis" | "picis" => "uang",
+        "gede" | "ageung" | "gadang" | "lompo" => "besar",
+        "cilik" | "leutik" | "ketek" | "caddi" => "kecil",
+        "bocah" | "budak" | "barudak" => "anak",
+        "kulo" | "abdi" | "ambo" | "ulun" | "ane" | "gua" | "sayah" => "saya",
+        "kite" | "torang" | "kami2" => "kami",
+        "lara" | "gering" => "sakit",
+        "gak2" => "tidak",
         _ => return None,
     })
 }
@@ -277,6 +303,123 @@ pub fn words(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// How a word was written: whether it started with a capital letter, and whether it began a
+/// sentence (the text's first word, or the first after `.`, `!`, `?`, `:` or a line break).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Written {
+    pub capitalised: bool,
+    pub sentence_start: bool,
+}
+
+/// [`words`] with how each word was written, for telling a place name ("warga Butuh") from the
+/// same everyday word ("warga butuh obat"). `expanded` informal forms ("makasih" -> "terima
+/// kasih") carry the flags of their source word.
+pub fn cased_words(text: &str) -> Vec<(String, Written)> {
+    let mut out = Vec::with_capacity(text.len() / 5 + 1);
+    let mut token = String::new();
+    let mut written = Written {
+        capitalised: false,
+        sentence_start: true,
+    };
+    let mut next_starts_sentence = true;
+    // The last word written, to tell an abbreviation's dot ("Kec. Alas") from a full stop.
+    let mut last = String::new();
+    fn flush(
+        token: &mut String,
+        written: Written,
+        out: &mut Vec<(String, Written)>,
+        last: &mut String,
+    ) {
+        if token.is_empty() {
+            return;
+        }
+        for word in words(token) {
+            out.push((word, written));
+        }
+        *last = fold(token);
+        token.clear();
+    }
+    for ch in text.chars() {
+        match fold_char(ch) {
+            Some(_) => {
+                if token.is_empty() {
+                    written = Written {
+                        capitalised: ch.is_uppercase(),
+                        sentence_start: next_starts_sentence,
+                    };
+                    next_starts_sentence = false;
+                }
+                token.push(ch);
+            }
+            None => {
+                let was_word = !token.is_empty();
+                flush(&mut token, written, &mut out, &mut last);
+                let abbreviation = ch == '.' && was_word && is_abbreviation(&last);
+                if matches!(ch, '.' | '!' | '?' | ':' | '\n' | ';') && !abbreviation {
+                    next_starts_sentence = true;
+                }
+            }
+        }
+    }
+    flush(&mut token, written, &mut out, &mut last);
+    out
+}
+
+/// Abbreviations written with a dot that does not end a sentence.
+fn is_abbreviation(word: &str) -> bool {
+    matches!(
+        word,
+        "kab"
+            | "kec"
+            | "kel"
+            | "ds"
+            | "jl"
+            | "jln"
+            | "gg"
+            | "no"
+            | "rt"
+            | "rw"
+            | "dr"
+            | "drs"
+            | "ir"
+            | "h"
+            | "hj"
+            | "yth"
+            | "sdr"
+            | "bpk"
+            | "st"
+            | "pt"
+            | "cv"
+            | "prov"
+            | "kp"
+            | "dk"
+            | "dsn"
+            | "kota"
+            | "kt"
+            | "pak"
+            | "bu"
+            | "ny"
+            | "tn"
+            | "sd"
+            | "smp"
+            | "sma"
+    )
+}
+
+/// Whether capitals in this text say anything: not when most words are capitalised (a title
+/// in Title Case, a message in capitals).
+pub fn capitals_are_informative(words: &[(String, Written)]) -> bool {
+    let letters: Vec<&(String, Written)> = words
+        .iter()
+        .filter(|(w, _)| w.len() > 2 && w.bytes().all(|b| b.is_ascii_lowercase()))
+        .collect();
+    if letters.len() < 3 {
+        return false;
+    }
+    let capitalised = letters.iter().filter(|(_, c)| c.capitalised).count();
+    (capitalised as f32) < 0.5 * letters.len() as f32
 }
 
 /// Function words that carry no routing signal.
@@ -449,6 +592,36 @@ mod tests {
         assert_eq!(stem("sekolah"), "sekolah");
         assert_eq!(stem("dinas"), "dinas");
         assert_eq!(stem("smpn"), "smpn");
+    }
+
+    #[test]
+    fn cased_words_know_capitals_and_sentence_starts() {
+        let ws = cased_words("Ibu-ibu di sini. Warga Butuh mengeluh, tdk ada obat");
+        let names: Vec<&str> = ws.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(
+            names,
+            words("Ibu-ibu di sini. Warga Butuh mengeluh, tdk ada obat")
+        );
+        assert!(ws[0].1.capitalised && ws[0].1.sentence_start);
+        assert!(!ws[1].1.capitalised && !ws[1].1.sentence_start);
+        let butuh = ws.iter().find(|(w, _)| w == "butuh").unwrap().1;
+        assert!(butuh.capitalised && !butuh.sentence_start);
+        assert!(
+            ws.iter()
+                .find(|(w, _)| w == "warga")
+                .unwrap()
+                .1
+                .sentence_start
+        );
+        assert!(capitals_are_informative(&ws));
+        assert!(!capitals_are_informative(&cased_words(
+            "Warga Butuh Obat Di Puskesmas"
+        )));
+        assert!(!capitals_are_informative(&cased_words(
+            "WARGA BUTUH OBAT DI PUSKESMAS"
+        )));
+        let kec = cased_words("di Kec. Alas sini");
+        assert!(!kec[2].1.sentence_start, "{kec:?}");
     }
 
     #[test]

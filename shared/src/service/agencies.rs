@@ -8,7 +8,7 @@ use crate::directory::{Agency, Directory};
 use crate::domain::submission::Submission;
 use crate::ports::{AgencyStore, StoreError};
 use crate::routing::RouteQuery;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::sync::Arc;
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -144,32 +144,35 @@ pub fn agency<'a>(directory: &'a Directory, id: &str) -> Result<AgencyDetail<'a>
 }
 
 impl DirectoryApi {
-    /// `POST /v1/routing/suggestions`: the router's view of a draft report. Validated like
-    /// intake: 413 over the size limit, 400 when not a JSON object of the right types, 422 with
-    /// every failing field named. Nothing is stored.
+    /// `POST /v1/routing/suggestions`: the router's view of a draft report. It takes what a
+    /// report submission takes ([`Submission`]), validated the same way (413 over the size
+    /// limit, 400 when not a JSON object of the right types, 422 with every failing field
+    /// named), except that the title is optional: a citizen typing a report, an SMS or a post
+    /// has none yet. Fields routing does not read (lat/lon, incident date, reporter...) are
+    /// checked and ignored. Nothing is stored.
     pub async fn suggest(&self, body: &[u8]) -> Result<Suggestion, ServiceError> {
         let directory = self.directory.current().await;
         let draft: SuggestionRequest = typed(json_object(body)?)?;
-        // The same rules as a submission, for the fields a suggestion takes.
-        let valid = Submission {
-            kind: draft.kind,
-            title: draft.title,
-            body: draft.body,
-            region_code: draft.region_code,
-            location_text: draft.location_text,
-            ..Submission::default()
+        let untitled = draft.title.as_deref().is_none_or(|t| t.trim().is_empty());
+        let mut submission = draft;
+        if untitled {
+            // Validation only: a title that passes the title rule, so that the other fields
+            // are judged as a submission's; the router is given no title.
+            submission.title = Some(UNTITLED_DRAFT.to_string());
         }
-        .validate(chrono::Utc::now(), &directory)
-        .map_err(ServiceError::Invalid)?;
+        let valid = submission
+            .validate(chrono::Utc::now(), &directory)
+            .map_err(ServiceError::Invalid)?;
+        let title = if untitled { "" } else { valid.title.as_str() };
         let engine = self.engine.engine(directory.clone()).await;
         let decision = engine.route(&RouteQuery {
             kind: valid.kind,
-            title: &valid.title,
+            title,
             body: &valid.body,
-            category: None,
+            category: valid.category.as_deref(),
             region_code: valid.location.region_code.as_deref(),
             location_text: valid.location.text.as_deref(),
-            target_agency: None,
+            target_agency: valid.target_agency.as_deref(),
         });
         Ok(Suggestion {
             decision: decision.decision.as_str(),
@@ -193,15 +196,11 @@ impl DirectoryApi {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SuggestionRequest {
-    pub kind: Option<String>,
-    pub title: Option<String>,
-    pub body: Option<String>,
-    pub region_code: Option<String>,
-    pub location_text: Option<String>,
-}
+/// A draft report: the fields of a submission (`domain::submission`), title optional.
+pub type SuggestionRequest = Submission;
+
+/// Stands in for a missing title during validation only; never routed, stored or returned.
+const UNTITLED_DRAFT: &str = "(tanpa judul)";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SuggestedCandidate {

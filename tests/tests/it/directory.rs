@@ -253,13 +253,21 @@ async fn bad_suggestion_requests_get_their_4xx() {
     let api = h.directory_api().await;
     let ok = json!({"kind": "complaint", "title": "Jalan rusak", "body": "Jalan di depan sekolah rusak parah dan berlubang."});
     let mut unknown_field = ok.clone();
-    unknown_field["reporter"] = json!({"name": "Siti"});
+    unknown_field["nickname"] = json!("Siti");
     let mut wrong_type = ok.clone();
     wrong_type["title"] = json!(5);
     let mut bad_region = ok.clone();
     bad_region["region_code"] = json!("99.99");
     let mut bad_kind = ok.clone();
     bad_kind["kind"] = json!("gossip");
+    // Fields a report takes are checked as a report's, though routing ignores them.
+    let mut bad_lat = ok.clone();
+    bad_lat["lat"] = json!(91.0);
+    bad_lat["lon"] = json!(107.6);
+    let mut bad_phone = ok.clone();
+    bad_phone["reporter"] = json!({"phone": "12ab"});
+    let mut future = ok.clone();
+    future["incident_date"] = json!("2999-01-01");
     for (body, status, code) in [
         ("{\"kind\": ".to_string(), 400, "malformed_json"),
         ("[1]".to_string(), 400, "malformed_json"),
@@ -268,6 +276,9 @@ async fn bad_suggestion_requests_get_their_4xx() {
         ("x".repeat(70_000), 413, "payload_too_large"),
         (bad_region.to_string(), 422, "validation_failed"),
         (bad_kind.to_string(), 422, "validation_failed"),
+        (bad_lat.to_string(), 422, "validation_failed"),
+        (bad_phone.to_string(), 422, "validation_failed"),
+        (future.to_string(), 422, "validation_failed"),
     ] {
         let a = suggest(&api, &body).await;
         assert_eq!(a.status, status, "{}", a.text);
@@ -281,8 +292,45 @@ async fn bad_suggestion_requests_get_their_4xx() {
         .iter()
         .map(|f| f["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["kind", "title", "body"]);
+    // The body is what a draft must have; the title is optional.
+    assert_eq!(fields, ["kind", "body"]);
     assert_eq!(suggest(&api, &ok.to_string()).await.status, 200);
+}
+
+#[tokio::test]
+async fn routing_suggestions_take_a_draft_as_citizens_write_it_without_a_title() {
+    let h = lapor_tests::embedded().await;
+    let api = h.directory_api().await;
+    // An SMS-like draft with every field a report takes but a title.
+    let draft = json!({
+        "kind": "complaint",
+        "body": "lampu jalan di depan pasar mati sdh 2 minggu, gelap bgt kalau malam. Kota Bandung",
+        "category": "infrastruktur",
+        "lat": -6.9147,
+        "lon": 107.6098,
+        "incident_date": "2024-05-01",
+        "target_agency": "pemda-32.73",
+        "channel": "mobile",
+        "reporter": {"name": "Siti", "phone": "0812-3456-7890"},
+        "anonymous": true,
+        "confidential": false
+    });
+    let a = suggest(&api, &draft.to_string()).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(
+        a.body["candidates"][0]["agency_id"], "pemda-32.73",
+        "{}",
+        a.text
+    );
+    let mut blank_title = draft.clone();
+    blank_title["title"] = json!("  ");
+    assert_eq!(suggest(&api, &blank_title.to_string()).await.status, 200);
+    // A title that is given is still held to the title rule.
+    let mut short_title = draft.clone();
+    short_title["title"] = json!("ab");
+    let a = suggest(&api, &short_title.to_string()).await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    assert_eq!(a.body["fields"][0]["field"], "title");
 }
 
 /// PLN's distribution unit for Papua: an institution the compiled-in directory lacks, in WIT.
