@@ -41,6 +41,10 @@ pub mod env {
     pub const ROUTING_EXAMPLES_TABLE: &str = "ROUTING_EXAMPLES_TABLE";
     /// Published routing model artifacts (chunked) and the `current` pointer.
     pub const ROUTING_MODELS_TABLE: &str = "ROUTING_MODELS_TABLE";
+    /// The Secrets Manager secret holding the key of HS256 staff tokens (32+ bytes, standard
+    /// base64), for a deployment whose API has no JWT authorizer (the LocalStack REST API); `-`
+    /// behind the HTTP API, whose authorizer checks the identity provider's tokens.
+    pub const STAFF_TOKEN_KEY_SECRET_ID: &str = "STAFF_TOKEN_KEY_SECRET_ID";
 }
 
 /// What a function needs from the outside world. Its cold start builds exactly these
@@ -67,6 +71,9 @@ pub struct Needs {
     pub pii: bool,
     /// The channels' secrets (a Secrets Manager secret).
     pub channel_secrets: bool,
+    /// The shared key of staff tokens where no JWT authorizer checks them (a Secrets Manager
+    /// secret, or `-`).
+    pub staff_token_key: bool,
     /// The function's own settings, beyond what the parts above need.
     pub own: &'static [&'static str],
 }
@@ -99,6 +106,7 @@ impl Needs {
             (self.channel_state, CHANNEL_STATE_TABLE),
             (self.pii, PII_KEY_SECRET_ID),
             (self.channel_secrets, CHANNEL_SECRETS_ID),
+            (self.staff_token_key, STAFF_TOKEN_KEY_SECRET_ID),
         ];
         out.extend(parts.iter().filter(|(needed, _)| *needed).map(|(_, v)| *v));
         out.extend(self.own);
@@ -140,13 +148,15 @@ pub mod needs {
         models: true,
         ..NOTHING
     };
-    /// The officers' and verifiers' API; their routing decisions are kept for retraining.
+    /// The officers' and verifiers' API; their routing decisions are kept for retraining. Behind
+    /// a REST API (LocalStack) it checks staff tokens itself, with the staff token key.
     pub const AGENCY: Needs = Needs {
         reports: true,
         queues: &[Notifications],
         agencies: true,
         examples: true,
         pii: true,
+        staff_token_key: true,
         ..NOTHING
     };
     /// The escalation pass; it also re-queues reports the router never got.
@@ -213,6 +223,7 @@ pub mod needs {
         channel_state: false,
         pii: false,
         channel_secrets: false,
+        staff_token_key: false,
         own: &[],
     };
 }

@@ -17,6 +17,8 @@ pub mod outbound;
 pub mod ports;
 pub mod routing;
 pub mod service;
+#[cfg(feature = "lambda")]
+pub mod staff_tokens;
 pub mod template;
 #[cfg(feature = "web")]
 pub mod web;

@@ -1,7 +1,12 @@
-//! The local runner's stand-in for the staff identity provider: HS256 tokens signed with a key
-//! kept in the data dir. `mint-token` signs them; the gateway checks them the way API Gateway's
-//! JWT authorizer checks the provider's tokens in AWS, then hands the claims to the function
-//! (which reads them with `lapor::auth::staff_from_request`, as deployed).
+//! Staff tokens signed with a shared key (HS256), where no identity provider and no JWT
+//! authorizer stand in front of the functions:
+//! - the local runner: `lapor-local mint-token` signs them with a key kept in the data dir and
+//!   its gateway checks them the way API Gateway's JWT authorizer checks the provider's tokens in
+//!   AWS, then hands the claims to the function (which reads them with
+//!   `lapor::auth::staff_from_request`, as deployed);
+//! - the LocalStack deployment (a REST API, which has no JWT authorizer): the agency function
+//!   checks them itself (`lambda::rest::RestAuthorizer`) with the same key, read from Secrets
+//!   Manager.
 //!
 //! Signing, the header, the signature and the issuer and audience checks are `jsonwebtoken`'s.
 //! Time is checked here against the runner's clock (`now`), with no leeway: `jsonwebtoken` would
@@ -12,7 +17,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use lapor::auth::{claim, claims_from_authorizer, AuthError, StaffClaims};
+use crate::auth::{claim, claims_from_authorizer, AuthError, StaffClaims};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -22,7 +27,7 @@ pub const MAX_TOKEN_BYTES: usize = 4096;
 /// The shortest key the key file may hold.
 pub const MIN_KEY_BYTES: usize = 32;
 
-/// Why the local authorizer refused a token (for the developer's log: the client gets a bare 401).
+/// Why a token was refused (for the log: the client gets a bare 401).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     #[error("no access token")]
@@ -49,21 +54,22 @@ pub enum TokenError {
     Claims(#[from] AuthError),
 }
 
-/// HS256 tokens with the data dir's key. Never used in AWS, where the authorizer checks the
-/// provider's RS256 tokens.
-pub struct LocalSigner {
+/// HS256 tokens with a shared key. Never used behind the HTTP API in AWS, where the authorizer
+/// checks the identity provider's RS256 tokens.
+#[derive(Clone)]
+pub struct SharedKeyTokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
 }
 
-impl std::fmt::Debug for LocalSigner {
+impl std::fmt::Debug for SharedKeyTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LocalSigner { key: <redacted> }")
+        f.write_str("SharedKeyTokens { key: <redacted> }")
     }
 }
 
-impl LocalSigner {
+impl SharedKeyTokens {
     pub const ISSUER: &'static str = "lapor-local";
     pub const AUDIENCE: &'static str = "lapor-officers";
     /// The key's file name in the local data dir.
@@ -71,7 +77,7 @@ impl LocalSigner {
 
     /// A signer with `key`, which must not be empty ([`Self::load_or_create`] reads at least
     /// [`MIN_KEY_BYTES`]).
-    pub fn new(key: &[u8]) -> LocalSigner {
+    pub fn new(key: &[u8]) -> SharedKeyTokens {
         const EMPTY: &str = "an HMAC key must not be empty";
         // Only HS256, whatever the token's header says: never `none`, never one the token picks.
         let mut validation = Validation::new(Algorithm::HS256);
@@ -81,11 +87,22 @@ impl LocalSigner {
         // Checked in `verify_claim_map` against the runner's clock.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        LocalSigner {
+        SharedKeyTokens {
             encoding: EncodingKey::from_secret(key).expect(EMPTY),
             decoding: DecodingKey::from_secret(key).expect(EMPTY),
             validation,
         }
+    }
+
+    /// A key as the key file and the deployment's secret hold it: at least [`MIN_KEY_BYTES`]
+    /// bytes in standard base64.
+    pub fn from_base64_key(text: &str) -> Result<SharedKeyTokens, &'static str> {
+        STANDARD
+            .decode(text.trim())
+            .ok()
+            .filter(|k| k.len() >= MIN_KEY_BYTES)
+            .map(|key| SharedKeyTokens::new(&key))
+            .ok_or("the signing key must be at least 32 bytes in standard base64")
     }
 
     /// Where the key lives in a data dir.
@@ -95,7 +112,7 @@ impl LocalSigner {
 
     /// The key at `path` (32 random bytes in standard base64, like the local PII key), created
     /// owner-only on first use so that `mint-token` and `serve` agree without configuration.
-    pub fn load_or_create(path: &Path) -> std::io::Result<LocalSigner> {
+    pub fn load_or_create(path: &Path) -> std::io::Result<SharedKeyTokens> {
         use std::io::{Error, ErrorKind, Write};
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
@@ -106,7 +123,7 @@ impl LocalSigner {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let text = match options.open(path) {
             Ok(mut file) => {
-                let text = lapor::crypto::Sealer::generate_key_base64();
+                let text = crate::crypto::Sealer::generate_key_base64();
                 file.write_all(text.as_bytes())?;
                 file.sync_all()?;
                 text
@@ -115,17 +132,7 @@ impl LocalSigner {
             Err(e) if e.kind() == ErrorKind::AlreadyExists => std::fs::read_to_string(path)?,
             Err(e) => return Err(e),
         };
-        let key = STANDARD
-            .decode(text.trim())
-            .ok()
-            .filter(|k| k.len() >= MIN_KEY_BYTES)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidData,
-                    "the signing key must be at least 32 bytes in standard base64",
-                )
-            })?;
-        Ok(LocalSigner::new(&key))
+        SharedKeyTokens::from_base64_key(&text).map_err(|e| Error::new(ErrorKind::InvalidData, e))
     }
 
     /// A token for `claims`, valid from `issued_at` for `valid_for`.
@@ -251,7 +258,7 @@ mod tests {
     use super::*;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use chrono::TimeZone;
-    use lapor::auth::StaffRole;
+    use crate::auth::StaffRole;
     use std::time::Duration;
 
     const HOUR: Duration = Duration::from_secs(3600);
@@ -265,8 +272,8 @@ mod tests {
         StaffClaims::new("staff-42", StaffRole::Officer, Some("komdigi".into())).unwrap()
     }
 
-    fn signer() -> LocalSigner {
-        LocalSigner::new(&KEY)
+    fn signer() -> SharedKeyTokens {
+        SharedKeyTokens::new(&KEY)
     }
 
     /// A token with any header and payload, correctly signed with `signer()`'s key.
@@ -356,7 +363,7 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
-        let token = LocalSigner::new(&[8u8; 32]).mint(&officer(), t0(), HOUR);
+        let token = SharedKeyTokens::new(&[8u8; 32]).mint(&officer(), t0(), HOUR);
         assert_eq!(signer().verify(&token, t0()), Err(TokenError::BadSignature));
     }
 
@@ -529,10 +536,10 @@ mod tests {
     #[test]
     fn the_key_file_is_created_once_and_owner_only() {
         let dir = tempfile::tempdir().unwrap();
-        let path = LocalSigner::key_path(&dir.path().join("nested"));
-        let first = LocalSigner::load_or_create(&path).unwrap();
+        let path = SharedKeyTokens::key_path(&dir.path().join("nested"));
+        let first = SharedKeyTokens::load_or_create(&path).unwrap();
         let token = first.mint(&officer(), t0(), HOUR);
-        let again = LocalSigner::load_or_create(&path).unwrap();
+        let again = SharedKeyTokens::load_or_create(&path).unwrap();
         assert_eq!(again.verify(&token, t0()), Ok(officer()));
         // The format existing data dirs have: 32 bytes in standard base64.
         let text = std::fs::read_to_string(&path).unwrap();
@@ -544,7 +551,7 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::write(&path, "c2hvcnQ=").unwrap();
-        assert!(LocalSigner::load_or_create(&path).is_err());
+        assert!(SharedKeyTokens::load_or_create(&path).is_err());
     }
 
     #[test]
@@ -552,9 +559,9 @@ mod tests {
         // A key file as the hand-written signer left it, and the token it minted with that key
         // for `officer()` at `t0()` (byte for byte what it printed).
         let dir = tempfile::tempdir().unwrap();
-        let path = LocalSigner::key_path(dir.path());
+        let path = SharedKeyTokens::key_path(dir.path());
         std::fs::write(&path, STANDARD.encode(KEY)).unwrap();
-        let signer = LocalSigner::load_or_create(&path).unwrap();
+        let signer = SharedKeyTokens::load_or_create(&path).unwrap();
         let old = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJsYXBvci1vZmZpY2VycyIsImN1c3\
                    RvbTphZ2VuY3lfaWQiOiJrb21kaWdpIiwiY3VzdG9tOnJvbGUiOiJvZmZpY2VyIiwiZXhwIjoxNzQw\
                    ODE5NjAwLCJpYXQiOjE3NDA4MTYwMDAsImlzcyI6ImxhcG9yLWxvY2FsIiwic3ViIjoic3RhZmYtNDIi\

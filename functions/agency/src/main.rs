@@ -4,6 +4,10 @@ use lapor::config::needs;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let app = &wire("agency", &needs::AGENCY).await?.app()?;
-    run(service_fn(move |req: Request| agency::handle(app, req))).await
+    let wired = wire("agency", &needs::AGENCY).await?;
+    let (app, rest) = (&wired.app()?, &wired.rest_authorizer());
+    run(service_fn(move |req: Request| {
+        agency::handle(app, rest.admit(req, app.clock.now()))
+    }))
+    .await
 }

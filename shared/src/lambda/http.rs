@@ -74,12 +74,18 @@ pub fn bearer_token(req: &Request) -> Option<&str> {
 }
 
 /// The API Gateway route key (`GET /v1/reports/{tracking_id}`): what a function with several
-/// routes dispatches on, free of the stage prefix of the path.
+/// routes dispatches on, free of the stage prefix of the path; the same through an HTTP API
+/// (payload 2.0) and a REST API (payload 1.0).
 pub fn route_key(req: &Request) -> String {
     use lambda_http::request::RequestContext;
     use lambda_http::RequestExt;
     match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone().unwrap_or_default(),
+        // A REST API (the LocalStack deployment's) names the route by method and resource.
+        Some(RequestContext::ApiGatewayV1(ctx)) => match &ctx.resource_path {
+            Some(resource) => format!("{} {resource}", ctx.http_method),
+            None => String::new(),
+        },
         _ => String::new(),
     }
 }

@@ -1,6 +1,7 @@
 //! Lambda plumbing the handlers share: HTTP responses and errors, SQS batches, logging setup.
 
 pub mod http;
+pub mod rest;
 pub mod sqs;
 
 use tracing_subscriber::filter::{LevelFilter, Targets};

@@ -300,6 +300,17 @@ impl Gazetteer {
             let ws: Vec<&str> = cased.iter().map(|(w, _)| w.as_str()).collect();
             let mut i = 0;
             while i < ws.len() {
+                // "Kota Padang" is the city even though a kecamatan is called "Kota Padang":
+                // a level word followed by a name is read as the qualifier of that name.
+                if matches!(before(ws[i]), Before::Level(_)) && i + 1 < ws.len() {
+                    let rest = &ws[i + 1..];
+                    let names_next = (1..=self.max_words.min(rest.len()))
+                        .any(|n| self.names.contains_key(rest[..n].join(" ").as_str()));
+                    if names_next {
+                        i += 1;
+                        continue;
+                    }
+                }
                 let mut matched = 0;
                 for n in (1..=self.max_words.min(ws.len() - i)).rev() {
                     key.clear();
@@ -676,6 +687,11 @@ mod tests {
             &["dokter Puskesmas Siberut Selatan jarang datang"],
         );
         assert_eq!(facility.regency.as_deref(), Some("13.09"), "{facility:?}");
+        // A kecamatan called "Kota Padang" lies in Rejang Lebong; "Kota Padang" is the city.
+        assert_eq!(
+            regency("aia indak iduik, Kota Padang").as_deref(),
+            Some("13.71")
+        );
         let bare = g.locate(Some("32.73"), &["oleh-oleh dodol garut"]);
         assert_eq!(bare.regency.as_deref(), Some("32.73"));
     }

@@ -38,6 +38,25 @@ pub async fn channel_secrets_from_secret(
     ChannelSecrets::from_json(env::CHANNEL_SECRETS_ID, &text)
 }
 
+/// The shared key of staff tokens, from the secret named by `STAFF_TOKEN_KEY_SECRET_ID` (32+
+/// bytes in standard base64, like the local runner's key file); `None` when the variable is `-`:
+/// the HTTP API's JWT authorizer checks the tokens.
+#[cfg(feature = "lambda")]
+pub async fn staff_tokens(
+    aws: &aws_config::SdkConfig,
+) -> Result<Option<crate::staff_tokens::SharedKeyTokens>, ConfigError> {
+    let Some(id) = config::optional(env::STAFF_TOKEN_KEY_SECRET_ID) else {
+        return Ok(None);
+    };
+    let text = secret_string(aws, env::STAFF_TOKEN_KEY_SECRET_ID, &id).await?;
+    crate::staff_tokens::SharedKeyTokens::from_base64_key(&text)
+        .map(Some)
+        .map_err(|problem| ConfigError {
+            name: env::STAFF_TOKEN_KEY_SECRET_ID,
+            problem: format!("the secret {id:?}: {problem}"),
+        })
+}
+
 /// The `SecretString` of the secret `id`; errors name the variable `variable` that named it.
 async fn secret_string(
     aws: &aws_config::SdkConfig,

@@ -31,6 +31,9 @@ pub struct Wired {
     pub models: Option<Arc<DynamoModels>>,
     pub channel_state: Option<Arc<DynamoChannelState>>,
     pub channel_secrets: Option<ChannelSecrets>,
+    /// The shared key of staff tokens, where no JWT authorizer checks them (the REST API).
+    #[cfg(feature = "lambda")]
+    pub staff_tokens: Option<crate::staff_tokens::SharedKeyTokens>,
 }
 
 /// Starts the function `service` with what `needs` names: logging, the configuration check
@@ -91,6 +94,11 @@ pub async fn wire(service: &'static str, needs: &Needs) -> Result<Wired, Error> 
         true => Some(super::secrets::channel_secrets(&aws).await?),
         false => None,
     };
+    #[cfg(feature = "lambda")]
+    let staff_tokens = match needs.staff_token_key {
+        true => super::secrets::staff_tokens(&aws).await?,
+        false => None,
+    };
     let directory = match &agencies {
         Some(agencies) => LiveDirectory::start(agencies.clone(), live::RECHECK_EVERY).await?,
         None => LiveDirectory::builtin(),
@@ -108,6 +116,8 @@ pub async fn wire(service: &'static str, needs: &Needs) -> Result<Wired, Error> 
         models,
         channel_state,
         channel_secrets,
+        #[cfg(feature = "lambda")]
+        staff_tokens,
     })
 }
 
@@ -134,6 +144,13 @@ fn queue_urls(needs: &Needs) -> Result<HashMap<QueueName, QueueUrls>, ConfigErro
 }
 
 impl Wired {
+    /// What stands in for the JWT authorizer on a REST API's requests (HTTP API requests pass
+    /// through it unchanged).
+    #[cfg(feature = "lambda")]
+    pub fn rest_authorizer(&self) -> crate::lambda::rest::RestAuthorizer {
+        crate::lambda::rest::RestAuthorizer::new(self.staff_tokens.clone())
+    }
+
     /// The services' shared parts. The function's needs must include the reports, the queues it
     /// sends to and the PII key; a function built otherwise stops at its cold start saying so.
     pub fn app(&self) -> Result<App, ConfigError> {
