@@ -181,7 +181,9 @@ pub fn staff_from_request(req: &lambda_http::Request) -> Result<StaffClaims, Aut
             .map(|jwt| &jwt.claims),
         // A REST API has no JWT authorizer: `lambda::rest::RestAuthorizer` checked the token
         // and put its claims here, as the HTTP API's authorizer does.
-        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.authorizer.jwt.as_ref().map(|jwt| &jwt.claims),
+        Some(RequestContext::ApiGatewayV1(ctx)) => {
+            ctx.authorizer.jwt.as_ref().map(|jwt| &jwt.claims)
+        }
         _ => None,
     };
     let read = match claims {

@@ -12,12 +12,12 @@
 //! Time is checked here against the runner's clock (`now`), with no leeway: `jsonwebtoken` would
 //! read the wall clock and allow a minute.
 
+use crate::auth::{claim, claims_from_authorizer, AuthError, StaffClaims};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use crate::auth::{claim, claims_from_authorizer, AuthError, StaffClaims};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -256,9 +256,9 @@ fn claim_string(value: serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::StaffRole;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use chrono::TimeZone;
-    use crate::auth::StaffRole;
     use std::time::Duration;
 
     const HOUR: Duration = Duration::from_secs(3600);

@@ -12,4 +12,73 @@
     area.addEventListener("input", update);
     update();
   });
+
+  // Copy buttons: <button data-copy="id-of-element" hidden>, shown only where copying works.
+  if (navigator.clipboard) {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      if (!source) return;
+      button.hidden = false;
+      var label = button.textContent;
+      button.addEventListener("click", function () {
+        var text = source.value !== undefined ? source.value : source.textContent;
+        navigator.clipboard.writeText(text.trim()).then(function () {
+          button.textContent = "Tersalin";
+          setTimeout(function () { button.textContent = label; }, 2000);
+        });
+      });
+    });
+  }
+
+  // The private link /lacak/<id>#akses=<token>: the fragment never reaches the server; post the
+  // token in the page's access form (it sets this browser's cookie) and drop it from the address.
+  var accessForm = document.getElementById("form-akses");
+  if (accessForm && location.hash.indexOf("#akses=") === 0) {
+    var token = decodeURIComponent(location.hash.slice(7));
+    history.replaceState(null, "", location.pathname + location.search);
+    accessForm.querySelector("textarea[name=akses]").value = token;
+    accessForm.submit();
+  }
+
+  // Choosing a province or a kabupaten/kota loads the next list at once (the "Pilih" button).
+  document.querySelectorAll("select[data-choose]").forEach(function (select) {
+    var button = document.getElementById(select.getAttribute("data-choose"));
+    if (!button || !select.form) return;
+    select.addEventListener("change", function () {
+      if (select.form.requestSubmit) select.form.requestSubmit(button); else button.click();
+    });
+  });
+
+  // The institution the router would choose, shown while the report is written.
+  var form = document.getElementById("lapor-form");
+  var box = document.getElementById("saran");
+  if (form && box && window.fetch && window.URLSearchParams) {
+    var timer = null;
+    var last = "";
+    var ask = function () {
+      var data = new URLSearchParams(new FormData(form));
+      data.delete("pilih");
+      var body = data.toString();
+      if (body === last) return;
+      last = body;
+      fetch(box.getAttribute("data-url"), {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: body,
+        credentials: "same-origin"
+      }).then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (s) {
+        if (!s) { box.hidden = true; return; }
+        box.textContent = s.agency_name
+          ? "Perkiraan instansi tujuan: " + s.agency_name + ". Verifikator memastikannya setelah laporan terkirim."
+          : "Laporan ini akan diperiksa verifikator LAPOR! untuk menentukan instansi tujuannya.";
+        box.hidden = false;
+      }).catch(function () { box.hidden = true; });
+    };
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 800);
+    });
+  }
 })();
