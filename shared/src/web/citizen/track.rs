@@ -159,7 +159,12 @@ fn shown_events(
                 Actor::System { .. } => "system",
             }),
             agency: e.agency_id.as_deref().map(|a| agency_name(directory, a)),
-            note: e.note.clone().filter(|_| with_notes),
+            // The router's and the escalation's notes are for staff (in their words); the
+            // people's notes (a follow-up, a question, a reply) are the reporter's to read.
+            note: e
+                .note
+                .clone()
+                .filter(|_| with_notes && !matches!(e.actor, Actor::System { .. })),
             question: e.action == "info_requested",
         })
         .collect()
