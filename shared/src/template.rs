@@ -334,7 +334,8 @@ mod yaml {
                             })
                             .unwrap_or_default(),
                     }),
-                    Some("HttpApi") => {
+                    // `Api`: a REST API's route (the LocalStack variant, `rest_variant`).
+                    Some("HttpApi" | "Api") => {
                         let authorizer = match p["Auth"]["Authorizer"].as_str() {
                             Some("NONE") => None,
                             Some(name) => Some(name.to_string()),

@@ -233,3 +233,31 @@ pub fn mint_token(args: &MintTokenArgs) -> Result<()> {
     );
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct RestTemplateArgs {
+    /// The template to derive from: template.yaml, or what `sam build` wrote from it (default:
+    /// the template this binary was built with).
+    #[arg(long, value_name = "FILE")]
+    template: Option<PathBuf>,
+    /// Where to write the variant (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// `rest-template`: the template with its HTTP API replaced by a REST API
+/// (`lapor::rest_variant`), for LocalStack's community edition.
+pub fn rest_template(args: &RestTemplateArgs) -> Result<()> {
+    let source = match &args.template {
+        Some(path) => std::fs::read_to_string(path).with_context(|| path.display().to_string())?,
+        None => lapor::template::TEMPLATE_YAML.to_string(),
+    };
+    let variant = lapor::rest_variant::rest_variant(&source)?;
+    match &args.out {
+        Some(path) => std::fs::write(path, variant).with_context(|| path.display().to_string()),
+        None => {
+            print!("{variant}");
+            Ok(())
+        }
+    }
+}

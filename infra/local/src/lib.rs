@@ -103,6 +103,9 @@ enum Command {
     SendSms(outbox::SendSmsArgs),
     /// Print the secrets the local webhooks check (to sign your own test requests).
     ChannelSecrets(outbox::ChannelSecretsArgs),
+    /// Write the template's REST API variant, for LocalStack's community edition (which does
+    /// not serve HTTP APIs): the same routes on a REST API (`infra/localstack/deploy.sh`).
+    RestTemplate(commands::RestTemplateArgs),
 }
 
 /// `lapor-local` with the process's arguments.
@@ -118,6 +121,9 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
     }
     if let Some(Command::ChannelSecrets(args)) = &cli.command {
         return exit_code(outbox::print_channel_secrets(args));
+    }
+    if let Some(Command::RestTemplate(args)) = &cli.command {
+        return exit_code(commands::rest_template(args));
     }
     lapor::lambda::init_tracing("lapor-local");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -137,7 +143,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
             Some(Command::BenchEscalation(args)) => escalate::bench(args).await,
             Some(Command::Outbox(args)) => outbox::print_outbox(args).await,
             Some(Command::SendSms(args)) => outbox::send_sms(args).await,
-            Some(Command::MintToken(_) | Command::ChannelSecrets(_)) => {
+            Some(Command::MintToken(_) | Command::ChannelSecrets(_) | Command::RestTemplate(_)) => {
                 unreachable!("handled before the runtime starts")
             }
         }

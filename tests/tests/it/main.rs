@@ -26,5 +26,7 @@ mod notify_adapters;
 mod pipeline;
 mod privacy_logs;
 mod privacy_walk;
+mod rest_api;
 mod security;
 mod template;
+mod web;

@@ -272,6 +272,7 @@ fn every_environment_variable_the_code_reads_is_set_for_its_function() {
         ("EscalationFunction", needs::ESCALATION),
         ("ChannelsFunction", needs::CHANNELS),
         ("NotifierFunction", needs::NOTIFIER),
+        ("WebFunction", needs::WEB),
     ] {
         let spec = t
             .function(function)
@@ -309,6 +310,13 @@ fn the_public_routes_are_the_ones_the_handlers_serve() {
         ("DirectoryFunction", "POST", "/v1/routing/suggestions"),
         ("ChannelsFunction", "GET", "/v1/channels/{channel}"),
         ("ChannelsFunction", "POST", "/v1/channels/{channel}"),
+        ("WebFunction", "GET", "/"),
+        ("WebFunction", "GET", "/static/{file}"),
+        ("WebFunction", "POST", "/kirim"),
+        ("WebFunction", "GET", "/lacak/{tracking_id}"),
+        ("WebFunction", "POST", "/lacak/{tracking_id}/{aksi}"),
+        ("WebFunction", "GET", "/laporan"),
+        ("WebFunction", "GET", "/petugas/{proxy+}"),
     ] {
         assert!(
             routes
@@ -356,4 +364,43 @@ fn only_the_staff_routes_are_behind_the_officer_authorizer() {
         }
     }
     assert!(staff_routes >= 1, "the template has no /v1/agency/ routes");
+}
+
+/// The LocalStack deployment's template (`lapor-local rest-template`, derived from this one)
+/// passes the same linters as template.yaml. They come with the test command
+/// (`LAPOR_TOOLS_BIN`); without them the test says so and passes, except under CI.
+#[test]
+fn the_localstack_rest_variant_passes_the_template_linters() {
+    let Some(tools) = std::env::var_os("LAPOR_TOOLS_BIN").map(std::path::PathBuf::from) else {
+        assert!(
+            !matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1")),
+            "CI: LAPOR_TOOLS_BIN (cfn-lint, sam) must be set by infra/scripts/test-all.sh"
+        );
+        eprintln!("LAPOR_TOOLS_BIN unset: the REST variant is not linted here");
+        return;
+    };
+    let variant = lapor::rest_variant::rest_variant(lapor::template::TEMPLATE_YAML).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("template-rest.yaml");
+    std::fs::write(&path, variant).unwrap();
+    for (tool, args) in [
+        ("cfn-lint", vec![path.to_str().unwrap()]),
+        (
+            "sam",
+            vec!["validate", "--lint", "--template", path.to_str().unwrap()],
+        ),
+    ] {
+        let out = std::process::Command::new(tools.join(tool))
+            .args(&args)
+            .env("AWS_DEFAULT_REGION", "ap-southeast-3")
+            .env("SAM_CLI_TELEMETRY", "0")
+            .output()
+            .unwrap_or_else(|e| panic!("{tool}: {e}"));
+        assert!(
+            out.status.success(),
+            "{tool} on the REST variant:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
