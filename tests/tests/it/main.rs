@@ -13,6 +13,7 @@ pub(crate) fn runner_binary() -> &'static std::path::Path {
 }
 
 mod bad_input;
+mod browser;
 mod channels;
 mod conformance;
 mod directory;
