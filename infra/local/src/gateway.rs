@@ -374,7 +374,19 @@ mod tests {
         assert_eq!(agency.route_key, "GET /v1/agencies/{agency_id}");
         let search = gw.match_route("GET", "/v1/agencies").unwrap().unwrap();
         assert_eq!(search.route_key, "GET /v1/agencies");
-        assert!(gw.match_route("GET", "/nope").unwrap().is_none());
+        // Any other page address is the web's (its not-found page).
+        let other = gw.match_route("GET", "/nope").unwrap().unwrap();
+        assert_eq!(
+            (other.function, other.route_key.as_str()),
+            ("WebFunction", "GET /{proxy+}")
+        );
+        assert_eq!(
+            gw.match_route("GET", "/v1/reports")
+                .unwrap()
+                .unwrap()
+                .function,
+            "StatusFunction"
+        );
         let home = gw.match_route("GET", "/").unwrap().unwrap();
         assert_eq!(
             (home.function, home.route_key.as_str()),
@@ -570,8 +582,12 @@ mod tests {
     fn unknown_routes_and_methods_are_refused_as_before() {
         let gw = gateway();
         let none = http::HeaderMap::new();
-        let missing = through(&gw, http::Method::GET, "/nope", &none, t0()).unwrap_err();
-        assert_eq!(missing.response().status(), 404);
+        let missing = through(&gw, http::Method::POST, "/nope", &none, t0()).unwrap_err();
+        assert_eq!(
+            missing.response().status(),
+            405,
+            "GET /{{proxy+}} has the path"
+        );
         let wrong = through(&gw, http::Method::DELETE, "/v1/reports", &none, t0()).unwrap_err();
         assert_eq!(wrong.response().status(), 405);
         // The route is found before the token is asked for.

@@ -31,7 +31,7 @@ pub async fn handle(web: &Web, req: Request) -> Response<Body> {
         ([""], true, _) => submit::home(web, &req),
         (["kirim"], _, true) => submit::submit(web, &req).await,
         (["saran"], _, true) => submit::suggest(web, &req).await,
-        (["terkirim", id], true, _) => submit::sent(web, &req, id),
+        (["terkirim", id], true, _) => submit::sent(web, &req, id).await,
         (["lacak"], true, _) => track::form(web, &req).await,
         (["lacak", id], true, _) => track::show(web, &req, id).await,
         (["lacak", id, what], _, true) => track::act(web, &req, id, what).await,

@@ -252,8 +252,14 @@ struct Sent {
 
 /// `GET /terkirim/{id}`: the tracking id, large and copyable, and, for the browser that sent
 /// the report, the private link to keep, with the warning that it is the key.
-pub fn sent(web: &Web, req: &Request, tracking_id: &str) -> Result<Response<Body>, PageError> {
-    let id = TrackingId::parse(tracking_id).ok_or_else(PageError::not_found)?;
+pub async fn sent(
+    web: &Web,
+    req: &Request,
+    tracking_id: &str,
+) -> Result<Response<Body>, PageError> {
+    let id = crate::service::actions::load(&web.app, tracking_id)
+        .await?
+        .tracking_id;
     let token = access::token_for(web, req, id.as_str());
     let link = token
         .as_ref()
