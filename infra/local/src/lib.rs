@@ -195,11 +195,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     let directory = commands::directory_api(&system);
     let signer = commands::local_signer(&args.store.data_dir)?;
+    let signin = signin::LocalSignIn::new(commands::local_signer(&args.store.data_dir)?);
     let secrets = outbox::LocalChannelSecrets::load_or_create(&args.store.data_dir)?;
     server::serve(
         system,
         directory,
         signer,
+        signin,
         secrets.settings()?,
         args.addr,
         server::ReadTimeouts {

@@ -55,12 +55,15 @@ struct Functions {
     directory: DirectoryApi,
     channels: channels::ChannelsApi,
     web: lapor::web::Web,
+    /// The console's sign-in page, this runner's alone.
+    signin: crate::signin::LocalSignIn,
 }
 
 pub async fn serve(
     system: System,
     directory: DirectoryApi,
     signer: LocalSigner,
+    signin: crate::signin::LocalSignIn,
     settings: lapor::service::webhooks::WebhookSettings,
     addr: SocketAddr,
     timeouts: ReadTimeouts,
@@ -81,6 +84,8 @@ pub async fn serve(
     // this runner speaks plain HTTP (a browser would not send a `Secure` cookie back).
     let mut web_settings = lapor::web::Settings::from_env()?;
     web_settings.insecure_cookies = true;
+    // Officers sign in on this runner's own page, with its tokens (never in the Lambda build).
+    web_settings.officer = signin.web_settings();
     let web = lapor::web::Web::new(
         system.app.clone(),
         DirectoryApi {
@@ -94,6 +99,7 @@ pub async fn serve(
         directory,
         channels,
         web,
+        signin,
     });
     let gateway = Arc::new(gateway);
     let listener = TcpListener::bind(addr)
@@ -165,12 +171,17 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     // Route and authorizer first, as API Gateway: a refused request's body is never read.
-    let admitted = match gateway.admit(&parts.method, &path, &parts.headers, system.app.clock.now())
-    {
-        Ok(admitted) => admitted,
-        Err(refusal) => return to_hyper(refusal.response()),
+    // The console's local sign-in page is the runner's own, not a route of the template.
+    let signin_page = path == crate::signin::PAGE;
+    let admitted = match signin_page {
+        true => None,
+        false => {
+            match gateway.admit(&parts.method, &path, &parts.headers, system.app.clock.now()) {
+                Ok(admitted) => Some(admitted),
+                Err(refusal) => return to_hyper(refusal.response()),
+            }
+        }
     };
-    let matched = &admitted.matched;
     // Read one byte past the limit: enough to know the body is too large without buffering it;
     // and within the body timeout, so a slow sender cannot hold the request open.
     let body = match tokio::time::timeout(
@@ -204,6 +215,14 @@ async fn handle(
             return response;
         }
     };
+    let Some(admitted) = admitted else {
+        let answer =
+            functions
+                .signin
+                .answer(&functions.web, &parts.method, parts.uri.query(), &body);
+        return to_hyper(answer.await);
+    };
+    let matched = &admitted.matched;
     let request = lambda_request(
         &parts.method,
         &path,
