@@ -7,7 +7,6 @@ use super::labels::{self, ShownError};
 use crate::api::{limits, ServiceError};
 use crate::crypto::random_secret;
 use crate::domain::regions::{RegionLevel, Regions};
-use crate::domain::TrackingId;
 use crate::service::intake;
 use crate::web::page::{redirect, secured, Layout, Page, PageError};
 use crate::web::{csrf, request, Web};
