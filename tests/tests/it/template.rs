@@ -404,3 +404,71 @@ fn the_localstack_rest_variant_passes_the_template_linters() {
         );
     }
 }
+
+/// `QueueConsumers=disabled` leaves every queue to another consumer (`lapor-local --backend
+/// aws` pointed at a LocalStack stack): every SQS event source follows the parameter.
+#[test]
+fn every_queue_consumer_follows_the_queue_consumers_parameter() {
+    let raw = raw_template();
+    let mut consumers = 0;
+    for (id, resource) in raw["Resources"].as_mapping().unwrap() {
+        for (name, event) in resource["Properties"]["Events"]
+            .as_mapping()
+            .into_iter()
+            .flatten()
+        {
+            if event["Type"].as_str() != Some("SQS") {
+                continue;
+            }
+            consumers += 1;
+            let enabled = serde_norway::to_string(&event["Properties"]["Enabled"]).unwrap();
+            assert!(
+                enabled.contains("ConsumesQueues"),
+                "{id:?} {name:?}: Enabled must follow the ConsumesQueues condition, is {enabled}"
+            );
+        }
+    }
+    assert_eq!(consumers, 2, "the router and the notifier");
+}
+
+/// `infra/localstack/deploy.sh` deploys the REST variant: every parameter it sets and every
+/// output it reads must exist there (LocalStack is not run in CI; this is what can drift).
+#[test]
+fn the_localstack_deploy_script_matches_the_rest_variant() {
+    let script =
+        std::fs::read_to_string(lapor_tests::workspace_root().join("infra/localstack/deploy.sh"))
+            .unwrap();
+    let variant: serde_norway::Value = serde_norway::from_str(
+        &lapor::rest_variant::rest_variant(lapor::template::TEMPLATE_YAML).unwrap(),
+    )
+    .unwrap();
+    let overrides = script
+        .split("--parameter-overrides")
+        .nth(1)
+        .expect("deploy.sh passes parameters");
+    let overrides = &overrides[..overrides.find("\n\n").unwrap_or(overrides.len())];
+    let mut parameters = 0;
+    for word in overrides.split(['"', ' ', '\\', '\n']) {
+        if let Some((name, _)) = word.split_once('=') {
+            parameters += 1;
+            assert!(
+                variant["Parameters"].get(name).is_some(),
+                "deploy.sh sets {name}, which the REST variant does not have"
+            );
+        }
+    }
+    assert!(
+        parameters >= 6,
+        "parameters read from deploy.sh: {parameters}"
+    );
+    let mut outputs = 0;
+    for part in script.split("$(output ").skip(1) {
+        let name = &part[..part.find(')').unwrap()];
+        outputs += 1;
+        assert!(
+            variant["Outputs"].get(name).is_some(),
+            "deploy.sh reads the output {name}, which the REST variant does not have"
+        );
+    }
+    assert!(outputs >= 10, "outputs read from deploy.sh: {outputs}");
+}
