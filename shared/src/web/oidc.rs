@@ -977,7 +977,7 @@ mod tests {
         };
         assert_eq!(
             pending.code_challenge(),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+            "E9Melhoa2OwvWFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 
