@@ -291,7 +291,8 @@ mod tests {
             resources[REST_API]["Type"].as_str(),
             Some("AWS::Serverless::Api")
         );
-        assert!(doc["Parameters"].get("OfficerJwtIssuer").is_none());
+        assert!(!text.contains("OfficerJwt:"), "no JWT authorizer");
+        assert!(!text.contains("AccessLogGroup"), "the HTTP API's log group goes with it");
         assert!(doc["Parameters"].get("StaffTokenKeySecretName").is_some());
         assert!(doc["Parameters"].get("Stage").is_some());
         assert_eq!(
