@@ -15,6 +15,8 @@ pub mod lambda;
 pub mod lifecycle;
 pub mod outbound;
 pub mod ports;
+#[cfg(feature = "template")]
+pub mod rest_variant;
 pub mod routing;
 pub mod service;
 #[cfg(feature = "lambda")]
