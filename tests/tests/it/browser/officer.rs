@@ -94,8 +94,8 @@ async fn officer_answers_the_reporter_and_forwards_a_report() {
         public.goto(&format!("/laporan/{}", sent.id)).await;
         let html = public.check_page("public-report", &never).await;
         assert!(
-            html.contains("PJU-0457"),
-            "the public reads the exchange:\n{html}"
+            html.contains("Lampu jalan mati di Jalan Merdeka"),
+            "the public reads the report:\n{html}"
         );
         public.goto("/laporan").await;
         public.check_page("feed", &never).await;
@@ -104,9 +104,10 @@ async fn officer_answers_the_reporter_and_forwards_a_report() {
         let second = pages::submit(
             &citizen,
             &Draft {
-                title: "Jembatan penghubung antarkabupaten retak",
-                body: "Jembatan di jalan provinsi yang menghubungkan Kota Bandung dan Kabupaten \
-                       Bandung retak di bagian tengah dan bergetar saat truk lewat.",
+                title: "Saluran air tersumbat di Jalan Braga",
+                body: "Saluran air di Jalan Braga tersumbat sampah sejak sebulan, air meluap \
+                       ke jalan setiap hujan dan masuk ke rumah warga.",
+                location: "Jalan Braga",
                 ..anonymous_street_light()
             },
         )
@@ -128,7 +129,7 @@ async fn officer_answers_the_reporter_and_forwards_a_report() {
                 (&format!("input[name=agency_id][value='{JAWA_BARAT}']"), ""),
                 (
                     "textarea[name=reason]",
-                    "Jembatan di jalan provinsi: kewenangan Pemerintah Provinsi Jawa Barat.",
+                    "Saluran ini bagian dari jaringan drainase jalan provinsi.",
                 ),
             ],
             &never,
@@ -146,7 +147,7 @@ async fn officer_answers_the_reporter_and_forwards_a_report() {
             .await;
         let html = officer.html().await;
         assert!(
-            !html.contains("retak di bagian tengah"),
+            !html.contains("tersumbat sampah sejak sebulan"),
             "Kota Bandung still reads the forwarded report:\n{html}"
         );
         officer.check_page("officer-report-elsewhere", &never).await;
