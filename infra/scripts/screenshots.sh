@@ -2,7 +2,7 @@
 # Refreshes docs/screenshots/ (shown in the README) from the browser tests: installs what they
 # need (Debian's chromium + chromium-driver, axe-core; see lib-test-servers.sh), runs the browser
 # journeys (tests/tests/it/browser/), which save every page they visit at a phone's (360 px) and a
-# desktop's (1280 px) width into target/screenshots/, and copies the pages listed below.
+# desktop's (1280 px) width into target/screenshots/, and copies the ones listed below.
 #
 # usage: infra/scripts/screenshots.sh
 set -euo pipefail
@@ -10,17 +10,18 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib-test-servers.sh"
 cd "$LTS_ROOT"
 
-# The pages the README shows, as the journeys name them (tests/tests/it/browser/): few, so that
-# docs/screenshots/ stays a few hundred KB.
-PAGES=(
-  home
-  sent
-  track-reporter
-  public-report
-  officer-inbox
-  officer-report
+# The screenshots the README shows, as the journeys name them (tests/tests/it/browser/): the
+# citizens' pages at a phone's width, the console at a desktop's; few, so that docs/screenshots/
+# stays under 500 KB. target/screenshots/ has every visited page at both widths.
+SHOWN=(
+  home-phone
+  sent-phone
+  track-question-phone
+  public-report-phone
+  officer-inbox-desktop
+  officer-report-desktop
+  verifier-triage-desktop
 )
-WIDTHS=(phone desktop)
 SHOTS=target/screenshots
 DOCS=docs/screenshots
 
@@ -37,16 +38,12 @@ else
 fi
 
 missing=()
-for page in "${PAGES[@]}"; do
-  for width in "${WIDTHS[@]}"; do
-    [ -f "$SHOTS/$page-$width.png" ] || missing+=("$SHOTS/$page-$width.png")
-  done
+for shot in "${SHOWN[@]}"; do
+  [ -f "$SHOTS/$shot.png" ] || missing+=("$SHOTS/$shot.png")
 done
 ((${#missing[@]} == 0)) || lts_die "the journeys saved no ${missing[*]}"
 
 rm -rf "$DOCS"
 mkdir -p "$DOCS"
-for page in "${PAGES[@]}"; do
-  for width in "${WIDTHS[@]}"; do cp "$SHOTS/$page-$width.png" "$DOCS/"; done
-done
-lts_log "docs/screenshots/: $(find "$DOCS" -name '*.png' | wc -l) screenshots, $(du -sh "$DOCS" | cut -f1) ($(find "$SHOTS" -name '*.png' | wc -l) in $SHOTS)"
+for shot in "${SHOWN[@]}"; do cp "$SHOTS/$shot.png" "$DOCS/"; done
+lts_log "$DOCS/: ${#SHOWN[@]} screenshots, $(du -sh "$DOCS" | cut -f1) (all $(find "$SHOTS" -name '*.png' | wc -l) in $SHOTS/)"

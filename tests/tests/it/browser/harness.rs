@@ -477,8 +477,16 @@ impl Session {
                 .screenshot()
                 .await
                 .unwrap_or_else(|e| panic!("screenshot of {name}: {e}"));
+            // Journeys run in parallel and visit the same pages: write aside, then rename, so a
+            // file is always one whole screenshot.
             let file = dir.join(format!("{name}-{}.png", width.name()));
-            std::fs::write(&file, png).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let part = dir.join(format!(
+                ".{name}-{}.{}.part",
+                width.name(),
+                std::process::id()
+            ));
+            std::fs::write(&part, png).unwrap_or_else(|e| panic!("{}: {e}", part.display()));
+            std::fs::rename(&part, &file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         }
         self.set_width(self.width).await;
         self.set_script(self.script).await;
