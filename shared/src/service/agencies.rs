@@ -2,13 +2,14 @@
 //! suggestions for a draft report, over the process's directory (`LiveDirectory`).
 
 use super::models::LiveEngine;
-use crate::api::{json_object, typed, FieldError, ServiceError};
+use crate::api::{json_object, typed, ServiceError};
 use crate::directory::LiveDirectory;
 use crate::directory::{Agency, Directory};
 use crate::domain::submission::Submission;
 use crate::ports::{AgencyStore, StoreError};
 use crate::routing::RouteQuery;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -58,55 +59,66 @@ pub struct AgencyDetail<'a> {
     pub children: Vec<AgencySummary<'a>>,
 }
 
+/// The query parameters `GET /v1/agencies` takes.
+pub const SEARCH_PARAMETERS: [&str; 3] = ["q", "limit", "offset"];
+
+fn bad_query(message: impl Into<String>) -> ServiceError {
+    ServiceError::bad_request("invalid_query", message)
+}
+
+/// A whole number in `range`, or `default` when absent; anything else is `400 invalid_query`,
+/// as the feed and the inbox answer a bad `limit`.
 fn parse_number(
     name: &str,
-    value: Option<&str>,
+    value: Option<&String>,
     default: usize,
     range: std::ops::RangeInclusive<usize>,
-    errors: &mut Vec<FieldError>,
 ) -> Result<usize, ServiceError> {
     let Some(value) = value else {
         return Ok(default);
     };
-    let n: usize = value.trim().parse().map_err(|_| {
-        ServiceError::bad_request(
-            "invalid_query",
-            format!("{name} must be a whole number, not {value:?}"),
-        )
-    })?;
-    if !range.contains(&n) {
-        errors.push(FieldError::new(
-            name,
-            format!("must be between {} and {}", range.start(), range.end()),
-        ));
-    }
-    Ok(n)
+    value
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            bad_query(format!(
+                "`{name}` must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ))
+        })
 }
 
-/// `GET /v1/agencies?q=&limit=&offset=`: without `q`, the whole directory in order.
+/// `GET /v1/agencies?q=&limit=&offset=`: without `q`, the whole directory in order. Every
+/// problem of the query (an unknown or repeated parameter, a `limit` or `offset` out of range,
+/// a `q` too long or with control characters) is `400 invalid_query`, as for the other lists.
 pub fn search<'a>(
     directory: &'a Directory,
-    q: Option<&str>,
-    limit: Option<&str>,
-    offset: Option<&str>,
+    params: &HashMap<String, String>,
 ) -> Result<SearchPage<'a>, ServiceError> {
-    let mut errors = Vec::new();
-    let limit = parse_number("limit", limit, DEFAULT_LIMIT, 1..=MAX_LIMIT, &mut errors)?;
-    let offset = parse_number("offset", offset, 0, 0..=MAX_OFFSET, &mut errors)?;
-    let q = q.map(str::trim).filter(|q| !q.is_empty());
+    if let Some(unknown) = params
+        .keys()
+        .find(|k| !SEARCH_PARAMETERS.contains(&k.as_str()))
+    {
+        return Err(bad_query(format!(
+            "unknown query parameter `{unknown}` (known: {})",
+            SEARCH_PARAMETERS.join(", ")
+        )));
+    }
+    let limit = parse_number("limit", params.get("limit"), DEFAULT_LIMIT, 1..=MAX_LIMIT)?;
+    let offset = parse_number("offset", params.get("offset"), 0, 0..=MAX_OFFSET)?;
+    let q = params.get("q").map(|q| q.trim()).filter(|q| !q.is_empty());
     if let Some(q) = q {
         if q.chars().count() > MAX_QUERY_CHARS {
-            errors.push(FieldError::new(
-                "q",
-                format!("must be at most {MAX_QUERY_CHARS} characters"),
-            ));
+            return Err(bad_query(format!(
+                "`q` must be at most {MAX_QUERY_CHARS} characters"
+            )));
         }
         if q.chars().any(char::is_control) {
-            errors.push(FieldError::new("q", "must not contain control characters"));
+            return Err(bad_query("`q` must not contain control characters"));
         }
-    }
-    if !errors.is_empty() {
-        return Err(ServiceError::Invalid(errors));
     }
     let (agencies, total) = match q {
         Some(q) => directory.search(q, limit, offset),
@@ -147,8 +159,8 @@ impl DirectoryApi {
     /// `POST /v1/routing/suggestions`: the router's view of a draft report. It takes what a
     /// report submission takes ([`Submission`]), validated the same way (413 over the size
     /// limit, 400 when not a JSON object of the right types, 422 with every failing field
-    /// named), except that the title is optional: a citizen typing a report, an SMS or a post
-    /// has none yet. Fields routing does not read (lat/lon, incident date, reporter...) are
+    /// named), except that the title and the kind are optional: a citizen typing a report, an
+    /// SMS or a post has neither yet (an absent kind is taken as a complaint). Fields routing does not read (lat/lon, incident date, reporter...) are
     /// checked and ignored. Nothing is stored.
     pub async fn suggest(&self, body: &[u8]) -> Result<Suggestion, ServiceError> {
         let directory = self.directory.current().await;
@@ -159,6 +171,11 @@ impl DirectoryApi {
             // Validation only: a title that passes the title rule, so that the other fields
             // are judged as a submission's; the router is given no title.
             submission.title = Some(UNTITLED_DRAFT.to_string());
+        }
+        // A draft being typed (or an SMS, a post) has not chosen its kind yet: routed as a
+        // complaint, the kind most reports are. A kind that is given is checked as usual.
+        if submission.kind.is_none() {
+            submission.kind = Some("complaint".to_string());
         }
         let valid = submission
             .validate(chrono::Utc::now(), &directory)
