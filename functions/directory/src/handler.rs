@@ -5,7 +5,7 @@
 
 use lambda_http::{Body, Request, RequestExt, Response};
 use lapor::api::ServiceError;
-use lapor::lambda::http::{body_bytes, respond, route_key};
+use lapor::lambda::http::{body_bytes, query_parameters, respond, route_key};
 use lapor::service::agencies;
 pub use lapor::service::agencies::DirectoryApi;
 
@@ -14,13 +14,14 @@ pub async fn handle(
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
     let result = match route_key(&req).as_str() {
-        "GET /v1/agencies" => {
-            let query = req.query_string_parameters_ref();
-            let param = |name: &str| query.and_then(|q| q.first(name));
-            let directory = api.directory.current().await;
-            agencies::search(&directory, param("q"), param("limit"), param("offset"))
-                .map(|page| (200, serde_json::to_value(&page).expect("page serialises")))
-        }
+        "GET /v1/agencies" => match query_parameters(&req) {
+            Ok(params) => {
+                let directory = api.directory.current().await;
+                agencies::search(&directory, &params)
+                    .map(|page| (200, serde_json::to_value(&page).expect("page serialises")))
+            }
+            Err(e) => Err(e),
+        },
         "GET /v1/agencies/{agency_id}" => {
             let id = req
                 .path_parameters_ref()

@@ -151,7 +151,7 @@ pub enum PayloadError {
     MissingField(&'static str),
     #[error("field `{0}` is malformed")]
     InvalidField(&'static str),
-    #[error("the message text is empty")]
+    #[error("a part of a long message has no text")]
     EmptyText,
     #[error("the sender is not a valid phone number")]
     BadSender,

@@ -9,7 +9,7 @@
 //! | Field          | Aliases                    | Meaning                                          |
 //! |----------------|----------------------------|--------------------------------------------------|
 //! | `from`         | `msisdn`, `sender`         | the sender's number, any Indonesian format       |
-//! | `text`         | `message`                  | the message (or this part of it), not empty      |
+//! | `text`         | `message`                  | the message, or a part of it (a part not empty)  |
 //! | `message_id`   | `id`, `messageId`          | the gateway's id: retries carry the same one     |
 //! | `timestamp`    | `message-timestamp`        | optional: RFC 3339, unix seconds (or millis), or |
 //! |                |                            | `YYYY-MM-DD HH:MM:SS` in UTC; absent means now   |
@@ -117,9 +117,6 @@ pub fn parse(
         field(&fields, &["from", "msisdn", "sender"]).ok_or(PayloadError::MissingField("from"))?;
     let phone = normalise_phone(&from).ok_or(PayloadError::BadSender)?;
     let text = field(&fields, &["text", "message"]).ok_or(PayloadError::MissingField("text"))?;
-    if text.trim().is_empty() {
-        return Err(PayloadError::EmptyText);
-    }
     let message_id = field(&fields, &["message_id", "id", "messageId"])
         .map(|id| id.trim().to_string())
         .filter(|id| !id.is_empty())
@@ -130,6 +127,11 @@ pub fn parse(
         Some(t) => parse_timestamp(&t).ok_or(PayloadError::InvalidField("timestamp"))?,
     };
     let fragment = fragment(&fields)?;
+    // An empty SMS is a person's message like a too short one, answered with how to use the
+    // service; an empty part of a long SMS is no part the network sends.
+    if fragment.is_some() && text.trim().is_empty() {
+        return Err(PayloadError::EmptyText);
+    }
     let text = if fragment.is_some() {
         text
     } else {
@@ -468,10 +470,9 @@ mod tests {
             ),
             (
                 None,
-                b"from=081234567890&text=+++&id=1",
+                b"from=081234567890&text=+++&id=1&concat_ref=7&concat_part=1&concat_total=2",
                 PayloadError::EmptyText,
             ),
-            (None, b"from=081234567890&text=", PayloadError::EmptyText),
             (
                 None,
                 b"from=081234567890&text=halo",

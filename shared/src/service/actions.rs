@@ -32,7 +32,7 @@ pub async fn load(app: &App, tracking_id: &str) -> Result<Report, ServiceError> 
     app.store.get(&id).await?.ok_or_else(not_found)
 }
 
-/// Checks a client's action id: printable ASCII of a sane length (a UUID fits).
+/// Checks a client's action id: visible ASCII (no spaces) of a sane length (a UUID fits).
 pub fn check_action_id(action_id: &str) -> Result<(), ServiceError> {
     let ok = ACTION_ID_CHARS.contains(&action_id.len())
         && action_id.bytes().all(|b| b.is_ascii_graphic());
@@ -42,7 +42,7 @@ pub fn check_action_id(action_id: &str) -> Result<(), ServiceError> {
         Err(ServiceError::Invalid(vec![FieldError::new(
             "action_id",
             format!(
-                "must be {} to {} printable ASCII characters (a UUID will do)",
+                "must be {} to {} visible ASCII characters, no spaces (a UUID will do)",
                 ACTION_ID_CHARS.start(),
                 ACTION_ID_CHARS.end()
             ),
