@@ -13,6 +13,7 @@ pub mod inbound;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod lifecycle;
+pub mod open311;
 pub mod outbound;
 pub mod ports;
 #[cfg(feature = "template")]

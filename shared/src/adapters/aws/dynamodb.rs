@@ -21,6 +21,10 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Open311 API keys, in the idempotency table under their own prefix.
+#[path = "api_keys.rs"]
+mod api_keys;
+
 /// Every due report shares one partition of the due index. At LAPOR's load (a few thousand
 /// reports a day) one partition is far from its limits; shard by suffix if that ever changes.
 const DUE_SHARD: &str = "due";

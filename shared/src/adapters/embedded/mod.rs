@@ -11,6 +11,7 @@
 //! migration, file permissions), `writer` (the group-commit writer and the reader pool),
 //! `reports`, `queues`, `routing_data`, `channel_state` and the local runner's `outbox`.
 
+mod api_keys;
 mod channel_state;
 mod outbox;
 mod queues;
