@@ -213,6 +213,17 @@ pub mod needs {
         ..NOTHING
     };
 
+    /// Open311 GeoReport v2: the public feed and views as service requests, and submission by
+    /// institutions' systems with an API key (kept in the idempotency table), through the same
+    /// intake as `POST /v1/reports`.
+    pub const OPEN311: Needs = Needs {
+        reports: true,
+        queues: &[Intake, Notifications],
+        agencies: true,
+        pii: true,
+        ..NOTHING
+    };
+
     const NOTHING: Needs = Needs {
         reports: false,
         queues: &[],
