@@ -27,7 +27,7 @@ else
   cargo test -p lapor-tests --test it -- browser::lighthouse:: --nocapture || rc=$?
 fi
 if [ -f target/lighthouse/scores.md ]; then
-  printf '\nLighthouse %s, mobile (%s):\n\n' "${LTS_LIGHTHOUSE_NPM_PKG#lighthouse@}" "$(chromium --version)"
+  printf '\nLighthouse %s, mobile (%s):\n\n' "${LTS_LIGHTHOUSE_NPM_PKG#lighthouse@}" "$("$LAPOR_CHROME" --version 2>/dev/null)"
   cat target/lighthouse/scores.md
 fi
 exit "$rc"

@@ -105,11 +105,32 @@ fn read_scores(page: &'static str, path: &str, report: &Path) -> Scores {
             let weighted = audit_ref["weight"].as_f64().unwrap_or(0.0) > 0.0;
             if let Some(s) = audit["score"].as_f64() {
                 if weighted && s < 1.0 {
+                    // What the audit found, e.g. the console's errors and their URLs.
+                    let found: Vec<String> = audit["details"]["items"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .take(3)
+                        .map(|i| {
+                            let url = i["url"]
+                                .as_str()
+                                .or(i["sourceLocation"]["url"].as_str())
+                                .unwrap_or("");
+                            let what = i["description"].as_str().unwrap_or("");
+                            format!("{url} {what}").trim().to_string()
+                        })
+                        .filter(|f| !f.is_empty())
+                        .collect();
                     lost.push(format!(
-                        "{category}: {} ({}): {}",
+                        "{category}: {} ({}): {}{}",
                         audit_ref["id"].as_str().unwrap_or("?"),
                         s,
-                        audit["title"].as_str().unwrap_or("")
+                        audit["title"].as_str().unwrap_or(""),
+                        if found.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" [{}]", found.join("; "))
+                        }
                     ));
                 }
             }
@@ -136,6 +157,13 @@ fn write_table(all: &[Scores]) -> String {
             s.of("best-practices"),
             s.of("performance")
         ));
+    }
+    let lost: Vec<String> = all
+        .iter()
+        .flat_map(|s| s.lost.iter().map(move |l| format!("- {}: {l}", s.page)))
+        .collect();
+    if !lost.is_empty() {
+        table.push_str(&format!("\nPoints lost:\n{}\n", lost.join("\n")));
     }
     let dir = workspace_root().join("target").join("lighthouse");
     std::fs::create_dir_all(&dir).unwrap();
