@@ -11,6 +11,7 @@ use lapor::adapters::embedded::EmbeddedStore;
 use lapor::config;
 use lapor::crypto::Sealer;
 use lapor::directory::LiveDirectory;
+use lapor::open311::keys::ApiKeyStore;
 use lapor::ports::{
     AgencyStore, ChannelState, ModelStore, QueueName, QueueReceiver, RoutingExampleStore,
     SystemClock,
@@ -55,6 +56,8 @@ pub struct System {
     pub notification_settings: lapor::adapters::QueueSettings,
     /// Notices per recipient per day (`NOTIFY_DAILY_CAP`, as the deployed notifier reads it).
     pub notice_daily_cap: u32,
+    /// Open311 API keys (hashed, in the idempotency table).
+    pub api_keys: Arc<dyn ApiKeyStore>,
 }
 
 /// The local runner looks for a newly published model (and directory) more often than a Lambda
@@ -73,6 +76,7 @@ struct Stores {
     models: Arc<dyn ModelStore>,
     channel_state: Arc<dyn ChannelState>,
     outbox: EmbeddedStore,
+    api_keys: Arc<dyn ApiKeyStore>,
 }
 
 pub async fn build(
@@ -136,6 +140,7 @@ pub async fn build(
         outbox: stores.outbox,
         notification_settings,
         notice_daily_cap,
+        api_keys: stores.api_keys,
     })
 }
 
@@ -167,6 +172,7 @@ async fn embedded_stores(
         models: store.clone(),
         channel_state: store.clone(),
         outbox: (*store).clone(),
+        api_keys: store.clone(),
     })
 }
 
@@ -200,7 +206,7 @@ async fn aws_stores(
     };
     let queues = Arc::new(SqsQueues::new(sqs, urls));
     // Its writes publish their messages to the queues (persist and publish).
-    let store = Arc::new(
+    let store: Arc<DynamoStore> = Arc::new(
         DynamoStore::new(
             dynamodb.clone(),
             table("ReportsTable")?,
@@ -209,7 +215,8 @@ async fn aws_stores(
         .publishing_to(queues.clone()),
     );
     Ok(Stores {
-        store,
+        store: store.clone(),
+        api_keys: store,
         queue: queues.clone(),
         receiver: queues,
         batch_size: 10,

@@ -261,3 +261,27 @@ pub fn rest_template(args: &RestTemplateArgs) -> Result<()> {
         }
     }
 }
+
+#[derive(clap::Args)]
+pub struct IssueApiKeyArgs {
+    /// The system the key is for, e.g. "SP4N Dinas PU Kota Bandung" (kept with the key's hash).
+    #[arg(long)]
+    name: String,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `lapor-local issue-api-key --name NAME`: prints a new Open311 API key once; only its hash is
+/// stored.
+pub async fn issue_api_key(args: IssueApiKeyArgs) -> Result<()> {
+    let system = open(&args.store).await?;
+    let now = system.app.clock.now();
+    let key = lapor::open311::keys::issue(&*system.api_keys, &args.name, now).await?;
+    eprintln!(
+        "Open311 API key for {:?} (shown once; only its SHA-256 is stored; it may submit \
+         requests and nothing else):",
+        args.name.trim()
+    );
+    println!("{key}");
+    Ok(())
+}

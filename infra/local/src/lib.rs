@@ -106,6 +106,10 @@ enum Command {
     /// Write the template's REST API variant, for LocalStack's community edition (which does
     /// not serve HTTP APIs): the same routes on a REST API (`infra/localstack/deploy.sh`).
     RestTemplate(commands::RestTemplateArgs),
+    /// Issue an Open311 API key to an institution's system (`--name`): printed once, stored
+    /// only as its SHA-256. The key may submit service requests (POST /open311/v2/requests)
+    /// and nothing else.
+    IssueApiKey(commands::IssueApiKeyArgs),
 }
 
 /// `lapor-local` with the process's arguments.
@@ -143,6 +147,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
             Some(Command::BenchEscalation(args)) => escalate::bench(args).await,
             Some(Command::Outbox(args)) => outbox::print_outbox(args).await,
             Some(Command::SendSms(args)) => outbox::send_sms(args).await,
+            Some(Command::IssueApiKey(args)) => commands::issue_api_key(args).await,
             Some(Command::MintToken(_) | Command::ChannelSecrets(_) | Command::RestTemplate(_)) => {
                 unreachable!("handled before the runtime starts")
             }

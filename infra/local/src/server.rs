@@ -48,6 +48,7 @@ const WIRED_FUNCTIONS: &[&str] = &[
     "ReporterFunction",
     "ChannelsFunction",
     "WebFunction",
+    "Open311Function",
 ];
 
 /// The HTTP functions as their cold starts build them, over the runner's stores.
@@ -57,6 +58,7 @@ struct Functions {
     web: lapor::web::Web,
     /// The console's sign-in page, this runner's alone.
     signin: crate::signin::LocalSignIn,
+    open311: open311::Open311Api,
 }
 
 pub async fn serve(
@@ -94,12 +96,14 @@ pub async fn serve(
         },
         web_settings,
     );
+    let open311 = open311::Open311Api::new(system.app.clone(), system.api_keys.clone());
     let system = Arc::new(system);
     let directory = Arc::new(Functions {
         directory,
         channels,
         web,
         signin,
+        open311,
     });
     let gateway = Arc::new(gateway);
     let listener = TcpListener::bind(addr)
@@ -240,6 +244,7 @@ async fn handle(
         "ReporterFunction" => reporter::handle(&system.app, request).await,
         "ChannelsFunction" => channels::handle(&functions.channels, request).await,
         "WebFunction" => web::handle(&functions.web, request).await,
+        "Open311Function" => open311::handle(&functions.open311, request).await,
         other => unreachable!("{other} was checked at start-up"),
     };
     match response {
