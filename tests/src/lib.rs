@@ -35,6 +35,8 @@ pub struct Harness {
     pub models: Arc<dyn ModelStore>,
     /// Sent notifications and waiting SMS parts.
     pub channel_state: Arc<dyn lapor::ports::ChannelState>,
+    /// Open311 API keys (the family's idempotency table).
+    pub api_keys: Arc<dyn lapor::open311::keys::ApiKeyStore>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -57,6 +59,7 @@ async fn assemble(
     receiver: Arc<dyn QueueReceiver>,
     stores: RoutingStores,
     channel_state: Arc<dyn lapor::ports::ChannelState>,
+    api_keys: Arc<dyn lapor::open311::keys::ApiKeyStore>,
     dir: Option<tempfile::TempDir>,
 ) -> Harness {
     let clock = Arc::new(ManualClock::new(start_time()));
@@ -94,6 +97,7 @@ async fn assemble(
         examples: stores.examples,
         models: stores.models,
         channel_state,
+        api_keys,
         _dir: dir,
     }
 }
@@ -118,6 +122,7 @@ pub async fn embedded() -> Harness {
         store.clone(),
         store.clone(),
         stores,
+        store.clone(),
         store,
         Some(dir),
     )
@@ -190,6 +195,7 @@ pub async fn aws() -> Option<Harness> {
         )
         .publishing_to(queues.clone()),
     );
+    let store_keys = store.clone();
     Some(
         assemble(
             "aws",
@@ -198,6 +204,7 @@ pub async fn aws() -> Option<Harness> {
             queues,
             stores,
             channel_state,
+            store_keys,
             None,
         )
         .await,
