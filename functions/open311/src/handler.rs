@@ -51,7 +51,7 @@ pub async fn handle(api: &Open311Api, req: Request) -> Result<Response<Body>, la
     Ok(response(spec::respond(format, result)))
 }
 
-/// Where `/open311/v2` is, as the client reached it (discovery's `url`).
+/// Where `/open311/v2` is, as the client reached it (discovery's `url`): its host, its stage.
 fn base_url(req: &Request) -> String {
     let host = header(req, "host").unwrap_or("localhost");
     // API Gateway speaks HTTPS and says so; the local runner, on a loopback address, plain HTTP.
@@ -64,7 +64,10 @@ fn base_url(req: &Request) -> String {
         None if loopback => "http",
         None => "https",
     };
-    format!("{scheme}://{host}{BASE_PATH}")
+    // A named stage (`/prod/open311/v2/...`) is part of the path the client used.
+    let path = req.uri().path();
+    let prefix = path.find(BASE_PATH).map_or("", |at| &path[..at]);
+    format!("{scheme}://{host}{prefix}{BASE_PATH}")
 }
 
 fn response(answer: Answer) -> Response<Body> {
