@@ -720,7 +720,7 @@ pub async fn requests(
         }
         return Ok(requests_document(&out));
     }
-    let kinds = list_of(params, "service_code", |code| ReportKind::parse(code))?;
+    let kinds = list_of(params, "service_code", ReportKind::parse)?;
     let statuses = list_of(params, "status", |s| match s {
         "open" | "closed" => Some(s.to_string()),
         _ => None,
@@ -877,8 +877,11 @@ const POST_FIELDS: &[&str] = &[
 pub async fn submit(
     app: &App,
     keys: &dyn ApiKeyStore,
+    params: &HashMap<String, String>,
     body: &[u8],
 ) -> Result<Document, Open311Error> {
+    // The fields come in the body; the query may carry only the jurisdiction.
+    check_query(params, &[])?;
     let form = parse_form(body)?;
     let presented = form.get("api_key").map(String::as_str).unwrap_or_default();
     let key = keys::submitter(keys, presented)
