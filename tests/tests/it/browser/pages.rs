@@ -215,8 +215,8 @@ pub(crate) async fn await_in_inbox(s: &Session, id: &str) {
 }
 
 /// Does one action of the report's page: fills its form's fields (`(css, text)`; a css naming a
-/// radio or checkbox is clicked), presses its button, and expects the confirmation. Returns the
-/// page's text after.
+/// radio or checkbox is clicked), presses its button, expects the confirmation and checks the
+/// page it lands on.
 pub(crate) async fn act(s: &Session, action: &str, fields: &[(&str, &str)], never: Never<'_>) {
     let form = format!("#aksi-{action} form[method=post]");
     for (css, text) in fields {
