@@ -264,6 +264,8 @@ pub mod attributes {
     pub const MODELS_SORT: &str = "chunk";
     /// Reports table: [`crate::domain::Report::reporter_ref`] (partition of `by-reporter`).
     pub const REPORTER_REF: &str = "reporter_ref";
+    /// Reports table: [`crate::domain::Report::supervision_key`] (partition of `by-supervisor`).
+    pub const SUPERVISOR: &str = "supervisor";
     pub const CHANNEL_STATE_KEY: &str = "state_key";
     pub const CHANNEL_STATE_TTL: &str = "expires_at";
 }
@@ -282,6 +284,8 @@ pub mod indexes {
     pub const REPORTS_BY_PUBLIC: &str = "by-public";
     /// Sparse, partition `reporter_ref`, sort `created_ms`: one channel sender's reports.
     pub const REPORTS_BY_REPORTER: &str = "by-reporter";
+    /// Sparse, partition `supervisor`, sort `created_ms`: a supervisor's overdue reports.
+    pub const REPORTS_BY_SUPERVISOR: &str = "by-supervisor";
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -46,7 +46,8 @@ pub enum Action {
     Defer { question: String },
     /// Set aside with a reason.
     Archive { reason: ArchiveReason },
-    /// Archive as a repeat of another report.
+    /// Archive as a repeat of another open report (of the same institution once dispatched;
+    /// the holding institution's officers may mark it too), linking both.
     MarkDuplicate { duplicate_of: String },
 
     // ---- officers of the handling institution
@@ -65,6 +66,16 @@ pub enum Action {
         #[serde(default)]
         message: Option<String>,
     },
+    /// An information request's follow-up needs longer: its deadline moves by the policy's
+    /// extension (7 working days, UU 14/2008 art. 22(8)), once, with the reason.
+    Extend { reason: String },
+
+    // ---- supervisors of an overdue report (an institution above the holder, or the national
+    // ---- verifiers once they supervise it)
+    /// Remind the holder, with a note (the report stays where it is).
+    Remind { note: String },
+    /// Take the report over: the supervising institution holds it from now on.
+    TakeOver { reason: String },
 
     // ---- the reporter (with the access token)
     /// Reply to a follow-up (reopens it) or answer a question.
@@ -92,8 +103,9 @@ pub enum Action {
     AutoClose {},
     /// The reporter never answered a question.
     ArchiveUnanswered {},
-    /// A deadline passed: one level up (work unit -> institution -> parent institution ->
-    /// national verifiers); an unverified report goes to the verifiers.
+    /// A deadline passed. An unverified report goes to the verifiers; a follow-up deadline
+    /// missed adds the next supervisor (the institution over its work unit, the parent
+    /// institution, the national verifiers) while the holder keeps the report.
     Escalate {},
 }
 
@@ -104,6 +116,8 @@ pub struct Rule {
     pub name: &'static str,
     /// Who takes it.
     pub role: Role,
+    /// Who else may take it (see [`admits`]).
+    pub also: &'static [Role],
     /// The statuses it is possible in.
     pub allowed_in: &'static [Status],
     /// The timeline's word for it (past tense).
@@ -124,6 +138,13 @@ impl ActionKind {
             Responded,
             Deferred,
         ];
+        let also: &'static [Role] = match self {
+            // Forward: the holder, or a supervisor sending it where it belongs.
+            ActionKind::Forward => &[Supervisor],
+            // Mark a duplicate: the holding institution's officers too, once dispatched.
+            ActionKind::MarkDuplicate => &[Officer],
+            _ => &[],
+        };
         let (name, role, allowed_in, event): (_, _, &'static [Status], _) = match self {
             ActionKind::Verify => (
                 "verify",
@@ -141,7 +162,14 @@ impl ActionKind {
             ActionKind::MarkDuplicate => (
                 "mark_duplicate",
                 Verifier,
-                &[Received, NeedsTriage, Deferred],
+                &[
+                    Received,
+                    NeedsTriage,
+                    Dispositioned,
+                    InProgress,
+                    Responded,
+                    Deferred,
+                ],
                 "marked_duplicate",
             ),
             ActionKind::Accept => ("accept", Officer, &[Dispositioned], "accepted"),
@@ -170,6 +198,24 @@ impl ActionKind {
                 "forwarded",
             ),
             ActionKind::Close => ("close", Officer, &[InProgress, Responded], "closed"),
+            ActionKind::Extend => (
+                "extend",
+                Officer,
+                &[Dispositioned, InProgress],
+                "deadline_extended",
+            ),
+            ActionKind::Remind => (
+                "remind",
+                Supervisor,
+                &[Dispositioned, InProgress, Responded, Deferred],
+                "reminded",
+            ),
+            ActionKind::TakeOver => (
+                "take_over",
+                Supervisor,
+                &[Dispositioned, InProgress],
+                "taken_over",
+            ),
             ActionKind::Reply => ("reply", Reporter, OPEN, "reporter_replied"),
             ActionKind::Rate => ("rate", Reporter, &[Responded, Closed], "rated"),
             ActionKind::Withdraw => ("withdraw", Reporter, OPEN, "withdrawn"),
@@ -192,6 +238,7 @@ impl ActionKind {
         Rule {
             name,
             role,
+            also,
             allowed_in,
             event,
         }
@@ -216,9 +263,13 @@ pub enum Role {
     Officer,
     Reporter,
     System,
+    /// A supervisor of an overdue report: an officer of a supervising institution, or a
+    /// verifier once the national verifiers supervise it ([`Report::supervisors`]).
+    Supervisor,
 }
 
 impl Role {
+    /// The role an actor has by who they are (a supervisor is one by the report: [`admits`]).
     pub fn of(actor: &Actor) -> Role {
         match actor {
             Actor::Verifier { .. } => Role::Verifier,
@@ -234,8 +285,47 @@ impl Role {
             Role::Officer => "officers of the handling institution",
             Role::Reporter => "the reporter",
             Role::System => "the system",
+            Role::Supervisor => "supervisors of the overdue report",
         }
     }
+
+    /// Whether `actor` is of this role's kind, whatever the report (a supervisor is an officer
+    /// or a verifier).
+    fn kind_includes(self, actor: &Actor) -> bool {
+        match (self, actor) {
+            (Role::Supervisor, Actor::Officer { .. } | Actor::Verifier { .. }) => true,
+            (role, actor) => role == Role::of(actor),
+        }
+    }
+
+    /// Whether `actor` acts in this role on `report`: an officer of the institution or work
+    /// unit holding it (a supervising institution is not the handling one), a supervisor of it.
+    fn includes(self, actor: &Actor, report: &Report) -> bool {
+        match (self, actor) {
+            (Role::Supervisor, Actor::Officer { agency_id, .. }) => {
+                report.is_supervised_by(Some(agency_id))
+            }
+            (Role::Supervisor, Actor::Verifier { .. }) => report.is_supervised_by(None),
+            (Role::Supervisor, _) => false,
+            (Role::Officer, Actor::Officer { agency_id, .. }) => {
+                report.agency_id.as_deref() == Some(agency_id.as_str())
+                    || report.work_unit.as_deref() == Some(agency_id.as_str())
+            }
+            (role, actor) => role == Role::of(actor),
+        }
+    }
+}
+
+/// The roles that may take `kind` of action: its role, then its other ones.
+fn roles(kind: ActionKind) -> impl Iterator<Item = Role> {
+    let rule = kind.rule();
+    std::iter::once(rule.role).chain(rule.also.iter().copied())
+}
+
+/// Whether the lifecycle's table lets `actor` take `kind` of action on `report` at all (its
+/// role or one of its other roles; the status is checked apart).
+pub fn admits(kind: ActionKind, actor: &Actor, report: &Report) -> bool {
+    roles(kind).any(|r| r.includes(actor, report))
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -252,6 +342,9 @@ pub enum LifecycleError {
     /// Possible, but already done and only allowed once (409).
     #[error("{0}")]
     AlreadyDone(String),
+    /// Not possible for this report whatever its status (an extension of a complaint) (409).
+    #[error("{0}")]
+    NotForThisReport(String),
     /// A field is missing or wrong (422).
     #[error("the action has invalid fields")]
     Invalid(Vec<FieldError>),
@@ -270,22 +363,35 @@ impl From<LifecycleError> for crate::error::ServiceError {
                 code: "already_done",
                 message,
             },
+            LifecycleError::NotForThisReport(message) => ServiceError::Conflict {
+                code: "not_for_this_report",
+                message,
+            },
             LifecycleError::Invalid(fields) => ServiceError::Invalid(fields),
         }
     }
 }
 
 /// Whether `actor` may see and act on `report` at all (the reporter is checked by token
-/// elsewhere). Officers: only while their institution or work unit holds the report, so a
-/// forward takes the old institution's access away. Verifiers: every report.
+/// elsewhere). Officers: only while their institution or work unit holds the report, or their
+/// institution supervises it overdue, so a forward takes the old institution's access away.
+/// Verifiers: every report.
 pub fn may_access(actor: &Actor, report: &Report) -> bool {
     match actor {
         Actor::Verifier { .. } | Actor::Reporter | Actor::System { .. } => true,
         Actor::Officer { agency_id, .. } => {
             report.agency_id.as_deref() == Some(agency_id.as_str())
                 || report.work_unit.as_deref() == Some(agency_id.as_str())
+                || report.is_supervised_by(Some(agency_id))
         }
     }
+}
+
+/// Whether `actor` is an officer of the institution holding `report` (not only of its work
+/// unit, nor a supervisor).
+fn is_holder(actor: &Actor, report: &Report) -> bool {
+    matches!(actor, Actor::Officer { agency_id, .. }
+        if report.agency_id.as_deref() == Some(agency_id.as_str()))
 }
 
 /// The actions `actor` could take on `report` now (a field check may still refuse one).
@@ -295,16 +401,11 @@ pub fn possible_actions(report: &Report, actor: &Actor) -> Vec<&'static str> {
     }
     ActionKind::iter()
         .filter(|kind| {
-            let rule = kind.rule();
-            rule.role == Role::of(actor) && rule.allowed_in.contains(&report.status)
+            admits(*kind, actor, report) && kind.rule().allowed_in.contains(&report.status)
         })
         .filter(|kind| *kind != ActionKind::Rate || report.rating.is_none())
-        .filter(|kind| match (kind, actor) {
-            (ActionKind::Assign | ActionKind::Forward, Actor::Officer { agency_id, .. }) => {
-                report.agency_id.as_deref() == Some(agency_id.as_str())
-            }
-            _ => true,
-        })
+        .filter(|kind| who_else(*kind, actor, report).is_ok())
+        .filter(|kind| kind_allows(*kind, report).is_ok())
         .map(|kind| kind.rule().name)
         .collect()
 }
@@ -327,17 +428,25 @@ pub fn apply(
     ctx: &Context<'_>,
 ) -> Result<Report, LifecycleError> {
     let rule = action.kind().rule();
-    if Role::of(actor) != rule.role {
-        return Err(LifecycleError::Forbidden(format!(
-            "only {} may `{}`",
-            rule.role.name(),
-            rule.name
-        )));
+    let only = || {
+        let names = roles(action.kind())
+            .map(Role::name)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        LifecycleError::Forbidden(format!("only {names} may `{}`", rule.name))
+    };
+    // Who they are, then whether they may see the report at all, then their part in it, so a
+    // stranger hears that the report is not theirs before anything about it.
+    if !roles(action.kind()).any(|r| r.kind_includes(actor)) {
+        return Err(only());
     }
     if !may_access(actor, report) {
         return Err(LifecycleError::Forbidden(
             "this report is not held by your institution".into(),
         ));
+    }
+    if !admits(action.kind(), actor, report) {
+        return Err(only());
     }
     if !rule.allowed_in.contains(&report.status) {
         return Err(LifecycleError::NotNow {
@@ -364,6 +473,9 @@ pub fn apply(
             next.status = Status::Dispositioned;
             next.agency_id = Some(target.clone());
             next.work_unit = None;
+            // A new holder starts its own clock: nobody supervises it yet.
+            next.supervisors.clear();
+            next.extended = false;
             event_agency = Some(target);
             note = n.as_deref().map(tidy);
         }
@@ -385,6 +497,8 @@ pub fn apply(
             next.deferred_from = None;
         }
         Action::MarkDuplicate { duplicate_of } => {
+            // The other report is checked by the service (it must be read): open, and of the
+            // same institution once this one is dispatched.
             next.status = Status::Archived;
             next.archive_reason = Some(ArchiveReason::Duplicate);
             next.duplicate_of = TrackingId::parse(duplicate_of);
@@ -405,6 +519,29 @@ pub fn apply(
             next.status = Status::Dispositioned;
             next.agency_id = Some(agency_id.clone());
             next.work_unit = None;
+            next.supervisors.clear();
+            next.extended = false;
+            event_agency = Some(agency_id.clone());
+            note = Some(tidy(reason));
+        }
+        Action::Extend { reason } => note = Some(tidy(reason)),
+        Action::Remind { note: n } => {
+            // The reminder names who reminds: the supervising institution, none for verifiers.
+            event_agency = match actor {
+                Actor::Officer { agency_id, .. } => Some(agency_id.clone()),
+                _ => None,
+            };
+            note = Some(tidy(n));
+        }
+        Action::TakeOver { reason } => {
+            let Actor::Officer { agency_id, .. } = actor else {
+                unreachable!("who_else lets only a supervising institution's officers take over")
+            };
+            next.status = Status::InProgress;
+            next.agency_id = Some(agency_id.clone());
+            next.work_unit = None;
+            next.supervisors.clear();
+            next.extended = false;
             event_agency = Some(agency_id.clone());
             note = Some(tidy(reason));
         }
@@ -459,16 +596,32 @@ pub fn apply(
             next.deferred_from = None;
         }
         Action::Escalate {} => {
-            let (status, agency, unit) = escalation_target(report, ctx.directory);
-            next.status = status;
-            next.agency_id = agency.clone();
-            next.work_unit = unit;
-            event_agency = next.work_unit.clone().or(agency);
+            match report.agency_id {
+                // Unverified: the verifiers' triage, as before.
+                None => {
+                    next.status = Status::NeedsTriage;
+                    event_agency = None;
+                }
+                // The holder keeps it; the next level up supervises.
+                Some(_) => {
+                    let level = report.next_supervisor(ctx.directory).flatten();
+                    if let Some(level) = report.next_supervisor(ctx.directory) {
+                        next.supervisors.push(crate::domain::report::Supervisor {
+                            agency_id: level,
+                            since: ctx.now,
+                        });
+                    }
+                    event_agency = level;
+                }
+            }
+            let zone = ctx
+                .deadlines
+                .zone_of(ctx.directory, report.agency_id.as_deref());
             note = report.deadline.map(|d| {
                 format!(
-                    "batas waktu {} terlewati ({})",
-                    d.step.as_str(),
-                    d.at.to_rfc3339()
+                    "Batas waktu {} terlewati ({}).",
+                    step_label(d.step),
+                    local_time(d.at, zone)
                 )
             });
         }
@@ -478,6 +631,13 @@ pub fn apply(
     next.deadline = ctx
         .deadlines
         .next(ctx.directory, report, &next, ctx.now, restart);
+    if let Action::Extend { .. } = action {
+        next.extended = true;
+        next.deadline = report.deadline.map(|d| crate::domain::Deadline {
+            step: d.step,
+            at: ctx.deadlines.extended(ctx.directory, report, d.at),
+        });
+    }
     next.due_at = crate::deadlines::due_at(&next, report.due_at);
     next.version += 1;
     next.record(TimelineEvent {
@@ -505,21 +665,45 @@ pub fn event_name(action: &Action) -> &'static str {
     action.kind().rule().event
 }
 
-/// One level up from where the report is: its work unit's institution, the institution's
-/// parent (a directorate's ministry, a city's province), else the national verifiers. An
-/// unverified report goes to the verifiers' triage.
-fn escalation_target(
-    report: &Report,
-    directory: &Directory,
-) -> (Status, Option<String>, Option<String>) {
-    match (&report.agency_id, &report.work_unit) {
-        (Some(agency), Some(_)) => (Status::Dispositioned, Some(agency.clone()), None),
-        (Some(agency), None) => match directory.get(agency).and_then(|a| a.parent_id.clone()) {
-            Some(parent) => (Status::Dispositioned, Some(parent), None),
-            None => (Status::NeedsTriage, None, None),
-        },
-        (None, _) => (Status::NeedsTriage, None, None),
+/// A step as citizens read it.
+pub fn step_label(step: crate::deadlines::Step) -> &'static str {
+    use crate::deadlines::Step;
+    match step {
+        Step::Verification => "verifikasi",
+        Step::FollowUp => "tindak lanjut",
+        Step::AutoClose => "tanggapan pelapor",
+        Step::DeferredAnswer => "jawaban pelapor",
     }
+}
+
+/// A time as citizens read it: in the institution's zone, with its abbreviation
+/// (`8 Desember 2025 23.59 WIB`), never UTC.
+pub fn local_time(at: DateTime<Utc>, zone: crate::deadlines::TimeZone) -> String {
+    const MONTHS: [&str; 12] = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ];
+    use chrono::{Datelike, Timelike};
+    let local = zone.local(at);
+    format!(
+        "{} {} {} {:02}.{:02} {}",
+        local.day(),
+        MONTHS[local.month0() as usize],
+        local.year(),
+        local.hour(),
+        local.minute(),
+        zone.abbreviation()
+    )
 }
 
 /// The router's suggestion a verifier may accept: its decision's agency, else its top candidate.
@@ -569,7 +753,10 @@ fn validate(
         Action::FollowUp { message } | Action::Reply { message } => {
             text("message", message, MESSAGE_CHARS)
         }
-        Action::Forward { reason, .. } => text("reason", reason, REASON_CHARS),
+        Action::Forward { reason, .. }
+        | Action::Extend { reason }
+        | Action::TakeOver { reason } => text("reason", reason, REASON_CHARS),
+        Action::Remind { note } => text("note", note, MESSAGE_CHARS),
         Action::Close {
             message: Some(message),
         } => text("message", message, MESSAGE_CHARS),
@@ -591,6 +778,15 @@ fn validate(
             errors.push(FieldError::new(
                 "agency_id",
                 "is not an institution of the directory",
+            ));
+        }
+        Action::Verify {
+            agency_id: None, ..
+        } if answered_since_routing(report) => {
+            errors.push(FieldError::new(
+                "agency_id",
+                "the reporter answered a question after the router chose: name the institution \
+                 that fits the answer",
             ));
         }
         Action::Verify { agency_id, .. }
@@ -655,21 +851,91 @@ fn validate(
     if !errors.is_empty() {
         return Err(LifecycleError::Invalid(errors));
     }
-    // Rules about who, beyond the role.
-    match (action, actor) {
-        (Action::Assign { .. } | Action::Forward { .. }, Actor::Officer { agency_id, .. })
-            if report.agency_id.as_deref() != Some(agency_id.as_str()) =>
-        {
-            Err(LifecycleError::Forbidden(format!(
-                "only the institution that holds the report may `{}` it",
-                action.name()
-            )))
-        }
-        (Action::Rate { .. }, _) if report.rating.is_some() => Err(LifecycleError::AlreadyDone(
+    who_else(action.kind(), actor, report)?;
+    kind_allows(action.kind(), report)?;
+    match action {
+        Action::Rate { .. } if report.rating.is_some() => Err(LifecycleError::AlreadyDone(
             "the follow-up was rated already".into(),
         )),
         _ => Ok(()),
     }
+}
+
+/// Rules about who, beyond the role.
+fn who_else(kind: ActionKind, actor: &Actor, report: &Report) -> Result<(), LifecycleError> {
+    let supervising = Role::Supervisor.includes(actor, report);
+    match (kind, actor) {
+        // A work unit's officers follow up; their institution assigns, forwards and extends.
+        (ActionKind::Assign | ActionKind::Extend, Actor::Officer { .. })
+            if !is_holder(actor, report) =>
+        {
+            Err(LifecycleError::Forbidden(format!(
+                "only the institution that holds the report may `{}` it",
+                kind.rule().name
+            )))
+        }
+        (ActionKind::Forward, Actor::Officer { .. })
+            if !is_holder(actor, report) && !supervising =>
+        {
+            Err(LifecycleError::Forbidden(
+                "only the institution that holds the report, or one that supervises it, may \
+                 `forward` it"
+                    .into(),
+            ))
+        }
+        // Officers mark duplicates of what their institution holds, once it was dispatched.
+        (ActionKind::MarkDuplicate, Actor::Officer { .. }) if !is_holder(actor, report) => {
+            Err(LifecycleError::Forbidden(
+                "only the institution that holds the report may `mark_duplicate` it".into(),
+            ))
+        }
+        (ActionKind::MarkDuplicate, Actor::Officer { .. })
+            if matches!(report.status, Status::Received | Status::NeedsTriage) =>
+        {
+            Err(LifecycleError::Forbidden(
+                "only verifiers may `mark_duplicate` a report not yet dispatched".into(),
+            ))
+        }
+        // The national verifiers hold no reports: they forward it to the institution instead.
+        (ActionKind::TakeOver, Actor::Verifier { .. }) => Err(LifecycleError::Forbidden(
+            "the national verifiers hold no reports: `forward` it to the institution that \
+             should answer"
+                .into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Rules about the report beyond its status: what only some reports allow.
+fn kind_allows(kind: ActionKind, report: &Report) -> Result<(), LifecycleError> {
+    match kind {
+        ActionKind::Extend if report.kind != crate::domain::ReportKind::InformationRequest => {
+            Err(LifecycleError::NotForThisReport(
+                "only an information request's deadline may be extended (UU 14/2008)".into(),
+            ))
+        }
+        ActionKind::Extend if report.extended => Err(LifecycleError::AlreadyDone(
+            "the deadline was extended already (once is allowed)".into(),
+        )),
+        ActionKind::Extend if report.deadline.is_none() => Err(LifecycleError::NotForThisReport(
+            "the report has no deadline to extend".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the reporter answered a question after the router's last decision (its choice
+/// predates the answer, so a verifier must choose).
+fn answered_since_routing(report: &Report) -> bool {
+    let routed = report
+        .timeline
+        .iter()
+        .rposition(|e| matches!(e.action.as_str(), "routed" | "sent_to_triage"));
+    let replied = report
+        .timeline
+        .iter()
+        .rposition(|e| e.action == "reporter_replied");
+    matches!((routed, replied), (Some(r), Some(a)) if a > r)
 }
 
 /// Whether `unit` is a work unit of `institution`: below it in the directory and not a regional

@@ -87,6 +87,9 @@ pub enum ReportList {
     Public,
     /// One sender's reports on a messaging channel, by [`Report::reporter_ref`].
     Reporter(String),
+    /// The `overdue` box of a supervisor: the open reports whose latest supervisor it is
+    /// ([`Report::supervision_key`]: an agency id, or `national` for the verifiers).
+    Supervised(String),
 }
 
 /// Where a listing resumes: just after the report created at `created_ms` with `tracking_id`

@@ -14,6 +14,11 @@
 //!   "waiting for the reporter"), and two calendar weeks leave room for a reporter who reads
 //!   SMS rarely or has to fetch a document, without deferred reports piling up for months.
 //!
+//! - Information requests (`information_request`) follow UU 14/2008 on public information
+//!   (art. 22(7) and (8)): the institution answers within 10 working days and may extend that
+//!   once by at most 7 working days, giving its reason (the `extend` action). So the default
+//!   policy carries `by_kind.information_request.follow_up = 10` and `extension = 7`.
+//!
 //! # Overrides
 //! A limit can be overridden per report kind and per institution (agency id), step by step.
 //! For a step, the institution's override wins over the kind's, which wins over the default;
@@ -25,10 +30,13 @@
 //! {
 //!   "default":   {"verification": 3, "follow_up": 5, "auto_close": 10, "deferred_answer": 10},
 //!   "by_kind":   {"information_request": {"follow_up": 10}},
-//!   "by_agency": {"pln": {"follow_up": 3}}
+//!   "by_agency": {"pln": {"follow_up": 3}},
+//!   "extension": 7
 //! }
 //! ```
-//! Every part is optional; a step left out keeps its built-in default. Kinds are `complaint`,
+//! Every part is optional; a step left out keeps its built-in default (the information
+//! request's 10 days included: a `by_kind.information_request` object replaces only the steps
+//! it names). `extension` is the working days an `extend` adds to a follow-up deadline. Kinds are `complaint`,
 //! `aspiration`, `information_request`; steps `verification`, `follow_up`, `auto_close`,
 //! `deferred_answer`; a limit is a whole number of working days from 1 to [`MAX_LIMIT_DAYS`].
 //! Errors name the path of the bad key, e.g. `by_kind.information_requst`.
@@ -153,14 +161,44 @@ fn invalid(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
 }
 
 /// The time limits: defaults plus overrides by report kind and by institution.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlinePolicy {
     defaults: Limits,
     by_kind: HashMap<ReportKind, HashMap<Step, u32>>,
     by_agency: HashMap<String, HashMap<Step, u32>>,
+    extension: u32,
+}
+
+/// UU 14/2008 art. 22(7): an information request is answered within 10 working days.
+pub const INFORMATION_REQUEST_FOLLOW_UP_DAYS: u32 = 10;
+/// UU 14/2008 art. 22(8): extendable once by at most 7 working days.
+pub const INFORMATION_REQUEST_EXTENSION_DAYS: u32 = 7;
+
+impl Default for DeadlinePolicy {
+    fn default() -> DeadlinePolicy {
+        DeadlinePolicy {
+            defaults: Limits::default(),
+            by_kind: HashMap::from([(
+                ReportKind::InformationRequest,
+                HashMap::from([(Step::FollowUp, INFORMATION_REQUEST_FOLLOW_UP_DAYS)]),
+            )]),
+            by_agency: HashMap::new(),
+            extension: INFORMATION_REQUEST_EXTENSION_DAYS,
+        }
+    }
 }
 
 impl DeadlinePolicy {
+    /// The working days an `extend` adds to a follow-up deadline.
+    pub fn extension(&self) -> u32 {
+        self.extension
+    }
+
+    pub fn with_extension(mut self, days: u32) -> Result<DeadlinePolicy, PolicyError> {
+        self.extension = check_days("extension", days)?;
+        Ok(self)
+    }
+
     /// The defaults, without overrides.
     pub fn defaults(&self) -> Limits {
         self.defaults
@@ -238,10 +276,25 @@ impl DeadlinePolicy {
                         entry.extend(read_limits(&path, limits)?);
                     }
                 }
+                "extension" => {
+                    let days = value
+                        .as_u64()
+                        .and_then(|d| u32::try_from(d).ok())
+                        .ok_or_else(|| {
+                            invalid(
+                                "extension",
+                                format!(
+                                    "must be a whole number of working days from 1 to \
+                                     {MAX_LIMIT_DAYS}, got {value}"
+                                ),
+                            )
+                        })?;
+                    policy.extension = check_days("extension", days)?;
+                }
                 other => {
                     return Err(invalid(
                         other,
-                        "unknown key (expected default, by_kind or by_agency)",
+                        "unknown key (expected default, by_kind, by_agency or extension)",
                     ))
                 }
             }

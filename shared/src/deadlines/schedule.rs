@@ -95,6 +95,19 @@ impl Deadlines {
         }
     }
 
+    /// `deadline` of `report` moved by the policy's extension (`extend`), counted in working
+    /// days from the deadline's own day in the holder's zone.
+    pub fn extended(
+        &self,
+        directory: &Directory,
+        report: &Report,
+        deadline: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        let zone = self.zone_of(directory, report.agency_id.as_deref());
+        self.calendar
+            .add_working_days(deadline, self.policy.extension(), zone)
+    }
+
     /// The deadline `after` carries once it moved from `before` at `now` (see the table above).
     /// `restart`: count anew even where the status keeps its deadline (an escalation).
     pub fn next(
@@ -141,8 +154,12 @@ impl Deadlines {
 
 /// When the system must look at the report next: the routing grace while `received` (the
 /// sweep re-queues it), else its deadline.
+///
+/// A follow-up the national verifiers supervise already has no further level to add: it leaves
+/// the due index (the verifiers' `overdue` box lists it) instead of escalating again and again.
 pub fn due_at(report: &Report, routing_due: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
     match report.status {
+        Status::Dispositioned | Status::InProgress if report.is_supervised_by(None) => None,
         Status::Received => match (routing_due, report.deadline) {
             (Some(r), Some(d)) => Some(r.min(d.at)),
             (r, d) => r.or(d.map(|d| d.at)),

@@ -368,10 +368,38 @@ pub struct Report {
     /// Indexed sparsely: absent when nothing is pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<DateTime<Utc>>,
+    /// Who supervises the report since it missed its follow-up deadline, one level more per
+    /// missed deadline, in the order added (see [`Report::next_supervisor`]). The holder keeps
+    /// the report; a supervisor sees it in its `overdue` box and may remind, forward or take it
+    /// over. Cleared when another institution takes the report (a forward, a take-over).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors: Vec<Supervisor>,
+    /// The reports marked as duplicates of this one (each carries `duplicate_of` back).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<TrackingId>,
+    /// Whether the holder extended the follow-up deadline already (`extend`: once, as UU
+    /// 14/2008 allows an information request).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub extended: bool,
     /// Bumped by every change; updates are conditional on it.
     pub version: u64,
     pub timeline: Vec<TimelineEvent>,
 }
+
+/// A level that supervises an overdue report: an institution above the holder, or the national
+/// verifiers (no institution).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Supervisor {
+    /// The supervising institution; absent for the national verifiers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency_id: Option<String>,
+    /// When the missed deadline added it.
+    pub since: DateTime<Utc>,
+}
+
+/// The value the `overdue` box is keyed on for the national verifiers (an agency id otherwise).
+pub const NATIONAL_SUPERVISION: &str = "national";
 
 impl Report {
     /// A new report as received: `new`'s content, the reporter's contact sealed elsewhere
@@ -412,6 +440,9 @@ impl Report {
             updated_at: now,
             deadline: None,
             due_at: None,
+            supervisors: Vec::new(),
+            duplicates: Vec::new(),
+            extended: false,
             version: 1,
             timeline: vec![TimelineEvent {
                 at: now,
@@ -458,6 +489,48 @@ impl Report {
     /// Whether it waits for the national verifiers: no institution holds it and it is not final.
     pub fn is_in_triage(&self) -> bool {
         self.agency_id.is_none() && !self.status.is_final()
+    }
+
+    /// The key of the `overdue` box that lists the report: its latest supervisor (an agency id,
+    /// or [`NATIONAL_SUPERVISION`]), while it is open. Earlier supervisors keep their access.
+    pub fn supervision_key(&self) -> Option<String> {
+        if self.status.is_final() {
+            return None;
+        }
+        self.supervisors.last().map(|s| {
+            s.agency_id
+                .clone()
+                .unwrap_or_else(|| NATIONAL_SUPERVISION.to_string())
+        })
+    }
+
+    /// Whether `agency_id` supervises the report (`None`: the national verifiers).
+    pub fn is_supervised_by(&self, agency_id: Option<&str>) -> bool {
+        self.supervisors
+            .iter()
+            .any(|s| s.agency_id.as_deref() == agency_id)
+    }
+
+    /// The level a missed follow-up deadline adds, above the holder: the institution over its
+    /// work unit, the institution's parent (a city's province, a directorate's ministry), then
+    /// the national verifiers (`Some(None)`); `None` once every level supervises.
+    pub fn next_supervisor(
+        &self,
+        directory: &crate::directory::Directory,
+    ) -> Option<Option<String>> {
+        let mut levels: Vec<Option<String>> = Vec::new();
+        if let Some(agency) = &self.agency_id {
+            if self.work_unit.is_some() {
+                levels.push(Some(agency.clone()));
+            }
+            if let Some(parent) = directory.get(agency).and_then(|a| a.parent_id.clone()) {
+                levels.push(Some(parent));
+            }
+        }
+        levels.push(None);
+        levels
+            .into_iter()
+            .find(|level| !self.is_supervised_by(level.as_deref()))
     }
 
     /// Appends an event and moves `updated_at`; the caller bumps the version through the store.

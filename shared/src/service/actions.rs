@@ -106,17 +106,7 @@ pub async fn act_on(
         });
     }
     if let Action::MarkDuplicate { duplicate_of } = action {
-        let original = TrackingId::parse(duplicate_of);
-        let exists = match &original {
-            Some(id) => app.store.get(id).await?.is_some(),
-            None => false,
-        };
-        if !exists && original.is_some() {
-            return Err(ServiceError::Invalid(vec![FieldError::new(
-                "duplicate_of",
-                "no report with this tracking id",
-            )]));
-        }
+        check_original(app, &report, duplicate_of).await?;
     }
     let ctx = Context {
         now: app.clock.now(),
@@ -142,6 +132,9 @@ pub async fn act_on(
     }
     tracing::info!(tracking_id = %next.tracking_id, action = action.name(),
         status = next.status.as_str(), version = next.version, "report action stored");
+    if let (Action::MarkDuplicate { .. }, Some(original)) = (action, &next.duplicate_of) {
+        link_duplicate(app, original, &next.tracking_id).await;
+    }
     if let (Some(examples), Some(agency)) = (&app.examples, learned_agency(action, &next)) {
         // Learning is a side benefit: a failure here must not undo or fail the action.
         if let Err(e) = record_routing_decision(&**examples, &next, &agency, actor, ctx.now).await {
@@ -153,6 +146,66 @@ pub async fn act_on(
         report: next,
         replayed: false,
     })
+}
+
+/// The report a `mark_duplicate` names must exist; once this one is dispatched, it must be open
+/// and held by the same institution (an institution marks repeats of its own work).
+async fn check_original(
+    app: &App,
+    report: &Report,
+    duplicate_of: &str,
+) -> Result<(), ServiceError> {
+    let Some(id) = TrackingId::parse(duplicate_of) else {
+        // `apply` names the malformed field.
+        return Ok(());
+    };
+    let invalid = |message: &str| {
+        Err(ServiceError::Invalid(vec![FieldError::new(
+            "duplicate_of",
+            message,
+        )]))
+    };
+    let Some(original) = app.store.get(&id).await? else {
+        return invalid("no report with this tracking id");
+    };
+    if report.agency_id.is_some() && id != report.tracking_id {
+        if original.status.is_final() {
+            return invalid("that report is closed or archived: mark a duplicate of an open one");
+        }
+        if original.agency_id != report.agency_id {
+            return invalid("that report is not held by the institution that holds this one");
+        }
+    }
+    Ok(())
+}
+
+/// Records `duplicate` on `original`'s list of duplicates (the link back). Best effort after the
+/// duplicate itself was stored: retried on a concurrent change, logged if it cannot be made.
+async fn link_duplicate(app: &App, original: &TrackingId, duplicate: &TrackingId) {
+    for _ in 0..3 {
+        let mut report = match app.store.get(original).await {
+            Ok(Some(report)) => report,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(tracking_id = %original, error = %e, "duplicate link not stored");
+                return;
+            }
+        };
+        if report.duplicates.contains(duplicate) {
+            return;
+        }
+        report.duplicates.push(duplicate.clone());
+        report.version += 1;
+        match app.store.update(&report).await {
+            Ok(()) => return,
+            Err(UpdateError::Conflict) => continue,
+            Err(UpdateError::Store(e)) => {
+                tracing::warn!(tracking_id = %original, error = %e, "duplicate link not stored");
+                return;
+            }
+        }
+    }
+    tracing::warn!(tracking_id = %original, "duplicate link not stored: the report kept changing");
 }
 
 /// The institution a human decided on, for the routing examples.
@@ -192,7 +245,9 @@ struct ReplyBody {
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RateBody {
+pub struct RateBody {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
+    #[serde(deserialize_with = "crate::lifecycle::whole_stars")]
     stars: u8,
     #[serde(default)]
     comment: Option<String>,

@@ -8,6 +8,7 @@
 use super::App;
 use crate::api::ServiceError;
 use crate::crypto::Sealer;
+use crate::domain::report::NATIONAL_SUPERVISION;
 use crate::domain::{Actor, Report, ReporterContact, Status};
 use crate::lifecycle;
 use crate::ports::{ListCursor, ListQuery, ReportList};
@@ -38,6 +39,17 @@ pub struct ListItem {
     /// When the current step is due.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_datetime: Option<DateTime<Utc>>,
+    /// The institution's latest answer the public may read (a follow-up or the closing
+    /// message, [`crate::service::views::public_note`]); absent for a confidential report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_answer: Option<String>,
+    /// The reporter's rating (stars) of the follow-up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
+    /// Staff lists only: who supervises it overdue, in the order added (agency ids; `national`
+    /// for the national verifiers). Absent while it is on time.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub supervisors: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -55,6 +67,18 @@ impl ListItem {
             work_unit: report.work_unit.clone(),
             confidential: report.confidential,
             expected_datetime: report.deadline.map(|d| d.at),
+            latest_answer: (!report.confidential)
+                .then(|| {
+                    report
+                        .timeline
+                        .iter()
+                        .rev()
+                        .find_map(super::views::public_note)
+                        .map(str::to_string)
+                })
+                .flatten(),
+            rating: report.rating.as_ref().map(|r| r.stars),
+            supervisors: Vec::new(),
             created_at: report.created_at,
             updated_at: report.updated_at,
         }
@@ -64,6 +88,15 @@ impl ListItem {
     fn for_staff(report: &Report) -> ListItem {
         ListItem {
             title: Some(report.title.clone()),
+            supervisors: report
+                .supervisors
+                .iter()
+                .map(|s| {
+                    s.agency_id
+                        .clone()
+                        .unwrap_or_else(|| NATIONAL_SUPERVISION.to_string())
+                })
+                .collect(),
             ..ListItem::of(report)
         }
     }
@@ -119,8 +152,10 @@ fn common(
 }
 
 /// `GET /v1/agency/reports`. Officers: their institution's inbox, or with `box=work_unit` the
-/// reports assigned to their unit. Verifiers: the triage queue, or with `agency=` any
-/// institution's inbox (national administrators supervise them all).
+/// reports assigned to their unit, or with `box=overdue` the overdue reports their institution
+/// supervises (latest supervisor). Verifiers: the triage queue, or with `agency=` any
+/// institution's inbox (national administrators supervise them all), or with `box=overdue`
+/// the overdue reports the national verifiers supervise.
 pub async fn staff_list(
     app: &App,
     actor: &Actor,
@@ -131,20 +166,31 @@ pub async fn staff_list(
             let list = match params.get("box").map(String::as_str) {
                 None | Some("institution") => ReportList::Agency(agency_id.clone()),
                 Some("work_unit") => ReportList::WorkUnit(agency_id.clone()),
+                Some("overdue") => ReportList::Supervised(agency_id.clone()),
                 Some(other) => {
                     return Err(bad_query(format!(
-                        "unknown box `{other}` (institution or work_unit)"
+                        "unknown box `{other}` (institution, work_unit or overdue)"
                     )))
                 }
             };
             (list, &["status", "cursor", "limit", "box"])
         }
         Actor::Verifier { .. } => {
-            let list = match params.get("agency") {
-                Some(agency) => ReportList::Agency(agency.clone()),
-                None => ReportList::Triage,
-            };
-            (list, &["status", "cursor", "limit", "agency"])
+            let list =
+                match (params.get("box").map(String::as_str), params.get("agency")) {
+                    (Some("overdue"), None) => ReportList::Supervised(NATIONAL_SUPERVISION.into()),
+                    (Some("overdue"), Some(_)) => return Err(bad_query(
+                        "`box=overdue` lists the national verifiers' own box: leave out `agency`",
+                    )),
+                    (Some(other), _) if other != "triage" => {
+                        return Err(bad_query(format!(
+                            "unknown box `{other}` (triage or overdue)"
+                        )))
+                    }
+                    (_, Some(agency)) => ReportList::Agency(agency.clone()),
+                    (_, None) => ReportList::Triage,
+                };
+            (list, &["status", "cursor", "limit", "agency", "box"])
         }
         Actor::Reporter | Actor::System { .. } => {
             return Err(ServiceError::Forbidden("only staff have inboxes".into()))

@@ -2,13 +2,20 @@
 //!
 //! The public view never carries the reporter's identity; for a confidential report it carries
 //! only the status. The reporter's view opens the sealed contact.
+//!
+//! Citizens read the institution's words, not the system's: the reporter's timeline carries the
+//! texts meant for them ([`reporter_note`]), never a router's reason or a supervisor's reminder;
+//! the public sees the follow-ups and the closing message ([`public_note`]) and the rating. Times
+//! are in the holding institution's zone (WIB, WITA or WIT: [`citizen_zone`]), as RFC 3339 with
+//! that offset, never UTC.
 
 use crate::api::ServiceError;
 use crate::crypto::Sealer;
+use crate::deadlines::TimeZone;
 use crate::directory::Directory;
 use crate::domain::report::StatusLabel;
 use crate::domain::{AccessToken, Actor, Report, ReporterContact, Status, TrackingId};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -21,7 +28,8 @@ pub struct AgencyRef {
 /// institution, never a person (no officer id) and never a client's action id.
 #[derive(Debug, Serialize)]
 pub struct PublicEvent {
-    pub at: DateTime<Utc>,
+    /// In the holding institution's zone (`+07:00`, `+08:00` or `+09:00`).
+    pub at: DateTime<FixedOffset>,
     pub action: String,
     /// `reporter`, `system`, `officer` or `verifier`: a role, never a person.
     pub actor: &'static str,
@@ -29,15 +37,78 @@ pub struct PublicEvent {
     pub agency_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
-    /// The event's text (a follow-up, a question, a reply): in the reporter's view only.
+    /// The event's text meant for who reads it: the reporter ([`reporter_note`]) or the
+    /// public ([`public_note`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
+/// The events whose text the reporter reads: the institution's and the verifiers' words to
+/// them, their own, and the system's Indonesian notices. Not a router's reason (internal, in
+/// English), a verifier's note, a supervisor's reminder to the holder, a take-over's reason.
+const REPORTER_NOTES: &[&str] = &[
+    "deferred",
+    "info_requested",
+    "followed_up",
+    "closed",
+    "reporter_replied",
+    "withdrawn",
+    "forwarded",
+    "marked_duplicate",
+    "escalated",
+    "deadline_extended",
+];
+
+/// The events whose text the public reads: the institution's follow-ups and closing message.
+/// Never the reporter's replies (they may name people), nor questions to them.
+const PUBLIC_NOTES: &[&str] = &["followed_up", "closed"];
+
+/// The text of `event` the reporter reads, if any.
+pub fn reporter_note(event: &crate::domain::TimelineEvent) -> Option<&str> {
+    event
+        .note
+        .as_deref()
+        .filter(|_| REPORTER_NOTES.contains(&event.action.as_str()))
+}
+
+/// The text of `event` anyone reads on a public report, if any.
+pub fn public_note(event: &crate::domain::TimelineEvent) -> Option<&str> {
+    event
+        .note
+        .as_deref()
+        .filter(|_| PUBLIC_NOTES.contains(&event.action.as_str()))
+}
+
+/// The zone citizens read a report's times in: the holding institution's, else the report's
+/// region's, else WIB.
+pub fn citizen_zone(report: &Report, directory: &Directory) -> TimeZone {
+    let agency_region = report
+        .agency_id
+        .as_deref()
+        .and_then(|id| directory.get(id))
+        .map(|a| a.region_code.clone());
+    match agency_region {
+        Some(region) => crate::deadlines::zone_for_institution(region.as_deref()),
+        None => report
+            .location
+            .region_code
+            .as_deref()
+            .and_then(crate::deadlines::zone_for_region),
+    }
+    .unwrap_or(TimeZone::CENTRAL)
+}
+
+/// Who reads an event.
+#[derive(Clone, Copy)]
+enum Reader {
+    Public,
+    Reporter,
+}
+
 impl PublicEvent {
-    fn of(event: &crate::domain::TimelineEvent, with_note: bool) -> PublicEvent {
+    fn of(event: &crate::domain::TimelineEvent, reader: Reader, zone: TimeZone) -> PublicEvent {
         PublicEvent {
-            at: event.at,
+            at: zone.local(event.at),
             action: event.action.clone(),
             actor: match event.actor {
                 Actor::Reporter => "reporter",
@@ -47,20 +118,25 @@ impl PublicEvent {
             },
             agency_id: event.agency_id.clone(),
             status: event.status,
-            note: event.note.clone().filter(|_| with_note),
+            note: match reader {
+                Reader::Public => public_note(event),
+                Reader::Reporter => reporter_note(event),
+            }
+            .map(str::to_string),
         }
     }
 }
 
 #[derive(Debug, Serialize)]
+// Its schema is written in `crate::openapi` (the flattened content is there or not at all).
 pub struct PublicView {
     pub tracking_id: TrackingId,
     pub status: Status,
     pub status_label: StatusLabel,
     /// When the current step is due (Open311's name): verification, the institution's
-    /// follow-up, the reporter's answer, or the automatic close.
+    /// follow-up, the reporter's answer, or the automatic close. In the institution's zone.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected_datetime: Option<DateTime<Utc>>,
+    pub expected_datetime: Option<DateTime<FixedOffset>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline_step: Option<crate::deadlines::Step>,
     pub confidential: bool,
@@ -81,9 +157,15 @@ pub struct PublicContent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location_text: Option<String>,
     pub agency: Option<AgencyRef>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
     pub timeline: Vec<PublicEvent>,
+    /// The reporter's rating of the follow-up (stars and comment; never who rated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<crate::domain::Rating>,
+    /// The reports marked as repeating this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<TrackingId>,
 }
 
 #[derive(Debug, Serialize)]
@@ -92,7 +174,7 @@ pub struct ReporterView<'a> {
     pub status: Status,
     pub status_label: StatusLabel,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected_datetime: Option<DateTime<Utc>>,
+    pub expected_datetime: Option<DateTime<FixedOffset>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline_step: Option<crate::deadlines::Step>,
     pub kind: crate::domain::ReportKind,
@@ -110,8 +192,8 @@ pub struct ReporterView<'a> {
     pub confidential: bool,
     pub reporter: ReporterContact,
     pub agency: Option<AgencyRef>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
     pub timeline: Vec<PublicEvent>,
     /// True while the contact given waits for the code its receipt carried
     /// (`POST .../contact/confirm`): until then it hears nothing more.
@@ -174,11 +256,12 @@ pub fn reporter_view(
         None => ReporterContact::default(),
         Some(sealed) => super::inbox::open_contact(pii, report, sealed)?,
     };
+    let zone = citizen_zone(report, directory);
     let view = ReporterView {
         tracking_id: &report.tracking_id,
         status: report.status,
         status_label: report.status.label(),
-        expected_datetime: report.deadline.map(|d| d.at),
+        expected_datetime: report.deadline.map(|d| zone.local(d.at)),
         deadline_step: report.deadline.map(|d| d.step),
         kind: report.kind,
         title: &report.title,
@@ -192,12 +275,12 @@ pub fn reporter_view(
         confidential: report.confidential,
         reporter,
         agency: agency_ref(directory, report.agency_id.as_deref()),
-        created_at: report.created_at,
-        updated_at: report.updated_at,
+        created_at: zone.local(report.created_at),
+        updated_at: zone.local(report.updated_at),
         timeline: report
             .timeline
             .iter()
-            .map(|e| PublicEvent::of(e, true))
+            .map(|e| PublicEvent::of(e, Reader::Reporter, zone))
             .collect(),
         contact_unconfirmed: report.contact_check.is_some(),
         work_unit: report.work_unit.as_deref(),
@@ -214,6 +297,7 @@ pub fn reporter_view(
 /// report's text is not published before a verifier or the router has looked at it, and a
 /// withdrawn one's disappears at once.
 pub fn public_view(report: &Report, directory: &Directory) -> PublicView {
+    let zone = citizen_zone(report, directory);
     let content = report.is_public().then(|| PublicContent {
         kind: report.kind,
         title: report.title.clone(),
@@ -222,19 +306,21 @@ pub fn public_view(report: &Report, directory: &Directory) -> PublicView {
         region_code: report.location.region_code.clone(),
         location_text: report.location.text.clone(),
         agency: agency_ref(directory, report.agency_id.as_deref()),
-        created_at: report.created_at,
-        updated_at: report.updated_at,
+        created_at: zone.local(report.created_at),
+        updated_at: zone.local(report.updated_at),
         timeline: report
             .timeline
             .iter()
-            .map(|e| PublicEvent::of(e, false))
+            .map(|e| PublicEvent::of(e, Reader::Public, zone))
             .collect(),
+        rating: report.rating.clone(),
+        duplicates: report.duplicates.clone(),
     });
     PublicView {
         tracking_id: report.tracking_id.clone(),
         status: report.status,
         status_label: report.status.label(),
-        expected_datetime: report.deadline.map(|d| d.at),
+        expected_datetime: report.deadline.map(|d| zone.local(d.at)),
         deadline_step: report.deadline.map(|d| d.step),
         confidential: report.confidential,
         content,

@@ -5,7 +5,7 @@
 use super::attributes::{from_item, to_item};
 use crate::config::attributes::{
     AGENCY_ID, CREATED_MS, DUE_MS, DUE_SHARD as DUE_SHARD_ATTRIBUTE, IDEMPOTENCY_KEY, PUBLIC_FEED,
-    REPORTER_REF, REPORTS_KEY, TRIAGE_QUEUE, WORK_UNIT,
+    REPORTER_REF, REPORTS_KEY, SUPERVISOR, TRIAGE_QUEUE, WORK_UNIT,
 };
 use crate::config::indexes;
 use crate::domain::{Report, TrackingId};
@@ -143,6 +143,10 @@ pub fn report_item(report: &Report) -> HashMap<String, AttributeValue> {
     if report.is_public() {
         item.insert(PUBLIC_FEED.into(), AttributeValue::S(PUBLIC.into()));
     }
+    // The document's `supervisors` is a list (no index key); the box reads its latest entry.
+    if let Some(key) = report.supervision_key() {
+        item.insert(SUPERVISOR.into(), AttributeValue::S(key));
+    }
     if let Some(due) = report.due_at {
         item.insert(
             DUE_SHARD_ATTRIBUTE.into(),
@@ -172,6 +176,7 @@ fn list_index(list: &ReportList) -> (&'static str, &'static str, String) {
             REPORTER_REF,
             reference.clone(),
         ),
+        ReportList::Supervised(key) => (indexes::REPORTS_BY_SUPERVISOR, SUPERVISOR, key.clone()),
     }
 }
 

@@ -29,6 +29,7 @@ pub(super) struct ReportRow {
     pub(super) public: bool,
     pub(super) due_at: Option<i64>,
     pub(super) reporter_ref: Option<String>,
+    pub(super) supervisor: Option<String>,
     pub(super) doc: String,
 }
 
@@ -46,6 +47,7 @@ impl ReportRow {
             public: report.is_public(),
             due_at: report.due_at.map(millis),
             reporter_ref: report.reporter_ref.clone(),
+            supervisor: report.supervision_key(),
             doc: report_to_json(report),
         }
     }
@@ -71,6 +73,10 @@ fn list_sql(query: &ListQuery) -> (String, Vec<SqlValue>) {
         ReportList::Reporter(reference) => {
             sql.push_str("reporter_ref = ?");
             args.push(SqlValue::Text(reference.clone()));
+        }
+        ReportList::Supervised(key) => {
+            sql.push_str("supervisor = ?");
+            args.push(SqlValue::Text(key.clone()));
         }
     }
     if let Some(cursor) = &query.cursor {
@@ -126,8 +132,8 @@ impl EmbeddedStore {
                 }
                 let inserted = conn.prepare_cached(
                     "INSERT OR IGNORE INTO reports (tracking_id, version, status, agency_id, work_unit,
-                        created_at, created_ms, triage, public, due_at, doc, reporter_ref)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                        created_at, created_ms, triage, public, due_at, doc, reporter_ref, supervisor)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )?
                 .execute(params![
                     row.tracking_id,
@@ -141,7 +147,8 @@ impl EmbeddedStore {
                     row.public,
                     row.due_at,
                     row.doc,
-                    row.reporter_ref
+                    row.reporter_ref,
+                    row.supervisor
                 ])?;
                 if inserted == 0 {
                     return Err(WriteFail::Rejected(InsertError::TrackingIdTaken));
@@ -166,7 +173,7 @@ impl EmbeddedStore {
                 .prepare_cached(
                     "UPDATE reports SET version = ?2, status = ?3, agency_id = ?4, work_unit = ?5,
                         created_at = ?6, created_ms = ?7, triage = ?8, public = ?9, due_at = ?10,
-                        doc = ?11
+                        doc = ?11, supervisor = ?12
                      WHERE tracking_id = ?1 AND version = ?2 - 1",
                 )?
                 .execute(params![
@@ -180,7 +187,8 @@ impl EmbeddedStore {
                     row.triage,
                     row.public,
                     row.due_at,
-                    row.doc
+                    row.doc,
+                    row.supervisor
                 ])?;
             if changed == 0 {
                 return Err(WriteFail::Rejected(UpdateError::Conflict));

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS reports (
     work_unit TEXT,
     triage INTEGER,
     public INTEGER,
-    reporter_ref TEXT
+    reporter_ref TEXT,
+    supervisor TEXT
 );
 CREATE INDEX IF NOT EXISTS reports_by_due ON reports(due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -98,12 +99,13 @@ CREATE TABLE IF NOT EXISTS outbox (
 
 /// The list columns, added to `reports` after its first release: a database made before them
 /// gets them (and their values) at open, before the indexes that read them are created.
-const LIST_COLUMNS: [(&str, &str); 5] = [
+const LIST_COLUMNS: [(&str, &str); 6] = [
     ("created_ms", "INTEGER"),
     ("work_unit", "TEXT"),
     ("triage", "INTEGER"),
     ("public", "INTEGER"),
     ("reporter_ref", "TEXT"),
+    ("supervisor", "TEXT"),
 ];
 
 /// One index per list, in the order lists read (newest first, ties by tracking id), so a page is
@@ -121,6 +123,8 @@ CREATE INDEX IF NOT EXISTS reports_public ON reports(created_ms DESC, tracking_i
     WHERE public = 1;
 CREATE INDEX IF NOT EXISTS reports_by_reporter ON reports(reporter_ref, created_ms DESC, tracking_id DESC)
     WHERE reporter_ref IS NOT NULL;
+CREATE INDEX IF NOT EXISTS reports_by_supervisor ON reports(supervisor, created_ms DESC, tracking_id DESC)
+    WHERE supervisor IS NOT NULL;
 ";
 
 /// Creates the database file owner-only before SQLite opens it (SQLite gives its `-wal` and
@@ -212,7 +216,7 @@ fn migrate_list_columns(conn: &Connection) -> Result<(), StoreError> {
     let mut fill = conn
         .prepare(
             "UPDATE reports SET status = ?2, agency_id = ?3, work_unit = ?4, created_ms = ?5,
-             triage = ?6, public = ?7, reporter_ref = ?8 WHERE tracking_id = ?1",
+             triage = ?6, public = ?7, reporter_ref = ?8, supervisor = ?9 WHERE tracking_id = ?1",
         )
         .map_err(sql_unavailable)?;
     for (tracking_id, doc) in docs {
@@ -231,7 +235,8 @@ fn migrate_list_columns(conn: &Connection) -> Result<(), StoreError> {
             row.created_ms,
             row.triage,
             row.public,
-            row.reporter_ref
+            row.reporter_ref,
+            row.supervisor
         ])
         .map_err(sql_unavailable)?;
     }

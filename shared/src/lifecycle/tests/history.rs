@@ -15,7 +15,7 @@ fn the_event_carries_no_action_id_when_none_was_sent() {
 fn every_action_bumps_the_version_once_and_appends_one_event_named_for_it() {
     for action in samples() {
         let status = rule(&action).1[0];
-        let before = held_in(status);
+        let before = held_for(&action, status);
         let actor = actor_for(&action);
         let after = step(&before, &actor, &action);
         assert_eq!(after.version, before.version + 1, "{}", action.name());

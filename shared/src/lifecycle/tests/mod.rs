@@ -22,6 +22,7 @@ mod officers;
 mod possible_actions;
 mod reporter;
 mod rules;
+mod supervision;
 mod support;
 mod system;
 mod verifiers;

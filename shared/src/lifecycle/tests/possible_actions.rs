@@ -18,17 +18,35 @@ fn possible_actions_for_each_kind_of_actor() {
             reporter(),
             vec!["reply", "withdraw"],
         ),
-        (report_in(Status::Dispositioned), verifier(), vec!["verify"]),
+        (
+            report_in(Status::Dispositioned),
+            verifier(),
+            vec!["verify", "mark_duplicate"],
+        ),
         (
             report_in(Status::Dispositioned),
             officer(HOLDER),
-            vec!["accept", "assign", "follow_up", "request_info", "forward"],
+            vec![
+                "mark_duplicate",
+                "accept",
+                "assign",
+                "follow_up",
+                "request_info",
+                "forward",
+            ],
         ),
         (report_in(Status::Dispositioned), officer(OTHER), vec![]),
         (
             assigned_to_unit(),
             officer(HOLDER),
-            vec!["assign", "follow_up", "request_info", "forward", "close"],
+            vec![
+                "mark_duplicate",
+                "assign",
+                "follow_up",
+                "request_info",
+                "forward",
+                "close",
+            ],
         ),
         (
             assigned_to_unit(),
@@ -38,7 +56,7 @@ fn possible_actions_for_each_kind_of_actor() {
         (
             responded.clone(),
             officer(HOLDER),
-            vec!["request_info", "close"],
+            vec!["mark_duplicate", "request_info", "close"],
         ),
         (
             responded.clone(),
@@ -69,7 +87,16 @@ fn possible_actions_for_each_kind_of_actor() {
             system(),
             vec!["archive_unanswered"],
         ),
-        (deferred_by_officer(), officer(HOLDER), vec![]),
+        (
+            deferred_by_officer(),
+            officer(HOLDER),
+            vec!["mark_duplicate"],
+        ),
+        (
+            deferred_by_officer(),
+            verifier(),
+            vec!["archive", "mark_duplicate"],
+        ),
     ];
     for (report, actor, want) in cases {
         assert_eq!(
@@ -98,6 +125,18 @@ fn possible_actions_are_exactly_those_apply_lets_through() {
     }
     reports.push(assigned_to_unit());
     reports.push(deferred_by_officer());
+    let mut information_request = held_in(Status::InProgress);
+    information_request.kind = crate::domain::ReportKind::InformationRequest;
+    information_request.deadline = Some(follow_up_deadline());
+    reports.push(information_request.clone());
+    information_request.extended = true;
+    reports.push(information_request);
+    for status in [Status::Dispositioned, Status::InProgress, Status::Deferred] {
+        let mut supervised = assigned_to_unit();
+        supervised.status = status;
+        supervised.supervisors = vec![supervisor(Some(HOLDER)), supervisor(None)];
+        reports.push(supervised);
+    }
     let actors = [
         verifier(),
         officer(HOLDER),
@@ -115,7 +154,8 @@ fn possible_actions_are_exactly_those_apply_lets_through() {
                     result,
                     Err(LifecycleError::Forbidden(_)
                         | LifecycleError::NotNow { .. }
-                        | LifecycleError::AlreadyDone(_))
+                        | LifecycleError::AlreadyDone(_)
+                        | LifecycleError::NotForThisReport(_))
                 );
                 assert_eq!(
                     offered.contains(&action.name()),

@@ -23,6 +23,26 @@ const OTHER_NAME: &str = "Kementerian Kesehatan";
 
 pub(super) const FOREIGN_UNIT: &str = "dukcapil";
 
+/// The institution the table's tests make a supervisor of the test report (any institution
+/// will do there; the levels themselves are tested with the directory's own hierarchy).
+pub(super) const SUPERVISING: &str = OTHER;
+
+/// A supervisor added now (`None`: the national verifiers).
+pub(super) fn supervisor(agency_id: Option<&str>) -> crate::domain::report::Supervisor {
+    crate::domain::report::Supervisor {
+        agency_id: agency_id.map(str::to_string),
+        since: now() - Duration::hours(2),
+    }
+}
+
+/// A follow-up deadline two days ahead.
+pub(super) fn follow_up_deadline() -> crate::domain::Deadline {
+    crate::domain::Deadline {
+        step: crate::deadlines::Step::FollowUp,
+        at: now() + Duration::days(2),
+    }
+}
+
 /// Valid tracking ids (check symbol included): the test report and another one.
 pub(super) const TRACKING_ID: &str = "1AP0R2025E";
 
