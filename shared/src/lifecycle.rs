@@ -999,22 +999,33 @@ pub struct Notification {
     /// The reporter's sealed contact (`crypto::Sealer`); none when they left no contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_sealed: Option<String>,
-    /// The message, in Indonesian, short enough for one SMS; never the report's content.
+    /// The message, in Indonesian; never the report's content. Short enough for one SMS,
+    /// except the institution's words to a reporter on a channel ([`institution_words`]),
+    /// which the notifier sends in as many parts as the channel needs.
     pub text: String,
 }
 
 /// The notification for the timeline event at `index` (normally the last).
+///
+/// A reporter on a conversational channel (SMS, X, WhatsApp, Messenger) has no web page to read
+/// the institution's words on: their notices of a question, a follow-up and a closing message
+/// carry those words ([`institution_words`]) and say how to answer by message. The report's own
+/// content is never in a notice. An event that tells the reporter nothing new (a deadline missed
+/// again while the same level already looks after the report, a reminder between institutions)
+/// makes a notification with no recipient, which the notifier does not send.
 pub fn notification(report: &Report, index: usize, directory: &Directory) -> Notification {
     let event = &report.timeline[index];
     let id = &report.tracking_id;
-    let agency = || {
-        event
-            .agency_id
-            .as_deref()
-            .and_then(|a| directory.get(a))
-            .map(|a| a.name.clone())
-            .unwrap_or_else(|| "instansi berwenang".into())
+    let agency = || agency_name(event.agency_id.as_deref(), directory);
+    let on_channel = reads_on_channel(report.channel);
+    let rated_before = report.timeline[..index].iter().any(|e| e.action == "rated");
+    let status = event.status.unwrap_or(report.status);
+    let words = || {
+        institution_words(report, index, directory)
+            .filter(|_| on_channel)
+            .map(|w| format!("{w}{}", next_step_hint(id, status, rated_before)))
     };
+    let mut silent = false;
     let text = match event.action.as_str() {
         "submitted" => format!(
             "Laporan Anda diterima dengan nomor {id}. Kirim CEK {id} untuk melihat perkembangannya."
@@ -1022,51 +1033,175 @@ pub fn notification(report: &Report, index: usize, directory: &Directory) -> Not
         "routed" | "verified" | "forwarded" => {
             format!("Laporan {id} telah diteruskan ke {}.", agency())
         }
+        "taken_over" => format!("Laporan {id} kini ditangani langsung oleh {}.", agency()),
         "sent_to_triage" => format!("Laporan {id} sedang diverifikasi oleh admin LAPOR."),
         "accepted" | "assigned_to_unit" => format!("Laporan {id} sedang diproses."),
-        "followed_up" => format!(
-            "Laporan {id} telah ditindaklanjuti. Lihat tanggapannya, balas bila belum selesai."
-        ),
-        "deferred" | "info_requested" => format!(
-            "Laporan {id} membutuhkan informasi tambahan dari Anda. Mohon balas pertanyaannya."
-        ),
+        "followed_up" => words().unwrap_or_else(|| {
+            format!(
+                "Laporan {id} telah ditindaklanjuti. Baca tanggapannya, dan balas bila belum \
+                 selesai."
+            )
+        }),
+        "deferred" | "info_requested" => words().unwrap_or_else(|| {
+            format!(
+                "Laporan {id} membutuhkan informasi tambahan dari Anda. Mohon jawab \
+                 pertanyaannya."
+            )
+        }),
         "closed" | "auto_closed" => {
-            format!("Laporan {id} telah selesai. Beri penilaian atas tindak lanjutnya.")
+            let mut text = format!("Laporan {id} telah selesai.");
+            if let Some(words) = institution_words(report, index, directory).filter(|_| on_channel)
+            {
+                text = words;
+            }
+            if rated_before {
+            } else if on_channel {
+                text.push_str(&next_step_hint(id, Status::Closed, false));
+            } else {
+                text.push_str(" Beri penilaian atas tindak lanjutnya.");
+            }
+            text
         }
         "reporter_replied" => format!("Balasan Anda untuk laporan {id} telah diterima."),
         "rated" => format!("Terima kasih atas penilaian Anda untuk laporan {id}."),
         "withdrawn" => format!("Laporan {id} telah Anda tarik."),
-        "marked_duplicate" => format!("Laporan {id} sama dengan laporan lain dan diarsipkan."),
-        "escalated" => match &event.agency_id {
-            Some(_) => format!(
-                "Laporan {id} melewati batas waktu dan dinaikkan ke {}.",
-                agency()
+        "marked_duplicate" => match event.note.as_deref().and_then(TrackingId::parse) {
+            Some(other) => format!(
+                "Laporan {id} sama dengan laporan {other} dan digabungkan ke sana. \
+                 Penanganannya berlanjut di laporan {other}."
             ),
-            None => format!("Laporan {id} melewati batas waktu dan ditangani admin nasional."),
+            None => format!("Laporan {id} sama dengan laporan lain dan diarsipkan."),
         },
+        "escalated" => {
+            silent = looks_after_it_already(report, index);
+            match (&event.agency_id, status) {
+                // Not verified in time: the national verifiers take it.
+                (None, Status::Received | Status::NeedsTriage) => {
+                    format!("Laporan {id} melewati batas waktu dan ditangani admin nasional.")
+                }
+                // The holder keeps it; the next level up supervises.
+                (None, _) => format!(
+                    "Laporan {id} melewati batas waktu. Admin nasional LAPOR kini ikut mengawasi \
+                     penanganannya."
+                ),
+                (Some(_), _) => format!(
+                    "Laporan {id} melewati batas waktu. {} kini ikut mengawasi penanganannya.",
+                    agency()
+                ),
+            }
+        }
+        "deadline_extended" => format!(
+            "Batas waktu jawaban atas permintaan informasi {id} diperpanjang 7 hari kerja \
+             (UU 14/2008)."
+        ),
+        // Between institutions: nothing the reporter can act on.
+        "reminded" => {
+            silent = true;
+            format!("Laporan {id} sedang diproses.")
+        }
         "archived_unanswered" => {
             format!("Laporan {id} diarsipkan karena pertanyaan tidak dijawab.")
         }
-        _ => format!(
-            "Status laporan {id}: {}.",
-            event.status.unwrap_or(report.status).label().id
-        ),
+        _ => format!("Status laporan {id}: {}.", status.label().id),
     };
     Notification {
         notification_id: format!("{id}:{index}"),
         tracking_id: Some(id.clone()),
         channel: report.channel,
         event: event.action.clone(),
-        status: Some(event.status.unwrap_or(report.status)),
+        status: Some(status),
         at: event.at,
         // An unconfirmed contact hears nothing but the receipt with its code (sent by intake):
         // otherwise anyone could make the state's sender message any number they type.
         recipient_sealed: report
             .reporter_sealed
             .clone()
-            .filter(|_| report.contact_check.is_none()),
+            .filter(|_| report.contact_check.is_none() && !silent),
         text,
     }
+}
+
+/// Whether the reporter reads the institution's words only in messages: the channels with no
+/// web page of their own (a web or app reporter reads them with their access token).
+pub fn reads_on_channel(channel: Channel) -> bool {
+    matches!(
+        channel,
+        Channel::Sms | Channel::X | Channel::Whatsapp | Channel::Messenger
+    )
+}
+
+/// The institution's own words to the reporter at `index`, introduced: a question (a verifier's
+/// or an officer's), a follow-up, a closing message. None for any other event, or one without
+/// words. These are the institution's words to the reporter, never the report's content.
+pub fn institution_words(report: &Report, index: usize, directory: &Directory) -> Option<String> {
+    let event = report.timeline.get(index)?;
+    let words = event
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())?;
+    let id = &report.tracking_id;
+    let agency = || agency_name(event.agency_id.as_deref(), directory);
+    Some(match event.action.as_str() {
+        "deferred" => format!("Pertanyaan admin LAPOR tentang laporan {id}: \"{words}\""),
+        "info_requested" => format!("Pertanyaan {} tentang laporan {id}: \"{words}\"", agency()),
+        "followed_up" => format!("Tanggapan {} atas laporan {id}: \"{words}\"", agency()),
+        "closed" => format!(
+            "Laporan {id} telah selesai. Pesan penutup dari {}: \"{words}\"",
+            agency()
+        ),
+        _ => return None,
+    })
+}
+
+/// The index of the institution's latest words to the reporter ([`institution_words`]).
+pub fn latest_words(report: &Report) -> Option<usize> {
+    report.timeline.iter().rposition(|e| {
+        matches!(
+            e.action.as_str(),
+            "deferred" | "info_requested" | "followed_up" | "closed"
+        ) && e.note.as_deref().is_some_and(|n| !n.trim().is_empty())
+    })
+}
+
+/// What a reporter on a channel may answer to a report in `status`, as they type it (with a
+/// leading space; empty when nothing is theirs to do).
+pub fn next_step_hint(id: &TrackingId, status: Status, rated: bool) -> String {
+    match status {
+        Status::Deferred => format!(" Jawab dengan: BALAS {id} <jawaban>."),
+        Status::Responded if rated => {
+            format!(" Bila belum selesai, kirim: BALAS {id} <pesan>.")
+        }
+        Status::Responded => format!(
+            " Bila belum selesai, kirim: BALAS {id} <pesan>. Bila sudah, beri nilai: NILAI {id} \
+             <1-5>."
+        ),
+        Status::Closed if !rated => format!(" Beri nilai: NILAI {id} <1-5> <komentar>."),
+        _ => String::new(),
+    }
+}
+
+fn agency_name(agency_id: Option<&str>, directory: &Directory) -> String {
+    agency_id
+        .and_then(|a| directory.get(a))
+        .map(|a| a.name.clone())
+        .unwrap_or_else(|| "instansi berwenang".into())
+}
+
+/// Whether the escalation at `index` hands the report to no one new: since the report last
+/// changed hands, the same level already looks after it (the national verifiers of a report
+/// sent to triage, or an earlier escalation to the same level). The reporter heard of that once.
+fn looks_after_it_already(report: &Report, index: usize) -> bool {
+    let event = &report.timeline[index];
+    for earlier in report.timeline[..index].iter().rev() {
+        match earlier.action.as_str() {
+            "escalated" if earlier.agency_id == event.agency_id => return true,
+            "sent_to_triage" => return event.agency_id.is_none(),
+            "submitted" | "routed" | "verified" | "forwarded" | "taken_over" => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]

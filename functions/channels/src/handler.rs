@@ -7,9 +7,11 @@ use lambda_http::{Body, Request, Response};
 use lapor::api::ServiceError;
 use lapor::inbound::{meta, sms, x};
 use lapor::lambda::http::{
-    body_bytes, error_response, header, json_response, path_parameter, query_parameters, route_key,
+    body_bytes, header, json_response, path_parameter, query_parameters, route_key,
 };
-use lapor::service::webhooks::{webhook, WebhookAnswer, WebhookRequest, WebhookSettings};
+use lapor::service::webhooks::{
+    error_body, webhook, WebhookAnswer, WebhookRequest, WebhookSettings,
+};
 use lapor::service::App;
 use std::collections::HashMap;
 
@@ -28,7 +30,10 @@ pub struct ChannelsApi {
 pub async fn handle(api: &ChannelsApi, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     Ok(match respond(api, &req).await {
         Ok(answer) => answer_response(&answer),
-        Err(e) => error_response(&e),
+        Err(e) => {
+            lapor::api::log_error(&e);
+            json_response(lapor::api::http_status(&e), &error_body(&e))
+        }
     })
 }
 

@@ -5,8 +5,12 @@
 //! | `CEK ABCDE-FGHJK`, `cek: abcdefghjk`,     | [`Command::Status`]                       |
 //! | `CEK#ABCDE FGHJK`, `CEK-ABCDE-FGHJK`,     |                                           |
 //! | `STATUS ABCDE-FGHJK`, `CEK LAPORAN ...`   |                                           |
+//! | `LIHAT ABCDE-FGHJK`                       | [`Command::Show`]                         |
 //! | `BALAS ABCDE-FGHJK Sudah saya lampirkan`  | [`Command::Reply`]                        |
+//! | `BALAS ABCDE-FGHJK` (no text)             | [`Command::Reply`] of the text kept back  |
+//! | `NILAI ABCDE-FGHJK 5 Cepat ditangani`     | [`Command::Rate`]                         |
 //! | `BANTUAN`, `HELP`, `INFO`, `MENU`, `?`    | [`Command::Help`] (alone in the message)  |
+//! | `LAPOR`, `ASPIRASI`... alone              | [`Command::ReportKept`]                   |
 //! | anything else                             | [`Command::Report`]                       |
 //!
 //! A report may start with keywords, in any order, each followed by a space, `#`, `:`, `,` or
@@ -20,14 +24,21 @@
 //!
 //! Choices, for messages that do not quite follow the format:
 //!
-//! - `CEK`/`STATUS` with a tracking id that does not read (a typo: the id has a check symbol)
-//!   or with none is [`Command::Help`], so the person learns the format rather than opening a
-//!   report that says `CEK ABCDE-FGHJX`. The exception is a `CEK`/`STATUS` followed by an
-//!   ordinary sentence (more than two words, the first not shaped like an id, no `LAPORAN`):
-//!   `Cek jalan di depan SDN 3, rusak parah` is Indonesian for "look at...", a report.
-//! - `BALAS` with an id that does not read, or with no text after the id, is
-//!   [`Command::Help`]: a reply cannot be filed without its report.
-//! - Keywords alone (`LAPOR`, `ANONIM LAPOR:`) or an empty message are [`Command::Help`].
+//! - `CEK`/`STATUS`/`LIHAT`/`BALAS`/`NILAI` followed by something shaped like a tracking id
+//!   that does not read (a typo: the id has a check symbol) is [`Command::InvalidId`], so the
+//!   person is told the number is wrong rather than handed the general help.
+//! - `CEK`/`STATUS`/`LIHAT` with nothing after them, or followed by words that are no id
+//!   (`CEK LAPORAN saya yang kemarin`), is [`Command::Help`]. The exception is an ordinary
+//!   sentence (more than two words, the first not shaped like an id, no `LAPORAN`): `Cek jalan
+//!   di depan SDN 3, rusak parah` and `Lihat, lampu jalan mati` are Indonesian for "look
+//!   at...", reports. The same holds for `NILAI`: `Nilai rapor anak saya dipotong sekolah` is a
+//!   report.
+//! - `BALAS` with no id is [`Command::Help`]: a reply cannot be filed without its report.
+//! - `NILAI <id>` without a mark from 1 to 5 is [`Command::Rate`] with no `stars`: the answer
+//!   explains the format.
+//! - Keywords alone (`LAPOR`, `ANONIM LAPOR:`) are [`Command::ReportKept`]: the sender's answer
+//!   to "is this a reply or a new report?" (`service::channels`); an empty message is
+//!   [`Command::Help`].
 //! - A keyword must be a whole word: `LAPORAN jalan rusak` and `Cekungan di jalan` are reports
 //!   with their text intact.
 
@@ -36,13 +47,26 @@ use crate::domain::{ReportKind, TrackingId};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// `CEK <id>` (also `CEK#<id>`, `cek: <id>`, `STATUS <id>`, `CEK LAPORAN <id>`): the status
-    /// of a report.
+    /// of a report (and, to its reporter, the institution's latest question or answer).
     Status(TrackingId),
-    /// `BALAS <id> <text>`: a reply to one of the sender's reports.
+    /// `LIHAT <id>`: the institution's latest question or answer, to the report's reporter.
+    Show(TrackingId),
+    /// `BALAS <id> <text>`: a reply to one of the sender's reports. No text: the sender's
+    /// message kept back while they were asked which report it was for.
     Reply {
         tracking_id: TrackingId,
-        text: String,
+        text: Option<String>,
     },
+    /// `NILAI <id> <1-5> [komentar]`: the reporter's rating of the follow-up. `stars` is none
+    /// when the message has no mark from 1 to 5 after the id.
+    Rate {
+        tracking_id: TrackingId,
+        stars: Option<u8>,
+        comment: Option<String>,
+    },
+    /// A command whose tracking id does not read (a typo): the command's keyword, as the
+    /// answer names it (`CEK`, `LIHAT`, `BALAS`, `NILAI`).
+    InvalidId { keyword: &'static str },
     /// `BANTUAN`, `HELP`, `INFO`, `MENU`, `?` alone: how to use the service.
     Help,
     /// Anything else: a report, its leading keywords removed from `text`.
@@ -53,45 +77,107 @@ pub enum Command {
         confidential: bool,
         explicit_new: bool,
     },
+    /// Report keywords alone (`LAPOR`, `RAHASIA ASPIRASI`): the message kept back becomes a new
+    /// report of this kind.
+    ReportKept {
+        kind: ReportKind,
+        anonymous: bool,
+        confidential: bool,
+    },
 }
 
 /// Reads a message (see the module documentation).
 pub fn parse(text: &str) -> Command {
     let text = text.trim();
-    if is_help(text) {
+    if text.is_empty() || is_help(text) {
         return Command::Help;
     }
-    if let Some(rest) = strip_keyword(text, &["CEK", "STATUS"], true) {
+    for (keywords, name) in [(&["CEK", "STATUS"][..], "CEK"), (&["LIHAT"][..], "LIHAT")] {
+        let Some(rest) = strip_keyword(text, keywords, true) else {
+            continue;
+        };
         let (rest, named_report) = match strip_keyword(rest, &["LAPORAN"], false) {
             Some(r) => (r, true),
             None => (rest, false),
         };
         if let Some((id, _)) = take_tracking_id(rest) {
-            return Command::Status(id);
+            return if name == "CEK" {
+                Command::Status(id)
+            } else {
+                Command::Show(id)
+            };
+        }
+        if attempts_an_id(rest) {
+            return Command::InvalidId { keyword: name };
         }
         if named_report || !reads_as_sentence(rest) {
             return Command::Help;
         }
         // "Cek jalan di depan..." is a report; fall through.
-    } else if let Some(rest) = strip_keyword(text, &["BALAS"], true) {
+        return report(text);
+    }
+    if let Some(rest) = strip_keyword(text, &["BALAS"], true) {
         return match take_tracking_id(rest) {
             Some((tracking_id, after)) => {
-                let reply = after
-                    .trim_start_matches(|c: char| c.is_whitespace() || ":#-,.".contains(c))
-                    .trim_end();
-                if reply.is_empty() {
-                    Command::Help
-                } else {
-                    Command::Reply {
-                        tracking_id,
-                        text: reply.to_string(),
-                    }
+                let reply = trim_separators(after);
+                Command::Reply {
+                    tracking_id,
+                    text: (!reply.is_empty()).then(|| reply.to_string()),
                 }
             }
+            None if attempts_an_id(rest) => Command::InvalidId { keyword: "BALAS" },
             None => Command::Help,
         };
     }
+    if let Some(rest) = strip_keyword(text, &["NILAI"], true) {
+        if let Some((tracking_id, after)) = take_tracking_id(rest) {
+            let (stars, comment) = take_stars(trim_separators(after));
+            return Command::Rate {
+                tracking_id,
+                stars,
+                comment,
+            };
+        }
+        if attempts_an_id(rest) {
+            return Command::InvalidId { keyword: "NILAI" };
+        }
+        if !reads_as_sentence(rest) {
+            return Command::Help;
+        }
+        // "Nilai rapor anak saya..." is a report; fall through.
+    }
     report(text)
+}
+
+fn trim_separators(text: &str) -> &str {
+    text.trim_start_matches(|c: char| c.is_whitespace() || ":#-,.".contains(c))
+        .trim_end()
+}
+
+/// A mark from 1 to 5 at the start of `text` (`5`, `5/5`, `4.`, `bintang 4`) and the comment
+/// after it.
+fn take_stars(text: &str) -> (Option<u8>, Option<String>) {
+    let text = strip_keyword(text, &["BINTANG"], false).unwrap_or(text);
+    let Some(first) = text.chars().next() else {
+        return (None, None);
+    };
+    let rest = &text[first.len_utf8()..];
+    let rest = rest.strip_prefix("/5").unwrap_or(rest);
+    let stars = first.to_digit(10).filter(|d| (1..=5).contains(d));
+    let ends_token = rest
+        .chars()
+        .next()
+        .is_none_or(|c| c.is_whitespace() || ":#-,.!".contains(c));
+    match stars {
+        Some(stars) if ends_token => {
+            let comment = trim_separators(rest);
+            (
+                Some(stars as u8),
+                (!comment.is_empty()).then(|| comment.to_string()),
+            )
+        }
+        _ => (None, None),
+    }
 }
 
 fn is_help(text: &str) -> bool {
@@ -156,8 +242,13 @@ fn report(text: &str) -> Command {
     }
     let rest = rest.trim();
     if rest.is_empty() {
-        // Nothing but keywords (or nothing at all): they need to know how it works.
-        return Command::Help;
+        // Nothing but keywords: the answer to "a reply or a new report?" (or, with nothing
+        // kept, a request for help).
+        return Command::ReportKept {
+            kind: kind.unwrap_or(ReportKind::Complaint),
+            anonymous,
+            confidential,
+        };
     }
     Command::Report {
         text: rest.to_string(),
@@ -237,6 +328,23 @@ fn reads_as_sentence(rest: &str) -> bool {
     }
     let first = rest[..ends[0]].trim_end_matches(['.', '!', '?']);
     !looks_like_id(first)
+}
+
+/// True when `rest` starts with something a person meant as a tracking id: shaped like one
+/// ([`looks_like_id`]), a number of four digits or more, or a lone word of 8 to 12 letters and
+/// digits where no sentence follows.
+fn attempts_an_id(rest: &str) -> bool {
+    let rest = rest.trim_start_matches(|c: char| is_separator(c, true));
+    let Some(&end) = token_ends(rest, 1).first() else {
+        return false;
+    };
+    let first = rest[..end].trim_end_matches(['.', '!', '?']);
+    let symbols = first.chars().filter(char::is_ascii_alphanumeric).count();
+    looks_like_id(first)
+        || (symbols >= 4 && first.chars().all(|c| c.is_ascii_digit()))
+        || (first.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && (8..=12).contains(&symbols)
+            && !reads_as_sentence(rest))
 }
 
 /// Shaped like a tracking id someone tried to type: digits among letters (`7Q3ZB-K4P2X`), or
@@ -333,7 +441,7 @@ mod tests {
                 parse(&text),
                 Command::Reply {
                     tracking_id: id.clone(),
-                    text: want.into()
+                    text: Some(want.into())
                 },
                 "{text:?}"
             );
@@ -358,32 +466,110 @@ mod tests {
         }
     }
 
-    #[test]
-    fn invalid_or_missing_ids_get_help() {
-        let id = id();
+    /// `id` with its last (check) symbol changed: a typo the check symbol catches.
+    fn typo(id: &TrackingId) -> String {
         let g = id.display_grouped();
-        // Change the last symbol: the check symbol no longer matches.
         let last = g.chars().last().unwrap();
-        let typo = format!(
+        format!(
             "{}{}",
             &g[..g.len() - 1],
             if last == 'A' { 'B' } else { 'A' }
-        );
+        )
+    }
+
+    #[test]
+    fn mistyped_ids_are_named_invalid() {
+        let typo = typo(&id());
+        let cases = [
+            (format!("CEK {typo}"), "CEK"),
+            (format!("STATUS {typo} tolong"), "CEK"),
+            (format!("CEK {typo} tolong dicek"), "CEK"),
+            (format!("cek {}", typo.replace('-', "")), "CEK"),
+            ("CEK 12345".to_string(), "CEK"),
+            (format!("LIHAT {typo}"), "LIHAT"),
+            (format!("BALAS {typo} ini jawabannya"), "BALAS"),
+            (format!("NILAI {typo} 5"), "NILAI"),
+            (format!("nilai {} 4 bagus", typo.to_lowercase()), "NILAI"),
+        ];
+        for (text, keyword) in cases {
+            assert_eq!(parse(&text), Command::InvalidId { keyword }, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn commands_without_an_id_get_help() {
         for text in [
-            "CEK".to_string(),
-            "cek:".to_string(),
-            format!("CEK {typo}"),
-            format!("STATUS {typo} tolong"),
-            format!("CEK {typo} tolong dicek"),
-            "CEK LAPORAN saya yang kemarin bagaimana?".to_string(),
-            "CEK 12345".to_string(),
-            "BALAS".to_string(),
-            format!("BALAS {typo} ini jawabannya"),
-            format!("BALAS {g}"),
-            format!("BALAS {g} :"),
-            "BALAS terima kasih pak".to_string(),
+            "CEK",
+            "cek:",
+            "LIHAT",
+            "CEK LAPORAN saya yang kemarin bagaimana?",
+            "BALAS",
+            "BALAS terima kasih pak",
+            "NILAI",
+            "NILAI 5",
         ] {
-            assert_eq!(parse(&text), Command::Help, "{text:?}");
+            assert_eq!(parse(text), Command::Help, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn balas_without_text_takes_the_text_kept_back() {
+        let id = id();
+        for text in [
+            format!("BALAS {}", id.display_grouped()),
+            format!("balas {} :", id.as_str().to_lowercase()),
+        ] {
+            assert_eq!(
+                parse(&text),
+                Command::Reply {
+                    tracking_id: id.clone(),
+                    text: None
+                },
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn show_commands() {
+        let id = id();
+        let g = id.display_grouped();
+        for text in [
+            format!("LIHAT {g}"),
+            format!("lihat: {}", id.as_str().to_lowercase()),
+            format!("Lihat laporan {g}"),
+        ] {
+            assert_eq!(parse(&text), Command::Show(id.clone()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ratings() {
+        let id = id();
+        let g = id.display_grouped();
+        let rate = |stars: Option<u8>, comment: Option<&str>| Command::Rate {
+            tracking_id: id.clone(),
+            stars,
+            comment: comment.map(str::to_string),
+        };
+        let cases = [
+            (format!("NILAI {g} 5"), rate(Some(5), None)),
+            (
+                format!("nilai {} 4 Cepat ditangani, terima kasih", id.as_str()),
+                rate(Some(4), Some("Cepat ditangani, terima kasih")),
+            ),
+            (format!("NILAI {g} 3/5"), rate(Some(3), None)),
+            (
+                format!("NILAI {g} bintang 2. Lambat sekali"),
+                rate(Some(2), Some("Lambat sekali")),
+            ),
+            (format!("NILAI {g}"), rate(None, None)),
+            (format!("NILAI {g} 9"), rate(None, None)),
+            (format!("NILAI {g} 45"), rate(None, None)),
+            (format!("NILAI {g} bagus"), rate(None, None)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(&text), want, "{text:?}");
         }
     }
 
@@ -482,6 +668,26 @@ mod tests {
                 ),
             ),
             (
+                "Lihat, lampu jalan di gang kami mati semua",
+                report(
+                    "Lihat, lampu jalan di gang kami mati semua",
+                    Complaint,
+                    false,
+                    false,
+                    false,
+                ),
+            ),
+            (
+                "Nilai rapor anak saya dipotong sekolah tanpa alasan",
+                report(
+                    "Nilai rapor anak saya dipotong sekolah tanpa alasan",
+                    Complaint,
+                    false,
+                    false,
+                    false,
+                ),
+            ),
+            (
                 "Status tanah warga belum jelas sejak 2019",
                 report(
                     "Status tanah warga belum jelas sejak 2019",
@@ -498,9 +704,22 @@ mod tests {
     }
 
     #[test]
-    fn keywords_alone_get_help() {
-        for text in ["LAPOR", "lapor:", "ANONIM LAPOR", "#ASPIRASI", "RAHASIA ."] {
-            assert_eq!(parse(text), Command::Help, "{text:?}");
+    fn keywords_alone_make_the_kept_text_a_report() {
+        use ReportKind::*;
+        let kept = |kind, anonymous, confidential| Command::ReportKept {
+            kind,
+            anonymous,
+            confidential,
+        };
+        let cases = [
+            ("LAPOR", kept(Complaint, false, false)),
+            ("lapor:", kept(Complaint, false, false)),
+            ("ANONIM LAPOR", kept(Complaint, true, false)),
+            ("#ASPIRASI", kept(Aspiration, false, false)),
+            ("RAHASIA .", kept(Complaint, false, true)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(text), want, "{text:?}");
         }
     }
 

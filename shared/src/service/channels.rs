@@ -1,13 +1,21 @@
 //! Every channel is a front door: what an SMS, an X message or a Messenger/WhatsApp message
 //! does once its webhook has been verified and read (`crate::channels`).
 //!
-//! A message is one of:
+//! A message is one of (`inbound::command`):
 //! - a new report (stored `received`, routed like a web report, answered with its tracking id);
-//! - an answer to the sender's report that waits for them (deferred with a question, or
-//!   responded): it becomes the reporter's `reply`, not a new report;
-//! - `BALAS <id> <text>`: a reply to that report, if it is the sender's;
-//! - `CEK <id>`: the report's status, answered on the same channel;
-//! - help, for anything else (an empty or too short message).
+//! - a message naming no report while one of the sender's reports waits for them (deferred
+//!   with a question, or responded): their `reply` when it is plainly one ([`plainly_answers`]),
+//!   else kept back for a day while the sender is asked which it is: `BALAS <id>` sends it as
+//!   the reply, `LAPOR` (or another report keyword) makes it a new report;
+//! - `BALAS <id> <text>`: a reply to that report; `NILAI <id> <1-5> [komentar]`: its rating;
+//! - `CEK <id>`: the report's status; `LIHAT <id>`: the institution's latest question or
+//!   answer (to the reporter; `CEK` adds it for them too);
+//! - help, for anything else (an empty or too short message), and "nomor laporan tidak valid"
+//!   for an id that does not read.
+//!
+//! Commands naming a report follow one rule ([`lookup`]): the sender's own report is theirs to
+//! read, answer and rate; another's is only its status, and only when it is not confidential
+//! ("not found" otherwise, as for an unknown id).
 //!
 //! Gateways retry: each message is handled once, by its provider message id (a claim in
 //! `ChannelState`), and a new report's insert carries an idempotency record of the same id.
@@ -47,7 +55,12 @@ pub enum Handled {
     ReportCreated { tracking_id: TrackingId },
     /// The sender's reply to one of their reports.
     ReplyRecorded { tracking_id: TrackingId },
-    /// A status request, answered.
+    /// The sender's rating of one of their reports.
+    RatingRecorded { tracking_id: TrackingId },
+    /// A message that may be a reply to the sender's waiting report or a new report: kept, and
+    /// the sender asked which (`BALAS <id>` or `LAPOR`).
+    AwaitingChoice { tracking_id: TrackingId },
+    /// A status request (`CEK`, `LIHAT`), answered.
     StatusAnswered,
     /// Help (or a refusal explained) was sent back.
     HelpSent,
@@ -62,6 +75,8 @@ impl Handled {
         match self {
             Handled::ReportCreated { .. } => "report_created",
             Handled::ReplyRecorded { .. } => "reply_recorded",
+            Handled::RatingRecorded { .. } => "rating_recorded",
+            Handled::AwaitingChoice { .. } => "awaiting_choice",
             Handled::StatusAnswered => "status_answered",
             Handled::HelpSent => "help_sent",
             Handled::PartStored => "part_stored",
@@ -124,7 +139,7 @@ async fn handle(
     let Some((message, assembled)) = assemble(app, state, message).await? else {
         return Ok(Handled::PartStored);
     };
-    let handled = act(app, message).await?;
+    let handled = act(app, state, message).await?;
     if let Some((group, parts)) = assembled {
         // Only once the message is handled: a failure before leaves the parts for the retry.
         if let Err(e) = state.clear_fragments(&group, &parts).await {
@@ -188,32 +203,145 @@ async fn assemble(
 }
 
 /// What a whole message means, done.
-async fn act(app: &App, message: InboundMessage) -> Result<Handled, ServiceError> {
+async fn act(
+    app: &App,
+    state: &dyn ChannelState,
+    message: InboundMessage,
+) -> Result<Handled, ServiceError> {
     let sender_ref = app.pii.reference("sender", &message.sender.as_key());
     match command::parse(&message.text) {
         Command::Help => answer(app, &message, None, help_text()).await,
+        Command::InvalidId { keyword } => {
+            answer(app, &message, None, invalid_id_text(keyword)).await
+        }
         Command::Status(tracking_id) => {
-            let text = match app.store.get(&tracking_id).await? {
-                Some(report) if may_see_status(&report, &sender_ref) => status_text(&report),
-                _ => not_found_text(&tracking_id),
+            let text = match lookup(app, &tracking_id, &sender_ref).await? {
+                Lookup::Own(report) => {
+                    let directory = app.directory.now();
+                    match latest_exchange(&report, &directory) {
+                        Some(words) => format!("{} {words}", status_text(&report)),
+                        None => status_text(&report),
+                    }
+                }
+                Lookup::Public(report) => status_text(&report),
+                Lookup::NotFound => not_found_text(&tracking_id),
             };
             answer(app, &message, Some(&tracking_id), text).await?;
             Ok(Handled::StatusAnswered)
         }
-        Command::Reply { tracking_id, text } => match app.store.get(&tracking_id).await? {
-            Some(report) if report.reporter_ref.as_deref() == Some(sender_ref.as_str()) => {
-                reply(app, &message, report, text).await
+        Command::Show(tracking_id) => {
+            let text = match lookup(app, &tracking_id, &sender_ref).await? {
+                Lookup::Own(report) => {
+                    let directory = app.directory.now();
+                    latest_exchange(&report, &directory).unwrap_or_else(|| {
+                        format!(
+                            "Laporan {tracking_id} belum mendapat tanggapan. {}",
+                            status_text(&report)
+                        )
+                    })
+                }
+                Lookup::Public(_) => not_theirs_text(&tracking_id),
+                Lookup::NotFound => not_found_text(&tracking_id),
+            };
+            answer(app, &message, Some(&tracking_id), text).await?;
+            Ok(Handled::StatusAnswered)
+        }
+        Command::Reply { tracking_id, text } => {
+            match lookup(app, &tracking_id, &sender_ref).await? {
+                Lookup::Own(report) => match text {
+                    Some(text) => reply(app, &message, report, text, None).await,
+                    None => match take_kept(app, state, &message).await? {
+                        Some(kept) => {
+                            let text = kept.text.clone();
+                            reply(app, &kept, report, text, Some(&message)).await
+                        }
+                        None => {
+                            answer(
+                                app,
+                                &message,
+                                Some(&tracking_id),
+                                no_reply_text(&tracking_id),
+                            )
+                            .await
+                        }
+                    },
+                },
+                Lookup::Public(_) => {
+                    answer(
+                        app,
+                        &message,
+                        Some(&tracking_id),
+                        not_theirs_text(&tracking_id),
+                    )
+                    .await
+                }
+                Lookup::NotFound => {
+                    answer(
+                        app,
+                        &message,
+                        Some(&tracking_id),
+                        not_found_text(&tracking_id),
+                    )
+                    .await
+                }
             }
-            _ => {
+        }
+        Command::Rate {
+            tracking_id,
+            stars,
+            comment,
+        } => match lookup(app, &tracking_id, &sender_ref).await? {
+            Lookup::Own(report) => match stars {
+                Some(stars) => rate(app, &message, report, stars, comment).await,
+                None => {
+                    answer(
+                        app,
+                        &message,
+                        Some(&tracking_id),
+                        rating_format_text(&tracking_id),
+                    )
+                    .await
+                }
+            },
+            Lookup::Public(_) => {
+                answer(
+                    app,
+                    &message,
+                    Some(&tracking_id),
+                    not_theirs_text(&tracking_id),
+                )
+                .await
+            }
+            Lookup::NotFound => {
                 answer(
                     app,
                     &message,
                     Some(&tracking_id),
                     not_found_text(&tracking_id),
                 )
-                .await?;
-                Ok(Handled::HelpSent)
+                .await
             }
+        },
+        Command::ReportKept {
+            kind,
+            anonymous,
+            confidential,
+        } => match take_kept(app, state, &message).await? {
+            Some(kept) => {
+                let text = kept.text.clone();
+                new_report_from(
+                    app,
+                    &kept,
+                    &message,
+                    sender_ref,
+                    text,
+                    kind,
+                    anonymous,
+                    confidential,
+                )
+                .await
+            }
+            None => answer(app, &message, None, help_text()).await,
         },
         Command::Report {
             text,
@@ -224,40 +352,196 @@ async fn act(app: &App, message: InboundMessage) -> Result<Handled, ServiceError
         } => {
             if !explicit_new {
                 if let Some(waiting) = waiting_for_sender(app, &sender_ref).await? {
-                    return reply(app, &message, waiting, text).await;
+                    if plainly_answers(&waiting, &message.text) {
+                        return reply(app, &message, waiting, text, None).await;
+                    }
+                    // Not plainly an answer: keep it, and ask which it is.
+                    keep(app, state, &message).await?;
+                    let tracking_id = waiting.tracking_id.clone();
+                    answer(
+                        app,
+                        &message,
+                        Some(&tracking_id),
+                        ask_which_text(&tracking_id),
+                    )
+                    .await?;
+                    return Ok(Handled::AwaitingChoice { tracking_id });
                 }
             }
-            let body = clean(&text);
-            if body.chars().count() < *limits::BODY_CHARS.start() {
-                return answer(app, &message, None, too_short_text()).await;
-            }
-            create(
+            new_report_from(
                 app,
                 &message,
+                &message,
                 sender_ref,
-                NewReport {
-                    kind,
-                    title: crate::inbound::title_from(message.channel, &body),
-                    body: body.chars().take(*limits::BODY_CHARS.end()).collect(),
-                    category: None,
-                    // The router reads places from the text, as it does for web reports.
-                    location: Location::default(),
-                    incident_date: None,
-                    target_agency: None,
-                    channel: message.channel,
-                    reporter: contact_of(&message),
-                    anonymous,
-                    confidential,
-                },
+                text,
+                kind,
+                anonymous,
+                confidential,
             )
             .await
         }
     }
 }
 
-/// A status is the sender's to see when the report is theirs, or when anyone may see it.
-fn may_see_status(report: &Report, sender_ref: &str) -> bool {
-    report.reporter_ref.as_deref() == Some(sender_ref) || !report.confidential
+/// A new report of `text` (the message's, or the one kept back), or the "too short" answer.
+#[allow(clippy::too_many_arguments)]
+async fn new_report_from(
+    app: &App,
+    message: &InboundMessage,
+    answer_to: &InboundMessage,
+    sender_ref: String,
+    text: String,
+    kind: crate::domain::ReportKind,
+    anonymous: bool,
+    confidential: bool,
+) -> Result<Handled, ServiceError> {
+    let body = clean(&text);
+    if body.chars().count() < *limits::BODY_CHARS.start() {
+        return answer(app, answer_to, None, too_short_text()).await;
+    }
+    create(
+        app,
+        message,
+        sender_ref,
+        NewReport {
+            kind,
+            title: crate::inbound::title_from(message.channel, &body),
+            body: body.chars().take(*limits::BODY_CHARS.end()).collect(),
+            category: None,
+            // The router reads places from the text, as it does for web reports.
+            location: Location::default(),
+            incident_date: None,
+            target_agency: None,
+            channel: message.channel,
+            reporter: contact_of(message),
+            anonymous,
+            confidential,
+        },
+    )
+    .await
+}
+
+/// A report as the sender may learn of it by its id.
+enum Lookup {
+    /// Theirs: it was sent from this address.
+    Own(Report),
+    /// Another's, not confidential: its status is anyone's to see, as on the public page.
+    Public(Report),
+    /// None by this id, or another's confidential report (the same answer for both).
+    NotFound,
+}
+
+/// Every command naming a report answers by this one rule, so `CEK`, `LIHAT`, `BALAS` and
+/// `NILAI` of the same id agree on whether it exists and whose it is.
+async fn lookup(
+    app: &App,
+    tracking_id: &TrackingId,
+    sender_ref: &str,
+) -> Result<Lookup, ServiceError> {
+    Ok(match app.store.get(tracking_id).await? {
+        Some(report) if report.reporter_ref.as_deref() == Some(sender_ref) => Lookup::Own(report),
+        Some(report) if !report.confidential => Lookup::Public(report),
+        _ => Lookup::NotFound,
+    })
+}
+
+/// The rule for a message that names no report while one of the sender's reports waits for
+/// them: it is their answer only when plainly so, else they are asked (README, "Channels").
+/// Plainly an answer: the message names the waiting report's tracking id, or a question waits
+/// and the message is too short to be a report of its own ("RT 04", "Ya, benar").
+fn plainly_answers(waiting: &Report, text: &str) -> bool {
+    let compact: String = text
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let names_it = compact.contains(waiting.tracking_id.as_str());
+    let short = clean(text).chars().count() < *limits::BODY_CHARS.start();
+    names_it || (waiting.status == Status::Deferred && short)
+}
+
+/// How long a message waits for its sender to say whether it is a reply or a new report.
+pub const KEPT_FOR_HOURS: i64 = crate::ports::FRAGMENT_MEMORY.num_hours();
+
+/// Keeps the sender's message while they are asked what it is: one message per sender and
+/// channel (a newer one replaces it), forgotten after [`KEPT_FOR_HOURS`]. Kept as the first of
+/// two parts in the channel state's store of message parts; the sender's choice is the second,
+/// which hands back the first ([`take_kept`]).
+async fn keep(
+    app: &App,
+    state: &dyn ChannelState,
+    message: &InboundMessage,
+) -> Result<(), ServiceError> {
+    let kept = serde_json::json!({
+        "text": message.text,
+        "sender_name": message.sender_name,
+        "received_at": message.received_at,
+        "public": message.public,
+        "raw": message.raw,
+    });
+    let part = StoredFragment {
+        part: 1,
+        provider_message_id: message.provider_message_id.clone(),
+        sealed_text: app
+            .pii
+            .seal(&serde_json::to_vec(&kept).expect("a kept message serialises")),
+    };
+    state
+        .put_fragment(&kept_group(app, message), 2, &part, app.clock.now())
+        .await?;
+    Ok(())
+}
+
+/// The message kept for this sender (and forgets it), as it arrived; none when nothing is kept.
+async fn take_kept(
+    app: &App,
+    state: &dyn ChannelState,
+    choice: &InboundMessage,
+) -> Result<Option<InboundMessage>, ServiceError> {
+    let group = kept_group(app, choice);
+    let marker = StoredFragment {
+        part: 2,
+        provider_message_id: choice.provider_message_id.clone(),
+        sealed_text: app.pii.seal(b"{}"),
+    };
+    let Some(parts) = state
+        .put_fragment(&group, 2, &marker, app.clock.now())
+        .await?
+    else {
+        // Nothing kept: the choice must not wait for a message to come.
+        state.clear_fragments(&group, &[marker]).await?;
+        return Ok(None);
+    };
+    let kept = &parts[0];
+    let opened: serde_json::Value = app
+        .pii
+        .open(&kept.sealed_text)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| ServiceError::internal("a kept message does not open with the key"))?;
+    let message = InboundMessage {
+        channel: choice.channel,
+        provider_message_id: kept.provider_message_id.clone(),
+        sender: choice.sender.clone(),
+        sender_name: opened["sender_name"].as_str().map(str::to_string),
+        text: opened["text"].as_str().unwrap_or_default().to_string(),
+        received_at: serde_json::from_value(opened["received_at"].clone())
+            .unwrap_or(choice.received_at),
+        fragment: None,
+        public: opened["public"].as_bool().unwrap_or(false),
+        raw: opened["raw"].clone(),
+    };
+    state.clear_fragments(&group, &parts).await?;
+    Ok(Some(message))
+}
+
+/// Where a sender's kept message is stored: by channel and sender, keyed.
+fn kept_group(app: &App, message: &InboundMessage) -> String {
+    let channel = serde_json::to_string(&message.channel).expect("a channel serialises");
+    app.pii.reference(
+        "kept-message",
+        &format!("{channel}:{}", message.sender.as_key()),
+    )
 }
 
 /// The sender's newest report that waits for their answer (a question, or a follow-up they
@@ -362,14 +646,17 @@ async fn create(
     })
 }
 
+/// The sender's reply `text` to `report`, as `message` (the one received, or the one kept
+/// back: its provider id makes the action id, so a redelivery is recognised as the same).
+/// A refusal is answered to `answer_to` (the message received) or else to `message`.
 async fn reply(
     app: &App,
     message: &InboundMessage,
     report: Report,
     text: String,
+    answer_to: Option<&InboundMessage>,
 ) -> Result<Handled, ServiceError> {
     let tracking_id = report.tracking_id.clone();
-    // The provider's message id makes the action id: a redelivery is recognised as the same.
     let action_id = message_key(message.channel, &message.provider_message_id);
     let outcome = actions::act_on(
         app,
@@ -390,17 +677,58 @@ async fn reply(
         ) => {
             answer(
                 app,
-                message,
+                answer_to.unwrap_or(message),
                 Some(&tracking_id),
-                format!(
-                    "Balasan untuk laporan {tracking_id} tidak dapat diterima. Kirim LAPOR <isi> \
-                     untuk laporan baru, atau CEK {tracking_id} untuk statusnya."
-                ),
+                reply_refused_text(&tracking_id),
             )
             .await
         }
         Err(e) => Err(e),
     }
+}
+
+/// The sender's rating of their report, by the web's rule (`rate`: once, when `responded` or
+/// `closed`).
+async fn rate(
+    app: &App,
+    message: &InboundMessage,
+    report: Report,
+    stars: u8,
+    comment: Option<String>,
+) -> Result<Handled, ServiceError> {
+    let tracking_id = report.tracking_id.clone();
+    let action_id = message_key(message.channel, &message.provider_message_id);
+    let outcome = actions::act_on(
+        app,
+        &Actor::Reporter,
+        report,
+        Some(&action_id),
+        &Action::Rate {
+            stars,
+            comment: comment.map(|c| clean(&c)).filter(|c| !c.is_empty()),
+        },
+    )
+    .await;
+    let refusal = match outcome {
+        Ok(_) => return Ok(Handled::RatingRecorded { tracking_id }),
+        Err(ServiceError::Conflict {
+            code: "already_done",
+            ..
+        }) => {
+            format!("Laporan {tracking_id} sudah Anda nilai. Terima kasih.")
+        }
+        Err(ServiceError::Conflict { .. } | ServiceError::Forbidden(_)) => format!(
+            "Laporan {tracking_id} belum dapat dinilai. Penilaian dibuka setelah instansi \
+             menindaklanjutinya. Kirim CEK {tracking_id} untuk statusnya."
+        ),
+        Err(ServiceError::Invalid(_)) => format!(
+            "Komentar penilaian laporan {tracking_id} terlalu panjang (paling banyak {} huruf). \
+             Kirim lagi: NILAI {tracking_id} <1-5> <komentar singkat>.",
+            crate::lifecycle::REASON_CHARS
+        ),
+        Err(e) => return Err(e),
+    };
+    answer(app, message, Some(&tracking_id), refusal).await
 }
 
 /// The receipt: the notice of the report's first event (`submitted`), which carries its
@@ -492,8 +820,9 @@ fn clean(text: &str) -> String {
 }
 
 fn help_text() -> String {
-    "LAPOR! Kirim laporan: LAPOR <isi laporan, lokasi>. Cek status: CEK <nomor>. \
-     Balas: BALAS <nomor> <pesan>. Tambahkan RAHASIA atau ANONIM di awal bila perlu."
+    "LAPOR! Kirim laporan: LAPOR <isi laporan, lokasi>. Cek status: CEK <nomor>. Baca \
+     tanggapan: LIHAT <nomor>. Balas: BALAS <nomor> <pesan>. Beri nilai: NILAI <nomor> <1-5>. \
+     Tambahkan RAHASIA atau ANONIM di awal bila perlu."
         .into()
 }
 
@@ -505,6 +834,64 @@ fn too_short_text() -> String {
 
 fn not_found_text(tracking_id: &TrackingId) -> String {
     format!("Laporan {tracking_id} tidak ditemukan. Periksa kembali nomornya.")
+}
+
+/// A command whose id does not read: the number is wrong, not the format.
+fn invalid_id_text(keyword: &str) -> String {
+    format!(
+        "Nomor laporan tidak valid. Periksa kembali nomornya: 10 huruf dan angka seperti pada \
+         pesan tanda terima, misalnya {keyword} G4KBG-QWVED."
+    )
+}
+
+/// Another sender's report (not confidential: its status is public).
+fn not_theirs_text(tracking_id: &TrackingId) -> String {
+    format!(
+        "Laporan {tracking_id} tidak dikirim dari nomor atau akun ini. Hanya pelapornya yang \
+         dapat membaca tanggapan, membalas, dan memberi nilai. Statusnya: kirim CEK \
+         {tracking_id}."
+    )
+}
+
+/// `BALAS <id>` alone, with nothing kept back to send.
+fn no_reply_text(tracking_id: &TrackingId) -> String {
+    format!("Tulis balasan Anda setelah nomornya: BALAS {tracking_id} <pesan>.")
+}
+
+fn rating_format_text(tracking_id: &TrackingId) -> String {
+    format!(
+        "Nilai dengan angka 1 sampai 5 (5 paling baik): NILAI {tracking_id} <1-5> <komentar>, \
+         misalnya NILAI {tracking_id} 5 Cepat ditangani."
+    )
+}
+
+/// The question back to a sender whose message may be a reply or a new report.
+fn ask_which_text(tracking_id: &TrackingId) -> String {
+    format!(
+        "Apakah pesan Anda balasan untuk laporan {tracking_id}? Kirim BALAS {tracking_id} \
+         untuk mengirimnya sebagai balasan, atau LAPOR untuk menjadikannya laporan baru. Pesan \
+         Anda kami simpan {KEPT_FOR_HOURS} jam."
+    )
+}
+
+fn reply_refused_text(tracking_id: &TrackingId) -> String {
+    format!(
+        "Balasan untuk laporan {tracking_id} tidak dapat diterima karena laporan ini sudah \
+         selesai atau diarsipkan. Kirim LAPOR <isi> untuk laporan baru, atau CEK {tracking_id} \
+         untuk statusnya."
+    )
+}
+
+/// The institution's latest question or answer to the reporter, with what they may do next;
+/// none before the institution said anything.
+fn latest_exchange(report: &Report, directory: &crate::directory::Directory) -> Option<String> {
+    let index = crate::lifecycle::latest_words(report)?;
+    let words = crate::lifecycle::institution_words(report, index, directory)?;
+    let rated = report.rating.is_some();
+    Some(format!(
+        "{words}{}",
+        crate::lifecycle::next_step_hint(&report.tracking_id, report.status, rated)
+    ))
 }
 
 fn status_text(report: &Report) -> String {
@@ -546,7 +933,17 @@ mod tests {
     #[test]
     fn answers_fit_two_sms_and_carry_no_content() {
         let id = TrackingId::generate();
-        for text in [help_text(), too_short_text(), not_found_text(&id)] {
+        for text in [
+            help_text(),
+            too_short_text(),
+            not_found_text(&id),
+            invalid_id_text("BALAS"),
+            not_theirs_text(&id),
+            no_reply_text(&id),
+            rating_format_text(&id),
+            ask_which_text(&id),
+            reply_refused_text(&id),
+        ] {
             assert!(text.chars().count() <= 306, "{text}");
         }
     }

@@ -15,7 +15,7 @@
 use crate::crypto::Sealer;
 use crate::domain::{Channel, ReporterContact, TrackingId};
 use crate::outbound::{
-    send_with_retries, Address, ChannelSender, OutboundMessage, RateLimiter, RetryPolicy,
+    send_with_retries, Address, ChannelSender, OutboundMessage, Provider, RateLimiter, RetryPolicy,
     SendError, Senders,
 };
 use crate::ports::{ChannelState, Clock, DeliveryClaim, MessageQueue, QueueName};
@@ -190,70 +190,84 @@ impl Notifier {
             );
             return self.give_up(body, &reason, receive_count).await;
         }
-        match self
-            .state
-            .claim_delivery(&queued.notification_id, self.clock.now(), SEND_LEASE)
-            .await
-            .map_err(|e| RetryLater(e.to_string()))?
-        {
-            DeliveryClaim::Acquired => {}
-            DeliveryClaim::AlreadySent => {
-                tracing::info!("sent before: not sent again");
-                return Ok(Delivery::AlreadySent);
+        // A long notice (the institution's words) goes in parts, each claimed on its own: a
+        // retry sends only the parts not sent yet. The notice counted once above.
+        let parts = split_text(&queued.text, part_chars(provider));
+        let total = parts.len();
+        let mut sent_any = false;
+        for (k, text) in parts.into_iter().enumerate() {
+            let part_id = if total == 1 {
+                queued.notification_id.clone()
+            } else {
+                format!("{}#{}/{total}", queued.notification_id, k + 1)
+            };
+            match self
+                .state
+                .claim_delivery(&part_id, self.clock.now(), SEND_LEASE)
+                .await
+                .map_err(|e| RetryLater(e.to_string()))?
+            {
+                DeliveryClaim::Acquired => {}
+                DeliveryClaim::AlreadySent => continue,
+                DeliveryClaim::InFlight => {
+                    return Err(RetryLater("another attempt is sending it".into()));
+                }
             }
-            DeliveryClaim::InFlight => {
-                return Err(RetryLater("another attempt is sending it".into()));
+            let message = OutboundMessage {
+                notification_id: part_id.clone(),
+                to: to.clone(),
+                text,
+            };
+            let result = send_with_retries(
+                sender.as_ref() as &dyn ChannelSender,
+                &self.limiter,
+                &self.retry,
+                &message,
+            )
+            .await;
+            match result {
+                Ok(sent) => {
+                    sent_any = true;
+                    // Sent: a failure to remember it risks one repeat, never a loss.
+                    if let Err(e) = self.state.mark_delivered(&part_id, self.clock.now()).await {
+                        tracing::warn!(error = %e, "sent, but not recorded as sent");
+                    }
+                    tracing::info!(provider = provider.as_str(), part = k + 1, parts = total,
+                        provider_message_id = ?sent.provider_message_id, "notification sent");
+                }
+                Err(error) => {
+                    if let Err(e) = self.state.release_delivery(&part_id).await {
+                        tracing::warn!(error = %e, "claim not released; it lapses with its lease");
+                    }
+                    return match error {
+                        SendError::Permanent { reason } => {
+                            let reason = format!("{}: {reason}", provider.as_str());
+                            self.give_up(body, &reason, receive_count).await
+                        }
+                        SendError::Transient { reason, .. }
+                            if receive_count >= self.max_attempts =>
+                        {
+                            let reason = format!(
+                                "{}: still failing after {receive_count} attempts: {reason}",
+                                provider.as_str()
+                            );
+                            self.give_up(body, &reason, receive_count).await
+                        }
+                        SendError::Transient { reason, .. } => {
+                            tracing::warn!(provider = provider.as_str(), %reason,
+                                attempt = receive_count,
+                                "provider unavailable; the notification comes back later");
+                            Err(RetryLater(reason))
+                        }
+                    };
+                }
             }
         }
-        let message = OutboundMessage {
-            notification_id: queued.notification_id.clone(),
-            to,
-            text: queued.text,
-        };
-        let result = send_with_retries(
-            sender.as_ref() as &dyn ChannelSender,
-            &self.limiter,
-            &self.retry,
-            &message,
-        )
-        .await;
-        match result {
-            Ok(sent) => {
-                // Sent: a failure to remember it risks one repeat, never a loss.
-                if let Err(e) = self
-                    .state
-                    .mark_delivered(&queued.notification_id, self.clock.now())
-                    .await
-                {
-                    tracing::warn!(error = %e, "sent, but not recorded as sent");
-                }
-                tracing::info!(provider = provider.as_str(),
-                    provider_message_id = ?sent.provider_message_id, "notification sent");
-                Ok(Delivery::Sent)
-            }
-            Err(error) => {
-                if let Err(e) = self.state.release_delivery(&queued.notification_id).await {
-                    tracing::warn!(error = %e, "claim not released; it lapses with its lease");
-                }
-                match error {
-                    SendError::Permanent { reason } => {
-                        let reason = format!("{}: {reason}", provider.as_str());
-                        self.give_up(body, &reason, receive_count).await
-                    }
-                    SendError::Transient { reason, .. } if receive_count >= self.max_attempts => {
-                        let reason = format!(
-                            "{}: still failing after {receive_count} attempts: {reason}",
-                            provider.as_str()
-                        );
-                        self.give_up(body, &reason, receive_count).await
-                    }
-                    SendError::Transient { reason, .. } => {
-                        tracing::warn!(provider = provider.as_str(), %reason, attempt = receive_count,
-                            "provider unavailable; the notification comes back later");
-                        Err(RetryLater(reason))
-                    }
-                }
-            }
+        if sent_any {
+            Ok(Delivery::Sent)
+        } else {
+            tracing::info!("sent before: not sent again");
+            Ok(Delivery::AlreadySent)
         }
     }
 
@@ -280,6 +294,76 @@ impl Notifier {
         tracing::error!(%reason, attempts = receive_count, "notification given up: on the dead-letter queue");
         Ok(Delivery::DeadLettered(reason.to_string()))
     }
+}
+
+/// Longest text of one message on each provider: three SMS segments (the gateway joins them
+/// into one long SMS), WhatsApp's template parameter, Messenger's and X's own limits. E-mail
+/// takes any length.
+pub fn part_chars(provider: Provider) -> usize {
+    match provider {
+        Provider::SmsGateway => 3 * 153,
+        Provider::Whatsapp => 1_000,
+        Provider::Messenger => 2_000,
+        Provider::X => 10_000,
+        Provider::Email => usize::MAX,
+    }
+}
+
+/// Where a part goes on (at the end of every part but the last).
+pub const CONTINUED: &str = " (bersambung)";
+
+/// `text` in parts of at most `limit` characters, cut between words where one fits, each part
+/// of several numbered (`(2/3) `) and every part but the last saying it goes on, so the reader
+/// knows where it was cut and that nothing is lost.
+pub fn split_text(text: &str, limit: usize) -> Vec<String> {
+    if text.chars().count() <= limit {
+        return vec![text.to_string()];
+    }
+    // The number of parts decides the marks' width: grow it until the parts fit.
+    let mut total = 2;
+    loop {
+        let parts = cut(text, limit, total);
+        if parts.len() <= total {
+            let total = parts.len();
+            return parts
+                .into_iter()
+                .enumerate()
+                .map(|(k, part)| {
+                    let more = if k + 1 < total { CONTINUED } else { "" };
+                    format!("({}/{total}) {part}{more}", k + 1)
+                })
+                .collect();
+        }
+        total = parts.len();
+    }
+}
+
+/// `text` cut into pieces that fit `limit` with the marks of `total` parts.
+fn cut(text: &str, limit: usize, total: usize) -> Vec<String> {
+    let marks = format!("({total}/{total}) ").chars().count() + CONTINUED.chars().count();
+    let room = limit.saturating_sub(marks).max(1);
+    let chars: Vec<char> = text.chars().collect();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        let mut end = (start + room).min(chars.len());
+        if end < chars.len() {
+            // Between words when a space falls in the second half of the piece.
+            if let Some(space) = (start + room / 2..end)
+                .rev()
+                .find(|&i| chars[i].is_whitespace())
+            {
+                end = space;
+            }
+        }
+        let piece: String = chars[start..end].iter().collect();
+        parts.push(piece.trim().to_string());
+        start = end;
+        while start < chars.len() && chars[start].is_whitespace() {
+            start += 1;
+        }
+    }
+    parts
 }
 
 /// Where a notice goes: back on the channel the report came in on; a web or app report's by
@@ -311,6 +395,53 @@ mod tests {
             let e = daily_cap(Some(bad.into())).unwrap_err();
             assert_eq!(e.name, crate::outbound::env::NOTIFY_DAILY_CAP, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_short_text_is_one_part_as_it_is() {
+        assert_eq!(
+            split_text("Laporan diterima.", 459),
+            vec!["Laporan diterima."]
+        );
+    }
+
+    #[test]
+    fn a_long_text_goes_in_numbered_parts_cut_between_words() {
+        let words: Vec<String> = (0..400).map(|i| format!("kata{i}")).collect();
+        let text = words.join(" ");
+        for limit in [part_chars(Provider::SmsGateway), 160, 1_000] {
+            let parts = split_text(&text, limit);
+            let total = parts.len();
+            assert!(total > 1, "{limit}");
+            let mut joined = Vec::new();
+            for (k, part) in parts.iter().enumerate() {
+                assert!(part.chars().count() <= limit, "{limit}: {part}");
+                let mark = format!("({}/{total}) ", k + 1);
+                assert!(part.starts_with(&mark), "{part}");
+                let mut body = part.strip_prefix(&mark).unwrap();
+                if k + 1 < total {
+                    body = body.strip_suffix(CONTINUED).expect("says it goes on");
+                } else {
+                    assert!(!body.ends_with(CONTINUED), "{part}");
+                }
+                joined.extend(body.split(' ').map(str::to_string));
+            }
+            // Nothing lost, no word cut in two.
+            assert_eq!(joined, words, "{limit}");
+        }
+    }
+
+    #[test]
+    fn a_text_without_spaces_is_cut_where_it_must() {
+        let text = "x".repeat(1_000);
+        let parts = split_text(&text, 459);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| p.chars().count() <= 459));
+        let body: usize = parts
+            .iter()
+            .map(|p| p.chars().filter(|c| *c == 'x').count())
+            .sum();
+        assert_eq!(body, 1_000);
     }
 
     #[test]

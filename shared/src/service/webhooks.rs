@@ -6,7 +6,8 @@
 //! - `GET /v1/channels/meta` (subscription handshake), `POST /v1/channels/meta` (signed
 //!   Messenger and WhatsApp messages).
 //!
-//! A missing or wrong signature is a 401 and nothing is stored; a channel without its secret
+//! A missing or wrong signature is a 401 ([`error_body`] says it is the signature) and nothing
+//! is stored; a channel without its secret
 //! configured answers 404 (it is not enabled). A body with several messages is answered 200
 //! only when every message was handled, so the provider's retry covers a partial failure
 //! (the handled ones are recognised as duplicates).
@@ -229,6 +230,23 @@ async fn handle_all(
 fn handled(results: &[&str]) -> WebhookAnswer {
     WebhookAnswer::Json(serde_json::json!({ "handled": results }))
 }
+
+/// A webhook's error as JSON: the API's body (`api::error_body`), except that a 401 here is
+/// always a refused signature and says so (the API's 401 speaks of access tokens, which
+/// providers do not have).
+pub fn error_body(error: &ServiceError) -> serde_json::Value {
+    match error {
+        ServiceError::Unauthorized => serde_json::json!({
+            "error": crate::api::error_code(error),
+            "message": SIGNATURE_REFUSED,
+        }),
+        _ => crate::api::error_body(error),
+    }
+}
+
+/// What a webhook answers to a missing, stale or wrong signature.
+pub const SIGNATURE_REFUSED: &str = "the request's signature is missing, expired or does not \
+    match: sign the exact body with the channel's webhook secret";
 
 fn unauthorized(e: SignatureError) -> ServiceError {
     tracing::warn!(error = %e, "webhook refused: bad signature");

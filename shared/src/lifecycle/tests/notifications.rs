@@ -1,5 +1,7 @@
 //! The reporter's notifications: one per event, on their channel, in Indonesian, within one SMS,
-//! and never with the words of the report or of a note.
+//! and never with the words of the report or of an internal note. A reporter on a channel with
+//! no web page (SMS, X, WhatsApp, Messenger) gets the institution's question, follow-up and
+//! closing message themselves, quoted.
 
 use super::*;
 
@@ -9,9 +11,13 @@ const SECRETS: [&str; 4] = ["Kenari", "Kuswantoro", "pungutan", "Cendrawasih"];
 const SECRET_NOTE: &str = "Pak Cendrawasih di loket tiga";
 
 /// A confidential SMS report with distinctive words in its title and body.
-fn confidential(mut report: Report) -> Report {
+fn confidential(report: Report) -> Report {
+    confidential_on(report, Channel::Sms)
+}
+
+fn confidential_on(mut report: Report, channel: Channel) -> Report {
     report.confidential = true;
-    report.channel = Channel::Sms;
+    report.channel = channel;
     report.reporter_sealed = Some("sealed:v1:0f3a".into());
     report.title = "Pungutan liar Kenari di loket".into();
     report.body =
@@ -77,7 +83,7 @@ fn every_event_notifies_the_reporter_on_their_channel_without_the_content() {
             Action::MarkDuplicate {
                 duplicate_of: OTHER_TRACKING_ID.into(),
             },
-            "sama dengan laporan lain",
+            "sama dengan laporan D0P11CATE5",
         ),
         (
             report_in(Status::Dispositioned),
@@ -161,7 +167,7 @@ fn every_event_notifies_the_reporter_on_their_channel_without_the_content() {
             assigned_to_unit(),
             system(),
             Action::Escalate {},
-            "dinaikkan ke Kementerian",
+            "Kementerian Keuangan kini ikut mengawasi",
         ),
     ];
     let mut names: Vec<&str> = cases.iter().map(|c| c.2.name()).collect();
@@ -169,21 +175,168 @@ fn every_event_notifies_the_reporter_on_their_channel_without_the_content() {
     names.dedup();
     assert_eq!(names.len(), 16, "one case per action");
 
-    for (before, actor, action, phrase) in cases {
-        let after = step(&confidential(before), &actor, &action);
-        let index = after.timeline.len() - 1;
-        let n = notification(&after, index, dir());
-        let event = event_name(&action);
-        assert_eq!(n.notification_id, format!("{TRACKING_ID}:{index}"));
-        assert_eq!(n.tracking_id.as_ref(), Some(&after.tracking_id));
-        assert_eq!(n.channel, Channel::Sms);
-        assert_eq!(n.recipient_sealed.as_deref(), Some("sealed:v1:0f3a"));
-        assert_eq!(n.event, event);
-        assert_eq!(n.status, Some(after.status));
-        assert_eq!(n.at, now());
-        assert!(n.text.contains(phrase), "{event}: {:?}", n.text);
-        assert_fit_for_the_reporter(&n.text, &after, event);
+    for channel in [Channel::Web, Channel::Sms] {
+        for (before, actor, action, phrase) in &cases {
+            let after = step(&confidential_on(before.clone(), channel), actor, action);
+            let index = after.timeline.len() - 1;
+            let n = notification(&after, index, dir());
+            let event = event_name(action);
+            assert_eq!(n.notification_id, format!("{TRACKING_ID}:{index}"));
+            assert_eq!(n.tracking_id.as_ref(), Some(&after.tracking_id));
+            assert_eq!(n.channel, channel);
+            assert_eq!(n.recipient_sealed.as_deref(), Some("sealed:v1:0f3a"));
+            assert_eq!(n.event, event);
+            assert_eq!(n.status, Some(after.status));
+            assert_eq!(n.at, now());
+            // The institution's words to a channel reporter, quoted; every other note (a
+            // verifier's, a forward's reason, the reporter's own words) stays out.
+            let words = matches!(
+                action,
+                Action::Defer { .. }
+                    | Action::RequestInfo { .. }
+                    | Action::FollowUp { .. }
+                    | Action::Close { .. }
+            ) && channel == Channel::Sms;
+            if words {
+                let quoted = format!("\"{SECRET_NOTE}\"");
+                assert!(n.text.contains(&quoted), "{event}: {:?}", n.text);
+                assert_fit_for_the_reporter(&n.text.replace(&quoted, ""), &after, event);
+            } else {
+                assert!(n.text.contains(phrase), "{event}: {:?}", n.text);
+                assert_fit_for_the_reporter(&n.text, &after, event);
+            }
+        }
     }
+}
+
+#[test]
+fn a_channel_reporter_reads_the_question_and_the_answer_and_how_to_reply() {
+    let ask = |action: Action, from: Status, actor: Actor| {
+        let after = step(&confidential(report_in(from)), &actor, &action);
+        notification(&after, after.timeline.len() - 1, dir()).text
+    };
+    let question = || "Di RT berapa lokasinya?".to_string();
+    assert_eq!(
+        ask(
+            Action::RequestInfo {
+                question: question()
+            },
+            Status::InProgress,
+            officer(HOLDER)
+        ),
+        format!(
+            "Pertanyaan Kementerian Keuangan tentang laporan {TRACKING_ID}: \"Di RT berapa \
+             lokasinya?\" Jawab dengan: BALAS {TRACKING_ID} <jawaban>."
+        )
+    );
+    assert_eq!(
+        ask(
+            Action::Defer {
+                question: question()
+            },
+            Status::NeedsTriage,
+            verifier()
+        ),
+        format!(
+            "Pertanyaan admin LAPOR tentang laporan {TRACKING_ID}: \"Di RT berapa \
+             lokasinya?\" Jawab dengan: BALAS {TRACKING_ID} <jawaban>."
+        )
+    );
+    assert_eq!(
+        ask(
+            Action::FollowUp {
+                message: "Sudah diperbaiki.".into()
+            },
+            Status::InProgress,
+            officer(HOLDER)
+        ),
+        format!(
+            "Tanggapan Kementerian Keuangan atas laporan {TRACKING_ID}: \"Sudah diperbaiki.\" \
+             Bila belum selesai, kirim: BALAS {TRACKING_ID} <pesan>. Bila sudah, beri nilai: \
+             NILAI {TRACKING_ID} <1-5>."
+        )
+    );
+    assert_eq!(
+        ask(
+            Action::Close { message: None },
+            Status::Responded,
+            officer(HOLDER)
+        ),
+        format!(
+            "Laporan {TRACKING_ID} telah selesai. Beri nilai: NILAI {TRACKING_ID} <1-5> \
+             <komentar>."
+        )
+    );
+}
+
+#[test]
+fn a_reporter_who_rated_is_not_asked_to_rate_again() {
+    for channel in [Channel::Web, Channel::Sms] {
+        let responded = confidential_on(report_in(Status::Responded), channel);
+        let rated = step(
+            &responded,
+            &reporter(),
+            &Action::Rate {
+                stars: 5,
+                comment: None,
+            },
+        );
+        for (before, asks) in [(&responded, true), (&rated, false)] {
+            let closed = step(
+                before,
+                &officer(HOLDER),
+                &Action::Close {
+                    message: Some("Selesai diperbaiki.".into()),
+                },
+            );
+            let text = notification(&closed, closed.timeline.len() - 1, dir()).text;
+            assert_eq!(
+                text.contains("nilai") || text.contains("penilaian"),
+                asks,
+                "{text}"
+            );
+            let auto = step(before, &system(), &Action::AutoClose {});
+            let text = notification(&auto, auto.timeline.len() - 1, dir()).text;
+            assert_eq!(
+                text.contains("nilai") || text.contains("penilaian"),
+                asks,
+                "{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_national_verifiers_taking_a_report_is_announced_once() {
+    // Not routed in time: handed to the national verifiers, once.
+    let received = confidential(report_in(Status::Received));
+    let first = step(&received, &system(), &Action::Escalate {});
+    let n = notification(&first, first.timeline.len() - 1, dir());
+    assert_eq!(
+        n.text,
+        format!("Laporan {TRACKING_ID} melewati batas waktu dan ditangani admin nasional.")
+    );
+    assert!(n.recipient_sealed.is_some());
+    // Every later missed verification deadline: the same hands, nothing to tell.
+    let again = step(&first, &system(), &Action::Escalate {});
+    let n = notification(&again, again.timeline.len() - 1, dir());
+    assert_eq!(n.recipient_sealed, None, "{:?}", n.text);
+    // A report the router sent to triage was with them already.
+    let triaged = confidential(report_in(Status::NeedsTriage));
+    let late = step(&triaged, &system(), &Action::Escalate {});
+    let n = notification(&late, late.timeline.len() - 1, dir());
+    assert_eq!(n.recipient_sealed, None, "{:?}", n.text);
+    // Verified, the report changed hands: a new hand-over would be news again.
+    let verified = step(
+        &again,
+        &verifier(),
+        &Action::Verify {
+            agency_id: Some(HOLDER.into()),
+            note: None,
+        },
+    );
+    let n = notification(&verified, verified.timeline.len() - 1, dir());
+    assert!(n.recipient_sealed.is_some(), "{:?}", n.text);
 }
 
 #[test]
