@@ -96,6 +96,20 @@ fn full_report() -> Report {
             at: routed_at + Span::days(3) + Span::nanoseconds(11),
         }),
         due_at: Some(routed_at + Span::days(3) + Span::nanoseconds(11)),
+        // Every field set: supervisors (an institution and the national verifiers), the link back
+        // from the duplicates, an extension.
+        supervisors: vec![
+            lapor::domain::report::Supervisor {
+                agency_id: Some("pemda-32".into()),
+                since: routed_at + Span::milliseconds(3),
+            },
+            lapor::domain::report::Supervisor {
+                agency_id: None,
+                since: routed_at + Span::milliseconds(4),
+            },
+        ],
+        duplicates: vec![TrackingId::generate()],
+        extended: true,
         version: 42,
         timeline: vec![
             TimelineEvent {
