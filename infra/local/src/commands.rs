@@ -102,13 +102,16 @@ pub async fn triage(command: TriageCommand) -> Result<()> {
         .get(&agency_id)
         .map(|a| a.name.as_str())
         .unwrap_or_default();
+    // The status by its current name and LAPOR's bucket, as the API shows them.
+    let status = assigned.report.status;
+    let status = format!("{} ({})", status.as_str(), status.label().id);
     if assigned.changed {
         println!(
-            "{id} assigned to {agency_id} ({name}); status routed, version {}",
+            "{id} assigned to {agency_id} ({name}); status {status}, version {}",
             assigned.report.version
         );
     } else {
-        println!("{id} was already routed to {agency_id} ({name}); decision recorded");
+        println!("{id} was already with {agency_id} ({name}); status {status}; decision recorded");
     }
     println!("recorded as a routing example (run `lapor-local retrain` to learn from it)");
     Ok(())

@@ -174,6 +174,9 @@ async fn handle(
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
+    if path == HEALTH_PATH && parts.method == hyper::Method::GET {
+        return to_hyper(health(system).await);
+    }
     // Route and authorizer first, as API Gateway: a refused request's body is never read.
     // The console's local sign-in page is the runner's own, not a route of the template.
     let signin_page = path == crate::signin::PAGE;
@@ -252,6 +255,22 @@ async fn handle(
         Err(e) => {
             tracing::error!(error = %e, "handler failed");
             to_hyper(error_response(&ServiceError::internal(e.to_string())))
+        }
+    }
+}
+
+/// The runner's own health check (not a route of the template): for a process supervisor or a
+/// load balancer in front of `lapor-local`.
+pub const HEALTH_PATH: &str = "/healthz";
+
+/// `200 {"status":"ok"}` when the store answers a read, else `503 {"status":"unavailable"}`.
+async fn health(system: &System) -> lambda_http::Response<lambda_http::Body> {
+    let probe = lapor::domain::TrackingId::generate();
+    match system.app.store.get(&probe).await {
+        Ok(_) => json_response(200, &serde_json::json!({"status": "ok"})),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: the store did not answer");
+            json_response(503, &serde_json::json!({"status": "unavailable"}))
         }
     }
 }
