@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// One failing field of a request, named as the request names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -14,6 +14,8 @@ pub mod inbound;
 pub mod lambda;
 pub mod lifecycle;
 pub mod open311;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod outbound;
 pub mod ports;
 #[cfg(feature = "template")]

@@ -31,6 +31,7 @@ pub const REASON_CHARS: usize = 500;
 /// What someone does to a report. Sent as `{"action": "<name>", ...fields}`. What each kind of
 /// action is allowed is [`ActionKind::rule`]: the one table of the lifecycle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, EnumDiscriminants)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[strum_discriminants(name(ActionKind), derive(EnumIter, Hash))]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
@@ -82,6 +83,8 @@ pub enum Action {
     Reply { message: String },
     /// Rate the follow-up, once.
     Rate {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
+        #[serde(deserialize_with = "whole_stars")]
         stars: u8,
         #[serde(default)]
         comment: Option<String>,
@@ -107,6 +110,19 @@ pub enum Action {
     /// missed adds the next supervisor (the institution over its work unit, the parent
     /// institution, the national verifiers) while the holder keeps the report.
     Escalate {},
+}
+
+/// A rating's stars as JSON writes a whole number, `5` or `5.0` alike (JSON Schema's `integer`
+/// takes both); a fraction or a number out of a byte's range is refused as the wrong type.
+pub fn whole_stars<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u8, D::Error> {
+    let n = f64::deserialize(deserializer)?;
+    if n.fract() == 0.0 && (0.0..=f64::from(u8::MAX)).contains(&n) {
+        Ok(n as u8)
+    } else {
+        Err(serde::de::Error::custom(
+            "invalid value: a number of stars, expected a whole number from 1 to 5",
+        ))
+    }
 }
 
 /// What the lifecycle allows of one kind of action.

@@ -1,5 +1,6 @@
 //! `GET /v1/reports/{tracking_id}`: the public view, or the reporter's with a bearer token.
 //! `GET /v1/reports`: the public feed (`agency`, `status`, `cursor`, `limit`).
+//! `GET /v1/openapi.json`: the JSON API's OpenAPI document (`lapor::openapi`).
 
 use lambda_http::{Body, Request, Response};
 use lapor::api::ServiceError;
@@ -20,6 +21,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_ht
                 .await
                 .map(|view| (200, view.to_json()))
         }
+        "GET /v1/openapi.json" => Ok((200, lapor::openapi::document_json())),
         other => Err(ServiceError::NotFound(format!("no route {other:?} here"))),
     };
     Ok(respond(result))

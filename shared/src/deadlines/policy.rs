@@ -54,6 +54,7 @@ pub const MAX_LIMIT_DAYS: u32 = 260;
 
 /// A step of the lifecycle that runs against a time limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// Verification and forwarding of a new report by the administrator (from receipt).

@@ -32,6 +32,7 @@ pub(crate) const PLACE_ALIASES_CSV: &str = include_str!("../../data/routing/plac
 pub const WORK_UNIT_KIND: &str = "work_unit";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agency {
     pub id: String,
     pub name: String,

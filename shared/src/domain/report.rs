@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     /// Pengaduan.
@@ -36,6 +37,7 @@ impl ReportKind {
 
 /// Where a report came in. The web/app API sets `web` or `mobile`; the channel webhooks set theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Web,
@@ -51,6 +53,7 @@ pub enum Channel {
 /// the snake_case name, so old items stay readable (`routed` was the first name of
 /// `dispositioned`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Stored and queued for routing.
@@ -126,12 +129,14 @@ impl Status {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusLabel {
     pub id: &'static str,
     pub en: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     /// Kemendagri province, kabupaten/kota or kecamatan code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,6 +152,7 @@ pub struct Location {
 /// How to reach the reporter. Personal data: stored only sealed (see `crypto::Sealer`), never
 /// logged, never in a public view.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReporterContact {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -185,6 +191,7 @@ impl std::fmt::Debug for ReporterContact {
 
 /// Who did something on the timeline. Never carries a reporter's identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Actor {
     Reporter,
@@ -203,6 +210,7 @@ pub enum Actor {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEvent {
     pub at: DateTime<Utc>,
     pub actor: Actor,
@@ -224,6 +232,7 @@ pub struct TimelineEvent {
 
 /// The router's last decision, kept for verifiers and for learning from their corrections.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoutingRecord {
     pub decision: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,6 +245,7 @@ pub struct RoutingRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoutingCandidate {
     pub agency_id: String,
     pub name: String,
@@ -244,6 +254,7 @@ pub struct RoutingCandidate {
 
 /// Why a report was archived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ArchiveReason {
     /// Cannot be understood or acted on.
@@ -293,6 +304,7 @@ pub struct ContactCheck {
 
 /// The reporter's rating of the follow-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rating {
     /// 1 to 5.
     pub stars: u8,

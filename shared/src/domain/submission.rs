@@ -12,18 +12,28 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<super::report::ReportKind>))]
     pub kind: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 5, max_length = 150))]
     pub title: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 20, max_length = 8000))]
     pub body: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*[a-z0-9_./-]{0,64}\s*$"))]
     pub category: Option<String>,
     pub region_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub location_text: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub lat: Option<f64>,
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub lon: Option<f64>,
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub incident_date: Option<String>,
     pub target_agency: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SubmissionChannel>))]
     pub channel: Option<String>,
     pub reporter: Option<ReporterInput>,
     pub anonymous: Option<bool>,
@@ -31,13 +41,25 @@ pub struct Submission {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReporterInput {
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: Option<String>,
     pub phone: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: Option<String>,
     /// NIK: 16 digits (spaces and dots are ignored).
     pub id_number: Option<String>,
+}
+
+/// The channels a client names in a submission (the others are the providers' webhooks).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionChannel {
+    Web,
+    Mobile,
 }
 
 /// A submission that passed every rule.

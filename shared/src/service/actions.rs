@@ -238,12 +238,14 @@ pub enum ReporterAction {
 }
 
 #[derive(serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct ReplyBody {
+pub struct ReplyBody {
     message: String,
 }
 
 #[derive(serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RateBody {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
@@ -254,8 +256,9 @@ pub struct RateBody {
 }
 
 #[derive(serde::Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct WithdrawBody {
+pub struct WithdrawBody {
     #[serde(default)]
     reason: Option<String>,
 }
@@ -280,7 +283,9 @@ pub async fn reporter_act(
     let idempotency_key = idempotency_key
         .map(super::intake::check_idempotency_key)
         .transpose()?;
-    let object = if body.is_empty() && what == ReporterAction::Withdraw {
+    // A withdrawal's body is optional: none, or `null` (absent, as for any optional field).
+    let no_body = body.trim_ascii().is_empty() || body.trim_ascii() == b"null";
+    let object = if no_body && what == ReporterAction::Withdraw {
         serde_json::json!({})
     } else {
         crate::api::json_object(body)?

@@ -24,6 +24,7 @@ pub struct DirectoryApi {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgencySummary<'a> {
     pub id: &'a str,
     pub name: &'a str,
@@ -44,6 +45,7 @@ impl<'a> From<&'a Agency> for AgencySummary<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchPage<'a> {
     pub total: usize,
     pub limit: usize,
@@ -52,6 +54,7 @@ pub struct SearchPage<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgencyDetail<'a> {
     #[serde(flatten)]
     pub agency: &'a Agency,
@@ -220,6 +223,7 @@ pub type SuggestionRequest = Submission;
 const UNTITLED_DRAFT: &str = "(tanpa judul)";
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SuggestedCandidate {
     pub agency_id: String,
     pub name: String,
@@ -227,6 +231,7 @@ pub struct SuggestedCandidate {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     /// `auto` or `triage`.
     pub decision: &'static str,

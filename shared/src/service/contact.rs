@@ -65,8 +65,9 @@ pub fn receipt(pii: &Sealer, report: &Report) -> Option<Notification> {
 }
 
 #[derive(serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct ConfirmBody {
+pub struct ConfirmBody {
     code: String,
 }
 

@@ -21,6 +21,7 @@ pub const MAX_PAGE: usize = 100;
 
 /// A line of a list: enough to pick a report, nothing personal.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListItem {
     pub tracking_id: String,
     pub status: Status,
@@ -103,6 +104,7 @@ impl ListItem {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListResponse {
     pub reports: Vec<ListItem>,
     /// Pass as `cursor` for the next page; absent on the last page.
@@ -248,6 +250,7 @@ pub async fn public_feed(
 /// A report as staff who may access it see it: the whole content and timeline, the routing
 /// record, and the reporter's contact only when the report is not anonymous.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffView<'a> {
     #[serde(flatten)]
     pub report: StaffReport<'a>,
@@ -263,6 +266,7 @@ pub struct StaffView<'a> {
 
 /// The stored report minus what staff never see: the sealed contact and the token hash.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffReport<'a> {
     pub tracking_id: &'a crate::domain::TrackingId,
     pub kind: crate::domain::ReportKind,

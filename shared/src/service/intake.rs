@@ -22,6 +22,7 @@ pub const IDEMPOTENCY_TTL: chrono::Duration = chrono::Duration::hours(24);
 pub const TOKEN_REPLAY_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Submitted {
     pub tracking_id: TrackingId,
     /// Shown once (and to a retry within [`TOKEN_REPLAY_WINDOW`]): only its hash is stored.

@@ -19,6 +19,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgencyRef {
     pub id: String,
     pub name: String,
@@ -27,6 +28,7 @@ pub struct AgencyRef {
 /// A timeline event as the public and the reporter see it: who acted is a role and an
 /// institution, never a person (no officer id) and never a client's action id.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicEvent {
     /// In the holding institution's zone (`+07:00`, `+08:00` or `+09:00`).
     pub at: DateTime<FixedOffset>,
@@ -146,6 +148,7 @@ pub struct PublicView {
 
 /// What the public may see of a report that is not confidential.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicContent {
     pub kind: crate::domain::ReportKind,
     pub title: String,
@@ -169,6 +172,7 @@ pub struct PublicContent {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReporterView<'a> {
     pub tracking_id: &'a TrackingId,
     pub status: Status,
