@@ -356,7 +356,10 @@ fn schemathesis_finds_no_failure_against_lapor_local() {
             .arg(&config)
             .arg("run")
             .arg(format!("{base}/v1/openapi.json"))
-            .args(["--url", &base, "--workers", "2", "--seed", "16"])
+            // One worker: Python 3.11's AST is not thread-safe, and hypothesis reads lambdas'
+            // source while generating ("AST constructor recursion depth mismatch"). A fixed seed
+            // makes a run repeatable.
+            .args(["--url", &base, "--workers", "1", "--seed", "16"])
             .args(["--exclude-checks", "unsupported_method"])
             .current_dir(dir.path())
             .env("SCHEMATHESIS_HOOKS", "");
