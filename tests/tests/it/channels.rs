@@ -133,7 +133,10 @@ pub(crate) fn parts(answer: Result<WebhookAnswer, lapor::api::ServiceError>) -> 
     match answer {
         Ok(WebhookAnswer::Json(body)) => (200, body),
         Ok(WebhookAnswer::Text(text)) => (200, Value::String(text)),
-        Err(e) => (lapor::api::http_status(&e), lapor::api::error_body(&e)),
+        Err(e) => (
+            lapor::api::http_status(&e),
+            lapor::service::webhooks::error_body(&e),
+        ),
     }
 }
 
@@ -349,7 +352,8 @@ async fn an_sms_report_gets_its_tracking_id_routes_and_hears_back_by_sms() {
             );
         }
 
-        // The officer asks; a plain SMS answers the question instead of making a new report.
+        // The officer asks; the question itself comes by SMS. A plain SMS that could be a new
+        // report is kept and the sender asked; `BALAS <id>` makes it the answer.
         let asked =
             c.h.act(
                 &officer,
@@ -359,13 +363,23 @@ async fn an_sms_report_gets_its_tracking_id_routes_and_hears_back_by_sms() {
             )
             .await;
         assert_eq!(asked.status, 200, "{f}: {}", asked.text);
-        let answered = c
+        c.notify().await;
+        let question = c.sms_to(PHONE).pop().unwrap();
+        assert!(
+            question.contains("\"Di sisi jalan yang mana?\"")
+                && question.contains(&format!("BALAS {id} <jawaban>")),
+            "{f}: {question}"
+        );
+        let kept = c
             .sms(
                 PHONE,
                 "Sisi utara, persis di depan gerbang sekolah.",
                 "gw-1002",
             )
             .await;
+        assert_eq!(kept.1["result"], "awaiting_choice", "{f}: {}", kept.1);
+        assert_eq!(c.h.stored(&id).await.status, Status::Deferred, "{f}");
+        let answered = c.sms(PHONE, &format!("balas {id}"), "gw-1002b").await;
         assert_eq!(
             answered.1["result"], "reply_recorded",
             "{f}: {}",
@@ -377,6 +391,11 @@ async fn an_sms_report_gets_its_tracking_id_routes_and_hears_back_by_sms() {
             after.timeline.last().unwrap().action,
             "reporter_replied",
             "{f}"
+        );
+        assert_eq!(
+            after.timeline.last().unwrap().note.as_deref(),
+            Some("Sisi utara, persis di depan gerbang sekolah."),
+            "{f}: the kept message is the answer"
         );
         assert_eq!(
             c.reports_of(&format!("phone:{PHONE}")).await.len(),
@@ -443,17 +462,21 @@ async fn an_x_direct_message_gets_its_reply_as_a_direct_message_and_replies_reop
             .await;
         assert_eq!(followed.status, 200, "{f}: {}", followed.text);
         c.notify().await;
+        let answer = c.x.requests().last().unwrap().body["text"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(
-            c.x.requests().last().unwrap().body["text"]
-                .as_str()
-                .unwrap()
-                .contains("ditindaklanjuti"),
-            "{f}"
+            answer.contains("\"Lampu sudah diganti tim PJU.\"")
+                && answer.contains(&format!("NILAI {id} <1-5>")),
+            "{f}: the follow-up itself, by DM: {answer}"
         );
+        // Naming the report makes a message plainly its reply.
         let mut reply = dm.clone();
         reply["direct_message_events"][0]["id"] = json!("1879634592178399999");
-        reply["direct_message_events"][0]["message_create"]["message_data"]["text"] =
-            json!("Belum, lampunya masih mati sampai malam ini.");
+        reply["direct_message_events"][0]["message_create"]["message_data"]["text"] = json!(
+            format!("Laporan {id}: belum, lampunya masih mati sampai malam ini.")
+        );
         let replied = c.x_post(&reply, None).await;
         assert_eq!(replied.1["handled"], json!(["reply_recorded"]), "{f}");
         let after = c.h.stored(&id).await;
@@ -638,6 +661,12 @@ async fn bad_signatures_and_replays_are_refused_and_store_nothing() {
             .await;
         assert_eq!(refused.0, 401, "{f}");
         assert_eq!(refused.1["error"], "unauthorized", "{f}");
+        // The provider is told it is the signature, not an access token it never had.
+        let said = refused.1["message"].as_str().unwrap();
+        assert!(
+            said.contains("signature") && !said.contains("token"),
+            "{f}: {said}"
+        );
         let good = sms::sign(SMS_SECRET, c.h.app.clock.now().timestamp(), body.as_bytes());
         let tampered = body.replace("gw-2001", "gw-2002");
         assert_eq!(
@@ -773,7 +802,13 @@ async fn gateway_retries_and_queue_redeliveries_act_once() {
             .await;
         assert_eq!(asked.status, 200, "{f}: {}", asked.text);
         for expected in ["reply_recorded", "duplicate"] {
-            let reply = c.sms(PHONE, "Sejak hari Senin pagi.", "gw-3002").await;
+            let reply = c
+                .sms(
+                    PHONE,
+                    &format!("BALAS {id} Sejak hari Senin pagi."),
+                    "gw-3002",
+                )
+                .await;
             assert_eq!(reply.1["result"], expected, "{f}");
         }
         let replies =
@@ -889,6 +924,8 @@ async fn status_requests_are_answered_only_to_those_who_may_see_them() {
         );
         let answers = c.sms_to(other);
         assert_eq!(answers.len(), 4, "{f}: {answers:?}");
+        // BALAS and CEK of the same confidential id answer alike.
+        assert_eq!(answers[0], answers[3], "{f}");
         assert!(
             answers[0].contains("tidak ditemukan"),
             "{f}: {}",
@@ -971,4 +1008,450 @@ async fn provider_failures_are_retried_then_dead_lettered_with_a_reason() {
             assert!(!letter.to_string().contains("3456"), "{f}: no phone number");
         }
     }
+}
+
+/// `id` with its check symbol changed: a typo the check symbol catches.
+fn mistyped(id: &str) -> String {
+    let last = id.chars().last().unwrap();
+    format!(
+        "{}{}",
+        &id[..id.len() - 1],
+        if last == 'A' { 'B' } else { 'A' }
+    )
+}
+
+#[tokio::test]
+async fn an_sms_reporter_reads_the_answer_in_parts_rates_it_and_hears_no_repeats() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let created = c
+            .sms(
+                PHONE,
+                "LAPOR Lampu penerangan jalan di Jl. Dago Kota Bandung mati sejak seminggu",
+                "gw-8001",
+            )
+            .await;
+        let id = tracking_id_of(f, &created);
+        c.h.drain_router().await;
+        let officer = c.officer_of(&id, "petugas-8").await;
+        // LIHAT before the institution said anything.
+        c.sms(PHONE, &format!("LIHAT {id}"), "gw-8002").await;
+        c.notify().await;
+        let nothing = c.sms_to(PHONE).pop().unwrap();
+        assert!(
+            nothing.starts_with(&format!(
+                "Laporan {id} belum mendapat tanggapan. Status laporan"
+            )),
+            "{f}: {nothing}"
+        );
+
+        // A long follow-up reaches the SMS reporter whole, in numbered parts that say where
+        // they were cut, each within three SMS segments.
+        let sentence = "Tim penerangan jalan umum telah memeriksa jaringan kabel di sepanjang \
+                        Jl. Dago dan menemukan kabel yang putus akibat galian saluran air. ";
+        let long_answer = sentence.repeat(8).trim().to_string();
+        assert!(long_answer.chars().count() > 1_000);
+        let followed =
+            c.h.act(
+                &officer,
+                &id,
+                "channel-8-follow",
+                json!({"action": "follow_up", "message": long_answer}),
+            )
+            .await;
+        assert_eq!(followed.status, 200, "{f}: {}", followed.text);
+        let before = c.sms_to(PHONE).len();
+        c.notify().await;
+        let parts: Vec<String> = c.sms_to(PHONE)[before..].to_vec();
+        assert!(parts.len() >= 3, "{f}: {parts:?}");
+        let total = parts.len();
+        let mut whole = String::new();
+        for (k, part) in parts.iter().enumerate() {
+            assert!(part.chars().count() <= 459, "{f}: {part}");
+            let mark = format!("({}/{total}) ", k + 1);
+            let mut body = part.strip_prefix(&mark).expect("numbered");
+            if k + 1 < total {
+                body = body.strip_suffix(" (bersambung)").expect("says it goes on");
+            }
+            if !whole.is_empty() {
+                whole.push(' ');
+            }
+            whole.push_str(body);
+        }
+        assert_eq!(
+            whole,
+            format!(
+                "Tanggapan Pemerintah Kota Bandung atas laporan {id}: \"{long_answer}\" Bila \
+                 belum selesai, kirim: BALAS {id} <pesan>. Bila sudah, beri nilai: NILAI {id} \
+                 <1-5>."
+            ),
+            "{f}"
+        );
+        // Each part is its own message to the gateway, sent once.
+        let references: Vec<String> = c
+            .sms
+            .requests()
+            .iter()
+            .map(|r| r.body["reference"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let mut unique = references.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), references.len(), "{f}: {references:?}");
+        assert!(c.notify().await.is_empty(), "{f}: nothing left to send");
+
+        // CEK and LIHAT show the latest answer to the reporter.
+        c.sms(PHONE, &format!("CEK {id}"), "gw-8003").await;
+        c.notify().await;
+        let status = c.sms_to(PHONE)[before + total..].join(" ");
+        assert!(
+            status.contains("Sudah Ditindaklanjuti") && status.contains("Tanggapan Pemerintah"),
+            "{f}: {status}"
+        );
+
+        // NILAI rates it, as the web's rating does: once.
+        let rated = c
+            .sms(
+                PHONE,
+                &format!("nilai {id} 4 Cepat, terima kasih"),
+                "gw-8004",
+            )
+            .await;
+        assert_eq!(rated.1["result"], "rating_recorded", "{f}: {}", rated.1);
+        let stored = c.h.stored(&id).await;
+        let rating = stored.rating.clone().expect("rated");
+        assert_eq!(rating.stars, 4, "{f}");
+        assert_eq!(
+            rating.comment.as_deref(),
+            Some("Cepat, terima kasih"),
+            "{f}"
+        );
+        let again = c.sms(PHONE, &format!("NILAI {id} 1"), "gw-8005").await;
+        assert_eq!(again.1["result"], "help_sent", "{f}");
+        assert_eq!(c.h.stored(&id).await.rating.unwrap().stars, 4, "{f}");
+        let bad = c.sms(PHONE, &format!("NILAI {id} 7"), "gw-8006").await;
+        assert_eq!(bad.1["result"], "help_sent", "{f}");
+        let n = c.sms_to(PHONE).len();
+        c.notify().await;
+        let said = c.sms_to(PHONE)[n..].to_vec();
+        assert_eq!(
+            said,
+            vec![
+                format!("Terima kasih atas penilaian Anda untuk laporan {id}."),
+                format!("Laporan {id} sudah Anda nilai. Terima kasih."),
+                format!(
+                    "Nilai dengan angka 1 sampai 5 (5 paling baik): NILAI {id} <1-5> \
+                     <komentar>, misalnya NILAI {id} 5 Cepat ditangani."
+                ),
+            ],
+            "{f}"
+        );
+
+        // Closed after the rating: the closing message, and no second call to rate.
+        let closed =
+            c.h.act(
+                &officer,
+                &id,
+                "channel-8-close",
+                json!({"action": "close", "message": "Lampu sudah menyala kembali."}),
+            )
+            .await;
+        assert_eq!(closed.status, 200, "{f}: {}", closed.text);
+        c.notify().await;
+        assert_eq!(
+            c.sms_to(PHONE).pop().unwrap(),
+            format!(
+                "Laporan {id} telah selesai. Pesan penutup dari Pemerintah Kota Bandung: \
+                 \"Lampu sudah menyala kembali.\""
+            ),
+            "{f}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_new_problem_from_a_waiting_reporter_is_kept_and_asked_about() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let key = format!("phone:{PHONE}");
+        let created = c
+            .sms(
+                PHONE,
+                "LAPOR Saluran air di Jl. Sukajadi Kota Bandung tersumbat sampah dan meluap",
+                "gw-9001",
+            )
+            .await;
+        let id = tracking_id_of(f, &created);
+        c.h.drain_router().await;
+        let officer = c.officer_of(&id, "petugas-9").await;
+        let followed =
+            c.h.act(
+                &officer,
+                &id,
+                "channel-9-follow",
+                json!({"action": "follow_up", "message": "Saluran sudah dibersihkan."}),
+            )
+            .await;
+        assert_eq!(followed.status, 200, "{f}: {}", followed.text);
+        c.notify().await;
+
+        // A new problem while the follow-up waits for them: kept, not a reply, not a report.
+        let problem = "Lampu jalan di Jl. Setiabudi juga mati sejak kemarin malam";
+        let kept = c.sms(PHONE, problem, "gw-9002").await;
+        assert_eq!(
+            kept.1,
+            json!({"result": "awaiting_choice", "tracking_id": id}),
+            "{f}"
+        );
+        assert_eq!(c.h.stored(&id).await.status, Status::Responded, "{f}");
+        assert_eq!(c.reports_of(&key).await.len(), 1, "{f}");
+        // "Terima kasih" after a follow-up is no plain answer either (it would reopen it).
+        let thanks = c.sms(PHONE, "Terima kasih pak", "gw-9003").await;
+        assert_eq!(thanks.1["result"], "awaiting_choice", "{f}");
+        let n = c.sms_to(PHONE).len();
+        c.notify().await;
+        let asked = c.sms_to(PHONE)[n..].to_vec();
+        let question = format!(
+            "Apakah pesan Anda balasan untuk laporan {id}? Kirim BALAS {id} untuk mengirimnya \
+             sebagai balasan, atau LAPOR untuk menjadikannya laporan baru. Pesan Anda kami \
+             simpan 24 jam."
+        );
+        assert_eq!(asked, vec![question.clone(), question], "{f}");
+        // The newer message replaced the older: "LAPOR" now would make "Terima kasih pak" a
+        // report, too short to be one. Send the problem again and choose LAPOR.
+        assert_eq!(
+            c.sms(PHONE, "LAPOR", "gw-9004").await.1["result"],
+            "help_sent",
+            "{f}: too short"
+        );
+        c.sms(PHONE, problem, "gw-9005").await;
+        let made = c.sms(PHONE, "LAPOR", "gw-9006").await;
+        let new_id = tracking_id_of(f, &made);
+        assert_ne!(new_id, id, "{f}");
+        assert_eq!(c.h.stored(&new_id).await.body, problem, "{f}");
+        assert_eq!(c.h.stored(&id).await.status, Status::Responded, "{f}");
+        // Nothing is kept any more: LAPOR alone is help again, BALAS <id> alone asks for text.
+        assert_eq!(
+            c.sms(PHONE, "LAPOR", "gw-9007").await.1["result"],
+            "help_sent"
+        );
+        assert_eq!(
+            c.sms(PHONE, &format!("BALAS {id}"), "gw-9008").await.1["result"],
+            "help_sent"
+        );
+        let n = c.sms_to(PHONE).len();
+        c.notify().await;
+        let said = c.sms_to(PHONE)[n..].to_vec();
+        assert_eq!(said.len(), 5, "{f}: {said:?}");
+        assert!(
+            said[0].starts_with("Laporan Anda terlalu singkat."),
+            "{f}: {said:?}"
+        );
+        assert!(
+            said[1].starts_with("Apakah pesan Anda balasan"),
+            "{f}: {said:?}"
+        );
+        assert!(
+            said[2].contains(&format!("nomor {new_id}")),
+            "{f}: {said:?}"
+        );
+        assert!(said[3].starts_with("LAPOR! Kirim laporan"), "{f}: {said:?}");
+        assert_eq!(
+            said[4],
+            format!("Tulis balasan Anda setelah nomornya: BALAS {id} <pesan>."),
+            "{f}"
+        );
+
+        // Plainly answers: a short text while a question waits.
+        let asked =
+            c.h.act(
+                &officer,
+                &id,
+                "channel-9-ask",
+                json!({"action": "request_info", "question": "Di RT berapa?"}),
+            )
+            .await;
+        assert_eq!(asked.status, 200, "{f}: {}", asked.text);
+        let short = c.sms(PHONE, "RT 04 RW 02", "gw-9009").await;
+        assert_eq!(
+            short.1,
+            json!({"result": "reply_recorded", "tracking_id": id}),
+            "{f}"
+        );
+        assert_eq!(c.reports_of(&key).await.len(), 2, "{f}");
+    }
+}
+
+#[tokio::test]
+async fn mistyped_ids_and_other_senders_reports_get_consistent_answers() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let created = c
+            .sms(
+                PHONE,
+                "LAPOR Trotoar di Jl. Asia Afrika Kota Bandung rusak dan membahayakan pejalan kaki",
+                "gw-10001",
+            )
+            .await;
+        let id = tracking_id_of(f, &created);
+        let typo = mistyped(&id);
+        let other = "+6285700011199";
+        for (n, text) in [
+            format!("CEK {typo}"),
+            format!("BALAS {typo} ini jawabannya"),
+            format!("LIHAT {typo}"),
+            format!("NILAI {typo} 5"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let answered = c.sms(PHONE, text, &format!("gw-1010{n}")).await;
+            assert_eq!(answered.1["result"], "help_sent", "{f}: {text}");
+        }
+        // Another number: CEK shows the (public) status; BALAS, LIHAT and NILAI all say it is
+        // not theirs, none pretends the report does not exist.
+        for (n, text) in [
+            format!("CEK {id}"),
+            format!("BALAS {id} saya juga mengalami"),
+            format!("LIHAT {id}"),
+            format!("NILAI {id} 1"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            c.sms(other, text, &format!("gw-1020{n}")).await;
+        }
+        assert_eq!(c.h.stored(&id).await.timeline.len(), 1, "{f}: nothing done");
+        c.notify().await;
+        let mine = c.sms_to(PHONE);
+        let invalid = |keyword: &str| {
+            format!(
+                "Nomor laporan tidak valid. Periksa kembali nomornya: 10 huruf dan angka seperti \
+                 pada pesan tanda terima, misalnya {keyword} G4KBG-QWVED."
+            )
+        };
+        assert_eq!(
+            mine[1..].to_vec(),
+            vec![
+                invalid("CEK"),
+                invalid("BALAS"),
+                invalid("LIHAT"),
+                invalid("NILAI")
+            ],
+            "{f}"
+        );
+        let theirs = c.sms_to(other);
+        assert_eq!(theirs.len(), 4, "{f}: {theirs:?}");
+        assert!(
+            theirs[0].starts_with(&format!("Status laporan {id}: Belum Terverifikasi")),
+            "{f}: {}",
+            theirs[0]
+        );
+        let not_theirs = format!(
+            "Laporan {id} tidak dikirim dari nomor atau akun ini. Hanya pelapornya yang dapat \
+             membaca tanggapan, membalas, dan memberi nilai. Statusnya: kirim CEK {id}."
+        );
+        assert_eq!(theirs[1..].to_vec(), vec![not_theirs; 3], "{f}");
+        for text in theirs.iter() {
+            assert!(!text.contains("Trotoar"), "{f}: no content: {text}");
+        }
+    }
+}
+
+/// `lapor-local` with `args`, its output (stdout, stderr) when it succeeds.
+fn lapor_local(args: &[&str]) -> String {
+    let out = std::process::Command::new(crate::runner_binary())
+        .args(args)
+        .env_remove("LAPOR_URL")
+        .env_remove("LAPOR_DATA_DIR")
+        .current_dir(lapor_tests::workspace_root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert!(
+        out.status.success(),
+        "lapor-local {args:?}: {}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+#[test]
+fn the_local_runner_on_another_port_answers_health_signatures_and_send_sms() {
+    use crate::local_runner::{exchange, Runner};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_dir = data.to_str().unwrap();
+    // A free port, never the default 3000: the README's `send-sms --url` reaches it.
+    let runner = Runner::start(&data, dir.path().join("serve.log"));
+    assert_ne!(runner.addr.port(), 3000);
+
+    let health = exchange(runner.addr, "GET", "/healthz", &[], None).unwrap();
+    assert_eq!(health.status, 200, "{}", health.text);
+    assert_eq!(health.json, json!({"status": "ok"}));
+
+    let url = format!("http://{}", runner.addr);
+    let sent = lapor_local(&[
+        "send-sms",
+        "--url",
+        &url,
+        "--data-dir",
+        data_dir,
+        "--from",
+        "0812-3456-7890",
+        "LAPOR Kabel listrik menjuntai rendah di Jl. Braga Kota Bandung, berbahaya",
+    ]);
+    assert!(
+        sent.starts_with("200") && sent.contains("report_created"),
+        "{sent}"
+    );
+    let answer: Value = serde_json::from_str(sent.trim_start_matches("200 OK ").trim()).unwrap();
+    let id = answer["tracking_id"].as_str().unwrap().to_string();
+
+    // A bad signature over HTTP: the Lambda handler's answer names the signature.
+    let refused = exchange(
+        runner.addr,
+        "POST",
+        "/v1/channels/sms",
+        &[
+            ("content-type", "application/json"),
+            (
+                "x-lapor-timestamp",
+                &chrono::Utc::now().timestamp().to_string(),
+            ),
+            ("x-lapor-signature", "sha256=00"),
+        ],
+        Some(r#"{"from":"+6281234567890","text":"CEK","message_id":"m-1"}"#),
+    )
+    .unwrap();
+    assert_eq!(refused.status, 401, "{}", refused.text);
+    assert_eq!(
+        refused.json["message"],
+        lapor::service::webhooks::SIGNATURE_REFUSED,
+        "{}",
+        refused.text
+    );
+    runner.stop();
+
+    // `triage assign` prints the status by its current name.
+    let printed = lapor_local(&[
+        "triage",
+        "assign",
+        &id,
+        "pemda-32.73",
+        "--officer",
+        "verifikator-1",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(
+        printed.contains("status dispositioned (Terdisposisi Belum Ditindaklanjuti)")
+            && !printed.contains("routed,"),
+        "{printed}"
+    );
 }
