@@ -16,6 +16,7 @@ use lapor_tests::{assert_ok, families, sample_report, Harness, HttpAnswer, Staff
 use serde_json::{json, Value};
 
 const ONE: &str = "GET /v1/agency/reports/{tracking_id}";
+const INBOX: &str = "GET /v1/agency/reports";
 const BANDUNG: &str = "pemda-32.73";
 const JABAR: &str = "pemda-32";
 
@@ -157,7 +158,7 @@ async fn an_unverified_report_past_three_working_days_is_escalated_to_the_verifi
             e.note
                 .as_deref()
                 .unwrap_or_default()
-                .contains("verification"),
+                .contains("Batas waktu verifikasi terlewati (4 Desember 2025 23.59 WIB)"),
             "{f}: {:?}",
             e.note
         );
@@ -176,8 +177,30 @@ async fn an_unverified_report_past_three_working_days_is_escalated_to_the_verifi
     }
 }
 
+/// The overdue box of `staff` (`GET /v1/agency/reports?box=overdue`): its tracking ids.
+async fn overdue_box(h: &Harness, staff: &Staff) -> Vec<String> {
+    let answer = h
+        .agency_call(INBOX, None, "box=overdue", None, Some(staff))
+        .await;
+    assert_eq!(answer.status, 200, "{}: {}", h.family, answer.text);
+    answer.body["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["tracking_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn supervisors(report: &Report) -> Vec<Option<&str>> {
+    report
+        .supervisors
+        .iter()
+        .map(|s| s.agency_id.as_deref())
+        .collect()
+}
+
 #[tokio::test]
-async fn a_dispositioned_report_without_follow_up_climbs_to_the_province_then_the_verifiers() {
+async fn a_city_that_misses_its_follow_up_keeps_the_report_under_the_province_then_the_verifiers() {
     for h in families().await {
         let f = h.family;
         let s = h.submit_routed(&sample_report()).await;
@@ -188,68 +211,145 @@ async fn a_dispositioned_report_without_follow_up_climbs_to_the_province_then_th
         let first = t("2025-12-08T23:59:59.999+07:00");
         assert_eq!(deadline(&report), (Step::FollowUp, first), "{f}");
         h.take_notifications().await;
+        assert!(overdue_box(&h, &jabar()).await.is_empty(), "{f}");
 
-        // Kota Bandung missed it: Provinsi Jawa Barat, with five working days of its own.
+        // Kota Bandung missed it: it keeps the report; Provinsi Jawa Barat supervises.
         nothing_before(&h, &s.id, first).await;
         let stats = pass_at(&h, first).await;
         assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
-        let at_province = h.stored(&s.id).await;
-        assert_eq!(at_province.status, Status::Dispositioned, "{f}");
-        assert_eq!(at_province.agency_id.as_deref(), Some(JABAR), "{f}");
-        let e = *events(&at_province, "escalated").last().unwrap();
+        let supervised = h.stored(&s.id).await;
+        assert_eq!(
+            (supervised.status, supervised.agency_id.as_deref()),
+            (Status::Dispositioned, Some(BANDUNG)),
+            "{f}"
+        );
+        assert_eq!(supervisors(&supervised), [Some(JABAR)], "{f}");
+        let e = *events(&supervised, "escalated").last().unwrap();
         assert_eq!(
             (e.actor.clone(), e.agency_id.as_deref(), e.at),
             (system(), Some(JABAR), first),
             "{f}"
         );
-        assert!(
-            e.note.as_deref().unwrap_or_default().contains("follow_up"),
-            "{f}: {:?}",
-            e.note
+        // In Indonesian and in the city's zone, no step name, no UTC.
+        assert_eq!(
+            e.note.as_deref(),
+            Some("Batas waktu tindak lanjut terlewati (8 Desember 2025 23.59 WIB)."),
+            "{f}"
         );
-        // Tue 9 .. Mon 15.
+        // A new deadline for the city: Tue 9 .. Mon 15.
         let second = t("2025-12-15T23:59:59.999+07:00");
-        assert_eq!(deadline(&at_province), (Step::FollowUp, second), "{f}");
+        assert_eq!(deadline(&supervised), (Step::FollowUp, second), "{f}");
         let sent = notices(&h, &s.id, "escalated").await;
         assert_eq!(sent.len(), 1, "{f}: {sent:?}");
         assert!(sent[0].text.contains("Jawa Barat"), "{f}: {}", sent[0].text);
-        // The province's officers see it now; the city's no longer.
+        // The city still answers; the province sees it in its overdue box and may act.
+        for staff in [bandung(), jabar()] {
+            assert_ok(
+                h.family,
+                "view",
+                &h.agency_call(ONE, Some(&s.id), "", None, Some(&staff))
+                    .await,
+            );
+        }
+        assert_eq!(overdue_box(&h, &jabar()).await, [s.id.clone()], "{f}");
+        let listed = h
+            .agency_call(INBOX, None, "box=overdue", None, Some(&jabar()))
+            .await;
+        assert_eq!(
+            listed.body["reports"][0]["supervisors"],
+            json!([JABAR]),
+            "{f}"
+        );
+        assert_eq!(listed.body["reports"][0]["agency_id"], BANDUNG, "{f}");
+        let view = h
+            .agency_call(ONE, Some(&s.id), "", None, Some(&jabar()))
+            .await;
+        assert_eq!(
+            view.body["possible_actions"],
+            json!(["forward", "remind", "take_over"]),
+            "{f}"
+        );
+        let reminded = h
+            .act(
+                &jabar(),
+                &s.id,
+                &format!("escalation-remind-{f}"),
+                json!({"action": "remind", "note": "Mohon segera ditindaklanjuti."}),
+            )
+            .await;
+        assert_ok(h.family, "remind", &reminded);
+        let after = h.stored(&s.id).await;
+        let e = after.timeline.last().unwrap();
+        assert_eq!(
+            (e.action.as_str(), e.agency_id.as_deref(), e.note.as_deref()),
+            (
+                "reminded",
+                Some(JABAR),
+                Some("Mohon segera ditindaklanjuti.")
+            ),
+            "{f}"
+        );
+        assert_eq!(after.agency_id.as_deref(), Some(BANDUNG), "{f}");
+        // The province's officers cannot answer in the city's place.
+        let refused = h
+            .act(
+                &jabar(),
+                &s.id,
+                &format!("escalation-follow-up-{f}"),
+                json!({"action": "follow_up", "message": "Sudah diperbaiki."}),
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{f}: {}", refused.text);
+
+        // The city missed it again: the national verifiers supervise too, the last level.
+        let stats = pass_at(&h, second).await;
+        assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
+        let national = h.stored(&s.id).await;
+        assert_eq!(
+            (national.status, national.agency_id.as_deref()),
+            (Status::Dispositioned, Some(BANDUNG)),
+            "{f}"
+        );
+        assert_eq!(supervisors(&national), [Some(JABAR), None], "{f}");
+        assert_eq!(events(&national, "escalated")[1].agency_id, None, "{f}");
+        let sent = notices(&h, &s.id, "escalated").await;
+        assert_eq!(sent.len(), 1, "{f}: {sent:?}");
+        assert_eq!(sent[0].status, Some(Status::Dispositioned), "{f}");
+        // Listed under its latest supervisor; the province keeps its access.
+        assert_eq!(overdue_box(&h, &verifier()).await, [s.id.clone()], "{f}");
+        assert!(overdue_box(&h, &jabar()).await.is_empty(), "{f}");
         assert_ok(
             h.family,
             "province view",
             &h.agency_call(ONE, Some(&s.id), "", None, Some(&jabar()))
                 .await,
         );
-        let city = h
-            .agency_call(ONE, Some(&s.id), "", None, Some(&bandung()))
-            .await;
-        assert_eq!(city.status, 403, "{f}: {}", city.text);
+        // No level is left: it leaves the due index instead of escalating again.
+        assert_eq!(national.due_at, None, "{f}");
+        let later = pass_at(&h, second + Duration::days(30)).await;
+        assert_eq!(later, PassStats::default(), "{f}");
 
-        // The province missed it too: a province has no parent, so the national verifiers.
-        nothing_before(&h, &s.id, second).await;
-        let stats = pass_at(&h, second).await;
-        assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
-        let national = h.stored(&s.id).await;
-        assert_eq!(national.status, Status::NeedsTriage, "{f}");
-        assert_eq!(national.agency_id, None, "{f}");
-        let escalated = events(&national, "escalated");
-        assert_eq!(escalated.len(), 2, "{f}");
-        assert_eq!(escalated[1].agency_id, None, "{f}");
-        assert_eq!(escalated[1].at, second, "{f}");
-        // Verification anew, from Monday 15: Tue 16, Wed 17, Thu 18.
-        assert_eq!(
-            deadline(&national),
-            (Step::Verification, t("2025-12-18T23:59:59.999+07:00")),
-            "{f}"
-        );
-        let sent = notices(&h, &s.id, "escalated").await;
-        assert_eq!(sent.len(), 1, "{f}: {sent:?}");
-        assert_eq!(sent[0].status, Some(Status::NeedsTriage), "{f}");
+        // A verifier sends it where it belongs: a new holder, no supervisors.
+        let forwarded = h
+            .act(
+                &verifier(),
+                &s.id,
+                &format!("escalation-forward-{f}"),
+                json!({"action": "forward", "agency_id": JABAR, "reason": "Jalan provinsi."}),
+            )
+            .await;
+        assert_ok(h.family, "forward", &forwarded);
+        let moved = h.stored(&s.id).await;
+        assert_eq!(moved.agency_id.as_deref(), Some(JABAR), "{f}");
+        assert!(moved.supervisors.is_empty(), "{f}");
+        assert!(overdue_box(&h, &verifier()).await.is_empty(), "{f}");
+        assert!(moved.due_at.is_some(), "{f}");
     }
 }
 
 #[tokio::test]
-async fn a_report_at_a_work_unit_goes_back_to_its_institution_first() {
+async fn a_work_unit_that_misses_its_follow_up_is_supervised_by_its_institution_which_takes_it_back(
+) {
     for h in families().await {
         let f = h.family;
         let s = h.submit_routed(&triage_report()).await;
@@ -285,34 +385,81 @@ async fn a_report_at_a_work_unit_goes_back_to_its_institution_first() {
         // The assignment keeps the disposition's deadline.
         assert_eq!(deadline(&at_unit), (Step::FollowUp, first), "{f}");
 
-        // DJP missed it: back to Kemenkeu (not yet to the verifiers), with a new deadline.
+        // DJP missed it: it keeps the report, Kemenkeu supervises.
         nothing_before(&h, &s.id, first).await;
         let stats = pass_at(&h, first).await;
         assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
-        let back = h.stored(&s.id).await;
-        assert_eq!(back.status, Status::Dispositioned, "{f}");
-        assert_eq!(back.agency_id.as_deref(), Some("kemenkeu"), "{f}");
-        assert_eq!(back.work_unit, None, "{f}");
-        let e = *events(&back, "escalated").last().unwrap();
+        let supervised = h.stored(&s.id).await;
         assert_eq!(
-            (e.actor.clone(), e.agency_id.as_deref()),
-            (system(), Some("kemenkeu")),
+            (
+                supervised.status,
+                supervised.agency_id.as_deref(),
+                supervised.work_unit.as_deref()
+            ),
+            (Status::InProgress, Some("kemenkeu"), Some("djp")),
             "{f}"
         );
+        assert_eq!(supervisors(&supervised), [Some("kemenkeu")], "{f}");
         let second = t("2025-12-15T23:59:59.999+07:00");
-        assert_eq!(deadline(&back), (Step::FollowUp, second), "{f}");
+        assert_eq!(deadline(&supervised), (Step::FollowUp, second), "{f}");
+        assert_eq!(overdue_box(&h, &kemenkeu()).await, [s.id.clone()], "{f}");
+        let djp = Staff::officer("officer-djp-1", "djp");
+        assert_ok(
+            h.family,
+            "unit view",
+            &h.agency_call(ONE, Some(&s.id), "", None, Some(&djp)).await,
+        );
 
-        // Kemenkeu missed it: a ministry has no parent, so the national verifiers.
-        nothing_before(&h, &s.id, second).await;
-        let stats = pass_at(&h, second).await;
-        assert_eq!((stats.due, stats.escalated), (1, 1), "{f}: {stats:?}");
-        let national = h.stored(&s.id).await;
+        // Kemenkeu takes it back from its unit, explicitly.
+        let taken = h
+            .act(
+                &kemenkeu(),
+                &s.id,
+                &format!("escalation-take-over-{f}"),
+                json!({"action": "take_over", "reason": "Ditangani kantor pusat."}),
+            )
+            .await;
+        assert_ok(h.family, "take_over", &taken);
+        let back = h.stored(&s.id).await;
         assert_eq!(
-            (national.status, national.agency_id.as_deref()),
-            (Status::NeedsTriage, None),
+            (
+                back.status,
+                back.agency_id.as_deref(),
+                back.work_unit.as_deref()
+            ),
+            (Status::InProgress, Some("kemenkeu"), None),
             "{f}"
         );
-        assert_eq!(events(&national, "escalated").len(), 2, "{f}");
+        assert!(back.supervisors.is_empty(), "{f}");
+        assert!(overdue_box(&h, &kemenkeu()).await.is_empty(), "{f}");
+        let unit = h.agency_call(ONE, Some(&s.id), "", None, Some(&djp)).await;
+        assert_eq!(unit.status, 403, "{f}: {}", unit.text);
+        // Its own clock from the take-over (Monday 8 December, just before midnight): Mon 15.
+        assert_eq!(
+            deadline(&back),
+            (Step::FollowUp, t("2025-12-15T23:59:59.999+07:00")),
+            "{f}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_overdue_box_answers_bad_queries_with_400() {
+    for h in families().await {
+        let f = h.family;
+        for (staff, query) in [
+            (verifier(), "box=overdue&agency=pemda-32"),
+            (verifier(), "box=work_unit"),
+            (jabar(), "box=supervised"),
+        ] {
+            let answer = h.agency_call(INBOX, None, query, None, Some(&staff)).await;
+            assert_eq!(answer.status, 400, "{f}: {query}: {}", answer.text);
+            assert_eq!(
+                answer.body["error"], "invalid_query",
+                "{f}: {}",
+                answer.text
+            );
+        }
     }
 }
 
@@ -539,7 +686,8 @@ async fn a_report_routed_on_christmas_eve_escalates_after_the_new_year() {
         let stats = pass_at(&h, due).await;
         assert_eq!(stats.escalated, 1, "{f}: {stats:?}");
         let up = h.stored(&s.id).await;
-        assert_eq!(up.agency_id.as_deref(), Some(JABAR), "{f}");
+        assert_eq!(up.agency_id.as_deref(), Some(BANDUNG), "{f}");
+        assert_eq!(supervisors(&up), [Some(JABAR)], "{f}");
         // Tue 6 .. Mon 12 January.
         assert_eq!(
             deadline(&up),
@@ -640,7 +788,7 @@ async fn bounded_passes_stop_at_their_share_and_the_next_ones_finish_the_rest() 
         for id in &ids {
             let report = h.stored(id).await;
             assert_eq!(events(&report, "escalated").len(), 1, "{f}: {id}");
-            assert_eq!(report.agency_id.as_deref(), Some(JABAR), "{f}: {id}");
+            assert_eq!(supervisors(&report), [Some(JABAR)], "{f}: {id}");
         }
     }
 }
@@ -688,11 +836,7 @@ async fn a_pass_reads_the_due_reports_not_the_table() {
             DUE + NOT_DUE + 1
         );
         for id in &due_ids {
-            assert_eq!(
-                h.stored(id).await.agency_id.as_deref(),
-                Some(JABAR),
-                "{f}: {id}"
-            );
+            assert_eq!(supervisors(&h.stored(id).await), [Some(JABAR)], "{f}: {id}");
         }
         // Nothing left: the next pass reads nothing at all.
         let again = pass(&h).await;
@@ -754,7 +898,7 @@ async fn expected_datetime_is_the_reports_deadline_in_every_view() {
             );
         }
 
-        // Escalated: every view moves to the province's deadline.
+        // Escalated: every view moves to the city's new deadline (the province supervises).
         pass_at(&h, follow_up).await;
         let province = t("2025-12-15T23:59:59.999+07:00");
         assert_eq!(

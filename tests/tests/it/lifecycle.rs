@@ -67,7 +67,18 @@ async fn the_whole_lifecycle_runs_through_the_apis() {
             .agency_call(ONE, Some(&s.id), "", None, Some(&bandung()))
             .await;
         assert_ok(h.family, "view", &view);
-        assert_eq!(view.body["possible_actions"][0], "accept", "{f}");
+        assert_eq!(
+            view.body["possible_actions"],
+            json!([
+                "mark_duplicate",
+                "accept",
+                "assign",
+                "follow_up",
+                "request_info",
+                "forward"
+            ]),
+            "{f}"
+        );
 
         let steps: Vec<(&str, Value, Status)> = vec![
             ("a-1", json!({"action": "accept"}), Status::InProgress),
@@ -662,5 +673,453 @@ async fn the_reporter_withdraws_and_the_public_feed_lists_only_public_reports() 
         assert!(!listed(&filtered).contains(&public.id), "{f}");
         assert_eq!(h.feed("status=nope").await.status, 400, "{f}");
         assert_eq!(h.feed("limit=1000").await.status, 400, "{f}");
+    }
+}
+
+// ============================================================= what citizens read (issue 14)
+
+/// `text`'s offset as RFC 3339 writes it (`+07:00`...).
+fn offset_of(text: &Value) -> String {
+    let text = text
+        .as_str()
+        .unwrap_or_else(|| panic!("not a time: {text}"));
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .offset()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_public_reads_the_institutions_answers_and_the_rating_never_the_reporters_words() {
+    for h in families().await {
+        let f = h.family;
+        let s = h.submit_routed(&sample_report()).await;
+        let act = |id: &'static str, body: Value| {
+            let h = &h;
+            let s = &s;
+            async move {
+                let a = h
+                    .act(&bandung(), &s.id, &format!("{id}-{}", h.family), body)
+                    .await;
+                assert_ok(h.family, id, &a);
+            }
+        };
+        act("pub-1", json!({"action": "accept"})).await;
+        act(
+            "pub-2",
+            json!({"action": "follow_up", "message": "Lampu sudah diganti."}),
+        )
+        .await;
+        let reply = "Masih mati, rumah saya nomor 12 di samping Pak Budi.";
+        let a = h
+            .reporter_call("replies", &s.id, Some(&s.token), &json!({"message": reply}))
+            .await;
+        assert_ok(h.family, "reply", &a);
+        act(
+            "pub-3",
+            json!({"action": "follow_up", "message": "Kabel yang putus sudah disambung."}),
+        )
+        .await;
+        act(
+            "pub-4",
+            json!({"action": "close", "message": "Lampu menyala kembali sejak Selasa."}),
+        )
+        .await;
+        let a = h
+            .reporter_call(
+                "rating",
+                &s.id,
+                Some(&s.token),
+                &json!({"stars": 4, "comment": "Cukup cepat"}),
+            )
+            .await;
+        assert_ok(h.family, "rating", &a);
+
+        let public = h.get(&s.id, None).await;
+        assert_ok(h.family, "public view", &public);
+        let notes: Vec<(&str, &str)> = public.body["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| Some((e["action"].as_str()?, e["note"].as_str()?)))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                ("followed_up", "Lampu sudah diganti."),
+                ("followed_up", "Kabel yang putus sudah disambung."),
+                ("closed", "Lampu menyala kembali sejak Selasa."),
+            ],
+            "{f}: {}",
+            public.text
+        );
+        assert!(!public.text.contains("Pak Budi"), "{f}: {}", public.text);
+        assert_eq!(
+            public.body["rating"],
+            json!({"stars": 4, "comment": "Cukup cepat", "at": public.body["rating"]["at"]}),
+            "{f}"
+        );
+        // The feed carries the latest answer and the stars.
+        let feed = h.feed("").await;
+        let item = feed.body["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["tracking_id"] == s.id.as_str())
+            .unwrap_or_else(|| panic!("{f}: not in the feed: {}", feed.text))
+            .clone();
+        assert_eq!(
+            (item["latest_answer"].clone(), item["rating"].clone()),
+            (json!("Lampu menyala kembali sejak Selasa."), json!(4)),
+            "{f}: {item}"
+        );
+        assert!(!feed.text.contains("Pak Budi"), "{f}");
+
+        // A confidential report shows none of it.
+        let mut confidential = sample_report();
+        confidential["confidential"] = json!(true);
+        let c = h.submit_routed(&confidential).await;
+        let a = h
+            .act(
+                &bandung(),
+                &c.id,
+                &format!("pub-5-{f}"),
+                json!({"action": "follow_up", "message": "Ditindaklanjuti secara tertutup."}),
+            )
+            .await;
+        assert_ok(h.family, "follow_up", &a);
+        let hidden = h.get(&c.id, None).await;
+        assert!(
+            !hidden.text.contains("tertutup") && hidden.body.get("timeline").is_none(),
+            "{f}: {}",
+            hidden.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_reporters_timeline_carries_no_internal_notes_and_local_times() {
+    for h in families().await {
+        let f = h.family;
+        let s = h.submit_routed(&sample_report()).await;
+        let stored = h.stored(&s.id).await;
+        let reason = stored.timeline[1].note.clone().unwrap_or_default();
+        assert!(!reason.is_empty(), "{f}: the router gave a reason");
+        let mine = h.get(&s.id, Some(&s.token)).await;
+        assert_ok(h.family, "reporter view", &mine);
+        assert!(!mine.text.contains(&reason), "{f}: {}", mine.text);
+        for e in mine.body["timeline"].as_array().unwrap() {
+            assert_eq!(e.get("note"), None, "{f}: {e}");
+            // Kota Bandung: WIB.
+            assert_eq!(offset_of(&e["at"]), "+07:00", "{f}: {e}");
+        }
+        assert_eq!(offset_of(&mine.body["expected_datetime"]), "+07:00", "{f}");
+        assert_eq!(offset_of(&mine.body["created_at"]), "+07:00", "{f}");
+        let public = h.get(&s.id, None).await;
+        assert_eq!(
+            offset_of(&public.body["expected_datetime"]),
+            "+07:00",
+            "{f}"
+        );
+
+        // The texts meant for the reporter stay: a question, their own answer.
+        let a = h
+            .act(
+                &bandung(),
+                &s.id,
+                &format!("note-1-{f}"),
+                json!({"action": "request_info", "question": "Di tiang nomor berapa?"}),
+            )
+            .await;
+        assert_ok(h.family, "request_info", &a);
+        let mine = h.get(&s.id, Some(&s.token)).await;
+        let last = mine.body["timeline"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (last["action"].clone(), last["note"].clone()),
+            (json!("info_requested"), json!("Di tiang nomor berapa?")),
+            "{f}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_report_in_wita_shows_wita_times() {
+    for h in families().await {
+        let f = h.family;
+        // Kota Denpasar (Bali, 51.71): WITA, +08:00, whichever institution the router picks there.
+        let s = h
+            .submit_routed(&json!({
+                "kind": "complaint",
+                "title": "Lampu jalan mati",
+                "body": "Lampu penerangan jalan di Jalan Gatot Subroto Denpasar mati dua minggu.",
+                "region_code": "51.71.01",
+                "location_text": "Jalan Gatot Subroto"
+            }))
+            .await;
+        let mine = h.get(&s.id, Some(&s.token)).await;
+        assert_ok(h.family, "reporter view", &mine);
+        let agency = mine.body["agency"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(agency.starts_with("pemda-51"), "{f}: {}", mine.text);
+        for e in mine.body["timeline"].as_array().unwrap() {
+            assert_eq!(offset_of(&e["at"]), "+08:00", "{f}: {e}");
+        }
+        assert_eq!(offset_of(&mine.body["expected_datetime"]), "+08:00", "{f}");
+    }
+}
+
+#[tokio::test]
+async fn the_holder_marks_a_duplicate_after_dispatch_and_both_are_linked() {
+    for h in families().await {
+        let f = h.family;
+        let first = h.submit_routed(&sample_report()).await;
+        let second = h.submit_routed(&sample_report()).await;
+        let a = h
+            .act(
+                &bandung(),
+                &second.id,
+                &format!("dup-0-{f}"),
+                json!({"action": "accept"}),
+            )
+            .await;
+        assert_ok(h.family, "accept", &a);
+        h.take_notifications().await;
+        let a = h
+            .act(
+                &bandung(),
+                &second.id,
+                &format!("dup-1-{f}"),
+                json!({"action": "mark_duplicate", "duplicate_of": first.id}),
+            )
+            .await;
+        assert_ok(h.family, "mark_duplicate", &a);
+        let archived = h.stored(&second.id).await;
+        assert_eq!(archived.status, Status::Archived, "{f}");
+        assert_eq!(
+            archived.duplicate_of.as_ref().map(|t| t.to_string()),
+            Some(first.id.clone()),
+            "{f}"
+        );
+        let original = h.stored(&first.id).await;
+        assert_eq!(
+            original
+                .duplicates
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>(),
+            [second.id.clone()],
+            "{f}"
+        );
+        assert_eq!(original.status, Status::Dispositioned, "{f}");
+        // The public sees the link on the open one.
+        let public = h.get(&first.id, None).await;
+        assert_eq!(public.body["duplicates"], json!([second.id]), "{f}");
+        // The reporter hears which report goes on.
+        let notices: Vec<_> = h
+            .take_notifications()
+            .await
+            .into_iter()
+            .filter(|n| n.event == "marked_duplicate")
+            .collect();
+        assert_eq!(notices.len(), 1, "{f}: {notices:?}");
+        assert!(
+            notices[0].text.contains(&first.id),
+            "{f}: {}",
+            notices[0].text
+        );
+
+        // Not a duplicate of another institution's report, nor of a closed one, nor by a unit.
+        let elsewhere = h.submit_routed(&sample_report()).await;
+        let mut other = h.stored(&elsewhere.id).await;
+        other.agency_id = Some("pemda-32".into());
+        other.version += 1;
+        h.app.store.update(&other).await.unwrap();
+        let third = h.submit_routed(&sample_report()).await;
+        let refused = h
+            .act(
+                &bandung(),
+                &third.id,
+                &format!("dup-2-{f}"),
+                json!({"action": "mark_duplicate", "duplicate_of": elsewhere.id}),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{f}: {}", refused.text);
+        assert!(
+            refused
+                .text
+                .contains("that report is not held by the institution that holds this one"),
+            "{f}: {}",
+            refused.text
+        );
+        let refused = h
+            .act(
+                &bandung(),
+                &third.id,
+                &format!("dup-3-{f}"),
+                json!({"action": "mark_duplicate", "duplicate_of": second.id}),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{f}: {}", refused.text);
+        assert!(
+            refused
+                .text
+                .contains("that report is closed or archived: mark a duplicate of an open one"),
+            "{f}: {}",
+            refused.text
+        );
+        assert_eq!(
+            h.stored(&third.id).await.status,
+            Status::Dispositioned,
+            "{f}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn verifying_after_the_reporters_answer_needs_an_institution() {
+    for h in families().await {
+        let f = h.family;
+        let s = h
+            .submit_routed(&json!({
+                "kind": "complaint",
+                "title": "Tetangga berisik",
+                "body": "Tetangga saya setiap malam menyalakan musik keras sampai jam dua pagi."
+            }))
+            .await;
+        assert_eq!(h.stored(&s.id).await.status, Status::NeedsTriage, "{f}");
+        let a = h
+            .act(
+                &verifier(),
+                &s.id,
+                &format!("ver-1-{f}"),
+                json!({"action": "defer", "question": "Di kota mana?"}),
+            )
+            .await;
+        assert_ok(h.family, "defer", &a);
+        let a = h
+            .reporter_call(
+                "replies",
+                &s.id,
+                Some(&s.token),
+                &json!({"message": "Di Kota Bandung, Kecamatan Sukajadi."}),
+            )
+            .await;
+        assert_ok(h.family, "reply", &a);
+        let refused = h
+            .act(
+                &verifier(),
+                &s.id,
+                &format!("ver-2-{f}"),
+                json!({"action": "verify"}),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{f}: {}", refused.text);
+        assert!(
+            refused.text.contains(
+                "the reporter answered a question after the router chose: name the institution \
+                 that fits the answer"
+            ),
+            "{f}: {}",
+            refused.text
+        );
+        let a = h
+            .act(
+                &verifier(),
+                &s.id,
+                &format!("ver-3-{f}"),
+                json!({"action": "verify", "agency_id": BANDUNG}),
+            )
+            .await;
+        assert_ok(h.family, "verify", &a);
+        assert_eq!(
+            h.stored(&s.id).await.agency_id.as_deref(),
+            Some(BANDUNG),
+            "{f}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_information_request_gets_ten_working_days_extendable_once_by_seven() {
+    for h in families().await {
+        let f = h.family;
+        let mut request = sample_report();
+        request["kind"] = json!("information_request");
+        request["title"] = json!("Anggaran penerangan jalan");
+        request["body"] =
+            json!("Mohon informasi anggaran penerangan jalan umum Kota Bandung tahun ini.");
+        let s = h.submit_routed(&request).await;
+        let routed = h.stored(&s.id).await;
+        assert_eq!(routed.agency_id.as_deref(), Some(BANDUNG), "{f}");
+        // Routed Monday 1 December 2025: ten working days, Tue 2 .. Mon 15 December.
+        let ten = chrono::DateTime::parse_from_rfc3339("2025-12-15T23:59:59.999+07:00").unwrap();
+        assert_eq!(routed.deadline.unwrap().at, ten, "{f}");
+        let a = h
+            .act(
+                &bandung(),
+                &s.id,
+                &format!("ext-1-{f}"),
+                json!({"action": "extend", "reason": "Data anggaran ada di BPKAD."}),
+            )
+            .await;
+        assert_ok(h.family, "extend", &a);
+        // Seven more: Tue 16 .. Wed 24 December (Thursday 25 is Christmas).
+        let extended = h.stored(&s.id).await;
+        assert_eq!(
+            extended.deadline.unwrap().at,
+            chrono::DateTime::parse_from_rfc3339("2025-12-24T23:59:59.999+07:00").unwrap(),
+            "{f}"
+        );
+        assert_eq!(extended.due_at, extended.deadline.map(|d| d.at), "{f}");
+        // The requester reads the reason.
+        let mine = h.get(&s.id, Some(&s.token)).await;
+        let last = mine.body["timeline"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (last["action"].clone(), last["note"].clone()),
+            (
+                json!("deadline_extended"),
+                json!("Data anggaran ada di BPKAD.")
+            ),
+            "{f}"
+        );
+        let again = h
+            .act(
+                &bandung(),
+                &s.id,
+                &format!("ext-2-{f}"),
+                json!({"action": "extend", "reason": "Lagi."}),
+            )
+            .await;
+        assert_eq!(again.status, 409, "{f}: {}", again.text);
+        assert_eq!(again.body["error"], "already_done", "{f}");
+        // A complaint is not extended.
+        let c = h.submit_routed(&sample_report()).await;
+        let refused = h
+            .act(
+                &bandung(),
+                &c.id,
+                &format!("ext-3-{f}"),
+                json!({"action": "extend", "reason": "Butuh waktu."}),
+            )
+            .await;
+        assert_eq!(refused.status, 409, "{f}: {}", refused.text);
+        assert_eq!(refused.body["error"], "not_for_this_report", "{f}");
+        assert_eq!(
+            refused.body["message"],
+            "only an information request's deadline may be extended (UU 14/2008)",
+            "{f}"
+        );
     }
 }
