@@ -593,9 +593,10 @@ fn a_report_goes_through_its_whole_lifecycle_over_http() {
     let responded = runner.public_view(&id);
     assert_eq!(responded["status"], "responded", "{responded}");
     check_open(&responded, "auto_close");
+    // The institution's answer is public (issue 14: transparency is LAPOR's point).
     assert!(
-        !responded.to_string().contains(answer),
-        "the public view carries the follow-up's text: {responded}"
+        responded.to_string().contains(answer),
+        "the public view lacks the follow-up's text: {responded}"
     );
 
     // The reporter replies with the access token from submission (and only with it).
@@ -686,11 +687,17 @@ fn a_report_goes_through_its_whole_lifecycle_over_http() {
         assert!(time(&window[0]["at"]) <= time(&window[1]["at"]), "{mine}");
     }
 
-    // The public timeline is the same story without the words and without anyone's name.
+    // The public timeline is the same story without anyone's name, and of the words only the
+    // institution's answers (follow-ups, the closing message): never the reporter's reply.
     let public = runner.public_view(&id);
     assert_eq!(actions(&public), story.map(|(a, _, _)| a), "{public}");
     for event in public["timeline"].as_array().unwrap() {
-        assert!(event.get("note").is_none(), "public note: {event}");
+        let answer = matches!(event["action"].as_str(), Some("followed_up" | "closed"));
+        assert!(
+            answer || event.get("note").is_none(),
+            "public note: {event}"
+        );
+        assert_ne!(event.get("note"), Some(&reply["message"]), "{event}");
         assert!(
             event["actor"].is_string(),
             "public actor is a role: {event}"
