@@ -49,7 +49,6 @@ const MESSAGE_MEMORY: chrono::Duration = chrono::Duration::days(3);
 
 /// What became of one inbound message (the webhook's answer to the gateway, and the logs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Handled {
     /// A new report; its tracking id goes back to the sender.
@@ -220,11 +219,11 @@ async fn act(
                 Lookup::Own(report) => {
                     let directory = app.directory.now();
                     match latest_exchange(&report, &directory) {
-                        Some(words) => format!("{} {words}", status_text(&report)),
-                        None => status_text(&report),
+                        Some(words) => format!("{} {words}", status_text(app, &report)),
+                        None => status_text(app, &report),
                     }
                 }
-                Lookup::Public(report) => status_text(&report),
+                Lookup::Public(report) => status_text(app, &report),
                 Lookup::NotFound => not_found_text(&tracking_id),
             };
             answer(app, &message, Some(&tracking_id), text).await?;
@@ -237,7 +236,7 @@ async fn act(
                     latest_exchange(&report, &directory).unwrap_or_else(|| {
                         format!(
                             "Laporan {tracking_id} belum mendapat tanggapan. {}",
-                            status_text(&report)
+                            status_text(app, &report)
                         )
                     })
                 }
@@ -673,14 +672,21 @@ async fn reply(
         Ok(_) => Ok(Handled::ReplyRecorded { tracking_id }),
         // The report is not open to a reply (closed, archived) or the text is refused (empty,
         // too long): tell the sender instead of failing the gateway's delivery.
-        Err(
-            ServiceError::Conflict { .. } | ServiceError::Invalid(_) | ServiceError::Forbidden(_),
-        ) => {
+        Err(ServiceError::Conflict { .. } | ServiceError::Forbidden(_)) => {
             answer(
                 app,
                 answer_to.unwrap_or(message),
                 Some(&tracking_id),
                 reply_refused_text(&tracking_id),
+            )
+            .await
+        }
+        Err(ServiceError::Invalid(_)) => {
+            answer(
+                app,
+                answer_to.unwrap_or(message),
+                Some(&tracking_id),
+                reply_too_long_text(&tracking_id),
             )
             .await
         }
@@ -883,6 +889,14 @@ fn reply_refused_text(tracking_id: &TrackingId) -> String {
     )
 }
 
+fn reply_too_long_text(tracking_id: &TrackingId) -> String {
+    format!(
+        "Balasan untuk laporan {tracking_id} terlalu panjang (paling banyak {} huruf). \
+         Persingkat, lalu kirim lagi: BALAS {tracking_id} <pesan>.",
+        crate::lifecycle::MESSAGE_CHARS
+    )
+}
+
 /// The institution's latest question or answer to the reporter, with what they may do next;
 /// none before the institution said anything.
 fn latest_exchange(report: &Report, directory: &crate::directory::Directory) -> Option<String> {
@@ -895,17 +909,22 @@ fn latest_exchange(report: &Report, directory: &crate::directory::Directory) -> 
     ))
 }
 
-fn status_text(report: &Report) -> String {
+/// The status in LAPOR's words, with the step's deadline in the holding institution's own time
+/// zone (WIB, WITA or WIT), as citizens read times.
+fn status_text(app: &App, report: &Report) -> String {
     let label = report.status.label().id;
     match report.deadline {
-        Some(deadline) if !report.status.is_final() => format!(
-            "Status laporan {}: {label}. Batas waktu tahap ini: {}.",
-            report.tracking_id,
-            deadline
-                .at
-                .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("WIB"))
-                .format("%d-%m-%Y")
-        ),
+        Some(deadline) if !report.status.is_final() => {
+            let directory = app.directory.now();
+            let zone = app
+                .deadlines
+                .zone_of(&directory, report.agency_id.as_deref());
+            format!(
+                "Status laporan {}: {label}. Batas waktu tahap ini: {}.",
+                report.tracking_id,
+                crate::lifecycle::local_time(deadline.at, zone)
+            )
+        }
         _ => format!("Status laporan {}: {label}.", report.tracking_id),
     }
 }
@@ -944,6 +963,7 @@ mod tests {
             rating_format_text(&id),
             ask_which_text(&id),
             reply_refused_text(&id),
+            reply_too_long_text(&id),
         ] {
             assert!(text.chars().count() <= 306, "{text}");
         }

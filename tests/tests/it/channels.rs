@@ -412,6 +412,11 @@ async fn an_sms_report_gets_its_tracking_id_routes_and_hears_back_by_sms() {
             last.contains(&id) && last.contains("Sedang Diproses"),
             "{f}: {last}"
         );
+        // The deadline in Bandung's own zone, never UTC.
+        assert!(
+            last.contains(" WIB") && !last.contains("UTC"),
+            "{f}: {last}"
+        );
     }
 }
 
@@ -1454,4 +1459,67 @@ fn the_local_runner_on_another_port_answers_health_signatures_and_send_sms() {
             && !printed.contains("routed,"),
         "{printed}"
     );
+}
+
+#[tokio::test]
+async fn cek_gives_the_deadline_in_the_institutions_zone_and_a_too_long_reply_is_explained() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let created = c
+            .sms(
+                PHONE,
+                "LAPOR Lampu jalan di Jl. Gatot Subroto Kota Denpasar mati dua minggu",
+                "gw-11001",
+            )
+            .await;
+        let id = tracking_id_of(f, &created);
+        c.h.drain_router().await;
+        if c.h.stored(&id).await.agency_id.as_deref() != Some("pemda-51.71") {
+            let verified =
+                c.h.act(
+                    &Staff::verifier("verifikator-11"),
+                    &id,
+                    "verify-denpasar",
+                    json!({"action": "verify", "agency_id": "pemda-51.71"}),
+                )
+                .await;
+            assert_eq!(verified.status, 200, "{f}: {}", verified.text);
+        }
+        c.sms(PHONE, &format!("CEK {id}"), "gw-11002").await;
+        c.notify().await;
+        let status = c.sms_to(PHONE).pop().unwrap();
+        assert!(
+            status.starts_with(&format!(
+                "Status laporan {id}: Terdisposisi Belum Ditindaklanjuti. Batas waktu tahap ini: "
+            )) && status.ends_with(" WITA."),
+            "{f}: {status}"
+        );
+        assert!(!status.contains("UTC") && !status.contains("WIB"), "{f}");
+
+        // A reply longer than a reply may be: said so, not "closed".
+        let officer = Staff::officer("petugas-11", "pemda-51.71");
+        let asked =
+            c.h.act(
+                &officer,
+                &id,
+                "ask-denpasar",
+                json!({"action": "request_info", "question": "Tiang nomor berapa?"}),
+            )
+            .await;
+        assert_eq!(asked.status, 200, "{f}: {}", asked.text);
+        let long = format!("BALAS {id} {}", "tiang dekat pura ".repeat(300));
+        let refused = c.sms(PHONE, &long, "gw-11003").await;
+        assert_eq!(refused.1["result"], "help_sent", "{f}");
+        assert_eq!(c.h.stored(&id).await.status, Status::Deferred, "{f}");
+        c.notify().await;
+        assert_eq!(
+            c.sms_to(PHONE).pop().unwrap(),
+            format!(
+                "Balasan untuk laporan {id} terlalu panjang (paling banyak 4000 huruf). \
+                 Persingkat, lalu kirim lagi: BALAS {id} <pesan>."
+            ),
+            "{f}"
+        );
+    }
 }
