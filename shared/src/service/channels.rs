@@ -49,6 +49,7 @@ const MESSAGE_MEMORY: chrono::Duration = chrono::Duration::days(3);
 
 /// What became of one inbound message (the webhook's answer to the gateway, and the logs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Handled {
     /// A new report; its tracking id goes back to the sender.
