@@ -30,7 +30,7 @@ pub const META_SIGNATURE: &str = "meta_signature";
 
 /// The document's other parts: each a function giving an `OpenApi` (`SomeDoc::openapi`) merged
 /// into the JSON API's. A new family of routes adds its line here.
-pub const PARTS: &[fn() -> utoipa::openapi::OpenApi] = &[];
+pub const PARTS: &[fn() -> utoipa::openapi::OpenApi] = &[crate::open311::openapi::part];
 
 /// The whole document.
 pub fn document() -> utoipa::openapi::OpenApi {
@@ -172,6 +172,37 @@ impl utoipa::PartialSchema for ActionRequest {
 impl ToSchema for ActionRequest {
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         <crate::lifecycle::Action as ToSchema>::schemas(schemas);
+    }
+}
+
+/// `POST /v1/routing/suggestions`: a draft, a report's fields of which only `body` is required
+/// (no `kind` is read as a complaint; `title` is optional).
+pub struct RoutingDraft;
+
+impl utoipa::PartialSchema for RoutingDraft {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = crate::domain::submission::Submission::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.required.retain(|field| field == "body");
+            for optional in ["kind", "title"] {
+                if let Some(field) = object.properties.get_mut(optional) {
+                    // Absent or `null`, as any optional field.
+                    let any = AnyOfBuilder::new()
+                        .item(field.clone())
+                        .item(ObjectBuilder::new().schema_type(Type::Null).build())
+                        .build();
+                    *field = RefOr::T(Schema::AnyOf(any));
+                }
+            }
+            object.description = Some("A draft report: only `body` is required.".into());
+        }
+        schema
+    }
+}
+
+impl ToSchema for RoutingDraft {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        collect::<crate::domain::submission::Submission>(schemas);
     }
 }
 
@@ -681,7 +712,7 @@ mod operations {
     #[utoipa::path(
         post, path = "/v1/routing/suggestions", tag = "directory",
         operation_id = "suggest_routing",
-        request_body(content = Submission, content_type = "application/json",
+        request_body(content = RoutingDraft, content_type = "application/json",
                      description = "A draft: a report's fields, only `body` required"),
         responses(
             (status = 200, body = Suggestion),

@@ -13,13 +13,22 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "kind": "complaint",
+        "title": "Lampu jalan mati",
+        "body": "Lampu penerangan di Jalan Merdeka mati dua minggu.",
+        "region_code": "32.73.01"
+    }))
+)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<super::report::ReportKind>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = super::report::ReportKind, required = true))]
     pub kind: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(min_length = 5, max_length = 150))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 5, max_length = 150))]
     pub title: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(min_length = 20, max_length = 8000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, min_length = 20, max_length = 8000))]
     pub body: Option<String>,
     #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*[a-z0-9_./-]{0,64}\s*$"))]
     pub category: Option<String>,
