@@ -293,6 +293,15 @@ pub struct StaffReport<'a> {
     pub archive_reason: Option<crate::domain::ArchiveReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<&'a crate::domain::TrackingId>,
+    /// The reports marked as repeating this one.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub duplicates: &'a [crate::domain::TrackingId],
+    /// Who supervises it overdue, in the order the missed deadlines added them.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub supervisors: &'a [crate::domain::report::Supervisor],
+    /// Whether the holder extended the deadline already (`extend`, once).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub extended: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<&'a crate::domain::Rating>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -355,6 +364,9 @@ pub fn staff_view(
             deferred_from: report.deferred_from,
             archive_reason: report.archive_reason,
             duplicate_of: report.duplicate_of.as_ref(),
+            duplicates: &report.duplicates,
+            supervisors: &report.supervisors,
+            extended: report.extended,
             rating: report.rating.as_ref(),
             routing: report.routing.as_ref(),
             expected_datetime: report.deadline.map(|d| d.at),

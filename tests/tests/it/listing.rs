@@ -243,6 +243,63 @@ async fn a_work_unit_inbox_lists_only_its_reports() {
 }
 
 #[tokio::test]
+async fn an_overdue_box_lists_open_reports_under_their_latest_supervisor() {
+    use lapor::domain::report::Supervisor;
+    for h in families().await {
+        let f = h.family;
+        let supervised = |s, status, levels: &[Option<&str>]| {
+            let mut r = report(at(s), status, Some("pemda-32.73"));
+            r.supervisors = levels
+                .iter()
+                .map(|l| Supervisor {
+                    agency_id: l.map(String::from),
+                    since: at(s) + Span::days(5),
+                })
+                .collect();
+            r
+        };
+        let province = supervised(1, Status::Dispositioned, &[Some("pemda-32")]);
+        let province_too = supervised(3, Status::InProgress, &[Some("pemda-32")]);
+        let national = supervised(2, Status::InProgress, &[Some("pemda-32"), None]);
+        // Closed: out of every overdue box.
+        let closed = supervised(4, Status::Closed, &[Some("pemda-32")]);
+        let on_time = report(at(5), Status::InProgress, Some("pemda-32.73"));
+        put(
+            &h,
+            &[&province, &province_too, &national, &closed, &on_time],
+        )
+        .await;
+
+        let mut q = query(ReportList::Supervised("pemda-32".into()));
+        q.limit = 1;
+        assert_eq!(
+            ids(&listed(&h, q).await),
+            newest_first(&[&province, &province_too]),
+            "{f}"
+        );
+        assert_eq!(
+            list_ids(&h, ReportList::Supervised("national".into())).await,
+            ids(std::slice::from_ref(&national)),
+            "{f}"
+        );
+        // Only the box's own items are read (the index), not the table.
+        let page = store(&h)
+            .list(&query(ReportList::Supervised("pemda-32".into())))
+            .await
+            .unwrap();
+        assert!(page.items_read <= 2, "{f}: read {}", page.items_read);
+        // Taking it over (no supervisors any more) takes it out of the box.
+        let taken = changed(&province, |r| r.supervisors.clear());
+        store(&h).update(&taken).await.unwrap();
+        assert_eq!(
+            list_ids(&h, ReportList::Supervised("pemda-32".into())).await,
+            ids(std::slice::from_ref(&province_too)),
+            "{f}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn triage_holds_only_unassigned_reports_that_are_not_final() {
     for h in families().await {
         let received = report(at(1), Status::Received, None);
