@@ -12,6 +12,8 @@
 //! withdrawn, duplicate, not a public service...) are `closed`; every other status is `open`.
 
 pub mod keys;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod xml;
 
 use crate::api::ServiceError;
@@ -46,8 +48,18 @@ pub const MAX_REQUESTS: usize = 200;
 /// query may span (the specification's 90 days).
 pub const DEFAULT_RANGE_DAYS: i64 = 90;
 
-/// At most this many ids in one `service_request_id` list.
-pub const MAX_IDS: usize = 50;
+/// The longest `service_request_id` list: 50 ids and their commas.
+pub const MAX_IDS_CHARS: usize = 50 * 11 - 1;
+
+/// The filters of `GET requests`. `discovery` and `services`, on the same route, accept and
+/// ignore them (a client may share its parameters between calls); any other name is a 400.
+pub const REQUEST_FILTERS: &[&str] = &[
+    "service_request_id",
+    "service_code",
+    "start_date",
+    "end_date",
+    "status",
+];
 
 // ------------------------------------------------------------------ formats and answers
 
@@ -212,7 +224,7 @@ fn check_query(params: &HashMap<String, String>, known: &[&str]) -> Result<(), O
     names.sort();
     for name in names {
         if name == "jurisdiction_id" {
-            if params[name] != JURISDICTION {
+            if param(params, name).is_some_and(|j| !j.is_empty() && j != JURISDICTION) {
                 return Err(Open311Error::not_found(format!(
                     "jurisdiction_id not found: this endpoint serves {JURISDICTION}"
                 )));
@@ -228,6 +240,12 @@ fn check_query(params: &HashMap<String, String>, known: &[&str]) -> Result<(), O
     Ok(())
 }
 
+/// A parameter's value, trimmed. An empty filter is no filter a client meant: it is refused as
+/// its value is checked (only an empty `jurisdiction_id` counts as absent).
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    params.get(name).map(|v| v.trim())
+}
+
 // ------------------------------------------------------------------ discovery
 
 /// `GET discovery`: where the endpoint is and what it speaks. `base_url` is the address of
@@ -236,7 +254,8 @@ pub fn discovery(
     base_url: &str,
     params: &HashMap<String, String>,
 ) -> Result<Document, Open311Error> {
-    check_query(params, &[])?;
+    check_query(params, REQUEST_FILTERS)?;
+    Filters::parse(params, Utc::now())?; // checked, not used here
     let formats = ["application/json", "text/xml"];
     let json = json!({
         "changeset": CHANGESET,
@@ -284,6 +303,7 @@ pub fn discovery(
 
 /// A service: one of our report kinds.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Service {
     pub service_code: &'static str,
     pub service_name: &'static str,
@@ -358,7 +378,8 @@ impl Service {
 
 /// `GET services`.
 pub fn services(params: &HashMap<String, String>) -> Result<Document, Open311Error> {
-    check_query(params, &[])?;
+    check_query(params, REQUEST_FILTERS)?;
+    Filters::parse(params, Utc::now())?; // checked, not used here
     let list = services_list();
     Ok(Document {
         json: serde_json::to_value(&list).expect("services serialise"),
@@ -368,6 +389,7 @@ pub fn services(params: &HashMap<String, String>) -> Result<Document, Open311Err
 
 /// One attribute of a service definition, as the specification names its parts.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attribute {
     pub variable: bool,
     pub code: &'static str,
@@ -381,6 +403,7 @@ pub struct Attribute {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttributeValue {
     pub key: &'static str,
     pub name: &'static str,
@@ -559,6 +582,7 @@ fn notice(report: &Report) -> Option<&'static str> {
 /// A report as a service request. Every field the specification lists is present (`null` /
 /// an empty element when it has no value): the content ones only while the report is public.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceRequest {
     pub service_request_id: String,
     pub status: &'static str,
@@ -690,28 +714,10 @@ pub async fn requests(
     app: &App,
     params: &HashMap<String, String>,
 ) -> Result<Document, Open311Error> {
-    check_query(
-        params,
-        &[
-            "service_request_id",
-            "service_code",
-            "start_date",
-            "end_date",
-            "status",
-        ],
-    )?;
+    check_query(params, REQUEST_FILTERS)?;
+    let filters = Filters::parse(params, app.clock.now())?;
     let directory = app.directory.current().await;
-    if let Some(ids) = params.get("service_request_id") {
-        let ids: Vec<&str> = ids
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        if ids.len() > MAX_IDS {
-            return Err(Open311Error::bad(format!(
-                "service_request_id: at most {MAX_IDS} ids at once"
-            )));
-        }
+    if let Some(ids) = &filters.ids {
         let mut out = Vec::new();
         for id in ids {
             if let Some(report) = find(app, id).await? {
@@ -720,40 +726,16 @@ pub async fn requests(
         }
         return Ok(requests_document(&out));
     }
-    let kinds = list_of(params, "service_code", ReportKind::parse)?;
-    let statuses = list_of(params, "status", |s| match s {
-        "open" | "closed" => Some(s.to_string()),
-        _ => None,
-    })?;
-    let now = app.clock.now();
-    let date = |name: &str| {
-        params
-            .get(name)
-            .map(|text| {
-                DateTime::parse_from_rfc3339(text.trim())
-                    .map(|d| d.with_timezone(&Utc))
-                    .map_err(|_| {
-                        Open311Error::bad(format!(
-                            "{name} must be a W3C datetime such as 2026-01-01T00:00:00Z"
-                        ))
-                    })
-            })
-            .transpose()
-    };
-    let range = chrono::Duration::days(DEFAULT_RANGE_DAYS);
-    let (start, end) = match (date("start_date")?, date("end_date")?) {
-        (Some(s), Some(e)) => (s, e),
-        (Some(s), None) => (s, (s + range).min(now)),
-        (None, Some(e)) => (e - range, e),
-        (None, None) => (now - range, now),
-    };
+    let Filters {
+        kinds,
+        statuses,
+        start,
+        end,
+        ..
+    } = filters;
     if start > end {
-        return Err(Open311Error::bad("start_date is after end_date"));
-    }
-    if end - start > range {
-        return Err(Open311Error::bad(
-            "start_date and end_date may be at most 90 days apart",
-        ));
+        // An empty range: nothing was requested in it.
+        return Ok(requests_document(&[]));
     }
     let mut out = Vec::new();
     let mut cursor: Option<ListCursor> = None;
@@ -761,9 +743,10 @@ pub async fn requests(
         let page = app
             .store
             .list(&ListQuery {
+                // The index holds public reports only (a filter on its own key is refused).
                 list: ReportList::Public,
                 status: None,
-                public_only: true,
+                public_only: false,
                 cursor: cursor.take(),
                 limit: 100,
             })
@@ -774,7 +757,9 @@ pub async fn requests(
                 // Newest first: everything after this is older still.
                 break 'pages;
             }
-            let wanted = report.created_at <= end
+            // Checked again: a store bug must never publish a confidential report.
+            let wanted = report.is_public()
+                && report.created_at <= end
                 && kinds.as_ref().is_none_or(|k| k.contains(&report.kind))
                 && statuses
                     .as_ref()
@@ -794,25 +779,96 @@ pub async fn requests(
     Ok(requests_document(&out))
 }
 
+/// The filters of `GET requests`, read and checked. `discovery` and `services` check them too
+/// (and ignore them), so a value that is not one is a 400 on every call of the route.
+struct Filters {
+    ids: Option<Vec<String>>,
+    kinds: Option<Vec<ReportKind>>,
+    statuses: Option<Vec<String>>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl Filters {
+    fn parse(
+        params: &HashMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Result<Filters, Open311Error> {
+        let ids = match param(params, "service_request_id") {
+            Some(ids) if ids.chars().count() > MAX_IDS_CHARS => {
+                return Err(Open311Error::bad(format!(
+                    "service_request_id: at most {MAX_IDS_CHARS} characters (50 ids)"
+                )))
+            }
+            Some(ids) => {
+                let ids: Vec<String> = ids
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect();
+                if ids.is_empty() {
+                    return Err(Open311Error::bad("service_request_id: no id given"));
+                }
+                Some(ids)
+            }
+            None => None,
+        };
+        let kinds = list_of(params, "service_code", ReportKind::parse)?;
+        let statuses = list_of(params, "status", |s| match s {
+            "open" | "closed" => Some(s.to_string()),
+            _ => None,
+        })?;
+        let date = |name: &str| {
+            param(params, name)
+                .map(|text| {
+                    DateTime::parse_from_rfc3339(text)
+                        .map(|d| d.with_timezone(&Utc))
+                        .map_err(|_| {
+                            Open311Error::bad(format!(
+                                "{name} must be a W3C datetime such as 2026-01-01T00:00:00Z"
+                            ))
+                        })
+                })
+                .transpose()
+        };
+        let range = chrono::Duration::days(DEFAULT_RANGE_DAYS);
+        let (start, end) = match (date("start_date")?, date("end_date")?) {
+            // A range may span 90 days: a longer one is cut to the 90 days up to end_date.
+            (Some(s), Some(e)) => (s.max(e - range), e),
+            (Some(s), None) => (s, s + range),
+            (None, Some(e)) => (e - range, e),
+            (None, None) => (now - range, now),
+        };
+        Ok(Filters {
+            ids,
+            kinds,
+            statuses,
+            start,
+            end,
+        })
+    }
+}
+
 /// A comma list parameter, each item parsed; an item that does not parse is a 400.
 fn list_of<T>(
     params: &HashMap<String, String>,
     name: &str,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<Option<Vec<T>>, Open311Error> {
-    let Some(text) = params.get(name) else {
+    let Some(text) = param(params, name) else {
         return Ok(None);
     };
-    text.split(',')
+    let items = text
+        .split(',')
         .map(str::trim)
-        .filter(|s| !s.is_empty())
         .map(|item| {
             parse(item).ok_or_else(|| {
                 Open311Error::bad(format!("{name}: `{item}` is not one this endpoint knows"))
             })
         })
-        .collect::<Result<Vec<T>, _>>()
-        .map(Some)
+        .collect::<Result<Vec<T>, _>>()?;
+    Ok(Some(items))
 }
 
 /// `GET tokens/{token}`: we create ids at once, so the token a POST answers is the tracking id
@@ -888,8 +944,8 @@ pub async fn submit(
         .await
         .map_err(ServiceError::from)?
         .ok_or_else(|| Open311Error::new(403, "api_key is missing or not valid"))?;
-    if let Some(j) = form.get("jurisdiction_id") {
-        if j != JURISDICTION {
+    if let Some(j) = form.get("jurisdiction_id").map(|j| j.trim()) {
+        if !j.is_empty() && j != JURISDICTION {
             return Err(Open311Error::not_found(format!(
                 "jurisdiction_id not found: this endpoint serves {JURISDICTION}"
             )));
@@ -901,7 +957,7 @@ pub async fn submit(
     // The access token is not given out: the reporter follows the report by its tracking id
     // (and the notices to a contact given), the institution's system by GET requests/{id}.
     let id = submitted.tracking_id.to_string();
-    tracing::info!(tracking_id = %id, api_key = %key.name, "open311 request submitted");
+    tracing::info!(tracking_id = %id, submitted_by = %key.name, "open311 request submitted");
     let notice = "Laporan diterima. Lacak dengan nomor laporan ini di LAPOR!";
     Ok(Document {
         json: json!([{

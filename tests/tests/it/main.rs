@@ -24,6 +24,7 @@ mod lifecycle;
 mod listing;
 mod local_runner;
 mod notify_adapters;
+mod open311;
 mod openapi;
 mod pipeline;
 mod privacy_logs;
