@@ -30,7 +30,7 @@ pub const META_SIGNATURE: &str = "meta_signature";
 
 /// The document's other parts: each a function giving an `OpenApi` (`SomeDoc::openapi`) merged
 /// into the JSON API's. A new family of routes adds its line here.
-pub const PARTS: &[fn() -> utoipa::openapi::OpenApi] = &[];
+pub const PARTS: &[fn() -> utoipa::openapi::OpenApi] = &[crate::open311::openapi::part];
 
 /// The whole document.
 pub fn document() -> utoipa::openapi::OpenApi {
