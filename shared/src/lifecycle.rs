@@ -1106,10 +1106,17 @@ pub fn notification(report: &Report, index: usize, directory: &Directory) -> Not
                 ),
             }
         }
-        "deadline_extended" => format!(
-            "Batas waktu jawaban atas permintaan informasi {id} diperpanjang 7 hari kerja \
-             (UU 14/2008)."
-        ),
+        // UU 14/2008 art. 22(8): the applicant is told the extension and its reason.
+        "deadline_extended" => {
+            let mut text = format!(
+                "Batas waktu jawaban atas permintaan informasi {id} diperpanjang 7 hari kerja \
+                 (UU 14/2008)."
+            );
+            if let Some(reason) = event.note.as_deref().filter(|_| on_channel) {
+                text.push_str(&format!(" Alasan dari {}: \"{reason}\"", agency()));
+            }
+            text
+        }
         // Between institutions: nothing the reporter can act on.
         "reminded" => {
             silent = true;

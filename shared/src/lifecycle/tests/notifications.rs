@@ -422,3 +422,102 @@ fn a_forward_to_any_institution_fits_one_sms() {
         );
     }
 }
+
+/// A report of Kota Bandung past its follow-up deadline.
+fn overdue_in_the_city() -> Report {
+    let mut report = confidential(report_in(Status::Dispositioned));
+    report.agency_id = Some("pemda-32.73".into());
+    report.deadline = Some(crate::domain::Deadline {
+        step: crate::deadlines::Step::FollowUp,
+        at: now() - chrono::Duration::minutes(1),
+    });
+    report
+}
+
+#[test]
+fn each_supervision_level_is_announced_once() {
+    let once = step(&overdue_in_the_city(), &system(), &Action::Escalate {});
+    let n = notification(&once, once.timeline.len() - 1, dir());
+    assert_eq!(
+        n.text,
+        format!(
+            "Laporan {TRACKING_ID} melewati batas waktu. Pemerintah Provinsi Jawa Barat kini ikut \
+             mengawasi penanganannya."
+        )
+    );
+    assert!(n.recipient_sealed.is_some());
+    let twice = step(&once, &system(), &Action::Escalate {});
+    let n = notification(&twice, twice.timeline.len() - 1, dir());
+    assert_eq!(
+        n.text,
+        format!(
+            "Laporan {TRACKING_ID} melewati batas waktu. Admin nasional LAPOR kini ikut \
+             mengawasi penanganannya."
+        )
+    );
+    assert!(n.recipient_sealed.is_some());
+    // No level above the national verifiers: a deadline missed again is no news.
+    let thrice = step(&twice, &system(), &Action::Escalate {});
+    let n = notification(&thrice, thrice.timeline.len() - 1, dir());
+    assert_eq!(n.recipient_sealed, None, "{:?}", n.text);
+}
+
+#[test]
+fn a_reminder_between_institutions_is_not_sent_and_a_take_over_is() {
+    let mut supervised = overdue_in_the_city();
+    supervised.supervisors = vec![supervisor(Some("pemda-32"))];
+    let reminded = step(
+        &supervised,
+        &officer("pemda-32"),
+        &Action::Remind {
+            note: "Mohon segera ditindaklanjuti.".into(),
+        },
+    );
+    let n = notification(&reminded, reminded.timeline.len() - 1, dir());
+    assert_eq!(n.recipient_sealed, None, "{:?}", n.text);
+    let taken = step(
+        &supervised,
+        &officer("pemda-32"),
+        &Action::TakeOver {
+            reason: "Provinsi menangani langsung.".into(),
+        },
+    );
+    let n = notification(&taken, taken.timeline.len() - 1, dir());
+    assert_eq!(
+        n.text,
+        format!(
+            "Laporan {TRACKING_ID} kini ditangani langsung oleh Pemerintah Provinsi Jawa Barat."
+        )
+    );
+    assert!(n.recipient_sealed.is_some());
+}
+
+#[test]
+fn an_extension_tells_the_applicant_its_reason_on_their_channel() {
+    for channel in [Channel::Web, Channel::Sms] {
+        let mut request = confidential_on(report_in(Status::InProgress), channel);
+        request.agency_id = Some(HOLDER.into());
+        request.kind = crate::domain::ReportKind::InformationRequest;
+        request.deadline = Some(follow_up_deadline());
+        let extended = step(
+            &request,
+            &officer(HOLDER),
+            &Action::Extend {
+                reason: "Dokumen harus diminta dari arsip daerah.".into(),
+            },
+        );
+        let text = notification(&extended, extended.timeline.len() - 1, dir()).text;
+        let base = format!(
+            "Batas waktu jawaban atas permintaan informasi {TRACKING_ID} diperpanjang 7 hari \
+             kerja (UU 14/2008)."
+        );
+        let want = match channel {
+            Channel::Sms => format!(
+                "{base} Alasan dari Kementerian Keuangan: \"Dokumen harus diminta dari arsip \
+                 daerah.\""
+            ),
+            _ => base,
+        };
+        assert_eq!(text, want);
+    }
+}
