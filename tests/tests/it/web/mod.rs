@@ -8,3 +8,4 @@ mod officer;
 mod officer_browser;
 mod oidc;
 mod oidc_provider;
+mod privacy_walk;

@@ -27,7 +27,7 @@ async fn web(h: &Harness) -> Web {
 }
 
 /// A browser signed in as `staff` (the session cookie the callback sets).
-fn signed_in(web: &Web, h: &Harness, staff: &StaffClaims) -> Browser {
+pub(crate) fn signed_in(web: &Web, h: &Harness, staff: &StaffClaims) -> Browser {
     let now = h.app.clock.now();
     let session = serde_json::to_vec(&Session::start(staff, now)).unwrap();
     let mut browser = Browser::new();
