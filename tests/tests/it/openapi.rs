@@ -157,77 +157,101 @@ fn the_documented_limits_and_closed_objects_are_the_codes() {
     }
 }
 
+fn role_name(role: &Role) -> &'static str {
+    match role {
+        Role::Verifier => "verifier",
+        Role::Officer => "officer",
+        Role::Reporter => "reporter",
+        Role::System => "system",
+        Role::Supervisor => "supervisor",
+    }
+}
+
 /// The README's lifecycle table says, status by status, who may do what: exactly the code's
 /// table (`ActionKind::rule`), with "the reporter may `reply` and `withdraw` in any open status".
+/// A rule's `also` roles act on a report an institution holds (not before it is verified), and
+/// the README may name them in a remark ("a supervising level may forward too").
 #[test]
 fn the_readme_lifecycle_table_is_the_codes() {
+    use lapor::domain::Status;
     let readme = std::fs::read_to_string(lapor_tests::workspace_root().join("README.md")).unwrap();
     let names: BTreeSet<&str> = ActionKind::iter().map(|k| k.rule().name).collect();
     let mut readme_rules: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let mut rows = 0;
+    let mut rows: std::collections::BTreeMap<String, String> = Default::default();
     for line in readme.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
         if cells.len() < 5 || !cells[1].starts_with('`') {
             continue;
         }
-        let status = cells[1].trim_matches('`');
-        let Some(status) = lapor::domain::Status::parse(status) else {
+        let Some(status) = Status::parse(cells[1].trim_matches('`')) else {
             continue;
         };
         if cells[2].is_empty() || cells[2].starts_with('`') {
             continue; // another table naming statuses first
         }
-        rows += 1;
+        rows.insert(status.as_str().into(), cells[3].to_string());
         for part in cells[3].split(';') {
             let Some((who, actions)) = part.split_once(':') else {
                 continue;
             };
-            let role = if who.contains("supervisor") {
-                "supervisor"
-            } else if who.contains("verifier") {
-                "verifier"
-            } else if who.contains("officer") {
-                "officer"
-            } else if who.contains("reporter") {
-                "reporter"
-            } else if who.contains("system") {
-                "system"
-            } else {
-                continue; // not a role: `archived`'s list of reasons
-            };
+            // "verifier (and the holding institution's officers)" names two roles.
+            let roles: Vec<&str> = ["supervisor", "verifier", "officer", "reporter", "system"]
+                .into_iter()
+                .filter(|role| who.contains(role))
+                .collect();
             for (i, quoted) in actions.split('`').enumerate() {
                 let name = quoted.split([' ', '{']).next().unwrap_or_default();
                 if i % 2 == 1 && names.contains(name) {
-                    readme_rules.insert((status.as_str().into(), role.into(), name.into()));
+                    for role in &roles {
+                        readme_rules.insert((status.as_str().into(), (*role).into(), name.into()));
+                    }
                 }
             }
         }
-        if !matches!(
-            status,
-            lapor::domain::Status::Closed | lapor::domain::Status::Archived
-        ) {
+        if !matches!(status, Status::Closed | Status::Archived) {
             for name in ["reply", "withdraw"] {
                 readme_rules.insert((status.as_str().into(), "reporter".into(), name.into()));
             }
         }
     }
-    assert_eq!(rows, 8, "the README's lifecycle table has a row per status");
+    assert_eq!(
+        rows.len(),
+        8,
+        "the README's lifecycle table has a row per status"
+    );
     let mut code_rules = BTreeSet::new();
+    let mut also_rules = BTreeSet::new();
     for kind in ActionKind::iter() {
         let rule = kind.rule();
-        let role = match rule.role {
-            Role::Verifier => "verifier",
-            Role::Officer => "officer",
-            Role::Reporter => "reporter",
-            Role::System => "system",
-            Role::Supervisor => "supervisor",
-        };
         for status in rule.allowed_in {
-            code_rules.insert((status.as_str().into(), role.into(), rule.name.into()));
+            let key = |role: &Role| {
+                (
+                    status.as_str().into(),
+                    role_name(role).into(),
+                    rule.name.into(),
+                )
+            };
+            code_rules.insert(key(&rule.role));
+            if !matches!(status, Status::Received | Status::NeedsTriage) {
+                for role in rule.also {
+                    also_rules.insert(key(role));
+                }
+            }
         }
     }
-    let missing: Vec<_> = code_rules.difference(&readme_rules).collect();
-    let extra: Vec<_> = readme_rules.difference(&code_rules).collect();
+    let allowed: BTreeSet<_> = code_rules.union(&also_rules).cloned().collect();
+    let extra: Vec<_> = readme_rules.difference(&allowed).collect();
+    let mut missing: Vec<_> = code_rules.difference(&readme_rules).collect();
+    // An `also` role is listed, or named in a remark of its row beside the action.
+    missing.extend(
+        also_rules
+            .difference(&readme_rules)
+            .filter(|(status, role, name)| {
+                let row = &rows[status];
+                let word = &role[..role.len().min(8)]; // "supervis(ing)", "officer(s)"
+                !(row.contains(&format!("`{name}")) && row.contains(word))
+            }),
+    );
     assert!(
         missing.is_empty() && extra.is_empty(),
         "the README does not list {missing:?}; it lists what the code does not allow: {extra:?}"
