@@ -848,7 +848,7 @@ fn not_found_text(tracking_id: &TrackingId) -> String {
 fn invalid_id_text(keyword: &str) -> String {
     format!(
         "Nomor laporan tidak valid. Periksa kembali nomornya: 10 huruf dan angka seperti pada \
-         pesan tanda terima, misalnya {keyword} G4KBG-QWVED."
+         pesan tanda terima, misalnya {keyword} G4KBG-QWVE4."
     )
 }
 
@@ -940,6 +940,14 @@ mod tests {
             clean("  Jalan\u{0007}rusak\r\nparah\u{202E} "),
             "Jalan rusak\nparah"
         );
+    }
+
+    #[test]
+    fn the_example_of_a_valid_number_is_one() {
+        let text = invalid_id_text("CEK");
+        let example = text.rsplit(' ').next().unwrap().trim_end_matches('.');
+        assert_eq!(example, "G4KBG-QWVE4");
+        assert!(TrackingId::parse(example).is_some(), "{example}");
     }
 
     #[test]

@@ -1335,7 +1335,7 @@ async fn mistyped_ids_and_other_senders_reports_get_consistent_answers() {
         let invalid = |keyword: &str| {
             format!(
                 "Nomor laporan tidak valid. Periksa kembali nomornya: 10 huruf dan angka seperti \
-                 pada pesan tanda terima, misalnya {keyword} G4KBG-QWVED."
+                 pada pesan tanda terima, misalnya {keyword} G4KBG-QWVE4."
             )
         };
         assert_eq!(
