@@ -251,7 +251,11 @@ async fn a_city_that_misses_its_follow_up_keeps_the_report_under_the_province_th
                     .await,
             );
         }
-        assert_eq!(overdue_box(&h, &jabar()).await, [s.id.clone()], "{f}");
+        assert_eq!(
+            overdue_box(&h, &jabar()).await,
+            std::slice::from_ref(&s.id),
+            "{f}"
+        );
         let listed = h
             .agency_call(INBOX, None, "box=overdue", None, Some(&jabar()))
             .await;
@@ -316,7 +320,11 @@ async fn a_city_that_misses_its_follow_up_keeps_the_report_under_the_province_th
         assert_eq!(sent.len(), 1, "{f}: {sent:?}");
         assert_eq!(sent[0].status, Some(Status::Dispositioned), "{f}");
         // Listed under its latest supervisor; the province keeps its access.
-        assert_eq!(overdue_box(&h, &verifier()).await, [s.id.clone()], "{f}");
+        assert_eq!(
+            overdue_box(&h, &verifier()).await,
+            std::slice::from_ref(&s.id),
+            "{f}"
+        );
         assert!(overdue_box(&h, &jabar()).await.is_empty(), "{f}");
         assert_ok(
             h.family,
@@ -402,7 +410,11 @@ async fn a_work_unit_that_misses_its_follow_up_is_supervised_by_its_institution_
         assert_eq!(supervisors(&supervised), [Some("kemenkeu")], "{f}");
         let second = t("2025-12-15T23:59:59.999+07:00");
         assert_eq!(deadline(&supervised), (Step::FollowUp, second), "{f}");
-        assert_eq!(overdue_box(&h, &kemenkeu()).await, [s.id.clone()], "{f}");
+        assert_eq!(
+            overdue_box(&h, &kemenkeu()).await,
+            std::slice::from_ref(&s.id),
+            "{f}"
+        );
         let djp = Staff::officer("officer-djp-1", "djp");
         assert_ok(
             h.family,

@@ -914,7 +914,7 @@ async fn the_holder_marks_a_duplicate_after_dispatch_and_both_are_linked() {
                 .iter()
                 .map(|t| t.to_string())
                 .collect::<Vec<_>>(),
-            [second.id.clone()],
+            std::slice::from_ref(&second.id),
             "{f}"
         );
         assert_eq!(original.status, Status::Dispositioned, "{f}");
