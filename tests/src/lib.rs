@@ -52,16 +52,22 @@ pub fn start_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 12, 1, 2, 0, 0).unwrap()
 }
 
-async fn assemble(
+/// A family's services over its stores; `store` keeps the reports and the Open311 API keys (its
+/// idempotency table holds both).
+async fn assemble<S>(
     family: &'static str,
-    store: Arc<dyn lapor::ports::ReportStore>,
+    store: Arc<S>,
     queue: Arc<dyn lapor::ports::MessageQueue>,
     receiver: Arc<dyn QueueReceiver>,
     stores: RoutingStores,
     channel_state: Arc<dyn lapor::ports::ChannelState>,
-    api_keys: Arc<dyn lapor::open311::keys::ApiKeyStore>,
     dir: Option<tempfile::TempDir>,
-) -> Harness {
+) -> Harness
+where
+    S: lapor::ports::ReportStore + lapor::open311::keys::ApiKeyStore + 'static,
+{
+    let api_keys: Arc<dyn lapor::open311::keys::ApiKeyStore> = store.clone();
+    let store: Arc<dyn lapor::ports::ReportStore> = store;
     let clock = Arc::new(ManualClock::new(start_time()));
     // The family's agency store, unpublished: the compiled-in directory until a test publishes
     // one (`Harness::publish_directory`, which refreshes it at once).
@@ -122,7 +128,6 @@ pub async fn embedded() -> Harness {
         store.clone(),
         store.clone(),
         stores,
-        store.clone(),
         store,
         Some(dir),
     )
@@ -195,7 +200,6 @@ pub async fn aws() -> Option<Harness> {
         )
         .publishing_to(queues.clone()),
     );
-    let store_keys = store.clone();
     Some(
         assemble(
             "aws",
@@ -204,7 +208,6 @@ pub async fn aws() -> Option<Harness> {
             queues,
             stores,
             channel_state,
-            store_keys,
             None,
         )
         .await,

@@ -640,7 +640,7 @@ async fn a_request_submitted_with_a_key_is_an_ordinary_report_on_every_family() 
             None,
         )
         .await);
-        assert_eq!(by_id, [id.clone()]);
+        assert_eq!(by_id, std::slice::from_ref(&id));
         let xml = call(&api, TOP, "requests.xml", "status=open", None).await;
         assert!(xml
             .xml()
