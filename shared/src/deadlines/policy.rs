@@ -443,6 +443,78 @@ mod tests {
     }
 
     #[test]
+    fn information_requests_follow_uu_14_2008_by_default() {
+        let p = DeadlinePolicy::default();
+        let info = ReportKind::InformationRequest;
+        // Art. 22(7): ten working days to answer; art. 22(8): seven more, once.
+        assert_eq!(
+            p.resolve(Step::FollowUp, info, None),
+            Limit {
+                working_days: 10,
+                source: LimitSource::Kind
+            }
+        );
+        assert_eq!(p.extension(), 7);
+        // The other steps and kinds keep theirs.
+        assert_eq!(p.limit(Step::Verification, info, None), 3);
+        assert_eq!(p.limit(Step::FollowUp, ReportKind::Aspiration, None), 5);
+        // Configurable: the kind's limit, an institution's, the extension.
+        let p = DeadlinePolicy::from_json(
+            r#"{"by_kind": {"information_request": {"follow_up": 8}}, "extension": 5,
+                "by_agency": {"pln": {"follow_up": 4}}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.limit(Step::FollowUp, info, None), 8);
+        assert_eq!(p.limit(Step::FollowUp, info, Some("pln")), 4);
+        assert_eq!(p.extension(), 5);
+        // Overriding another step of the kind keeps the ten days.
+        let p = DeadlinePolicy::from_json(
+            r#"{"by_kind": {"information_request": {"verification": 2}}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.limit(Step::FollowUp, info, None), 10);
+        assert_eq!(p.limit(Step::Verification, info, None), 2);
+        assert_eq!(
+            DeadlinePolicy::default()
+                .with_extension(3)
+                .unwrap()
+                .extension(),
+            3
+        );
+    }
+
+    #[test]
+    fn a_bad_extension_is_named() {
+        for text in [r#"{"extension": 0}"#, r#"{"extension": 261}"#] {
+            let err = DeadlinePolicy::from_json(text).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "deadline policy: extension: must be a whole number of working days from 1 \
+                     to 260, got {}",
+                    if text.contains('0') && !text.contains("261") {
+                        0
+                    } else {
+                        261
+                    }
+                )
+            );
+        }
+        let err = DeadlinePolicy::from_json(r#"{"extension": "seven"}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "deadline policy: extension: must be a whole number of working days from 1 to 260, \
+             got \"seven\""
+        );
+        let err = DeadlinePolicy::from_json(r#"{"extensions": 7}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "deadline policy: extensions: unknown key (expected default, by_kind, by_agency or \
+             extension)"
+        );
+    }
+
+    #[test]
     fn agency_wins_over_kind_wins_over_default() {
         let p = DeadlinePolicy::from_json(
             r#"{"default": {"follow_up": 7},
