@@ -126,6 +126,7 @@ pub enum ErrorCode {
     InvalidTransition,
     Conflict,
     AlreadyDone,
+    NotForThisReport,
     ActionIdReused,
     TooManyAttempts,
     PayloadTooLarge,
@@ -675,7 +676,7 @@ mod operations {
             (status = 403, description = "The wrong role or institution", body = ErrorBody),
             (status = 404, body = ErrorBody),
             (status = 409, description = "`invalid_transition`, `conflict`, `already_done`, \
-              `action_id_reused`", body = ErrorBody),
+              `not_for_this_report`, `action_id_reused`", body = ErrorBody),
             (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
             (status = 503, body = ErrorBody),
         )
