@@ -529,6 +529,9 @@ pub fn apply(
         }
         Action::FollowUp { message } => {
             next.status = Status::Responded;
+            // Answered: no longer overdue. A later miss (after a reply) starts from the first
+            // level again; the timeline keeps the escalations.
+            next.supervisors.clear();
             note = Some(tidy(message));
         }
         Action::Forward { agency_id, reason } => {

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | routing grace, still `received` | queued for the router again (heals a failed queue send) |
 //! | verification (`received`, `needs_triage`) | escalated to the national verifiers |
-//! | follow-up (`dispositioned`, `in_progress`) | escalated one level up: work unit -> institution -> parent -> national verifiers |
+//! | follow-up (`dispositioned`, `in_progress`) | the holder keeps it; the next supervisor is added: the institution over its work unit -> the parent institution -> the national verifiers (then it leaves the due index: `deadlines::due_at`) |
 //! | auto-close (`responded`) | closed |
 //! | the reporter's answer (`deferred`) | archived, reason `no_answer` |
 //!

@@ -487,3 +487,35 @@ fn a_new_holder_starts_without_supervisors() {
     assert!(after.supervisors.is_empty());
     assert!(after.due_at.is_some());
 }
+
+#[test]
+fn a_follow_up_ends_the_supervision() {
+    let mut before = city_report();
+    before.supervisors = vec![supervisor(Some(PROVINCE)), supervisor(None)];
+    let after = step(
+        &before,
+        &officer(CITY),
+        &Action::FollowUp {
+            message: "Lampu sudah diganti.".into(),
+        },
+    );
+    assert!(after.supervisors.is_empty());
+    assert_eq!(after.supervision_key(), None);
+    // Back in the due index: the auto-close deadline.
+    assert_eq!(after.due_at, after.deadline.map(|d| d.at));
+}
+
+#[test]
+fn citizens_read_times_in_their_institutions_zone() {
+    use crate::deadlines::TimeZone;
+    let at = chrono::DateTime::parse_from_rfc3339("2025-12-08T16:59:59.999Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(local_time(at, TimeZone::Wib), "8 Desember 2025 23.59 WIB");
+    assert_eq!(local_time(at, TimeZone::Wita), "9 Desember 2025 00.59 WITA");
+    assert_eq!(local_time(at, TimeZone::Wit), "9 Desember 2025 01.59 WIT");
+    assert_eq!(step_label(Step::FollowUp), "tindak lanjut");
+    assert_eq!(step_label(Step::Verification), "verifikasi");
+    assert_eq!(step_label(Step::AutoClose), "tanggapan pelapor");
+    assert_eq!(step_label(Step::DeferredAnswer), "jawaban pelapor");
+}
