@@ -14,6 +14,9 @@
 //!   public views or the feed, nor to officers of other institutions (including the one that
 //!   forwarded it away) or to other reporters;
 //! * no access token ever appears after the submission answer that hands it out.
+//! * a public view shows the institution's answers (every follow-up, the closing message: LAPOR
+//!   is transparent) and no other text: never the reporter's replies or answers, nor the
+//!   questions put to them.
 //!
 //! The capture of every log line at TRACE is the one of `privacy_logs.rs` (one global
 //! subscriber for the one integration-test binary, installed on first use).
@@ -735,6 +738,46 @@ impl Walk<'_> {
                 "[{}] {VIEW} public view of #{k} has a `reporter`",
                 self.f()
             ));
+        }
+        // The public reads the institution's answers (follow-ups, the closing message), never
+        // the reporter's own words (a reply, an answer to a question) nor questions to them.
+        let stored = self.h.stored(&id).await;
+        for event in public.body["timeline"].as_array().into_iter().flatten() {
+            let answer = matches!(event["action"].as_str(), Some("followed_up" | "closed"));
+            if event.get("note").is_some() && !answer {
+                self.findings.push(format!(
+                    "[{}] {VIEW} public view of #{k} shows a `{}` note: {event}",
+                    self.f(),
+                    event["action"]
+                ));
+            }
+        }
+        for event in &stored.timeline {
+            let private = matches!(
+                event.action.as_str(),
+                "reporter_replied" | "info_requested" | "deferred" | "withdrawn"
+            );
+            if let (true, Some(note)) = (private, event.note.as_deref()) {
+                if public.text.contains(note) {
+                    self.findings.push(format!(
+                        "[{}] {VIEW} public view of #{k} carries the `{}` text",
+                        self.f(),
+                        event.action
+                    ));
+                }
+            }
+            // Every follow-up of a public report is there for all to read.
+            if let (true, Some(note)) = (
+                event.action == "followed_up" && stored.is_public(),
+                event.note.as_deref(),
+            ) {
+                if !public.text.contains(note) {
+                    self.findings.push(format!(
+                        "[{}] {VIEW} public view of public #{k} lacks a follow-up",
+                        self.f()
+                    ));
+                }
+            }
         }
         // The reporter's own view.
         let mine = self.h.get(&id, Some(&own)).await;
