@@ -20,7 +20,7 @@
 
 use super::browser::web;
 use super::officer::signed_in;
-use super::officer_browser::{input_after, Answer, Browser};
+use super::officer_browser::{action_id, csrf, input_after, Answer, Browser};
 use lapor::auth::{StaffClaims, StaffRole};
 use lapor::domain::Status;
 use lapor::web::Web;
@@ -418,37 +418,42 @@ impl Walk<'_> {
                 .get(&self.web, &format!("/terkirim/{id}"))
                 .await
                 .html;
-            let mut missing = Vec::new();
+            let mut missing: Vec<String> = Vec::new();
             if !own.contains(name) || !own.contains(case.title) {
-                missing.push("the reporter's own view lacks the name or the title");
+                missing.push("the reporter's own view lacks the name or the title".into());
             }
             if !sent.contains(&format!("#akses={}", self.tokens[k])) {
-                missing.push("/terkirim lacks the private link in the reporter's browser");
+                missing.push("/terkirim lacks the private link in the reporter's browser".into());
             }
+            // Every staff member with access reads the report (the name only if not
+            // anonymous); the holding institution's inbox lists it.
             let holder = self.h.stored(&id).await.agency_id;
-            let staff = self.roles.iter_mut().find(|r| match r.who {
-                Who::Staff(a) => a.is_some() && a == holder.as_deref(),
-                _ => false,
-            });
-            let verifier_or_holder = match staff {
-                Some(s) => s,
-                None => self
-                    .roles
-                    .iter_mut()
-                    .find(|r| r.who == Who::Staff(None))
-                    .unwrap(),
-            };
-            let page = verifier_or_holder
-                .browser
-                .get(&self.web, &format!("/petugas/laporan/{id}"))
-                .await
-                .html;
-            if !page.contains(case.title) {
-                missing.push("the console page of staff with access lacks the title");
+            let mut roles = std::mem::take(&mut self.roles);
+            for role in &mut roles {
+                let Who::Staff(agency) = role.who else {
+                    continue;
+                };
+                if !self.access(agency, k).await {
+                    continue;
+                }
+                let page = role
+                    .browser
+                    .get(&self.web, &format!("/petugas/laporan/{id}"))
+                    .await;
+                if page.status != 200 || !page.html.contains(case.title) {
+                    missing.push(format!("{} cannot read it", role.label));
+                }
+                if page.html.contains(name) == case.anonymous {
+                    missing.push(format!("{} sees the name iff anonymous", role.label));
+                }
+                if agency.is_some() && agency == holder.as_deref() {
+                    let inbox = role.browser.get(&self.web, "/petugas").await.html;
+                    if !inbox.contains(&id) {
+                        missing.push(format!("the inbox of {} does not list it", role.label));
+                    }
+                }
             }
-            if page.contains(name) == case.anonymous {
-                missing.push("the console page of staff with access shows the name iff anonymous");
-            }
+            self.roles = roles;
             for m in missing {
                 self.findings
                     .push(format!("[{f}] {stage}: #{k} ({}): {m}", case.key));
@@ -481,17 +486,71 @@ impl Walk<'_> {
         );
     }
 
+    /// The reporter answers on their report's page (its reply form), in their browser.
     async fn reply(&mut self, k: usize, message: &str) {
-        let body = json!({ "message": message });
-        let a = self
-            .h
-            .reporter_call("replies", &self.ids[k], Some(&self.tokens[k]), &body)
-            .await;
+        let (id, web) = (self.ids[k].clone(), &self.web);
+        let path = format!("/lacak/{id}/balas");
+        let role = self
+            .roles
+            .iter_mut()
+            .find(|r| r.who == Reporter(k))
+            .unwrap();
+        let page = role.browser.get(web, &format!("/lacak/{id}")).await.html;
+        let form = format!("action=\"/lacak/{id}/balas\"");
+        let csrf = input_after(&page, &form, "csrf").expect("the reply form");
+        let key = input_after(&page, &form, "kunci").unwrap();
+        let fields = [("csrf", &*csrf), ("kunci", &*key), ("message", message)];
+        let a = role.browser.post(web, &path, &fields).await;
+        let label = role.label.clone();
         assert_eq!(
-            a.status, 200,
+            a.status, 303,
             "{}: reply on #{k}: {}",
-            self.h.family, a.text
+            self.h.family, a.html
         );
+        let stage = "the reporter's answer";
+        self.check(stage, &label, Reporter(k), About::Track(k), &path, &a)
+            .await;
+        // The page the form leads back to.
+        let back = a.location.clone().unwrap_or_default();
+        let role = self
+            .roles
+            .iter_mut()
+            .find(|r| r.who == Reporter(k))
+            .unwrap();
+        let a = role.browser.get(&self.web, &back).await;
+        self.check(stage, &label, Reporter(k), About::Track(k), &back, &a)
+            .await;
+    }
+
+    /// Staff ask the reporter through the report's console form.
+    async fn ask(&mut self, staff: Who, k: usize, action: &str, question: &str) {
+        let (id, web) = (self.ids[k].clone(), &self.web);
+        let path = format!("/petugas/laporan/{id}");
+        let role = self.roles.iter_mut().find(|r| r.who == staff).unwrap();
+        let page = role.browser.get(web, &path).await.html;
+        let (token, action_id) = (csrf(&page), action_id(&page, action));
+        let fields = [
+            ("csrf", &*token),
+            ("action", action),
+            ("action_id", &*action_id),
+            ("question", question),
+        ];
+        let a = role.browser.post(web, &path, &fields).await;
+        let label = role.label.clone();
+        assert_eq!(
+            a.status, 303,
+            "{}: {action} on #{k}: {}",
+            self.h.family, a.html
+        );
+        let stage = "the staff's question";
+        self.check(stage, &label, staff, About::Console(k), &path, &a)
+            .await;
+        // The page the form leads back to.
+        let back = a.location.clone().unwrap_or_default();
+        let role = self.roles.iter_mut().find(|r| r.who == staff).unwrap();
+        let a = role.browser.get(&self.web, &back).await;
+        self.check(stage, &label, staff, About::Console(k), &back, &a)
+            .await;
     }
 }
 
@@ -546,7 +605,7 @@ fn excerpt(text: &str, secret: &str) -> String {
     text[from..].chars().take(260).collect()
 }
 
-/// An officer of whatever institution the router chose (its sub names it).
+/// A `&'static` name for `Staff`, for the institution the router chose at run time.
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -642,12 +701,13 @@ async fn every_page_as_every_role_keeps_the_privacy_rules_of_the_api() {
         for k in [ORDINARY, CONFIDENTIAL, ANON_CONF] {
             w.act("petugas-bdg", Some(BANDUNG), k, json!({"action": "accept"}))
                 .await;
-            let ask = json!({"action": "request_info", "question": "Nomor tiang lampunya berapa?"});
-            w.act("petugas-bdg", Some(BANDUNG), k, ask).await;
+            let question = "Nomor tiang lampunya berapa?";
+            w.ask(Who::Staff(Some(BANDUNG)), k, "request_info", question)
+                .await;
             w.reply(k, "Tiang nomor 17, depan warung.").await;
         }
-        let defer = json!({"action": "defer", "question": "Apakah ini menyangkut layanan publik?"});
-        w.act("verifikator-1", None, TRIAGED, defer).await;
+        let question = "Apakah ini menyangkut layanan publik?";
+        w.ask(Who::Staff(None), TRIAGED, "defer", question).await;
         w.reply(TRIAGED, "Ya, menyangkut ketertiban umum.").await;
         w.walk("after a question and its answer").await;
 
