@@ -241,7 +241,8 @@ impl Walk<'_> {
             .is_none_or(|a| r.agency_id.as_deref() == Some(a) || r.work_unit.as_deref() == Some(a))
     }
 
-    /// Checks one answer against every report's secrets, given who asked and what page it is.
+    /// Checks one answer against every report's secrets, given who asked and what page it is
+    /// (`path` names the request in the findings: the path of a GET, or the form posted).
     async fn check(
         &mut self,
         stage: &str,
@@ -293,7 +294,7 @@ impl Walk<'_> {
                     .collect();
                 if !allowed && !shown.is_empty() {
                     found.push(format!(
-                        "[{f}] {stage}: GET {path} as {role} (HTTP {}) shows {what} of report #{j} \
+                        "[{f}] {stage}: {path} as {role} (HTTP {}) shows {what} of report #{j} \
                          ({}): {shown:?}\n      in ...{}...",
                         a.status,
                         case.key,
@@ -390,7 +391,7 @@ impl Walk<'_> {
                     self.h.family, a.status
                 ));
             }
-            let path = format!("/lacak/{id}/akses (a wrong code)");
+            let path = format!("POST /lacak/{id}/akses (a wrong code)");
             self.check(stage, "public", Who::Public, About::Track(k), &path, &a)
                 .await;
         }
