@@ -95,10 +95,11 @@ impl Gateway {
         let matched = match self.match_route(method.as_str(), path) {
             Ok(Some(m)) => m,
             Ok(None) => return Err(Refusal::NotFound(path.to_string())),
-            Err(()) => {
+            Err(allow) => {
                 return Err(Refusal::MethodNotAllowed {
                     method: method.to_string(),
                     path: path.to_string(),
+                    allow,
                 })
             }
         };
@@ -128,19 +129,34 @@ impl Gateway {
         self.signer.verify_claim_map(token, now).map(Some)
     }
 
-    /// `Ok(None)`: no such path (404). `Err(())`: path exists, method does not (405). When
+    /// `Ok(None)`: no such path (404). `Err(allowed)`: the path exists with the methods
+    /// `allowed`, not with this one (405). When
     /// several routes match, the most specific wins, as in API Gateway: a route without a greedy
     /// variable before one with it, then literal segments before parameters, left to right.
-    #[allow(clippy::result_unit_err)]
-    pub fn match_route(&self, method: &str, path: &str) -> Result<Option<Matched<'_>>, ()> {
+    pub fn match_route(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Result<Option<Matched<'_>>, Vec<String>> {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let mut path_exists = false;
+        // The methods of the path, for `Allow`: a catch-all (greedy) route counts only where no
+        // route names the path more closely (`GET /{proxy+}` is the web's not-found page).
+        let mut allowed = std::collections::BTreeSet::new();
+        let mut allowed_by_catch_all = std::collections::BTreeSet::new();
         let mut best: Option<(Vec<u8>, Matched<'_>)> = None;
         for route in &self.routes {
             let Some(params) = route_matches(&route.segments, &parts) else {
                 continue;
             };
-            path_exists = true;
+            if route
+                .segments
+                .iter()
+                .any(|s| matches!(s, Segment::Greedy(_)))
+            {
+                allowed_by_catch_all.insert(route.method.clone());
+            } else {
+                allowed.insert(route.method.clone());
+            }
             if route.method != method {
                 continue;
             }
@@ -163,7 +179,10 @@ impl Gateway {
         }
         match best {
             Some((_, matched)) => Ok(Some(matched)),
-            None if path_exists => Err(()),
+            None if !allowed.is_empty() => Err(allowed.into_iter().collect()),
+            None if !allowed_by_catch_all.is_empty() => {
+                Err(allowed_by_catch_all.into_iter().collect())
+            }
             None => Ok(None),
         }
     }
@@ -243,7 +262,12 @@ fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
     NotFound(String),
-    MethodNotAllowed { method: String, path: String },
+    /// `allow`: the methods the path has, for the `Allow` header.
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allow: Vec<String>,
+    },
     Unauthorized(TokenError),
 }
 
@@ -255,12 +279,19 @@ impl Refusal {
             Refusal::NotFound(path) => {
                 error_response(&ServiceError::NotFound(format!("no route for {path}")))
             }
-            Refusal::MethodNotAllowed { method, path } => {
+            Refusal::MethodNotAllowed {
+                method,
+                path,
+                allow,
+            } => {
                 let mut r = error_response(&ServiceError::bad_request(
                     "method_not_allowed",
                     format!("{method} is not allowed on {path}"),
                 ));
                 *r.status_mut() = http::StatusCode::METHOD_NOT_ALLOWED;
+                if let Ok(value) = http::HeaderValue::from_str(&allow.join(", ")) {
+                    r.headers_mut().insert(http::header::ALLOW, value);
+                }
                 r
             }
             Refusal::Unauthorized(reason) => {
@@ -590,6 +621,19 @@ mod tests {
         );
         let wrong = through(&gw, http::Method::DELETE, "/v1/reports", &none, t0()).unwrap_err();
         assert_eq!(wrong.response().status(), 405);
+        // RFC 9110: a 405 says which methods the resource has.
+        assert_eq!(wrong.response().headers()["allow"], "GET, POST");
+        // The web's catch-all GET does not count where a route names the path.
+        let wrong = through(
+            &gw,
+            http::Method::DELETE,
+            "/v1/reports/G4KBGQWVED/replies",
+            &none,
+            t0(),
+        )
+        .unwrap_err();
+        assert_eq!(wrong.response().headers()["allow"], "POST");
+        assert_eq!(missing.response().headers()["allow"], "GET");
         // The route is found before the token is asked for.
         let wrong =
             through(&gw, http::Method::DELETE, "/v1/agency/reports", &none, t0()).unwrap_err();
