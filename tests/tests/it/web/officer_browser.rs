@@ -74,7 +74,7 @@ impl Browser {
                 None => lambda_http::Body::Empty,
             })
             .unwrap();
-        let response = lapor::web::handle(web, request.into()).await;
+        let response = lapor::web::handle(web, request).await;
         let (parts, body) = response.into_parts();
         let set_cookies: Vec<String> = parts
             .headers
