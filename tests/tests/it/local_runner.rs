@@ -937,7 +937,7 @@ fn escalate(data: &Path, extra: &[&str]) -> (Value, String) {
 }
 
 #[test]
-fn escalate_moves_an_overdue_report_one_level_up() {
+fn escalate_puts_an_overdue_report_under_the_next_level() {
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -1028,7 +1028,7 @@ fn escalate_moves_an_overdue_report_one_level_up() {
         "a dry run changed something"
     );
 
-    // The pass itself: the ignored report goes one level up; once per deadline.
+    // The pass itself: the province supervises the ignored report; once per deadline.
     let (done, pass_stdout) = escalate(&data, &["--now", &now_arg]);
     assert_eq!(time(&done["as_of"]), as_of, "{done}");
     let stats = &done["pass"];
@@ -1047,7 +1047,8 @@ fn escalate_moves_an_overdue_report_one_level_up() {
     let runner = Runner::start(&data, dir.path().join("serve-again.log"));
     let view = runner.public_view(&ignored.id);
     assert_eq!(view["status"], "dispositioned", "{view}");
-    assert_eq!(view["agency"]["id"], JAWA_BARAT, "{view}");
+    // Kota Bandung keeps it (it has the authority); Jawa Barat supervises.
+    assert_eq!(view["agency"]["id"], BANDUNG, "{view}");
     let timeline = view["timeline"].as_array().unwrap();
     let last = timeline.last().unwrap();
     assert_eq!(last["action"], "escalated", "{view}");
@@ -1064,27 +1065,30 @@ fn escalate_moves_an_overdue_report_one_level_up() {
     let mine = runner.reporter_view(&ignored.id, &ignored.token);
     let note = mine["timeline"].as_array().unwrap().last().unwrap()["note"].clone();
     assert!(
-        note.as_str().is_some_and(|n| n.contains("follow_up")),
-        "the escalation says which deadline was missed: {mine}"
+        note.as_str().is_some_and(
+            |n| n.contains("Batas waktu tindak lanjut terlewati") && n.ends_with("WIB).")
+        ),
+        "the escalation says, in Indonesian and WIB, which deadline was missed: {mine}"
     );
 
-    // Jawa Barat holds it now; Kota Bandung lost it.
+    // Jawa Barat sees it in its overdue box and may remind, forward or take it over; Kota
+    // Bandung still holds it and answers.
     let province = officer(&data, JAWA_BARAT, "staff-2");
-    let inbox = runner.inbox(&province, "");
+    let overdue = runner.inbox(&province, "box=overdue");
     assert!(
-        ids(&inbox).contains(&ignored.id.as_str()),
-        "not in Jawa Barat's inbox: {inbox:?}"
+        ids(&overdue).contains(&ignored.id.as_str()),
+        "not in Jawa Barat's overdue box: {overdue:?}"
     );
     let seen = runner.expect(runner.staff_view(&ignored.id, &province), 200, "province");
-    assert!(possible(&seen).contains(&"accept"), "{seen}");
-    assert_ne!(seen["version"], ignored_version, "{seen}");
-    let refused = runner.staff_view(&ignored.id, &staff);
     assert_eq!(
-        refused.status, 403,
-        "Bandung still sees it: {}",
-        refused.text
+        possible(&seen),
+        ["forward", "remind", "take_over"],
+        "{seen}"
     );
-    assert!(!ids(&runner.inbox(&staff, "")).contains(&ignored.id.as_str()));
+    assert_ne!(seen["version"], ignored_version, "{seen}");
+    let holder = runner.expect(runner.staff_view(&ignored.id, &staff), 200, "city");
+    assert!(possible(&holder).contains(&"accept"), "{holder}");
+    assert!(ids(&runner.inbox(&staff, "")).contains(&ignored.id.as_str()));
 
     // The answered report stayed with Kota Bandung, never escalated.
     let kept = runner.public_view(&answered.id);
