@@ -526,6 +526,31 @@ mod tests {
             assert!(!item.contains_key(TRIAGE_QUEUE), "{item:?}");
             assert!(item.contains_key(CREATED_MS));
         }
+        // The overdue box's key: the latest supervisor, while the report is open.
+        assert!(!public.contains_key(SUPERVISOR), "{public:?}");
+        let mut overdue = report(Status::InProgress, Some("pemda-32.73"), false);
+        let since = overdue.created_at;
+        overdue.supervisors = vec![
+            crate::domain::report::Supervisor {
+                agency_id: Some("pemda-32".into()),
+                since,
+            },
+            crate::domain::report::Supervisor {
+                agency_id: None,
+                since,
+            },
+        ];
+        assert_eq!(
+            report_item(&overdue)[SUPERVISOR],
+            AttributeValue::S("national".into())
+        );
+        overdue.supervisors.truncate(1);
+        assert_eq!(
+            report_item(&overdue)[SUPERVISOR],
+            AttributeValue::S("pemda-32".into())
+        );
+        overdue.status = Status::Closed;
+        assert!(!report_item(&overdue).contains_key(SUPERVISOR));
     }
 
     #[test]
@@ -539,6 +564,7 @@ mod tests {
             ReportList::WorkUnit("pemda-32.73-dinas-pu".into()),
             ReportList::Triage,
             ReportList::Public,
+            ReportList::Supervised("national".into()),
         ] {
             let (_, partition, value) = list_index(&list);
             let key = start_key(&cursor, partition, &value);

@@ -342,6 +342,10 @@ mod tests {
             (ReportList::WorkUnit("u".into()), "reports_by_work_unit"),
             (ReportList::Triage, "reports_in_triage"),
             (ReportList::Public, "reports_public"),
+            (
+                ReportList::Supervised("pemda-32".into()),
+                "reports_by_supervisor",
+            ),
         ];
         for (list, index) in cases {
             for (resume, status, public_only) in [
