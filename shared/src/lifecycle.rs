@@ -11,6 +11,8 @@
 //!                                                    ^───────reply──────────┘  │
 //! any open status ─request_info/defer─> deferred ─reply─> (the status it came from)
 //! open statuses ─archive/duplicate/withdraw─> archived      forward: dispositioned at another agency
+//! dispositioned/in_progress ─escalate─> (same status, same holder) + a supervisor one level up
+//!                           ─take_over (a supervising institution)─> in_progress at the supervisor
 //! ```
 
 use crate::deadlines::Deadlines;
