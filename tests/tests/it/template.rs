@@ -262,7 +262,7 @@ fn every_environment_variable_the_code_reads_is_set_for_its_function() {
         notify_env::WHATSAPP_TEMPLATE,
         notify_env::SES_FROM_ADDRESS,
     ];
-    for (function, needs) in [
+    let functions = [
         ("IntakeFunction", needs::INTAKE),
         ("StatusFunction", needs::STATUS),
         ("RouterFunction", needs::ROUTER),
@@ -273,7 +273,15 @@ fn every_environment_variable_the_code_reads_is_set_for_its_function() {
         ("ChannelsFunction", needs::CHANNELS),
         ("NotifierFunction", needs::NOTIFIER),
         ("WebFunction", needs::WEB),
-    ] {
+        ("Open311Function", needs::OPEN311),
+    ];
+    // Every function of the template is in the list: a new one cannot be forgotten.
+    let mut listed: Vec<&str> = functions.iter().map(|(f, _)| *f).collect();
+    let mut defined: Vec<&str> = t.functions.iter().map(|f| f.logical_id.as_str()).collect();
+    listed.sort_unstable();
+    defined.sort_unstable();
+    assert_eq!(listed, defined);
+    for (function, needs) in functions {
         let spec = t
             .function(function)
             .unwrap_or_else(|| panic!("{function} missing"));
