@@ -15,6 +15,7 @@ pub(crate) fn runner_binary() -> &'static std::path::Path {
 mod bad_input;
 mod browser;
 mod channels;
+mod cold_start;
 mod conformance;
 mod directory;
 mod durability;

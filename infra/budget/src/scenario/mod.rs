@@ -2,7 +2,7 @@
 //! wrote (intake's reports, the router's decisions, channels' receipts).
 //!
 //! - [`reports`]: the floor, then the public's and the reporter's side (intake, status, router,
-//!   the public feed, the directory search);
+//!   the public feed, the web's tracking page, Open311, the directory search);
 //! - [`staff`]: the institutions' side (the officers' inbox and action, the reporter's reply,
 //!   the escalation pass);
 //! - [`channels`]: a report by SMS and the notices that answer it.
@@ -37,6 +37,8 @@ pub async fn measure_round(
     round.status(&first).await?;
     let holder = round.router(&first).await?;
     round.feed().await?;
+    round.web(&first).await?;
+    round.open311(&first).await?;
     round.directory().await?;
     let staff = Staff::of_holder(holder);
     round.agency_inbox(&staff).await?;

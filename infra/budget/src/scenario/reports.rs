@@ -2,7 +2,8 @@
 //! feed and the directory search.
 
 use super::events::{
-    event_bytes, fixture, get_event, sqs_event, POST_REPORT, PUBLIC_FEED, SEARCH_AGENCIES,
+    event_bytes, fixture, get_event, public_get_event, sqs_event, POST_REPORT, PUBLIC_FEED,
+    SEARCH_AGENCIES,
 };
 use super::{listing, string, FirstReport, Round};
 use crate::settings::FunctionSettings;
@@ -123,5 +124,48 @@ impl Round<'_> {
         });
         let directory = self.subject("DirectoryFunction", "directory", events, expect)?;
         self.measure(directory).await.map(drop)
+    }
+
+    /// web: a citizen following the first report on its tracking page (HTML, public view).
+    pub(super) async fn web(&mut self, first: &FirstReport) -> Result<()> {
+        let id = first.tracking_id.clone();
+        let path = format!("/lacak/{id}");
+        let events = Events::Cycle(vec![public_get_event(
+            "GET /lacak/{tracking_id}",
+            &path,
+            ("tracking_id", &id),
+        )]);
+        let expect = Box::new(move |answer: &Value| {
+            let status = answer["statusCode"].as_u64();
+            let body = answer["body"].as_str().unwrap_or_default();
+            ensure!(
+                status == Some(200) && body.contains("<html") && body.contains(&id[..5]),
+                "expected the tracking page of {id}, got {answer}"
+            );
+            Ok(())
+        });
+        let web = self.subject("WebFunction", "web", events, expect)?;
+        self.measure(web).await.map(drop)
+    }
+
+    /// open311: the first report as an Open311 service request (`requests/<id>.json`).
+    pub(super) async fn open311(&mut self, first: &FirstReport) -> Result<()> {
+        let id = first.tracking_id.clone();
+        let file = format!("{id}.json");
+        let events = Events::Cycle(vec![public_get_event(
+            "GET /open311/v2/requests/{file}",
+            &format!("/open311/v2/requests/{file}"),
+            ("file", &file),
+        )]);
+        let expect = Box::new(move |answer: &Value| {
+            let body = http_body(answer, 200)?;
+            ensure!(
+                body[0]["service_request_id"] == id.as_str(),
+                "expected the service request {id}, got {body}"
+            );
+            Ok(())
+        });
+        let open311 = self.subject("Open311Function", "open311", events, expect)?;
+        self.measure(open311).await.map(drop)
     }
 }

@@ -44,19 +44,24 @@ pub async fn wire(service: &'static str, needs: &Needs) -> Result<Wired, Error> 
     let aws = super::load_config().await;
     let dynamodb = super::dynamodb_client(&aws);
     let table = |variable: &'static str| config::required(variable);
-    let store = needs
-        .reports
-        .then(|| {
-            Ok::<_, ConfigError>(Arc::new(DynamoStore::new(
-                dynamodb.clone(),
-                table(env::REPORTS_TABLE)?,
-                table(env::IDEMPOTENCY_TABLE)?,
-            )))
-        })
-        .transpose()?;
     let queues = (!needs.queues.is_empty() || !needs.dead_letters.is_empty())
         .then(|| {
             queue_urls(needs).map(|urls| Arc::new(SqsQueues::new(super::sqs_client(&aws), urls)))
+        })
+        .transpose()?;
+    // The store persists and publishes: the messages of its writes go to the queues.
+    let store = needs
+        .reports
+        .then(|| {
+            let store = DynamoStore::new(
+                dynamodb.clone(),
+                table(env::REPORTS_TABLE)?,
+                table(env::IDEMPOTENCY_TABLE)?,
+            );
+            Ok::<_, ConfigError>(Arc::new(match &queues {
+                Some(queues) => store.publishing_to(queues.clone()),
+                None => store,
+            }))
         })
         .transpose()?;
     let agencies = needs
@@ -151,8 +156,9 @@ impl Wired {
         crate::lambda::rest::RestAuthorizer::new(self.staff_tokens.clone())
     }
 
-    /// The services' shared parts. The function's needs must include the reports, the queues it
-    /// sends to and the PII key; a function built otherwise stops at its cold start saying so.
+    /// The services' shared parts. The function's needs must include the reports and the PII
+    /// key (and the queues it sends to); a function built otherwise stops at its cold start
+    /// saying so.
     pub fn app(&self) -> Result<App, ConfigError> {
         let missing = |what: &str| ConfigError {
             name: "needs",
@@ -160,7 +166,12 @@ impl Wired {
         };
         Ok(App {
             store: self.store.clone().ok_or_else(|| missing("the reports"))?,
-            queue: self.queues.clone().ok_or_else(|| missing("a queue"))?,
+            // A function that sends nothing (status) gets queues without a URL: a send would
+            // be refused, naming the queue, instead of the function refusing to start.
+            queue: match &self.queues {
+                Some(queues) => queues.clone(),
+                None => Arc::new(SqsQueues::new(super::sqs_client(&self.aws), HashMap::new())),
+            },
             clock: self.clock.clone(),
             pii: self.pii.clone().ok_or_else(|| missing("the PII key"))?,
             deadlines: self.deadlines.clone(),
