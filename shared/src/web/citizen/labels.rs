@@ -52,7 +52,10 @@ pub fn event(action: &str) -> &str {
         "withdrawn" => "Ditarik oleh pelapor",
         "auto_closed" => "Selesai otomatis (tanpa tanggapan pelapor)",
         "archived_unanswered" => "Diarsipkan: pertanyaan tidak dijawab",
-        "escalated" => "Dieskalasi karena melewati batas waktu",
+        "escalated" => "Lewat batas waktu: kini diawasi instansi di atasnya",
+        "reminded" => "Instansi pengawas menegur instansi yang menangani",
+        "taken_over" => "Diambil alih oleh instansi pengawas",
+        "deadline_extended" => "Batas waktu diperpanjang",
         "contact_confirmed" => "Kontak pelapor dikonfirmasi",
         other => other,
     }
@@ -191,4 +194,18 @@ pub fn region(code: &str) -> Option<String> {
         next = r.parent_code.as_deref().and_then(|p| regions.find(p));
     }
     (!names.is_empty()).then(|| names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    /// A citizen never reads an internal event name: every event of the lifecycle has words.
+    #[test]
+    fn every_lifecycle_event_has_indonesian_words() {
+        use crate::lifecycle::ActionKind;
+        use strum::IntoEnumIterator;
+        for kind in ActionKind::iter() {
+            let name = kind.rule().event;
+            assert_ne!(super::event(name), name, "{name}");
+        }
+    }
 }

@@ -73,9 +73,28 @@ struct InboxPage {
 /// The page's query (Indonesian words) as the list's parameters.
 struct Query {
     bucket: Option<Status>,
-    work_unit_box: bool,
+    kotak: Kotak,
     agency: Option<String>,
     cursor: Option<String>,
+}
+
+/// Which box (`?kotak=`): the institution's inbox, its work unit's, or the overdue reports under
+/// the staff's supervision (held elsewhere; `box=overdue` of the API).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kotak {
+    Institution,
+    WorkUnit,
+    Overdue,
+}
+
+impl Kotak {
+    fn slug(self) -> Option<&'static str> {
+        match self {
+            Kotak::Institution => None,
+            Kotak::WorkUnit => Some("unit"),
+            Kotak::Overdue => Some("pengawasan"),
+        }
+    }
 }
 
 fn read_query(q: &HashMap<String, String>) -> Result<Query, PageError> {
@@ -91,14 +110,15 @@ fn read_query(q: &HashMap<String, String>) -> Result<Query, PageError> {
             Some(words::bucket_from_slug(slug).ok_or_else(|| bad("status tidak dikenal"))?)
         }
     };
-    let work_unit_box = match q.get("kotak").map(String::as_str) {
-        None | Some("") | Some("instansi") => false,
-        Some("unit") => true,
-        Some(_) => return Err(bad("kotak harus instansi atau unit")),
+    let kotak = match q.get("kotak").map(String::as_str) {
+        None | Some("") | Some("instansi") => Kotak::Institution,
+        Some("unit") => Kotak::WorkUnit,
+        Some("pengawasan") => Kotak::Overdue,
+        Some(_) => return Err(bad("kotak harus instansi, unit atau pengawasan")),
     };
     Ok(Query {
         bucket,
-        work_unit_box,
+        kotak,
         agency: q.get("instansi").filter(|a| !a.is_empty()).cloned(),
         cursor: q.get("cursor").filter(|c| !c.is_empty()).cloned(),
     })
@@ -123,7 +143,10 @@ pub async fn page(
         params.insert("cursor".into(), cursor.clone());
     }
     match staff.role {
-        StaffRole::Officer if query.work_unit_box => {
+        _ if query.kotak == Kotak::Overdue => {
+            params.insert("box".into(), "overdue".into());
+        }
+        StaffRole::Officer if query.kotak == Kotak::WorkUnit => {
             params.insert("box".into(), "work_unit".into());
         }
         StaffRole::Verifier => {
@@ -134,7 +157,9 @@ pub async fn page(
         StaffRole::Officer => {}
     }
     let list = staff_list(&web.app, &actor, &params).await?;
-    let triage = staff.role == StaffRole::Verifier && query.agency.is_none();
+    let triage = staff.role == StaffRole::Verifier
+        && query.agency.is_none()
+        && query.kotak != Kotak::Overdue;
 
     let mut rows = Vec::with_capacity(list.reports.len());
     for item in &list.reports {
@@ -190,10 +215,10 @@ pub async fn page(
     }
 
     // Links keep the other filters and drop the cursor (a new filter starts at the top).
-    let link = |bucket: Option<Status>, unit: bool, cursor: Option<&str>| {
+    let link = |bucket: Option<Status>, kotak: Kotak, cursor: Option<&str>| {
         let mut pairs: Vec<(&str, String)> = Vec::new();
-        if unit {
-            pairs.push(("kotak", "unit".into()));
+        if let Some(slug) = kotak.slug() {
+            pairs.push(("kotak", slug.into()));
         }
         if let Some(agency) = query.agency.as_ref().filter(|_| !triage) {
             pairs.push(("instansi", agency.clone()));
@@ -213,31 +238,41 @@ pub async fn page(
             )
         }
     };
+    let overdue_tab = Tab {
+        label: "Lewat tenggat, dalam pengawasan",
+        href: link(None, Kotak::Overdue, None),
+        current: query.kotak == Kotak::Overdue,
+    };
     let boxes = match staff.role {
         StaffRole::Officer => vec![
             Tab {
                 label: "Kotak masuk instansi",
-                href: link(None, false, None),
-                current: !query.work_unit_box,
+                href: link(None, Kotak::Institution, None),
+                current: query.kotak == Kotak::Institution,
             },
             Tab {
                 label: "Kotak masuk unit kerja",
-                href: link(None, true, None),
-                current: query.work_unit_box,
+                href: link(None, Kotak::WorkUnit, None),
+                current: query.kotak == Kotak::WorkUnit,
             },
+            overdue_tab,
         ],
-        StaffRole::Verifier => vec![Tab {
-            label: "Antrean verifikasi",
-            href: "/petugas".into(),
-            current: triage,
-        }],
+        StaffRole::Verifier => vec![
+            Tab {
+                label: "Antrean verifikasi",
+                href: "/petugas".into(),
+                current: triage,
+            },
+            overdue_tab,
+        ],
     };
-    let buckets = if triage {
+    // The overdue box lists open reports whatever their status: no status tabs there.
+    let buckets = if triage || query.kotak == Kotak::Overdue {
         Vec::new()
     } else {
         let mut tabs = vec![Tab {
             label: "Semua",
-            href: link(None, query.work_unit_box, None),
+            href: link(None, query.kotak, None),
             current: query.bucket.is_none(),
         }];
         tabs.extend(
@@ -246,18 +281,21 @@ pub async fn page(
                 .filter(|(_, s)| *s != Status::NeedsTriage)
                 .map(|(_, status)| Tab {
                     label: status.label().id,
-                    href: link(Some(*status), query.work_unit_box, None),
+                    href: link(Some(*status), query.kotak, None),
                     current: query.bucket == Some(*status),
                 }),
         );
         tabs
     };
     let heading = match (&actor, triage, &query.agency) {
+        _ if query.kotak == Kotak::Overdue => {
+            "Laporan lewat tenggat dalam pengawasan Anda".to_string()
+        }
         (Actor::Verifier { .. }, true, _) => "Antrean verifikasi".to_string(),
         (Actor::Verifier { .. }, false, Some(agency)) => {
             format!("Laporan {}", words::agency_name(&directory, agency))
         }
-        (Actor::Officer { agency_id, .. }, _, _) if query.work_unit_box => {
+        (Actor::Officer { agency_id, .. }, _, _) if query.kotak == Kotak::WorkUnit => {
             format!(
                 "Kotak masuk unit kerja {}",
                 words::agency_name(&directory, agency_id)
@@ -295,7 +333,7 @@ pub async fn page(
     let next = list
         .next_cursor
         .as_deref()
-        .map(|c| link(query.bucket, query.work_unit_box, Some(c)));
+        .map(|c| link(query.bucket, query.kotak, Some(c)));
     let token = web.csrf.token(req, &web.cookies);
     let page = InboxPage {
         layout: Layout::new(req, heading.clone(), "petugas"),

@@ -361,14 +361,17 @@ async fn render(
 }
 
 /// The actions the console has forms for (the staff's; the order of the page).
-const FORM_ACTIONS: [&str; 10] = [
+const FORM_ACTIONS: [&str; 13] = [
     "verify",
     "accept",
     "follow_up",
     "request_info",
     "assign",
+    "extend",
     "forward",
     "close",
+    "remind",
+    "take_over",
     "defer",
     "mark_duplicate",
     "archive",
@@ -457,8 +460,8 @@ fn action_from_form(
     let text_field = match name {
         "follow_up" | "close" => "message",
         "request_info" | "defer" => "question",
-        "forward" => "reason",
-        "verify" => "note",
+        "forward" | "take_over" | "extend" => "reason",
+        "verify" | "remind" => "note",
         _ => "",
     };
     let text = field(text_field).unwrap_or_default();
@@ -475,6 +478,8 @@ fn action_from_form(
         "defer" => &["question"],
         "archive" => &["reason"],
         "mark_duplicate" => &["duplicate_of"],
+        "remind" => &["note"],
+        "take_over" | "extend" => &["reason"],
         _ => {
             return Err(
                 ServiceError::bad_request("invalid_action", "tindakan tidak dikenal").into(),

@@ -132,7 +132,10 @@ pub fn event(action: &str) -> &'static str {
         "withdrawn" => "Dicabut pelapor",
         "auto_closed" => "Selesai otomatis (tidak ada tanggapan pelapor)",
         "archived_unanswered" => "Diarsipkan (pelapor tidak menjawab)",
-        "escalated" => "Dinaikkan karena melewati tenggat",
+        "escalated" => "Lewat tenggat: diawasi instansi di atasnya",
+        "reminded" => "Ditegur oleh instansi pengawas",
+        "taken_over" => "Diambil alih oleh instansi pengawas",
+        "deadline_extended" => "Batas waktu diperpanjang",
         "contact_confirmed" => "Kontak pelapor dikonfirmasi",
         _ => "Perubahan pada laporan",
     }
@@ -175,6 +178,9 @@ pub fn action_label(action: &str) -> &'static str {
         "defer" => "Tunda dan tanya pelapor",
         "archive" => "Arsipkan",
         "mark_duplicate" => "Tandai sebagai laporan ganda",
+        "remind" => "Tegur instansi yang menangani",
+        "take_over" => "Ambil alih laporan",
+        "extend" => "Perpanjang batas waktu",
         _ => "Lakukan",
     }
 }
@@ -195,6 +201,9 @@ pub fn action_done(action: &str) -> Option<&'static str> {
         "defer" => "Pertanyaan terkirim kepada pelapor.",
         "archive" => "Laporan diarsipkan.",
         "mark_duplicate" => "Laporan ditandai sebagai laporan ganda dan diarsipkan.",
+        "remind" => "Teguran terkirim kepada instansi yang menangani.",
+        "take_over" => "Laporan kini ditangani instansi Anda.",
+        "extend" => "Batas waktu diperpanjang; pelapor diberi tahu alasannya.",
         _ => return None,
     })
 }

@@ -490,3 +490,62 @@ async fn a_verifier_triages_with_the_routers_candidates() {
         assert!(!html.contains("name=\"action\" value=\"verify\""));
     }
 }
+
+/// A report Kota Bandung let pass its follow-up deadline stays Bandung's and shows in the
+/// province's box of overdue reports under its supervision, with a form to remind or take it
+/// over; the holder still answers it from its own inbox.
+#[tokio::test]
+async fn an_overdue_report_shows_in_its_supervisors_box_with_remind_and_take_over() {
+    for h in families().await {
+        let f = h.family;
+        let web = web(&h).await;
+        let s = routed_to_bandung(&h, sample_report()).await;
+        let deadline = h.stored(&s.id).await.deadline.expect("a deadline").at;
+        h.clock.set(deadline + chrono::Duration::hours(1));
+        lapor::service::escalation::run_pass(
+            &h.app,
+            h.app.clock.now(),
+            lapor::service::escalation::PassLimits::default(),
+        )
+        .await
+        .unwrap();
+
+        let mut province = signed_in(&web, &h, &officer_of("pemda-32", "jabar-1"));
+        let inbox = province.get(&web, "/petugas?kotak=pengawasan").await;
+        assert_eq!(inbox.status, 200, "{f}: {}", inbox.html);
+        assert!(
+            inbox.html.contains("Lewat tenggat, dalam pengawasan"),
+            "{f}"
+        );
+        assert!(
+            inbox.html.contains(&s.id),
+            "{f}: the overdue report is listed"
+        );
+        let page = report_page(&web, &mut province, &s.id).await;
+        for action in ["remind", "take_over"] {
+            assert!(
+                page.contains(&format!("id=\"aksi-{action}\"")),
+                "{f}: {action}"
+            );
+        }
+        let reminded = act(
+            &web,
+            &mut province,
+            &s.id,
+            &page,
+            "remind",
+            &[("note", "Mohon segera ditindaklanjuti.")],
+        )
+        .await;
+        assert_eq!(reminded.status, 303, "{f}: {}", reminded.html);
+        let page = report_page(&web, &mut province, &s.id).await;
+        assert!(page.contains("Ditegur oleh instansi pengawas"), "{f}");
+
+        // Bandung keeps it and answers it.
+        let mut bandung = signed_in(&web, &h, &officer_of(BANDUNG, "bandung-1"));
+        let own = bandung.get(&web, "/petugas").await;
+        assert!(own.html.contains(&s.id), "{f}: still in the holder's inbox");
+        let bogus = bandung.get(&web, "/petugas?kotak=lainnya").await;
+        assert_eq!(bogus.status, 400, "{f}");
+    }
+}
