@@ -159,12 +159,14 @@ fn shown_events(
                 Actor::System { .. } => "system",
             }),
             agency: e.agency_id.as_deref().map(|a| agency_name(directory, a)),
-            // The router's and the escalation's notes are for staff (in their words); the
-            // people's notes (a follow-up, a question, a reply) are the reporter's to read.
-            note: e
-                .note
-                .clone()
-                .filter(|_| with_notes && !matches!(e.actor, Actor::System { .. })),
+            // The JSON views' rule: the reporter reads the texts meant for them (the
+            // institution's answers and questions, their own replies), never the router's or
+            // the escalation's notes; the public reads the institution's answers.
+            note: match with_notes {
+                true => crate::service::views::reporter_note(e),
+                false => crate::service::views::public_note(e),
+            }
+            .map(str::to_string),
             question: e.action == "info_requested",
         })
         .collect()

@@ -549,3 +549,50 @@ async fn an_overdue_report_shows_in_its_supervisors_box_with_remind_and_take_ove
         assert_eq!(bogus.status, 400, "{f}");
     }
 }
+
+/// The public page of a verified, non-confidential report shows the institution's answer (the
+/// follow-up), never the reporter's reply: LAPOR's transparency, the JSON views' rule.
+#[tokio::test]
+async fn the_public_page_shows_the_institutions_answer_not_the_reporters_reply() {
+    for h in families().await {
+        let f = h.family;
+        let web = web(&h).await;
+        let s = routed_to_bandung(&h, sample_report()).await;
+        let reply = h
+            .reporter_call(
+                "replies",
+                &s.id,
+                Some(&s.token),
+                &json!({"message": "Lampunya masih mati sampai malam ini."}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{f}: {}", reply.text);
+        let mut bandung = signed_in(&web, &h, &officer_of(BANDUNG, "bandung-1"));
+        let page = report_page(&web, &mut bandung, &s.id).await;
+        let done = act(&web, &mut bandung, &s.id, &page, "accept", &[]).await;
+        assert_eq!(done.status, 303, "{f}: {}", done.html);
+        let page = report_page(&web, &mut bandung, &s.id).await;
+        let answer = "Lampu sudah diganti petugas PJU pada hari Senin.";
+        let done = act(
+            &web,
+            &mut bandung,
+            &s.id,
+            &page,
+            "follow_up",
+            &[("message", answer)],
+        )
+        .await;
+        assert_eq!(done.status, 303, "{f}: {}", done.html);
+
+        let mut public = super::officer_browser::Browser::new();
+        for path in [format!("/laporan/{}", s.id), format!("/lacak/{}", s.id)] {
+            let shown = public.get(&web, &path).await;
+            assert_eq!(shown.status, 200, "{f}: {path}");
+            assert!(shown.html.contains(answer), "{f}: {path} shows the answer");
+            assert!(
+                !shown.html.contains("masih mati sampai malam"),
+                "{f}: {path} never shows the reporter's reply"
+            );
+        }
+    }
+}
