@@ -292,7 +292,10 @@ mod tests {
             Some("AWS::Serverless::Api")
         );
         assert!(!text.contains("OfficerJwt:"), "no JWT authorizer");
-        assert!(!text.contains("AccessLogGroup"), "the HTTP API's log group goes with it");
+        assert!(
+            !text.contains("AccessLogGroup"),
+            "the HTTP API's log group goes with it"
+        );
         assert!(doc["Parameters"].get("StaffTokenKeySecretName").is_some());
         assert!(doc["Parameters"].get("Stage").is_some());
         assert_eq!(

@@ -183,6 +183,21 @@ impl Staff {
     }
 }
 
+/// A public GET of the web or Open311 function: `route_key` like `GET /lacak/{tracking_id}`,
+/// `path` without the stage, one path parameter.
+pub fn public_get_event(route_key: &str, path: &str, parameter: (&str, &str)) -> Bytes {
+    let mut doc = fixture(GET_REPORT);
+    set_path(&mut doc, path);
+    doc["routeKey"] = route_key.into();
+    doc["requestContext"]["routeKey"] = route_key.into();
+    doc["pathParameters"] = serde_json::json!({ (parameter.0): parameter.1 });
+    if let Some(headers) = doc["headers"].as_object_mut() {
+        headers.remove("authorization");
+        headers.insert("accept".into(), "text/html".into());
+    }
+    event_bytes(&doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,19 +357,4 @@ mod tests {
         assert!(message.text.starts_with("LAPOR "), "{}", message.text);
         assert_eq!(event["requestContext"]["timeEpoch"], now.timestamp_millis());
     }
-}
-
-/// A public GET of the web or Open311 function: `route_key` like `GET /lacak/{tracking_id}`,
-/// `path` without the stage, one path parameter.
-pub fn public_get_event(route_key: &str, path: &str, parameter: (&str, &str)) -> Bytes {
-    let mut doc = fixture(GET_REPORT);
-    set_path(&mut doc, path);
-    doc["routeKey"] = route_key.into();
-    doc["requestContext"]["routeKey"] = route_key.into();
-    doc["pathParameters"] = serde_json::json!({ (parameter.0): parameter.1 });
-    if let Some(headers) = doc["headers"].as_object_mut() {
-        headers.remove("authorization");
-        headers.insert("accept".into(), "text/html".into());
-    }
-    event_bytes(&doc)
 }
