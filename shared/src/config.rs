@@ -6,6 +6,8 @@
 pub mod env {
     pub const REPORTS_TABLE: &str = "REPORTS_TABLE";
     pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
+    /// The statistics' counters, moved by every write of a report (`crate::stats`).
+    pub const STATS_TABLE: &str = "STATS_TABLE";
     pub const INTAKE_QUEUE_URL: &str = "INTAKE_QUEUE_URL";
     pub const NOTIFICATION_QUEUE_URL: &str = "NOTIFICATION_QUEUE_URL";
     /// Read by a consumer that dead-letters messages itself, with a reason (the notifier).
@@ -53,7 +55,7 @@ pub mod env {
 /// function: one list, read three ways.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Needs {
-    /// The reports and idempotency tables.
+    /// The reports, idempotency and statistics tables (a write of a report moves its counters).
     pub reports: bool,
     /// The queues it sends to.
     pub queues: &'static [crate::ports::QueueName],
@@ -85,7 +87,7 @@ impl Needs {
         use env::*;
         let mut out = Vec::new();
         if self.reports {
-            out.extend([REPORTS_TABLE, IDEMPOTENCY_TABLE]);
+            out.extend([REPORTS_TABLE, IDEMPOTENCY_TABLE, STATS_TABLE]);
         }
         for queue in self.queues {
             out.push(match queue {
@@ -266,6 +268,13 @@ pub mod attributes {
     pub const REPORTER_REF: &str = "reporter_ref";
     /// Reports table: [`crate::domain::Report::supervision_key`] (partition of `by-supervisor`).
     pub const SUPERVISOR: &str = "supervisor";
+    /// Reports table: what the report contributes to the statistics (`crate::stats::Facts`,
+    /// JSON), written with the report so the next write subtracts exactly that.
+    pub const STATS_FACTS: &str = "stats";
+    /// Statistics table: partition `scope` (`national`, `agency:ID`, `province:32`,
+    /// `regency:32.73`), sort `period` (`YYYY-MM`); every other attribute is a counter.
+    pub const STATS_SCOPE: &str = "scope";
+    pub const STATS_PERIOD: &str = "period";
     pub const CHANNEL_STATE_KEY: &str = "state_key";
     pub const CHANNEL_STATE_TTL: &str = "expires_at";
 }

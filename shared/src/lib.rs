@@ -24,6 +24,7 @@ pub mod routing;
 pub mod service;
 #[cfg(feature = "lambda")]
 pub mod staff_tokens;
+pub mod stats;
 pub mod template;
 #[cfg(feature = "web")]
 pub mod web;

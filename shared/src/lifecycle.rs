@@ -535,6 +535,16 @@ pub fn apply(
             // level again; the timeline keeps the escalations.
             next.supervisors.clear();
             note = Some(tidy(message));
+            // The statistics' "answered within the deadline": the deadline in force now is the
+            // follow-up's (an extension moved it), and a holder that already missed one is
+            // supervised (a miss gives it a new deadline, which does not make it on time).
+            if next.first_response.is_none() {
+                next.first_response = Some(crate::domain::report::FirstResponse {
+                    at: ctx.now,
+                    within_deadline: report.supervisors.is_empty()
+                        && report.deadline.is_none_or(|d| ctx.now <= d.at),
+                });
+            }
         }
         Action::Forward { agency_id, reason } => {
             next.status = Status::Dispositioned;

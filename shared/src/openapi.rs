@@ -367,6 +367,8 @@ fn collect<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         operations::channel_get,
         operations::channel_post,
         operations::openapi_document,
+        operations::statistics,
+        operations::export_public_record,
     ),
     components(schemas(ErrorBody, FieldError)),
     modifiers(&SecuritySchemes),
@@ -376,6 +378,7 @@ fn collect<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         (name = "staff", description = "Officers and verifiers (a staff JWT)"),
         (name = "directory", description = "Institutions and routing suggestions"),
         (name = "channels", description = "Providers' webhooks, signed"),
+        (name = "figures", description = "Statistics and the public record, for everyone"),
     )
 )]
 struct JsonApi;
@@ -776,6 +779,64 @@ mod operations {
         responses((status = 200, description = "This document", body = serde_json::Value)),
     )]
     fn openapi_document() {}
+
+    const MONTH: &str = "A month as YYYY-MM (WIB), 2000 to 2099. By default the twelve months up \
+                         to the current one; at most 60 months at once (422 otherwise).";
+
+    #[utoipa::path(
+        get, path = "/v1/stats", tag = "figures", operation_id = "statistics",
+        params(
+            ("agency" = Option<String>, Query, description = "An institution's id; with neither \
+              `agency` nor `region`, the national figures"),
+            ("region" = Option<String>, Query, pattern = r"^[0-9]{2}(\.[0-9]{2})?$",
+             description = "A province (`32`) or kabupaten/kota (`32.73`) Kemendagri code"),
+            ("from" = Option<String>, Query, pattern = r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description = MONTH),
+            ("to" = Option<String>, Query, pattern = r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description = MONTH),
+            ("format" = Option<crate::service::stats::FiguresFormat>, Query,
+             description = "`json` (default) or `csv`: one row per month, then the total"),
+        ),
+        responses(
+            (status = 200, description = "The reports received in the period and how they \
+              fared, in total and month by month, read from counters kept with every change",
+             content((crate::service::stats::StatsResponse = "application/json"),
+                     (String = "text/csv"))),
+            (status = 400, description = "An unknown or repeated parameter, a month that is \
+              not one, a kecamatan code, an unknown format", body = ErrorBody),
+            (status = 404, description = "No such institution or region", body = ErrorBody),
+            (status = 422, description = "`from` after `to`, more than 60 months, `agency` with \
+              `region`", body = ErrorBody),
+            (status = 503, body = ErrorBody),
+        )
+    )]
+    fn statistics() {}
+
+    #[utoipa::path(
+        get, path = "/v1/export", tag = "figures", operation_id = "export_public_record",
+        params(
+            ("agency" = String, Query, description = "The institution's id"),
+            ("from" = Option<String>, Query, pattern = r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description = MONTH),
+            ("to" = Option<String>, Query, pattern = r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description = MONTH),
+            ("format" = Option<crate::service::stats::ExportFormat>, Query,
+             description = "`json` (default), `csv` or `jsonl`; for CSV and JSON Lines the next \
+              page's cursor is in the `next-cursor` header"),
+            ("cursor" = Option<String>, Query, description = "`next_cursor` of the page before"),
+            ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000,
+             description = "Rows per page (default 500)"),
+        ),
+        responses(
+            (status = 200, description = "The public reports the institution received in the \
+              period, newest first: what the public pages show of each, nothing personal",
+             content((crate::service::stats::ExportPage = "application/json"),
+                     (String = "text/csv"), (String = "application/jsonl"))),
+            (status = 400, description = "No `agency`, an unknown or repeated parameter, a \
+              month, limit or cursor that is not one, an unknown format", body = ErrorBody),
+            (status = 404, description = "No such institution", body = ErrorBody),
+            (status = 422, description = "`from` after `to`, more than 60 months",
+             body = ErrorBody),
+            (status = 503, body = ErrorBody),
+        )
+    )]
+    fn export_public_record() {}
 }
 
 #[cfg(test)]

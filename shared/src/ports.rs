@@ -194,6 +194,17 @@ pub trait ReportStore: Send + Sync {
 
     /// One page of a list of reports, newest first, read through the list's index.
     async fn list(&self, query: &ListQuery) -> Result<ListPage, StoreError>;
+
+    /// The statistics' counters of `scope` (`crate::stats`: `national`, `agency:ID`,
+    /// `province:32`, `regency:32.73`) for the months `from..=to` (`YYYY-MM`), oldest first, one
+    /// row per month that has any. Every insert and update moves them in its own transaction
+    /// (`stats::delta`); reading them never reads a report.
+    async fn stats(
+        &self,
+        scope: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<crate::stats::StatsRow>, StoreError>;
 }
 
 /// A message to publish with a write (`ReportStore::insert_and_publish`).

@@ -197,6 +197,7 @@ pub async fn aws() -> Option<Harness> {
             dynamodb,
             made.table("ReportsTable").to_string(),
             made.table("IdempotencyTable").to_string(),
+            made.table("StatsTable").to_string(),
         )
         .publishing_to(queues.clone()),
     );

@@ -1,10 +1,16 @@
 //! `GET /v1/reports/{tracking_id}`: the public view, or the reporter's with a bearer token.
 //! `GET /v1/reports`: the public feed (`agency`, `status`, `cursor`, `limit`).
 //! `GET /v1/openapi.json`: the JSON API's OpenAPI document (`lapor::openapi`).
+//! `GET /v1/stats`: figures per institution, region or nation (JSON or CSV).
+//! `GET /v1/export`: an institution's public record (JSON, CSV or JSON Lines).
 
 use lambda_http::{Body, Request, Response};
 use lapor::api::ServiceError;
-use lapor::lambda::http::{bearer_token, path_parameter, query_parameters, respond, route_key};
+use lapor::lambda::http::{
+    bearer_token, error_response, path_parameter, query_parameters, respond, route_key,
+    text_response,
+};
+use lapor::service::stats::{self, Format};
 use lapor::service::{inbox, views, App};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
@@ -22,7 +28,44 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_ht
                 .map(|view| (200, view.to_json()))
         }
         "GET /v1/openapi.json" => Ok((200, lapor::openapi::document_json())),
+        "GET /v1/stats" | "GET /v1/export" => return Ok(figures(app, &req).await),
         other => Err(ServiceError::NotFound(format!("no route {other:?} here"))),
     };
     Ok(respond(result))
+}
+
+/// The figures and the export, in the format asked for; the next page of an export in the
+/// `Next-Cursor` header when it is not JSON.
+async fn figures(app: &App, req: &Request) -> Response<Body> {
+    let export = route_key(req) == "GET /v1/export";
+    let answer = async {
+        let params = query_parameters(req)?;
+        let format = Format::of(&params, export)?;
+        if !export {
+            let figures = stats::figures(app, &params).await?;
+            return Ok(match format {
+                Format::Csv => {
+                    text_response(format.content_type(), stats::figures_csv(&figures), &[])
+                }
+                _ => respond(Ok((200, figures))),
+            });
+        }
+        let page = stats::export(app, &params).await?;
+        let next: Vec<(&str, String)> = page
+            .next_cursor
+            .clone()
+            .map(|c| ("next-cursor", c))
+            .into_iter()
+            .collect();
+        Ok(match format {
+            Format::Json => respond(Ok((200, page))),
+            Format::Csv => text_response(format.content_type(), stats::export_csv(&page), &next),
+            Format::JsonLines => {
+                text_response(format.content_type(), stats::export_jsonl(&page), &next)
+            }
+        })
+    };
+    answer
+        .await
+        .unwrap_or_else(|e: lapor::api::ServiceError| error_response(&e))
 }

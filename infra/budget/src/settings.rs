@@ -211,6 +211,7 @@ pub fn variable_values(aws: &FakeAws) -> HashMap<String, String> {
         [
             (env::REPORTS_TABLE, table_name("ReportsTable")),
             (env::IDEMPOTENCY_TABLE, table_name("IdempotencyTable")),
+            (env::STATS_TABLE, table_name("StatsTable")),
             (env::AGENCIES_TABLE, table_name("AgenciesTable")),
             (
                 env::ROUTING_EXAMPLES_TABLE,
@@ -294,6 +295,7 @@ mod tests {
         let known = [
             "REPORTS_TABLE",
             "IDEMPOTENCY_TABLE",
+            "STATS_TABLE",
             "AGENCIES_TABLE",
             "ROUTING_EXAMPLES_TABLE",
             "ROUTING_MODELS_TABLE",

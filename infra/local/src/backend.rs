@@ -211,6 +211,7 @@ async fn aws_stores(
             dynamodb.clone(),
             table("ReportsTable")?,
             table("IdempotencyTable")?,
+            table("StatsTable")?,
         )
         .publishing_to(queues.clone()),
     );
@@ -246,6 +247,7 @@ fn table_from_env(logical: &str) -> Result<String> {
     let variable = match logical {
         "ReportsTable" => REPORTS_TABLE,
         "IdempotencyTable" => IDEMPOTENCY_TABLE,
+        "StatsTable" => STATS_TABLE,
         "AgenciesTable" => AGENCIES_TABLE,
         "RoutingExamplesTable" => ROUTING_EXAMPLES_TABLE,
         "RoutingModelsTable" => ROUTING_MODELS_TABLE,

@@ -393,9 +393,21 @@ pub struct Report {
     /// 14/2008 allows an information request).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub extended: bool,
+    /// The institution's first follow-up, kept for the statistics (time to first response,
+    /// answered within the deadline). Absent until the first `follow_up`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response: Option<FirstResponse>,
     /// Bumped by every change; updates are conditional on it.
     pub version: u64,
     pub timeline: Vec<TimelineEvent>,
+}
+
+/// When the institution first followed a report up, and whether that met the follow-up
+/// deadline in force at that moment (an extension counts: it moved the deadline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstResponse {
+    pub at: DateTime<Utc>,
+    pub within_deadline: bool,
 }
 
 /// A level that supervises an overdue report: an institution above the holder, or the national
@@ -455,6 +467,7 @@ impl Report {
             supervisors: Vec::new(),
             duplicates: Vec::new(),
             extended: false,
+            first_response: None,
             version: 1,
             timeline: vec![TimelineEvent {
                 at: now,

@@ -12,6 +12,24 @@ pub fn json_response(status: u16, body: &serde_json::Value) -> Response<Body> {
         .expect("status and headers are valid")
 }
 
+/// A 200 with a body that is not JSON (CSV, JSON Lines), and headers beside the content type.
+pub fn text_response(
+    content_type: &str,
+    body: String,
+    headers: &[(&str, String)],
+) -> Response<Body> {
+    let mut response = Response::builder()
+        .status(200)
+        .header("content-type", content_type)
+        .header("cache-control", "no-store");
+    for (name, value) in headers {
+        response = response.header(*name, value.as_str());
+    }
+    response
+        .body(Body::Text(body))
+        .expect("status and headers are valid")
+}
+
 /// A service error as the JSON API answers it (`api::http_status`, `api::error_body`), logged
 /// there when it is an outage or a bug.
 pub fn error_response(error: &ServiceError) -> Response<Body> {

@@ -12,6 +12,7 @@ pub mod models;
 pub mod notifier;
 pub mod publish;
 pub mod routing_step;
+pub mod stats;
 pub mod sweep;
 pub mod views;
 pub mod webhooks;

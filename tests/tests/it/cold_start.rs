@@ -55,6 +55,7 @@ async fn functions_wired_as_in_lambda_start_and_intake_publishes_what_it_stores(
             env::IDEMPOTENCY_TABLE,
             made.table("IdempotencyTable").to_string(),
         ),
+        (env::STATS_TABLE, made.table("StatsTable").to_string()),
         (env::AGENCIES_TABLE, made.table("AgenciesTable").to_string()),
         (env::INTAKE_QUEUE_URL, intake_queue.url.clone()),
         (env::NOTIFICATION_QUEUE_URL, notification_queue.url.clone()),

@@ -32,5 +32,6 @@ mod privacy_logs;
 mod privacy_walk;
 mod rest_api;
 mod security;
+mod stats;
 mod template;
 mod web;

@@ -8,7 +8,8 @@
 //!   answers them). `snapshot`/`restore` give every invocation of a subject the same start.
 //! - **The agencies table** holds the directory the budget gives it and answers `Scan` in pages
 //!   of at most 1 MB, as DynamoDB does.
-//! - **Every other table** (idempotency records, routing models and examples) acknowledges
+//! - **Every other table** (idempotency records, routing models and examples, the statistics'
+//!   counters a transaction updates) acknowledges
 //!   writes without keeping them (their conditions unread) and answers `GetItem` with no item: a
 //!   kept idempotency record would turn every later intake invocation, which reuses the
 //!   fixture's `Idempotency-Key`, into a replay.
@@ -107,7 +108,12 @@ pub struct GetItem {
     key: Item,
     #[serde(rename = "ConsistentRead")]
     _consistent_read: Option<bool>,
-    projection_expression: Option<String>,
+    /// Answered with the whole item: the caller reads only what it projected (an update reads
+    /// the stored version and statistics facts so).
+    #[serde(rename = "ProjectionExpression")]
+    _projection_expression: Option<String>,
+    #[serde(default, rename = "ExpressionAttributeNames")]
+    _expression_attribute_names: HashMap<String, String>,
 }
 
 /// A `PutItem`, or the `Put` of a `TransactWriteItems`.
@@ -146,11 +152,13 @@ pub struct TransactWriteItems {
     _client_request_token: Option<String>,
 }
 
-/// Only `Put`s: a `ConditionCheck`, `Update` or `Delete` is refused when the request is read.
+/// A `Put`, or an `Update` of a table that is not kept (the statistics' counters every write
+/// of a report moves); a `ConditionCheck` or `Delete` is refused when the request is read.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct TransactItem {
-    put: Put,
+    put: Option<Put>,
+    update: Option<Update>,
 }
 
 #[derive(Deserialize)]
@@ -241,11 +249,6 @@ impl Dynamo {
         let Some((key, items)) = self.kept(tables, &request.table_name) else {
             return Ok("{}".into());
         };
-        ensure!(
-            request.projection_expression.is_none(),
-            "a GetItem on {} with a ProjectionExpression",
-            request.table_name
-        );
         let id = string(&request.key, key)
             .with_context(|| format!("a GetItem on {} without {key}", request.table_name))?;
         Ok(match items.get(id) {
@@ -333,7 +336,20 @@ impl Dynamo {
         let mut writes = Vec::new();
         let mut failed = Vec::new();
         for item in request.transact_items {
-            let checked = self.check(tables, item.put)?;
+            let put = match (item.put, item.update) {
+                (Some(put), None) => put,
+                (None, Some(update)) => {
+                    ensure!(
+                        self.kept(tables, &update.table_name).is_none(),
+                        "an Update of {} in a transaction (only counters are updated so)",
+                        update.table_name
+                    );
+                    failed.push(false);
+                    continue;
+                }
+                _ => anyhow::bail!("a transaction item that is not one Put or one Update"),
+            };
+            let checked = self.check(tables, put)?;
             failed.push(matches!(checked, Some(Err(_))));
             writes.extend(checked.and_then(Result::ok));
         }
@@ -632,7 +648,7 @@ mod tests {
 
     #[test]
     fn what_no_measured_path_sends_is_refused() {
-        let dynamo = with_reports(&[listed("A", Some("pln"), 1)]);
+        let mut dynamo = with_reports(&[listed("A", Some("pln"), 1)]);
         let query = |change: fn(&mut Value)| {
             let mut query = inbox_query("pln", 20);
             change(&mut query);
@@ -651,8 +667,12 @@ mod tests {
         assert!(dynamo.scan(&tables(), request(scan)).is_err());
         let delete = json!({"TransactItems": [{"Delete": {"TableName": "reports", "Key": {}}}]});
         assert!(serde_json::from_value::<TransactWriteItems>(delete).is_err());
-        let projected = json!({"TableName": "reports", "Key": {"tracking_id": {"S": "A"}}, "ProjectionExpression": "status"});
-        assert!(dynamo.get_item(&tables(), request(projected)).is_err());
+        let update_report = json!({"TransactItems": [{"Update": {"TableName": "reports",
+            "Key": {"tracking_id": {"S": "A"}}, "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}}}}]});
+        assert!(dynamo
+            .transact_write_items(&tables(), request(update_report))
+            .is_err());
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! `ReportStore` on DynamoDB: one item per report (native attributes), conditional writes on the
-//! version, a transaction for report + idempotency record, a sparse GSI for due reports and one
+//! version, one transaction for the report, its idempotency record and the statistics'
+//! counters its change moves (`crate::stats`), a sparse GSI for due reports and one
 //! GSI per list (agency, work unit, triage, public feed), each sorted by creation time.
 
 use super::attributes::{from_item, to_item};
 use crate::config::attributes::{
     AGENCY_ID, CREATED_MS, DUE_MS, DUE_SHARD as DUE_SHARD_ATTRIBUTE, IDEMPOTENCY_KEY, PUBLIC_FEED,
-    REPORTER_REF, REPORTS_KEY, SUPERVISOR, TRIAGE_QUEUE, WORK_UNIT,
+    REPORTER_REF, REPORTS_KEY, STATS_FACTS, STATS_PERIOD, STATS_SCOPE, SUPERVISOR, TRIAGE_QUEUE,
+    WORK_UNIT,
 };
 use crate::config::indexes;
 use crate::domain::{Report, TrackingId};
@@ -13,9 +15,10 @@ use crate::ports::{
     DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery, Message,
     MessageQueue, ReportList, ReportStore, StoreError, UpdateError,
 };
+use crate::stats::{self, Contribution, Facts, StatsRow};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -38,17 +41,25 @@ pub struct DynamoStore {
     client: Client,
     reports_table: String,
     idempotency_table: String,
+    /// The statistics' counters (`crate::stats`), moved in each write's transaction.
+    stats_table: String,
     /// Where the messages of a persist-and-publish go (SQS); none for a store that only reads
     /// and writes (tools, the status function).
     publisher: Option<Arc<dyn MessageQueue>>,
 }
 
 impl DynamoStore {
-    pub fn new(client: Client, reports_table: String, idempotency_table: String) -> DynamoStore {
+    pub fn new(
+        client: Client,
+        reports_table: String,
+        idempotency_table: String,
+        stats_table: String,
+    ) -> DynamoStore {
         DynamoStore {
             client,
             reports_table,
             idempotency_table,
+            stats_table,
             publisher: None,
         }
     }
@@ -124,6 +135,122 @@ impl DynamoStore {
         }
         put.build().expect("table, item and condition are set")
     }
+
+    /// One `ADD` per scope and month of `delta`.
+    fn stats_updates(&self, delta: &Contribution) -> Vec<TransactWriteItem> {
+        delta
+            .iter()
+            .map(|((scope, period), counters)| {
+                let mut update = Update::builder()
+                    .table_name(&self.stats_table)
+                    .key(STATS_SCOPE, AttributeValue::S(scope.clone()))
+                    .key(STATS_PERIOD, AttributeValue::S(period.clone()));
+                let mut adds = Vec::new();
+                for (i, (counter, n)) in counters.iter().enumerate() {
+                    adds.push(format!("#c{i} :v{i}"));
+                    update = update
+                        .expression_attribute_names(format!("#c{i}"), counter)
+                        .expression_attribute_values(
+                            format!(":v{i}"),
+                            AttributeValue::N(n.to_string()),
+                        );
+                }
+                let update = update
+                    .update_expression(format!("ADD {}", adds.join(", ")))
+                    .build()
+                    .expect("table, key and expression are set");
+                TransactWriteItem::builder().update(update).build()
+            })
+            .collect()
+    }
+
+    /// What the stored version `version` of the report contributes to the statistics; `Err`
+    /// when the stored report is not at that version (someone else wrote first). A strongly
+    /// consistent read: the transaction then writes only if the version is still the same, so
+    /// the facts read are the facts replaced.
+    async fn stored_facts(
+        &self,
+        id: &TrackingId,
+        version: u64,
+    ) -> Result<Option<Facts>, UpdateError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.reports_table)
+            .key(REPORTS_KEY, AttributeValue::S(id.to_string()))
+            .consistent_read(true)
+            .projection_expression("#version, #stats")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#stats", STATS_FACTS)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let item = out.item().ok_or(UpdateError::Conflict)?;
+        let stored_version = match item.get("version") {
+            Some(AttributeValue::N(n)) => n.parse::<u64>().ok(),
+            _ => None,
+        };
+        if stored_version != Some(version) {
+            return Err(UpdateError::Conflict);
+        }
+        Ok(match item.get(STATS_FACTS) {
+            Some(AttributeValue::S(text)) => Facts::decode(text),
+            _ => None,
+        })
+    }
+
+    /// Runs a write transaction, again while it is cancelled only by another transaction on a
+    /// shared item (the national counters are in every write): the conditions decide, never a
+    /// race between two unrelated reports. Answers the cancellation reasons' codes otherwise.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
+        let mut pause = std::time::Duration::from_millis(20);
+        for attempt in 0.. {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let e = match result {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            let codes: Vec<String> = e
+                .as_service_error()
+                .and_then(|s| match s {
+                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => {
+                        Some(c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let conflict_only = !codes.is_empty()
+                && codes
+                    .iter()
+                    .all(|c| c == "TransactionConflict" || c == "None")
+                && codes.iter().any(|c| c == "TransactionConflict");
+            if conflict_only && attempt < 5 {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                continue;
+            }
+            if codes.is_empty() {
+                return Err(TransactFailure::Store(unavailable(e)));
+            }
+            if !codes.iter().any(|c| c == "ConditionalCheckFailed") {
+                return Err(TransactFailure::Store(unavailable(e)));
+            }
+            return Err(TransactFailure::Condition(codes));
+        }
+        unreachable!("the loop returns")
+    }
+}
+
+/// Why a write transaction did not happen.
+enum TransactFailure {
+    /// A condition failed: the reason code of each item, in order.
+    Condition(Vec<String>),
+    Store(StoreError),
 }
 
 /// The item: the report's document plus the index keys derived from it: `created_ms` always, the
@@ -147,6 +274,10 @@ pub fn report_item(report: &Report) -> HashMap<String, AttributeValue> {
     if let Some(key) = report.supervision_key() {
         item.insert(SUPERVISOR.into(), AttributeValue::S(key));
     }
+    item.insert(
+        STATS_FACTS.into(),
+        AttributeValue::S(stats::facts(report).encode()),
+    );
     if let Some(due) = report.due_at {
         item.insert(
             DUE_SHARD_ATTRIBUTE.into(),
@@ -231,77 +362,40 @@ where
 
 #[async_trait]
 impl ReportStore for DynamoStore {
+    /// One transaction: the report (if its tracking id is free), its idempotency record (if its
+    /// key is free or expired), and its first counts.
     async fn insert(
         &self,
         report: &Report,
         idempotency: Option<&IdempotencyRecord>,
     ) -> Result<(), InsertError> {
-        let Some(record) = idempotency else {
-            let result = self
-                .client
-                .put_item()
-                .table_name(&self.reports_table)
-                .set_item(Some(report_item(report)))
-                .condition_expression("attribute_not_exists(tracking_id)")
-                .send()
-                .await;
-            return match result {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
-                    Err(InsertError::TrackingIdTaken)
-                }
-                Err(e) => Err(unavailable(e).into()),
-            };
-        };
-        let idempotency_put = Put::builder()
-            .table_name(&self.idempotency_table)
-            .set_item(Some(to_item(record)))
-            // An expired record (TTL deletion lags) no longer holds its key.
-            .condition_expression("attribute_not_exists(key_hash) OR expires_at < :now")
-            .expression_attribute_values(
-                ":now",
-                AttributeValue::N(record.created_at.timestamp().to_string()),
-            )
-            .build()
-            .expect("table, item and condition are set");
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(
-                TransactWriteItem::builder()
-                    .put(self.report_put(report, "attribute_not_exists(tracking_id)"))
-                    .build(),
-            )
-            .transact_items(TransactWriteItem::builder().put(idempotency_put).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let reasons = e
-                    .as_service_error()
-                    .and_then(|s| match s {
-                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => {
-                            Some(c.cancellation_reasons().to_vec())
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or_default();
-                let failed = |i: usize| {
-                    reasons
-                        .get(i)
-                        .and_then(|r| r.code())
-                        .is_some_and(|c| c == "ConditionalCheckFailed")
-                };
-                if failed(1) {
+        let mut items = vec![TransactWriteItem::builder()
+            .put(self.report_put(report, "attribute_not_exists(tracking_id)"))
+            .build()];
+        if let Some(record) = idempotency {
+            let idempotency_put = Put::builder()
+                .table_name(&self.idempotency_table)
+                .set_item(Some(to_item(record)))
+                // An expired record (TTL deletion lags) no longer holds its key.
+                .condition_expression("attribute_not_exists(key_hash) OR expires_at < :now")
+                .expression_attribute_values(
+                    ":now",
+                    AttributeValue::N(record.created_at.timestamp().to_string()),
+                )
+                .build()
+                .expect("table, item and condition are set");
+            items.push(TransactWriteItem::builder().put(idempotency_put).build());
+        }
+        items.extend(self.stats_updates(&stats::delta(None, &stats::facts(report))));
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Store(e)) => Err(e.into()),
+            Err(TransactFailure::Condition(codes)) => {
+                let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+                if idempotency.is_some() && failed(1) {
                     Err(InsertError::IdempotencyKeyTaken)
-                } else if failed(0) {
-                    Err(InsertError::TrackingIdTaken)
                 } else {
-                    Err(unavailable(e).into())
+                    Err(InsertError::TrackingIdTaken)
                 }
             }
         }
@@ -361,26 +455,63 @@ impl ReportStore for DynamoStore {
         Ok((record.expires_at >= now.timestamp()).then_some(record))
     }
 
+    /// Reads the stored version's statistics facts, then one transaction: the report if the
+    /// stored version is still `report.version - 1`, and the counters moved by the difference.
     async fn update(&self, report: &Report) -> Result<(), UpdateError> {
-        let put = self.report_put(report, "version = :expected");
-        let result = self
-            .client
-            .put_item()
-            .table_name(put.table_name())
-            .set_item(Some(put.item().clone()))
-            .condition_expression("version = :expected")
-            .set_expression_attribute_values(put.expression_attribute_values().cloned())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(UpdateError::Conflict)
+        let expected = report.version.checked_sub(1).ok_or(UpdateError::Conflict)?;
+        let stored = self.stored_facts(&report.tracking_id, expected).await?;
+        let mut items = vec![TransactWriteItem::builder()
+            .put(self.report_put(report, "version = :expected"))
+            .build()];
+        items.extend(self.stats_updates(&stats::delta(stored.as_ref(), &stats::facts(report))));
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Condition(_)) => Err(UpdateError::Conflict),
+            Err(TransactFailure::Store(e)) => Err(e.into()),
+        }
+    }
+
+    async fn stats(&self, scope: &str, from: &str, to: &str) -> Result<Vec<StatsRow>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.stats_table)
+                .key_condition_expression("#scope = :scope AND #period BETWEEN :from AND :to")
+                .expression_attribute_names("#scope", STATS_SCOPE)
+                .expression_attribute_names("#period", STATS_PERIOD)
+                .expression_attribute_values(":scope", AttributeValue::S(scope.into()))
+                .expression_attribute_values(":from", AttributeValue::S(from.into()))
+                .expression_attribute_values(":to", AttributeValue::S(to.into()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items() {
+                let Some(AttributeValue::S(period)) = item.get(STATS_PERIOD) else {
+                    return Err(StoreError::Corrupt(
+                        "a statistics item without its period".into(),
+                    ));
+                };
+                let counters = item
+                    .iter()
+                    .filter_map(|(name, value)| match value {
+                        AttributeValue::N(n) => Some((name.clone(), n.parse::<i64>().ok()?)),
+                        _ => None,
+                    })
+                    .filter(|(_, n)| *n != 0)
+                    .collect();
+                out.push(StatsRow {
+                    period: period.clone(),
+                    counters,
+                });
             }
-            Err(e) => Err(unavailable(e).into()),
+            match page.last_evaluated_key() {
+                Some(key) => start = Some(key.clone()),
+                None => return Ok(out),
+            }
         }
     }
 

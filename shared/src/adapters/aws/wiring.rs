@@ -57,6 +57,7 @@ pub async fn wire(service: &'static str, needs: &Needs) -> Result<Wired, Error> 
                 dynamodb.clone(),
                 table(env::REPORTS_TABLE)?,
                 table(env::IDEMPOTENCY_TABLE)?,
+                table(env::STATS_TABLE)?,
             );
             Ok::<_, ConfigError>(Arc::new(match &queues {
                 Some(queues) => store.publishing_to(queues.clone()),

@@ -9,7 +9,7 @@
 //!
 //! One file per concern, as in the AWS family: `schema` (tables, indexes, the list columns'
 //! migration, file permissions), `writer` (the group-commit writer and the reader pool),
-//! `reports`, `queues`, `routing_data`, `channel_state` and the local runner's `outbox`.
+//! `reports`, `stats`, `queues`, `routing_data`, `channel_state` and the local runner's `outbox`.
 
 mod api_keys;
 mod channel_state;
@@ -18,6 +18,7 @@ mod queues;
 mod reports;
 mod routing_data;
 mod schema;
+mod stats;
 mod writer;
 
 pub use outbox::OutboxEntry;
@@ -64,6 +65,9 @@ impl EmbeddedStore {
         .map_err(sql_unavailable)?;
         conn.execute_batch(SCHEMA).map_err(sql_unavailable)?;
         add_list_columns(&conn)?;
+        conn.execute_batch(stats::STATS_SCHEMA)
+            .map_err(sql_unavailable)?;
+        stats::add_stats_column(&conn)?;
         conn.execute_batch(LIST_INDEXES).map_err(sql_unavailable)?;
         // Every statement the writer runs stays prepared.
         conn.set_prepared_statement_cache_capacity(64);

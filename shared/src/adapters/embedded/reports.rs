@@ -2,6 +2,7 @@
 //! and the columns the indexes read), and the SQL of the lists.
 
 use super::queues::enqueue;
+use super::stats::apply as apply_stats;
 use super::writer::WriteFail;
 use super::{millis, EmbeddedStore};
 use crate::adapters::doc::{idempotency_from_json, report_from_json, report_to_json};
@@ -10,6 +11,7 @@ use crate::ports::{
     DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery, Message, ReportList,
     ReportStore, StoreError, UpdateError,
 };
+use crate::stats::{self, Facts, StatsRow};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value as SqlValue;
@@ -31,6 +33,8 @@ pub(super) struct ReportRow {
     pub(super) reporter_ref: Option<String>,
     pub(super) supervisor: Option<String>,
     pub(super) doc: String,
+    /// What the report contributes to the statistics (`crate::stats`), stored beside it.
+    pub(super) facts: Facts,
 }
 
 impl ReportRow {
@@ -49,6 +53,7 @@ impl ReportRow {
             reporter_ref: report.reporter_ref.clone(),
             supervisor: report.supervision_key(),
             doc: report_to_json(report),
+            facts: stats::facts(report),
         }
     }
 }
@@ -132,8 +137,9 @@ impl EmbeddedStore {
                 }
                 let inserted = conn.prepare_cached(
                     "INSERT OR IGNORE INTO reports (tracking_id, version, status, agency_id, work_unit,
-                        created_at, created_ms, triage, public, due_at, doc, reporter_ref, supervisor)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        created_at, created_ms, triage, public, due_at, doc, reporter_ref, supervisor,
+                        stats)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 )?
                 .execute(params![
                     row.tracking_id,
@@ -148,11 +154,13 @@ impl EmbeddedStore {
                     row.due_at,
                     row.doc,
                     row.reporter_ref,
-                    row.supervisor
+                    row.supervisor,
+                    row.facts.encode()
                 ])?;
                 if inserted == 0 {
                     return Err(WriteFail::Rejected(InsertError::TrackingIdTaken));
                 }
+                apply_stats(conn, &stats::delta(None, &row.facts))?;
                 for message in &messages {
                     enqueue(conn, message.queue, &message.body)?;
                 }
@@ -169,11 +177,22 @@ impl EmbeddedStore {
     ) -> Result<(), UpdateError> {
         let row = ReportRow::of(report);
         self.write(move |conn| {
+            // What the stored version contributed, read in the write's own transaction.
+            let stored: Option<Option<String>> = conn
+                .prepare_cached(
+                    "SELECT stats FROM reports WHERE tracking_id = ?1 AND version = ?2 - 1",
+                )?
+                .query_row(params![row.tracking_id, row.version], |r| r.get(0))
+                .optional()?;
+            let Some(stored) = stored else {
+                return Err(WriteFail::Rejected(UpdateError::Conflict));
+            };
+            let stored = stored.as_deref().and_then(Facts::decode);
             let changed = conn
                 .prepare_cached(
                     "UPDATE reports SET version = ?2, status = ?3, agency_id = ?4, work_unit = ?5,
                         created_at = ?6, created_ms = ?7, triage = ?8, public = ?9, due_at = ?10,
-                        doc = ?11, supervisor = ?12
+                        doc = ?11, supervisor = ?12, stats = ?13
                      WHERE tracking_id = ?1 AND version = ?2 - 1",
                 )?
                 .execute(params![
@@ -188,11 +207,13 @@ impl EmbeddedStore {
                     row.public,
                     row.due_at,
                     row.doc,
-                    row.supervisor
+                    row.supervisor,
+                    row.facts.encode()
                 ])?;
             if changed == 0 {
                 return Err(WriteFail::Rejected(UpdateError::Conflict));
             }
+            apply_stats(conn, &stats::delta(stored.as_ref(), &row.facts))?;
             for message in &messages {
                 enqueue(conn, message.queue, &message.body)?;
             }
@@ -266,6 +287,10 @@ impl ReportStore for EmbeddedStore {
         messages: &[Message],
     ) -> Result<(), UpdateError> {
         self.update_with(report, messages.to_vec()).await
+    }
+
+    async fn stats(&self, scope: &str, from: &str, to: &str) -> Result<Vec<StatsRow>, StoreError> {
+        self.read_stats(scope, from, to).await
     }
 
     /// A range read on the list's index, filters included, so a page is short only at the end

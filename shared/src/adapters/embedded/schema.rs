@@ -340,10 +340,16 @@ mod tests {
         );
         let triage = store.list(&query(ReportList::Triage)).await.unwrap();
         assert_eq!(ids(triage), vec![waiting.tracking_id.clone()]);
+        // The statistics count what was there before them, once.
+        let counted = |rows: Vec<crate::stats::StatsRow>| rows[0].counters["received"];
+        let national = store.stats("national", "1970-01", "1970-01").await.unwrap();
+        assert_eq!(counted(national), 3);
         drop(store);
         // A second open finds nothing left to do.
         let again = EmbeddedStore::open(&path, HashMap::new()).unwrap();
         let public = again.list(&query(ReportList::Public)).await.unwrap();
         assert_eq!(ids(public), vec![held.tracking_id, routed.tracking_id]);
+        let national = again.stats("national", "1970-01", "1970-01").await.unwrap();
+        assert_eq!(counted(national), 3);
     }
 }

@@ -75,7 +75,14 @@ fn follow_up_posts_the_response() {
                 Status::Responded,
                 Some("Restitusi Anda sudah dicairkan pada 7 Maret."),
             ),
-            |r| r.status = Status::Responded,
+            |r| {
+                r.status = Status::Responded;
+                // The first follow-up, before its deadline: kept for the statistics.
+                r.first_response = Some(crate::domain::report::FirstResponse {
+                    at: now(),
+                    within_deadline: true,
+                });
+            },
         );
         assert_eq!(
             step(&before, &officer(HOLDER), &action),
@@ -197,4 +204,42 @@ fn close_ends_the_handling_with_or_without_a_message() {
             "from {status:?}"
         );
     }
+}
+
+#[test]
+fn the_first_follow_up_is_kept_with_whether_it_met_its_deadline() {
+    let follow_up = Action::FollowUp {
+        message: "Sedang kami tangani.".into(),
+    };
+    let first = |before: &Report| step(before, &officer(HOLDER), &follow_up).first_response;
+
+    let mut past = report_in(Status::InProgress);
+    past.deadline = Some(crate::domain::report::Deadline {
+        step: crate::deadlines::Step::FollowUp,
+        at: now() - chrono::Duration::hours(1),
+    });
+    assert_eq!(first(&past).map(|r| r.within_deadline), Some(false));
+
+    // A holder that missed a deadline is supervised and has a new one: still late.
+    let mut supervised = report_in(Status::InProgress);
+    supervised.deadline = Some(crate::domain::report::Deadline {
+        step: crate::deadlines::Step::FollowUp,
+        at: now() + chrono::Duration::days(3),
+    });
+    supervised
+        .supervisors
+        .push(crate::domain::report::Supervisor {
+            agency_id: None,
+            since: now() - chrono::Duration::days(1),
+        });
+    assert_eq!(first(&supervised).map(|r| r.within_deadline), Some(false));
+
+    // A later follow-up keeps the first one's record.
+    let mut again = report_in(Status::InProgress);
+    let kept = crate::domain::report::FirstResponse {
+        at: now() - chrono::Duration::days(2),
+        within_deadline: true,
+    };
+    again.first_response = Some(kept);
+    assert_eq!(first(&again), Some(kept));
 }

@@ -181,6 +181,26 @@ pub fn when(at: chrono::DateTime<chrono::Utc>, region_code: Option<&str>) -> Str
     )
 }
 
+/// `2025-12` as `Des 2025`; anything else as it is.
+pub fn month(period: &str) -> String {
+    match crate::stats::Months::parse_month(period) {
+        Some(d) => {
+            use chrono::Datelike;
+            format!("{} {}", MONTHS[d.month0() as usize], d.year())
+        }
+        None => period.to_string(),
+    }
+}
+
+/// A duration in whole hours as people say it: `5 jam` under two days, `3 hari` from then.
+pub fn hours(h: i64) -> String {
+    if h < 48 {
+        format!("{h} jam")
+    } else {
+        format!("{} hari", (h + 12) / 24)
+    }
+}
+
 /// A region's name with its parents: `Kec. Coblong, Kota Bandung, Jawa Barat`.
 pub fn region(code: &str) -> Option<String> {
     let regions = crate::domain::regions::Regions::get();

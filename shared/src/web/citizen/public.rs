@@ -1,6 +1,6 @@
 //! The public side: the feed `GET /laporan` (filter by institution and status, paginated with
 //! the store's opaque cursor), a report's public page `GET /laporan/{id}`, and an institution's
-//! page `GET /instansi/{id}`. Only what the JSON API's public views show: no reporter, no
+//! page `GET /instansi/{id}` with its figures of the last twelve months. Only what the JSON API's public views show: no reporter, no
 //! confidential or unverified content.
 
 use super::labels;
@@ -183,6 +183,54 @@ struct Institution<'a> {
     children: Vec<(&'a str, &'a str)>,
     lines: Vec<Line>,
     more: bool,
+    figures: Shown,
+}
+
+/// An institution's figures as its page shows them (`service::stats`): the last twelve months.
+struct Shown {
+    period: String,
+    received: i64,
+    answered: i64,
+    /// `75%` of the follow-ups due, when any was.
+    within_deadline: Option<String>,
+    first_response: Option<String>,
+    first_response_p90: Option<String>,
+    closing: Option<String>,
+    escalations: i64,
+    /// `4,2 dari 5 (12 penilaian)`.
+    rating: Option<String>,
+    buckets: Vec<(&'static str, i64)>,
+}
+
+impl Shown {
+    fn of(stats: &crate::service::stats::StatsResponse) -> Shown {
+        let f = &stats.total;
+        let decimal = |x: f64| format!("{x:.1}").replace('.', ",");
+        Shown {
+            period: format!(
+                "{} sampai {}",
+                labels::month(&stats.from),
+                labels::month(&stats.to)
+            ),
+            received: f.received,
+            answered: f.answered,
+            within_deadline: f
+                .share_within_deadline
+                .map(|s| format!("{}%", (s * 100.0).round())),
+            first_response: f.time_to_first_response.median_hours.map(labels::hours),
+            first_response_p90: f.time_to_first_response.p90_hours.map(labels::hours),
+            closing: f.time_to_closing.median_hours.map(labels::hours),
+            escalations: f.escalations,
+            rating: f
+                .average_rating
+                .map(|r| format!("{} dari 5 ({} penilaian)", decimal(r), f.ratings)),
+            buckets: f
+                .by_lapor_status
+                .iter()
+                .map(|b| (b.label, b.count))
+                .collect(),
+        }
+    }
 }
 
 fn agency_kind(kind: &str) -> &'static str {
@@ -202,7 +250,8 @@ fn agency_kind(kind: &str) -> &'static str {
 /// How many of an institution's recent public reports its page lists.
 const RECENT: usize = 10;
 
-/// `GET /instansi/{id}`: what it is, its parent and units, its recent public reports.
+/// `GET /instansi/{id}`: what it is, its parent and units, its figures, its recent public
+/// reports.
 pub async fn institution(
     web: &Web,
     req: &Request,
@@ -215,6 +264,11 @@ pub async fn institution(
         ("limit".to_string(), RECENT.to_string()),
     ]);
     let list = inbox::public_feed(&web.app, &params).await?;
+    let figures = crate::service::stats::figures(
+        &web.app,
+        &HashMap::from([("agency".to_string(), detail.agency.id.clone())]),
+    )
+    .await?;
     let page = Institution {
         layout: Layout::new(req, detail.agency.name.clone(), "laporan"),
         id: &detail.agency.id,
@@ -230,6 +284,7 @@ pub async fn institution(
         children: detail.children.iter().map(|c| (c.id, c.name)).collect(),
         lines: lines(&list.reports, &directory),
         more: list.next_cursor.is_some(),
+        figures: Shown::of(&figures),
     };
     Ok(Page::render(&page)?.into_response())
 }

@@ -412,6 +412,41 @@ async fn anonymous_and_confidential_reports_show_nothing_private_to_the_public()
 }
 
 #[tokio::test]
+async fn an_institutions_page_shows_its_figures_from_the_counters() {
+    for h in families().await {
+        let web = web(&h).await;
+        let family = h.family;
+        let mut reporter = Browser::default();
+        let (first, _) = sent(&web, &mut reporter, &[]).await;
+        sent(&web, &mut reporter, &[("rahasia", "1")]).await;
+        h.drain_router().await;
+        let agency = h.stored(&first).await.agency_id.expect("routed");
+        let page = Browser::default()
+            .get(&web, &format!("/instansi/{agency}"))
+            .await;
+        assert_eq!(page.status, 200, "{family}");
+        // Both count, the confidential one included: figures name no report.
+        assert!(
+            page.html.contains("<dt>Laporan diterima</dt><dd>2</dd>"),
+            "{family}: {}",
+            page.html
+        );
+        assert!(page.html.contains("Jan 2025 sampai Des 2025"), "{family}");
+        assert!(
+            page.html
+                .contains("<th scope=\"row\">Terdisposisi Belum Ditindaklanjuti</th><td>2</td>"),
+            "{family}"
+        );
+        assert!(page.html.contains("belum ada yang jatuh tempo"), "{family}");
+        assert!(
+            page.html
+                .contains(&format!("/v1/stats?agency={agency}&amp;format=csv")),
+            "{family}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn every_error_has_its_page() {
     for h in families().await {
         let web = web(&h).await;
