@@ -180,6 +180,7 @@ output() { printf '%s\n' "$OUTPUTS" | sed -n "s/^$1=//p"; }
 # the table and queue names from the stack's outputs, as the functions get them.
 say "publishing the directory with lapor-local seed"
 REPORTS_TABLE=$(output ReportsTableName) IDEMPOTENCY_TABLE=$(output IdempotencyTableName) \
+  STATS_TABLE=$(output StatsTableName) \
   AGENCIES_TABLE=$(output AgenciesTableName) \
   ROUTING_EXAMPLES_TABLE=$(output RoutingExamplesTableName) \
   ROUTING_MODELS_TABLE=$(output RoutingModelsTableName) \

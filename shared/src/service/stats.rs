@@ -11,7 +11,7 @@ use crate::domain::{Report, TrackingId};
 use crate::error::FieldError;
 use crate::ports::{ListCursor, ListQuery, ReportList};
 use crate::stats::{self, Figures, Months};
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SubsecRound, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -258,7 +258,7 @@ pub fn figures_csv(response: &StatsResponse) -> String {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportRow {
     pub tracking_id: TrackingId,
-    /// In WIB.
+    /// In WIB, to the second.
     pub created_at: DateTime<FixedOffset>,
     pub kind: &'static str,
     pub status: &'static str,
@@ -293,7 +293,7 @@ impl ExportRow {
         let facts = stats::facts(report);
         Some(ExportRow {
             tracking_id: report.tracking_id.clone(),
-            created_at: TimeZone::Wib.local(report.created_at),
+            created_at: TimeZone::Wib.local(report.created_at).trunc_subsecs(0),
             kind: report.kind.as_str(),
             status: report.status.as_str(),
             status_label: report.status.label().id,
