@@ -144,8 +144,10 @@ pub mod needs {
         models: true,
         ..NOTHING
     };
-    /// The directory and routing suggestions.
+    /// The directory and routing suggestions, with a draft's possible duplicates (it reads the
+    /// reports' agency index).
     pub const DIRECTORY: Needs = Needs {
+        reports: true,
         agencies: true,
         models: true,
         ..NOTHING

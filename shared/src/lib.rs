@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod deadlines;
 pub mod directory;
 pub mod domain;
+pub mod duplicates;
 pub mod error;
 pub mod inbound;
 #[cfg(feature = "lambda")]

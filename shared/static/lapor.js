@@ -73,6 +73,23 @@
         box.textContent = s.agency_name
           ? "Perkiraan instansi tujuan: " + s.agency_name + ". Verifikator memastikannya setelah laporan terkirim."
           : "Laporan ini akan diperiksa verifikator LAPOR! untuk menentukan instansi tujuannya.";
+        // Reports at the same place that likely say the same thing: the citizen may follow one.
+        if (s.similar && s.similar.length) {
+          var p = document.createElement("p");
+          p.textContent = "Mungkin masalah yang sama sudah dilaporkan:";
+          var list = document.createElement("ul");
+          s.similar.forEach(function (d) {
+            var item = document.createElement("li");
+            var link = document.createElement("a");
+            link.href = d.url;
+            link.textContent = d.title;
+            item.appendChild(link);
+            item.appendChild(document.createTextNode(" (" + d.status_label + ")"));
+            list.appendChild(item);
+          });
+          box.appendChild(p);
+          box.appendChild(list);
+        }
         box.hidden = false;
       }).catch(function () { box.hidden = true; });
     };

@@ -444,6 +444,7 @@ impl Harness {
                     .expect("loading the directory"),
             ),
             engine: Arc::new(engine),
+            reports: Some(self.app.store.clone()),
         }
     }
 }

@@ -16,6 +16,10 @@ async fn main() -> Result<(), Error> {
     let api = &DirectoryApi {
         directory: wired.directory,
         engine: Arc::new(engine),
+        reports: wired
+            .store
+            .clone()
+            .map(|s| s as Arc<dyn lapor::ports::ReportStore>),
     };
     run(service_fn(move |req: Request| directory::handle(api, req))).await
 }

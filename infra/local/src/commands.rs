@@ -66,6 +66,7 @@ pub fn directory_api(system: &System) -> DirectoryApi {
     DirectoryApi {
         directory: system.app.directory.clone(),
         engine: system.router.engine.clone(),
+        reports: Some(system.app.store.clone()),
     }
 }
 

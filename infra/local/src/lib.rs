@@ -77,6 +77,9 @@ enum Command {
         /// The labelled reports.
         file: PathBuf,
     },
+    /// Measure the duplicate detector on its labelled pairs (shared/data/duplicates/): precision
+    /// and recall at its threshold and around it, and its speed.
+    EvalDuplicates,
     /// Publish the national agency directory (central institutions and the 552 regional
     /// governments, with aliases; plus --extra institutions and work units) to the store.
     /// Idempotent: safe to re-run.
@@ -140,6 +143,10 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
             Some(Command::Serve(args)) => serve(args).await,
             Some(Command::Bench(args)) => bench::run(args).await,
             Some(Command::EvalRouting { file }) => eval_routing(&file),
+            Some(Command::EvalDuplicates) => {
+                eval_duplicates();
+                Ok(())
+            }
             Some(Command::Seed(args)) => commands::seed(args).await,
             Some(Command::Triage(command)) => commands::triage(command).await,
             Some(Command::Retrain(args)) => commands::retrain(args).await,
@@ -215,6 +222,51 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     )
     .await
+}
+
+fn eval_duplicates() {
+    use lapor::duplicates::{builtin_pairs, evaluate, Text, THRESHOLD};
+    let pairs = builtin_pairs();
+    println!("duplicate detector on shared/data/duplicates/pairs.csv");
+    println!("threshold  pairs  duplicates  flagged  precision  recall  f1");
+    for threshold in [THRESHOLD - 0.04, THRESHOLD, THRESHOLD + 0.04] {
+        let e = evaluate(&pairs, threshold);
+        println!(
+            "{:>9.2}  {:>5}  {:>10}  {:>7}  {:>9.3}  {:>6.3}  {:.3}{}",
+            threshold,
+            e.pairs,
+            e.positives,
+            e.true_positives + e.false_positives,
+            e.precision,
+            e.recall,
+            e.f1(),
+            if threshold == THRESHOLD {
+                "  <- THRESHOLD"
+            } else {
+                ""
+            }
+        );
+    }
+    // Speed: every pair scored, many times over (as a request compares a draft with up to
+    // 300 open reports).
+    let rounds = 50;
+    let started = std::time::Instant::now();
+    let mut sum = 0.0f32;
+    for _ in 0..rounds {
+        for p in &pairs {
+            let a = Text {
+                title: &p.a_title,
+                body: &p.a_body,
+            };
+            let b = Text {
+                title: &p.b_title,
+                body: &p.b_body,
+            };
+            sum += lapor::duplicates::similarity(&a, &b);
+        }
+    }
+    let per_pair = started.elapsed() / (rounds * pairs.len() as u32);
+    println!("{per_pair:.1?} per pair on average (checksum {sum:.1})");
 }
 
 fn eval_routing(file: &std::path::Path) -> anyhow::Result<()> {

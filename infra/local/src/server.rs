@@ -93,6 +93,7 @@ pub async fn serve(
         DirectoryApi {
             directory: directory.directory.clone(),
             engine: directory.engine.clone(),
+            reports: directory.reports.clone(),
         },
         web_settings,
     );

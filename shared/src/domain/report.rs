@@ -393,6 +393,11 @@ pub struct Report {
     /// 14/2008 allows an information request).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub extended: bool,
+    /// Open reports of the same institution and place that say the same thing, found when the
+    /// router placed this one (`service::duplicates`): for its officers to merge
+    /// (`mark_duplicate`). Best first, at most a few.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub possible_duplicates: Vec<PossibleDuplicate>,
     /// The institution's first follow-up, kept for the statistics (time to first response,
     /// answered within the deadline). Absent until the first `follow_up`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -400,6 +405,15 @@ pub struct Report {
     /// Bumped by every change; updates are conditional on it.
     pub version: u64,
     pub timeline: Vec<TimelineEvent>,
+}
+
+/// An open report that likely repeats this one, and how alike their texts are
+/// (`crate::duplicates::similarity`, 0 to 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PossibleDuplicate {
+    pub tracking_id: TrackingId,
+    pub score: f32,
 }
 
 /// When the institution first followed a report up, and whether that met the follow-up
@@ -467,6 +481,7 @@ impl Report {
             supervisors: Vec::new(),
             duplicates: Vec::new(),
             extended: false,
+            possible_duplicates: Vec::new(),
             first_response: None,
             version: 1,
             timeline: vec![TimelineEvent {

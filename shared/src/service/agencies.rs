@@ -21,6 +21,9 @@ pub const MAX_QUERY_CHARS: usize = 100;
 pub struct DirectoryApi {
     pub directory: Arc<LiveDirectory>,
     pub engine: Arc<LiveEngine>,
+    /// Where a draft's possible duplicates are looked for (the institution's open reports);
+    /// none: a suggestion answers none.
+    pub reports: Option<Arc<dyn crate::ports::ReportStore>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -194,6 +197,18 @@ impl DirectoryApi {
             location_text: valid.location.text.as_deref(),
             target_agency: valid.target_agency.as_deref(),
         });
+        let possible_duplicates = match (&self.reports, decision.agency_id.as_deref()) {
+            (Some(store), Some(agency)) => {
+                let draft = super::duplicates::Draft {
+                    title,
+                    body: &valid.body,
+                    location: &valid.location,
+                    exclude: None,
+                };
+                super::duplicates::similar_public(&**store, agency, &draft).await
+            }
+            _ => Vec::new(),
+        };
         Ok(Suggestion {
             decision: decision.decision.as_str(),
             agency_id: decision.agency_id,
@@ -212,6 +227,7 @@ impl DirectoryApi {
                 .collect(),
             reason: decision.reason,
             model_version: decision.model_version,
+            possible_duplicates,
         })
     }
 }
@@ -241,6 +257,10 @@ pub struct Suggestion {
     pub candidates: Vec<SuggestedCandidate>,
     pub reason: String,
     pub model_version: String,
+    /// Open public reports of that institution at the draft's place (its kecamatan, or within
+    /// 250 m) that likely say the same thing, best first: the citizen may follow one of them
+    /// instead of sending the same problem again. Empty without an institution or a place.
+    pub possible_duplicates: Vec<super::duplicates::SimilarReport>,
 }
 
 /// Agencies written per store call while seeding (the DynamoDB adapter splits further into

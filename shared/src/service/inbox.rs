@@ -296,6 +296,10 @@ pub struct StaffReport<'a> {
     /// The reports marked as repeating this one.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub duplicates: &'a [crate::domain::TrackingId],
+    /// Open reports of the same institution and place that likely say the same thing (found
+    /// when the router placed it), best first: candidates for `mark_duplicate`.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub possible_duplicates: &'a [crate::domain::report::PossibleDuplicate],
     /// Who supervises it overdue, in the order the missed deadlines added them.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub supervisors: &'a [crate::domain::report::Supervisor],
@@ -365,6 +369,7 @@ pub fn staff_view(
             archive_reason: report.archive_reason,
             duplicate_of: report.duplicate_of.as_ref(),
             duplicates: &report.duplicates,
+            possible_duplicates: &report.possible_duplicates,
             supervisors: &report.supervisors,
             extended: report.extended,
             rating: report.rating.as_ref(),

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod agencies;
 pub mod channels;
 pub mod contact;
+pub mod duplicates;
 pub mod escalation;
 pub mod inbox;
 pub mod intake;

@@ -84,13 +84,17 @@ pub async fn route_message(
             }
             return Ok(RouteOutcome::NothingToDo);
         }
-        let (updated, outcome) = apply_decision(
+        let (mut updated, outcome) = apply_decision(
             report,
             &*router.clock,
             engine,
             &router.deadlines,
             &directory,
         )?;
+        if let RouteOutcome::Routed { agency_id } = &outcome {
+            updated.possible_duplicates =
+                super::duplicates::for_placed(store, agency_id, &updated).await;
+        }
         let message = notice(&updated, updated.timeline.len() - 1, &directory);
         match store
             .update_and_publish(&updated, std::slice::from_ref(&message))

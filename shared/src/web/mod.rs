@@ -100,6 +100,10 @@ impl Web {
         let directory = DirectoryApi {
             directory: wired.directory.clone(),
             engine: std::sync::Arc::new(engine),
+            reports: wired
+                .store
+                .clone()
+                .map(|s| s as std::sync::Arc<dyn crate::ports::ReportStore>),
         };
         let settings = Settings {
             // The app client's secret from Secrets Manager, like the PII key.

@@ -110,6 +110,10 @@ fn full_report() -> Report {
         ],
         duplicates: vec![TrackingId::generate()],
         extended: true,
+        possible_duplicates: vec![lapor::domain::report::PossibleDuplicate {
+            tracking_id: TrackingId::generate(),
+            score: 0.812_345_7,
+        }],
         first_response: Some(lapor::domain::report::FirstResponse {
             at: created_at + Span::milliseconds(60_000) + Span::nanoseconds(3),
             within_deadline: false,

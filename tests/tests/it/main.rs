@@ -18,6 +18,7 @@ mod channels;
 mod cold_start;
 mod conformance;
 mod directory;
+mod duplicates;
 mod durability;
 mod escalation;
 mod learning;

@@ -297,7 +297,8 @@ fn site_origin(web: &Web, req: &Request) -> String {
 }
 
 /// `POST /saran`: the institution the router would choose for the draft, as JSON for the
-/// script (`{"agency_name": ...}` or `{"agency_name": null}` when a verifier would decide).
+/// script (`{"agency_name": ...}` or `{"agency_name": null}` when a verifier would decide), and
+/// the public reports at the same place that likely say the same thing (`similar`).
 /// An incomplete draft is a 422 the script ignores.
 pub async fn suggest(web: &Web, req: &Request) -> Result<Response<Body>, PageError> {
     let form = request::form(req)?;
@@ -318,9 +319,22 @@ pub async fn suggest(web: &Web, req: &Request) -> Result<Response<Body>, PageErr
                 .as_deref()
                 .and_then(|id| directory.get(id))
                 .map(|a| a.name.clone());
+            let base = request::base(req);
+            let similar: Vec<serde_json::Value> = s
+                .possible_duplicates
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "tracking_id": d.tracking_id,
+                        "title": d.title,
+                        "status_label": d.status_label,
+                        "url": format!("{base}/laporan/{}", d.tracking_id),
+                    })
+                })
+                .collect();
             (
                 200,
-                serde_json::json!({"agency_id": s.agency_id, "agency_name": name}),
+                serde_json::json!({"agency_id": s.agency_id, "agency_name": name, "similar": similar}),
             )
         }
         Err(ServiceError::Invalid(_)) => (422, serde_json::json!({"error": "incomplete"})),

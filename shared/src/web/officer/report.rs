@@ -55,6 +55,8 @@ struct StaffView {
     #[serde(default)]
     duplicate_of: Option<String>,
     #[serde(default)]
+    possible_duplicates: Vec<crate::domain::report::PossibleDuplicate>,
+    #[serde(default)]
     routing: Option<RoutingRecord>,
     #[serde(default)]
     expected_datetime: Option<DateTime<Utc>>,
@@ -128,6 +130,8 @@ struct ReportPage {
     matches: Vec<Choice>,
     work_units: Vec<Choice>,
     archive_reasons: Vec<(&'static str, &'static str)>,
+    /// Likely duplicates (tracking id, grouped for reading, how alike in percent).
+    similar: Vec<(String, String, u32)>,
 }
 
 /// What a re-rendered page adds: the problems of a refused post and what was typed.
@@ -341,6 +345,17 @@ async fn render(
         search,
         matches,
         work_units,
+        similar: view
+            .possible_duplicates
+            .iter()
+            .map(|d| {
+                (
+                    d.tracking_id.to_string(),
+                    d.tracking_id.display_grouped(),
+                    (d.score * 100.0).round() as u32,
+                )
+            })
+            .collect(),
         archive_reasons: vec![
             (
                 "unintelligible",

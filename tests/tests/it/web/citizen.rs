@@ -562,3 +562,30 @@ fn lapor_local_serves_the_pages_at_the_root() {
     assert!(missing.text.contains("Tidak ditemukan"));
     runner.stop();
 }
+
+#[tokio::test]
+async fn the_suggestion_while_typing_names_the_public_reports_it_may_repeat() {
+    let h = lapor_tests::embedded().await;
+    let web = web(&h).await;
+    let mut first = Browser::default();
+    let (original, _) = sent(&web, &mut first, &[]).await;
+    h.drain_router().await;
+    let mut other = Browser::default();
+    let home = other.get(&web, "/").await;
+    let csrf = home.field("csrf");
+    let mut draft = fields(&[("title", "Lampu mati"), ("body", BODY)]);
+    draft.push(("csrf", csrf.as_str()));
+    let answer = other.post(&web, "/saran", &draft).await;
+    assert_eq!(answer.status, 200, "{}", answer.html);
+    let json: serde_json::Value = serde_json::from_str(&answer.html).unwrap();
+    assert_eq!(
+        json["similar"][0]["tracking_id"],
+        original.as_str(),
+        "{json}"
+    );
+    assert_eq!(
+        json["similar"][0]["url"],
+        format!("/laporan/{original}").as_str(),
+        "{json}"
+    );
+}

@@ -596,3 +596,34 @@ async fn the_public_page_shows_the_institutions_answer_not_the_reporters_reply()
         }
     }
 }
+
+#[tokio::test]
+async fn the_report_page_lists_its_possible_duplicates_for_marking() {
+    let h = lapor_tests::embedded().await;
+    let web = web(&h).await;
+    let original = routed_to_bandung(&h, sample_report()).await;
+    let repeat = routed_to_bandung(
+        &h,
+        json!({
+            "kind": "complaint",
+            "title": "PJU Jalan Merdeka padam",
+            "body": "Tolong lampu jalan di Jalan Merdeka sudah dua minggu padam, malam gelap dan rawan kejahatan.",
+            "region_code": "32.73.01"
+        }),
+    )
+    .await;
+    let mut browser = signed_in(&web, &h, &officer_of(BANDUNG, "petugas-1"));
+    let html = report_page(&web, &mut browser, &repeat.id).await;
+    assert!(html.contains("Kemungkinan duplikat"), "{html}");
+    assert!(
+        html.contains(&format!("/petugas/laporan/{}", original.id)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<option value=\"{}\">", original.id)),
+        "the mark_duplicate form offers it: {html}"
+    );
+    // The original, placed first, found nothing before it.
+    let first = report_page(&web, &mut browser, &original.id).await;
+    assert!(!first.contains("Kemungkinan duplikat"));
+}
