@@ -1159,6 +1159,66 @@ pub fn notification(report: &Report, index: usize, directory: &Directory) -> Not
     }
 }
 
+/// The events a report's supporters hear of: the institution's answers, the end, a merge.
+pub const SUPPORTER_EVENTS: [&str; 4] =
+    ["followed_up", "closed", "auto_closed", "marked_duplicate"];
+
+/// The notices of the event at `index` to the report's supporters who can be told, one each
+/// (`<tracking id>:<index>:d<n>`, so the notifier sends each once); none for any other event.
+/// Like the reporter's, they carry the institution's words, never the report's content.
+pub fn supporter_notifications(
+    report: &Report,
+    index: usize,
+    directory: &Directory,
+) -> Vec<Notification> {
+    let event = &report.timeline[index];
+    if !SUPPORTER_EVENTS.contains(&event.action.as_str()) || report.supporters.is_empty() {
+        return Vec::new();
+    }
+    let id = &report.tracking_id;
+    let agency = agency_name(event.agency_id.as_deref(), directory);
+    let words = event
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let text = match (event.action.as_str(), words) {
+        ("followed_up", Some(w)) => {
+            format!("Laporan {id} yang Anda dukung ditanggapi {agency}: \"{w}\"")
+        }
+        ("followed_up", None) => format!("Laporan {id} yang Anda dukung telah ditindaklanjuti."),
+        ("closed", Some(w)) => format!(
+            "Laporan {id} yang Anda dukung telah selesai. Pesan penutup dari {agency}: \"{w}\""
+        ),
+        ("marked_duplicate", _) => match words.and_then(TrackingId::parse) {
+            Some(other) => format!(
+                "Laporan {id} yang Anda dukung sama dengan laporan {other}. Penanganannya \
+                 berlanjut di sana, dan Anda tetap mendapat kabarnya."
+            ),
+            None => format!("Laporan {id} yang Anda dukung sama dengan laporan lain."),
+        },
+        _ => format!("Laporan {id} yang Anda dukung telah selesai."),
+    };
+    let status = event.status.unwrap_or(report.status);
+    report
+        .supporters
+        .iter()
+        .enumerate()
+        .filter_map(|(n, supporter)| {
+            Some(Notification {
+                notification_id: format!("{id}:{index}:d{n}"),
+                tracking_id: Some(id.clone()),
+                channel: supporter.channel,
+                event: event.action.clone(),
+                status: Some(status),
+                at: event.at,
+                recipient_sealed: Some(supporter.recipient_sealed.clone()?),
+                text: text.clone(),
+            })
+        })
+        .collect()
+}
+
 /// Whether the reporter reads the institution's words only in messages: the channels with no
 /// web page of their own (a web or app reporter reads them with their access token).
 pub fn reads_on_channel(channel: Channel) -> bool {

@@ -358,6 +358,7 @@ fn collect<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         operations::rate,
         operations::withdraw,
         operations::confirm_contact,
+        operations::support,
         operations::staff_list,
         operations::staff_report,
         operations::staff_action,
@@ -631,6 +632,32 @@ mod operations {
         )
     )]
     fn confirm_contact() {}
+
+    #[utoipa::path(
+        post, path = "/v1/reports/{tracking_id}/support", tag = "reporter",
+        operation_id = "support",
+        params(("tracking_id" = String, Path, description = "The report to support")),
+        request_body(content = crate::service::support::SupportBody,
+                     content_type = "application/json"),
+        security(("reporter_token" = [])),
+        responses(
+            (status = 200, description = "Counted (`counted: true`), or counted already \
+              (`counted: false`): once per person; the supporter's own report's contact hears \
+              its answers", body = crate::service::support::Supported),
+            (status = 400, body = ErrorBody),
+            (status = 401, description = "No access token, or not `from_report`'s",
+             body = ErrorBody),
+            (status = 404, description = "No such `from_report`, or no public report to \
+              support (unverified, confidential or archived ones are not told apart)",
+             body = ErrorBody),
+            (status = 409, description = "`own_report`, `not_open` (closed), \
+              `too_many_supporters` (500), `conflict`", body = ErrorBody),
+            (status = 413, body = ErrorBody),
+            (status = 422, body = ErrorBody),
+            (status = 503, body = ErrorBody),
+        )
+    )]
+    fn support() {}
 
     #[utoipa::path(
         get, path = "/v1/agency/reports", tag = "staff", operation_id = "staff_list",

@@ -1,6 +1,7 @@
 //! The reporter's actions with the access token from submission:
 //! `POST /v1/reports/{tracking_id}/replies`, `/rating` and `/withdraw` (an `Idempotency-Key`
-//! header makes a retry safe), and `/contact/confirm` with the code the receipt carried.
+//! header makes a retry safe), `/contact/confirm` with the code the receipt carried, and
+//! `/support`: the reporter of another report supports this one ("me too").
 
 use lambda_http::{Body, Request, Response};
 use lapor::api::ServiceError;
@@ -8,9 +9,9 @@ use lapor::lambda::http::{
     bearer_token, body_bytes, header_bytes, path_parameter, respond, route_key,
 };
 use lapor::service::actions::{reporter_act, ReporterAction};
-use lapor::service::contact;
 use lapor::service::views::reporter_view;
 use lapor::service::App;
+use lapor::service::{contact, support};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     Ok(respond(answer(app, &req).await))
@@ -24,6 +25,14 @@ async fn answer(app: &App, req: &Request) -> Result<(u16, serde_json::Value), Se
                 contact::confirm(app, &tracking_id, bearer_token(req), body_bytes(req)).await?;
             let directory = app.directory.current().await;
             return Ok((200, reporter_view(&report, &app.pii, &directory)?));
+        }
+        "POST /v1/reports/{tracking_id}/support" => {
+            let supported =
+                support::support(app, &tracking_id, bearer_token(req), body_bytes(req)).await?;
+            return Ok((
+                200,
+                serde_json::to_value(&supported).expect("an answer serialises"),
+            ));
         }
         "POST /v1/reports/{tracking_id}/replies" => ReporterAction::Reply,
         "POST /v1/reports/{tracking_id}/rating" => ReporterAction::Rate,

@@ -393,6 +393,10 @@ pub struct Report {
     /// 14/2008 allows an information request).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub extended: bool,
+    /// Citizens who support the report ("me too"), in the order they came: each counted once,
+    /// told the institution's answers. Never shown: views carry their number only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supporters: Vec<Supporter>,
     /// Open reports of the same institution and place that say the same thing, found when the
     /// router placed this one (`service::duplicates`): for its officers to merge
     /// (`mark_duplicate`). Best first, at most a few.
@@ -405,6 +409,27 @@ pub struct Report {
     /// Bumped by every change; updates are conditional on it.
     pub version: u64,
     pub timeline: Vec<TimelineEvent>,
+}
+
+/// At most this many supporters are kept on a report (each about 250 bytes: the report stays
+/// well inside a DynamoDB item's 400 KB).
+pub const MAX_SUPPORTERS: usize = 500;
+
+/// A citizen who supports a report: who (a keyed reference, never an address), where to tell
+/// them, since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supporter {
+    /// `report:<tracking id>`: the reporter of that report (they proved it with its access
+    /// token, or it was merged into this one); `sender:<reference>`: a channel's sender
+    /// (`Sealer::reference` of their address).
+    pub key: String,
+    /// Their contact, sealed like a reporter's; none when they cannot be told (an unconfirmed
+    /// contact, none given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_sealed: Option<String>,
+    /// Where they are told.
+    pub channel: Channel,
+    pub since: DateTime<Utc>,
 }
 
 /// An open report that likely repeats this one, and how alike their texts are
@@ -481,6 +506,7 @@ impl Report {
             supervisors: Vec::new(),
             duplicates: Vec::new(),
             extended: false,
+            supporters: Vec::new(),
             possible_duplicates: Vec::new(),
             first_response: None,
             version: 1,

@@ -9,6 +9,7 @@
 //! | `BALAS ABCDE-FGHJK Sudah saya lampirkan`  | [`Command::Reply`]                        |
 //! | `BALAS ABCDE-FGHJK` (no text)             | [`Command::Reply`] of the text kept back  |
 //! | `NILAI ABCDE-FGHJK 5 Cepat ditangani`     | [`Command::Rate`]                         |
+//! | `DUKUNG ABCDE-FGHJK`                      | [`Command::Support`]                      |
 //! | `BANTUAN`, `HELP`, `INFO`, `MENU`, `?`    | [`Command::Help`] (alone in the message)  |
 //! | `LAPOR`, `ASPIRASI`... alone              | [`Command::ReportKept`]                   |
 //! | anything else                             | [`Command::Report`]                       |
@@ -24,7 +25,7 @@
 //!
 //! Choices, for messages that do not quite follow the format:
 //!
-//! - `CEK`/`STATUS`/`LIHAT`/`BALAS`/`NILAI` followed by something shaped like a tracking id
+//! - `CEK`/`STATUS`/`LIHAT`/`BALAS`/`NILAI`/`DUKUNG` followed by something shaped like a tracking id
 //!   that does not read (a typo: the id has a check symbol) is [`Command::InvalidId`], so the
 //!   person is told the number is wrong rather than handed the general help.
 //! - `CEK`/`STATUS`/`LIHAT` with nothing after them, or followed by words that are no id
@@ -32,7 +33,8 @@
 //!   sentence (more than two words, the first not shaped like an id, no `LAPORAN`): `Cek jalan
 //!   di depan SDN 3, rusak parah` and `Lihat, lampu jalan mati` are Indonesian for "look
 //!   at...", reports. The same holds for `NILAI`: `Nilai rapor anak saya dipotong sekolah` is a
-//!   report.
+//!   report. So is `DUKUNG` followed by a sentence (`Dukung program posyandu di desa kami`,
+//!   an aspiration).
 //! - `BALAS` with no id is [`Command::Help`]: a reply cannot be filed without its report.
 //! - `NILAI <id>` without a mark from 1 to 5 is [`Command::Rate`] with no `stars`: the answer
 //!   explains the format.
@@ -64,8 +66,10 @@ pub enum Command {
         stars: Option<u8>,
         comment: Option<String>,
     },
+    /// `DUKUNG <id>`: the sender supports that report ("me too") and hears its answers.
+    Support(TrackingId),
     /// A command whose tracking id does not read (a typo): the command's keyword, as the
-    /// answer names it (`CEK`, `LIHAT`, `BALAS`, `NILAI`).
+    /// answer names it (`CEK`, `LIHAT`, `BALAS`, `NILAI`, `DUKUNG`).
     InvalidId { keyword: &'static str },
     /// `BANTUAN`, `HELP`, `INFO`, `MENU`, `?` alone: how to use the service.
     Help,
@@ -145,6 +149,18 @@ pub fn parse(text: &str) -> Command {
             return Command::Help;
         }
         // "Nilai rapor anak saya..." is a report; fall through.
+    }
+    if let Some(rest) = strip_keyword(text, &["DUKUNG"], true) {
+        if let Some((tracking_id, _)) = take_tracking_id(rest) {
+            return Command::Support(tracking_id);
+        }
+        if attempts_an_id(rest) {
+            return Command::InvalidId { keyword: "DUKUNG" };
+        }
+        if !reads_as_sentence(rest) {
+            return Command::Help;
+        }
+        // "Dukung program posyandu..." is an aspiration; fall through.
     }
     report(text)
 }
@@ -489,6 +505,7 @@ mod tests {
             (format!("LIHAT {typo}"), "LIHAT"),
             (format!("BALAS {typo} ini jawabannya"), "BALAS"),
             (format!("NILAI {typo} 5"), "NILAI"),
+            (format!("DUKUNG {typo}"), "DUKUNG"),
             (format!("nilai {} 4 bagus", typo.to_lowercase()), "NILAI"),
         ];
         for (text, keyword) in cases {
@@ -541,6 +558,25 @@ mod tests {
         ] {
             assert_eq!(parse(&text), Command::Show(id.clone()), "{text:?}");
         }
+    }
+
+    #[test]
+    fn support_commands() {
+        let id = id();
+        let g = id.display_grouped();
+        for text in [
+            format!("DUKUNG {g}"),
+            format!("dukung: {}", id.as_str().to_lowercase()),
+            format!("Dukung {g} saya juga mengalami"),
+        ] {
+            assert_eq!(parse(&text), Command::Support(id.clone()), "{text:?}");
+        }
+        assert_eq!(parse("DUKUNG"), Command::Help);
+        // A sentence is an aspiration, its words kept.
+        assert!(matches!(
+            parse("Dukung program posyandu di desa kami agar lebih sering"),
+            Command::Report { .. }
+        ));
     }
 
     #[test]

@@ -96,10 +96,11 @@ pub async fn act_on(
                 message: "this action id was used for a different action".into(),
             });
         }
-        // The first attempt's notice may be the one lost: publish it again (the notifier
+        // The first attempt's notices may be the ones lost: publish them again (the notifier
         // sends each notice once).
-        let notice = publish::notice(&report, index, &directory);
-        send_notification(app, &notice.body).await?;
+        for notice in publish::notices(&report, index, &directory) {
+            send_notification(app, &notice.body).await?;
+        }
         return Ok(Acted {
             report,
             replayed: true,
@@ -114,12 +115,8 @@ pub async fn act_on(
         deadlines: &app.deadlines,
     };
     let next = lifecycle::apply(&report, actor, action, action_id, &ctx)?;
-    let notice = publish::notice(&next, next.timeline.len() - 1, &directory);
-    match app
-        .store
-        .update_and_publish(&next, std::slice::from_ref(&notice))
-        .await
-    {
+    let notices = publish::notices(&next, next.timeline.len() - 1, &directory);
+    match app.store.update_and_publish(&next, &notices).await {
         Ok(()) => {}
         Err(UpdateError::Conflict) => {
             return Err(ServiceError::Conflict {
@@ -133,7 +130,7 @@ pub async fn act_on(
     tracing::info!(tracking_id = %next.tracking_id, action = action.name(),
         status = next.status.as_str(), version = next.version, "report action stored");
     if let (Action::MarkDuplicate { .. }, Some(original)) = (action, &next.duplicate_of) {
-        link_duplicate(app, original, &next.tracking_id).await;
+        link_duplicate(app, original, &next).await;
     }
     if let (Some(examples), Some(agency)) = (&app.examples, learned_agency(action, &next)) {
         // Learning is a side benefit: a failure here must not undo or fail the action.
@@ -179,9 +176,12 @@ async fn check_original(
     Ok(())
 }
 
-/// Records `duplicate` on `original`'s list of duplicates (the link back). Best effort after the
-/// duplicate itself was stored: retried on a concurrent change, logged if it cannot be made.
-async fn link_duplicate(app: &App, original: &TrackingId, duplicate: &TrackingId) {
+/// Records `duplicate` on `original`'s list of duplicates (the link back), and makes the
+/// duplicate's reporter and supporters the original's supporters: they follow the kept report
+/// from now on (`super::support::merge_supporters`). Best effort after the duplicate itself was
+/// stored: retried on a concurrent change, logged if it cannot be made.
+async fn link_duplicate(app: &App, original: &TrackingId, duplicate_report: &Report) {
+    let duplicate = &duplicate_report.tracking_id;
     for _ in 0..3 {
         let mut report = match app.store.get(original).await {
             Ok(Some(report)) => report,
@@ -195,6 +195,7 @@ async fn link_duplicate(app: &App, original: &TrackingId, duplicate: &TrackingId
             return;
         }
         report.duplicates.push(duplicate.clone());
+        super::support::merge_supporters(&mut report, duplicate_report, app.clock.now());
         report.version += 1;
         match app.store.update(&report).await {
             Ok(()) => return,

@@ -23,6 +23,7 @@
 
 use super::actions;
 use super::intake::{insert_new, new_report};
+use super::support;
 use super::App;
 use crate::api::{limits, ServiceError};
 use crate::crypto::sha256_hex;
@@ -58,6 +59,8 @@ pub enum Handled {
     ReplyRecorded { tracking_id: TrackingId },
     /// The sender's rating of one of their reports.
     RatingRecorded { tracking_id: TrackingId },
+    /// The sender's support of someone else's report (`DUKUNG`), counted or counted already.
+    SupportCounted { tracking_id: TrackingId },
     /// A message that may be a reply to the sender's waiting report or a new report: kept, and
     /// the sender asked which (`BALAS <id>` or `LAPOR`).
     AwaitingChoice { tracking_id: TrackingId },
@@ -77,6 +80,7 @@ impl Handled {
             Handled::ReportCreated { .. } => "report_created",
             Handled::ReplyRecorded { .. } => "reply_recorded",
             Handled::RatingRecorded { .. } => "rating_recorded",
+            Handled::SupportCounted { .. } => "support_counted",
             Handled::AwaitingChoice { .. } => "awaiting_choice",
             Handled::StatusAnswered => "status_answered",
             Handled::HelpSent => "help_sent",
@@ -212,6 +216,46 @@ async fn act(
     let sender_ref = app.pii.reference("sender", &message.sender.as_key());
     match command::parse(&message.text) {
         Command::Help => answer(app, &message, None, help_text()).await,
+        Command::Support(tracking_id) => {
+            if let Lookup::Own(_) = lookup(app, &tracking_id, &sender_ref).await? {
+                let text = format!(
+                    "Laporan {tracking_id} adalah laporan Anda sendiri: Anda sudah mendapat \
+                     kabarnya."
+                );
+                return answer(app, &message, Some(&tracking_id), text).await;
+            }
+            let recipient = app
+                .pii
+                .seal(&serde_json::to_vec(&contact_of(&message)).expect("contact serialises"));
+            let supporter = support::sender_as_supporter(
+                sender_ref,
+                recipient,
+                message.channel,
+                app.clock.now(),
+            );
+            let text = match support::add(app, tracking_id.as_str(), supporter).await {
+                Ok(s) if s.counted => format!(
+                    "Dukungan Anda untuk laporan {tracking_id} tercatat ({} pendukung). Anda akan \
+                     mendapat kabar tanggapan instansinya.",
+                    s.supporters
+                ),
+                Ok(s) => format!(
+                    "Anda sudah mendukung laporan {tracking_id} ({} pendukung).",
+                    s.supporters
+                ),
+                Err(ServiceError::NotFound(_)) => not_found_text(&tracking_id),
+                Err(ServiceError::Conflict {
+                    code: "not_open", ..
+                }) => format!("Laporan {tracking_id} sudah selesai dan tidak dapat didukung lagi."),
+                Err(ServiceError::Conflict {
+                    code: "too_many_supporters",
+                    ..
+                }) => format!("Laporan {tracking_id} sudah mencapai batas jumlah pendukung."),
+                Err(e) => return Err(e),
+            };
+            answer(app, &message, Some(&tracking_id), text).await?;
+            Ok(Handled::SupportCounted { tracking_id })
+        }
         Command::InvalidId { keyword } => {
             answer(app, &message, None, invalid_id_text(keyword)).await
         }
@@ -830,7 +874,8 @@ fn clean(text: &str) -> String {
 fn help_text() -> String {
     "LAPOR! Kirim laporan: LAPOR <isi laporan, lokasi>. Cek status: CEK <nomor>. Baca \
      tanggapan: LIHAT <nomor>. Balas: BALAS <nomor> <pesan>. Beri nilai: NILAI <nomor> <1-5>. \
-     Tambahkan RAHASIA atau ANONIM di awal bila perlu."
+     Dukung laporan yang sama: DUKUNG <nomor>. Tambahkan RAHASIA atau ANONIM di awal bila \
+     perlu."
         .into()
 }
 

@@ -289,12 +289,8 @@ async fn handle(
             }
         }
     };
-    let notice = super::publish::notice(&next, next.timeline.len() - 1, directory);
-    match app
-        .store
-        .update_and_publish(&next, std::slice::from_ref(&notice))
-        .await
-    {
+    let notices = super::publish::notices(&next, next.timeline.len() - 1, directory);
+    match app.store.update_and_publish(&next, &notices).await {
         Ok(()) => Ok(outcome),
         // Another pass or a person acted on it first: nothing to do here.
         Err(UpdateError::Conflict) => Ok(Outcome::Lost),

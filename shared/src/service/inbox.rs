@@ -47,6 +47,8 @@ pub struct ListItem {
     /// The reporter's rating (stars) of the follow-up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
+    /// How many citizens support it ("me too").
+    pub supporters: usize,
     /// Staff lists only: who supervises it overdue, in the order added (agency ids; `national`
     /// for the national verifiers). Absent while it is on time.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -79,6 +81,7 @@ impl ListItem {
                 })
                 .flatten(),
             rating: report.rating.as_ref().map(|r| r.stars),
+            supporters: report.supporters.len(),
             supervisors: Vec::new(),
             created_at: report.created_at,
             updated_at: report.updated_at,
@@ -296,6 +299,8 @@ pub struct StaffReport<'a> {
     /// The reports marked as repeating this one.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub duplicates: &'a [crate::domain::TrackingId],
+    /// How many citizens support it ("me too"); who they are is never shown.
+    pub supporters: usize,
     /// Open reports of the same institution and place that likely say the same thing (found
     /// when the router placed it), best first: candidates for `mark_duplicate`.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -369,6 +374,7 @@ pub fn staff_view(
             archive_reason: report.archive_reason,
             duplicate_of: report.duplicate_of.as_ref(),
             duplicates: &report.duplicates,
+            supporters: report.supporters.len(),
             possible_duplicates: &report.possible_duplicates,
             supervisors: &report.supervisors,
             extended: report.extended,

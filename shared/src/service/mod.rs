@@ -14,6 +14,7 @@ pub mod notifier;
 pub mod publish;
 pub mod routing_step;
 pub mod stats;
+pub mod support;
 pub mod sweep;
 pub mod views;
 pub mod webhooks;

@@ -30,6 +30,21 @@ pub fn notice(report: &Report, index: usize, directory: &Directory) -> Message {
     }
 }
 
+/// The notices of the event at `index`: the reporter's, and one to each supporter who can be
+/// told when it is an event supporters hear of (`lifecycle::supporter_notifications`).
+pub fn notices(report: &Report, index: usize, directory: &Directory) -> Vec<Message> {
+    let mut out = vec![notice(report, index, directory)];
+    out.extend(
+        lifecycle::supporter_notifications(report, index, directory)
+            .iter()
+            .map(|n| Message {
+                queue: QueueName::Notifications,
+                body: serde_json::to_string(n).expect("a notification serialises"),
+            }),
+    );
+    out
+}
+
 /// The receipt of a new report: to a contact typed on the web or in an app, the one carrying
 /// its confirmation code (`service::contact`); to a channel's sender, the `submitted` notice
 /// with the tracking id; none when there is no one to tell.
@@ -60,5 +75,5 @@ pub fn announcements(pii: &Sealer, directory: &Directory, report: &Report) -> Ve
             notice(report, report.timeline.len() - 1, directory),
         ];
     }
-    vec![notice(report, report.timeline.len() - 1, directory)]
+    notices(report, report.timeline.len() - 1, directory)
 }

@@ -282,6 +282,8 @@ pub struct ExportRow {
     pub escalations: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
+    /// How many citizens support it.
+    pub supporters: usize,
 }
 
 impl ExportRow {
@@ -307,6 +309,7 @@ impl ExportRow {
             closing_hours: facts.closing_hours,
             escalations: facts.escalations,
             rating: facts.rating,
+            supporters: report.supporters.len(),
         })
     }
 }
@@ -423,7 +426,7 @@ pub async fn export(
 pub fn export_csv(page: &ExportPage) -> String {
     let mut out = String::from(
         "tracking_id,created_at,kind,status,status_label,agency_id,region_code,category,title,body,\
-         first_response_hours,within_deadline,closing_hours,escalations,rating\n",
+         first_response_hours,within_deadline,closing_hours,escalations,rating,supporters\n",
     );
     let quote = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
     let opt = |x: Option<String>| x.unwrap_or_default();
@@ -444,6 +447,7 @@ pub fn export_csv(page: &ExportPage) -> String {
             opt(r.closing_hours.map(|h| h.to_string())),
             r.escalations.to_string(),
             opt(r.rating.map(|s| s.to_string())),
+            r.supporters.to_string(),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');

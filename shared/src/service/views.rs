@@ -169,6 +169,8 @@ pub struct PublicContent {
     /// The reports marked as repeating this one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub duplicates: Vec<TrackingId>,
+    /// How many citizens support it ("me too"); never who.
+    pub supporters: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -210,6 +212,8 @@ pub struct ReporterView<'a> {
     pub duplicate_of: Option<&'a TrackingId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<&'a crate::domain::Rating>,
+    /// How many citizens support it ("me too"); never who.
+    pub supporters: usize,
     /// What the reporter can do now: `reply`, `rate`, `withdraw`.
     pub possible_actions: Vec<&'static str>,
 }
@@ -291,6 +295,7 @@ pub fn reporter_view(
         archive_reason: report.archive_reason,
         duplicate_of: report.duplicate_of.as_ref(),
         rating: report.rating.as_ref(),
+        supporters: report.supporters.len(),
         possible_actions: crate::lifecycle::possible_actions(report, &Actor::Reporter),
     };
     Ok(serde_json::to_value(&view).expect("view serialises"))
@@ -319,6 +324,7 @@ pub fn public_view(report: &Report, directory: &Directory) -> PublicView {
             .collect(),
         rating: report.rating.clone(),
         duplicates: report.duplicates.clone(),
+        supporters: report.supporters.len(),
     });
     PublicView {
         tracking_id: report.tracking_id.clone(),

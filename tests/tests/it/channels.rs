@@ -1523,3 +1523,65 @@ async fn cek_gives_the_deadline_in_the_institutions_zone_and_a_too_long_reply_is
         );
     }
 }
+
+#[tokio::test]
+async fn another_sender_supports_a_report_with_dukung_and_hears_its_answers() {
+    for h in families().await {
+        let c = channels(h).await;
+        let f = c.family();
+        let created = c
+            .sms(
+                PHONE,
+                "LAPOR Trotoar di Jl. Asia Afrika Kota Bandung rusak dan membahayakan pejalan kaki",
+                "gw-20001",
+            )
+            .await;
+        let id = tracking_id_of(f, &created);
+        c.h.drain_router().await;
+        let other = "+6285700011199";
+        let first = c.sms(other, &format!("DUKUNG {id}"), "gw-20002").await;
+        assert_eq!(first.1["result"], "support_counted", "{f}: {:?}", first.1);
+        let again = c.sms(other, &format!("dukung {id}"), "gw-20003").await;
+        assert_eq!(again.1["result"], "support_counted", "{f}");
+        let own = c.sms(PHONE, &format!("DUKUNG {id}"), "gw-20004").await;
+        assert_eq!(own.1["result"], "help_sent", "{f}");
+        let supporters = c.h.stored(&id).await.supporters;
+        assert_eq!(supporters.len(), 1, "{f}: counted once, never the reporter");
+        assert!(supporters[0].key.starts_with("sender:"), "{f}");
+        assert!(
+            !supporters[0].key.contains("8570"),
+            "{f}: a reference, not the number"
+        );
+
+        let officer = c.officer_of(&id, "petugas-1").await;
+        let answer = json!({"action": "follow_up", "message": "Trotoar diperbaiki minggu ini."});
+        let acted = c.h.act(&officer, &id, "fu-dukung-1", answer).await;
+        assert_eq!(acted.status, 200, "{f}: {}", acted.text);
+        c.notify().await;
+        let theirs = c.sms_to(other);
+        assert_eq!(theirs.len(), 3, "{f}: {theirs:?}");
+        assert!(
+            theirs[0].starts_with(&format!(
+                "Dukungan Anda untuk laporan {id} tercatat (1 pendukung)"
+            )),
+            "{f}: {}",
+            theirs[0]
+        );
+        assert_eq!(
+            theirs[1],
+            format!("Anda sudah mendukung laporan {id} (1 pendukung)."),
+            "{f}"
+        );
+        assert!(
+            theirs[2].contains("yang Anda dukung")
+                && theirs[2].contains("Trotoar diperbaiki minggu ini."),
+            "{f}: {}",
+            theirs[2]
+        );
+        let mine = c.sms_to(PHONE);
+        assert!(
+            mine.iter().any(|t| t.contains("laporan Anda sendiri")),
+            "{f}: {mine:?}"
+        );
+    }
+}

@@ -110,6 +110,12 @@ fn full_report() -> Report {
         ],
         duplicates: vec![TrackingId::generate()],
         extended: true,
+        supporters: vec![lapor::domain::report::Supporter {
+            key: "report:G4KBGQWVED".into(),
+            recipient_sealed: Some("v1.c2VhbGVk".into()),
+            channel: Channel::Sms,
+            since: created_at + Span::milliseconds(5_000) + Span::nanoseconds(11),
+        }],
         possible_duplicates: vec![lapor::domain::report::PossibleDuplicate {
             tracking_id: TrackingId::generate(),
             score: 0.812_345_7,

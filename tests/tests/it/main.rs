@@ -34,5 +34,6 @@ mod privacy_walk;
 mod rest_api;
 mod security;
 mod stats;
+mod support;
 mod template;
 mod web;

@@ -85,6 +85,8 @@ pub struct ShownReport {
     pub agency: Option<(String, String)>,
     pub created: String,
     pub timeline: Vec<ShownEvent>,
+    /// How many citizens support it ("me too").
+    pub supporters: usize,
 }
 
 /// What only the reporter sees.
@@ -195,6 +197,7 @@ pub(super) fn shown_report(
             .map(|a| (a.clone(), agency_name(directory, a))),
         created: labels::when(report.created_at, report.location.region_code.as_deref()),
         timeline: shown_events(report, directory, with_notes),
+        supporters: report.supporters.len(),
     }
 }
 

@@ -589,3 +589,30 @@ async fn the_suggestion_while_typing_names_the_public_reports_it_may_repeat() {
         "{json}"
     );
 }
+
+#[tokio::test]
+async fn a_supported_reports_page_says_how_many_support_it() {
+    let h = lapor_tests::embedded().await;
+    let web = web(&h).await;
+    let original = h.submit_routed(&lapor_tests::sample_report()).await;
+    let mine = h.submit_routed(&lapor_tests::sample_report()).await;
+    let supported = h
+        .reporter_call(
+            "support",
+            &original.id,
+            Some(&mine.token),
+            &serde_json::json!({ "from_report": mine.id }),
+        )
+        .await;
+    assert_eq!(supported.status, 200, "{}", supported.text);
+    let page = Browser::default()
+        .get(&web, &format!("/laporan/{}", original.id))
+        .await;
+    assert!(
+        page.html
+            .contains("<dt>Didukung</dt><dd>1 warga dengan masalah yang sama</dd>"),
+        "{}",
+        page.html
+    );
+    assert!(!page.html.contains(&mine.id), "who supports is never shown");
+}
