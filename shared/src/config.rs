@@ -270,11 +270,13 @@ pub mod attributes {
     pub const REPORTER_REF: &str = "reporter_ref";
     /// Reports table: [`crate::domain::Report::supervision_key`] (partition of `by-supervisor`).
     pub const SUPERVISOR: &str = "supervisor";
-    /// Reports table: what the report contributes to the statistics (`crate::stats::Facts`,
-    /// JSON), written with the report so the next write subtracts exactly that.
-    pub const STATS_FACTS: &str = "stats";
+    /// Statistics table, item (`report:<id>`, `facts`): what the report contributes to the
+    /// statistics (`crate::stats::Facts`, JSON), written with each counted write of the report
+    /// so the next one subtracts exactly that.
+    pub const STATS_FACTS: &str = "facts";
     /// Statistics table: partition `scope` (`national`, `agency:ID`, `province:32`,
-    /// `regency:32.73`), sort `period` (`YYYY-MM`); every other attribute is a counter.
+    /// `regency:32.73`; `report:<id>` for a report's facts), sort `period` (`YYYY-MM`; `facts`);
+    /// every other attribute of a scope's month is a counter.
     pub const STATS_SCOPE: &str = "scope";
     pub const STATS_PERIOD: &str = "period";
     pub const CHANNEL_STATE_KEY: &str = "state_key";

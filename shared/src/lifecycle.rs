@@ -494,6 +494,8 @@ pub fn apply(
             // A new holder starts its own clock: nobody supervises it yet.
             next.supervisors.clear();
             next.extended = false;
+            // The likely repeats were among the previous holder's reports.
+            next.possible_duplicates.clear();
             event_agency = Some(target);
             note = n.as_deref().map(tidy);
         }
@@ -552,6 +554,8 @@ pub fn apply(
             next.work_unit = None;
             next.supervisors.clear();
             next.extended = false;
+            // The likely repeats were among the previous holder's reports.
+            next.possible_duplicates.clear();
             event_agency = Some(agency_id.clone());
             note = Some(tidy(reason));
         }
@@ -573,6 +577,8 @@ pub fn apply(
             next.work_unit = None;
             next.supervisors.clear();
             next.extended = false;
+            // The likely repeats were among the previous holder's reports.
+            next.possible_duplicates.clear();
             event_agency = Some(agency_id.clone());
             note = Some(tidy(reason));
         }
@@ -710,20 +716,7 @@ pub fn step_label(step: crate::deadlines::Step) -> &'static str {
 /// A time as citizens read it: in the institution's zone, with its abbreviation
 /// (`8 Desember 2025 23.59 WIB`), never UTC.
 pub fn local_time(at: DateTime<Utc>, zone: crate::deadlines::TimeZone) -> String {
-    const MONTHS: [&str; 12] = [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ];
+    use crate::deadlines::zones::MONTHS;
     use chrono::{Datelike, Timelike};
     let local = zone.local(at);
     format!(
@@ -1177,11 +1170,13 @@ pub fn supporter_notifications(
     }
     let id = &report.tracking_id;
     let agency = agency_name(event.agency_id.as_deref(), directory);
+    // A confidential report's answers are meant for its reporter alone: its supporters (a merge
+    // may bring them) hear that it moved, never its words.
     let words = event
         .note
         .as_deref()
         .map(str::trim)
-        .filter(|n| !n.is_empty());
+        .filter(|n| !n.is_empty() && !report.confidential);
     let text = match (event.action.as_str(), words) {
         ("followed_up", Some(w)) => {
             format!("Laporan {id} yang Anda dukung ditanggapi {agency}: \"{w}\"")
@@ -1190,7 +1185,7 @@ pub fn supporter_notifications(
         ("closed", Some(w)) => format!(
             "Laporan {id} yang Anda dukung telah selesai. Pesan penutup dari {agency}: \"{w}\""
         ),
-        ("marked_duplicate", _) => match words.and_then(TrackingId::parse) {
+        ("marked_duplicate", _) => match event.note.as_deref().and_then(TrackingId::parse) {
             Some(other) => format!(
                 "Laporan {id} yang Anda dukung sama dengan laporan {other}. Penanganannya \
                  berlanjut di sana, dan Anda tetap mendapat kabarnya."

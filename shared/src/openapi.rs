@@ -650,8 +650,9 @@ mod operations {
             (status = 404, description = "No such `from_report`, or no public report to \
               support (unverified, confidential or archived ones are not told apart)",
              body = ErrorBody),
-            (status = 409, description = "`own_report`, `not_open` (closed), \
-              `too_many_supporters` (500), `conflict`", body = ErrorBody),
+            (status = 409, description = "`own_report`, `from_report_not_held`, \
+              `contact_unconfirmed`, `not_open` (closed), `too_many_supporters` (500), \
+              `conflict`", body = ErrorBody),
             (status = 413, body = ErrorBody),
             (status = 422, body = ErrorBody),
             (status = 503, body = ErrorBody),

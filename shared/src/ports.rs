@@ -112,6 +112,17 @@ impl ListCursor {
         format!("{}.{}", self.created_ms, self.tracking_id)
     }
 
+    /// This cursor, or `other` when `other` starts the (newest-first) walk further on.
+    pub fn earliest(self, other: ListCursor) -> ListCursor {
+        if (other.created_ms, other.tracking_id.as_str())
+            < (self.created_ms, self.tracking_id.as_str())
+        {
+            other
+        } else {
+            self
+        }
+    }
+
     /// `None` for anything [`ListCursor::encode`] did not make.
     pub fn decode(text: &str) -> Option<ListCursor> {
         let (ms, id) = text.split_once('.')?;

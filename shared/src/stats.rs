@@ -23,6 +23,21 @@ pub const NATIONAL: &str = "national";
 /// Durations count in whole hours up to a year; longer ones count as a year.
 const MAX_HOURS: i64 = 24 * 366;
 
+/// The upper bounds (hours) of the duration buckets the counters keep: coarse where a day more
+/// or less says little, so a scope's item stays small (about 24 counters per duration).
+const HOUR_BUCKETS: [i64; 24] = [
+    1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720, 1080, 1440, 2160,
+    4320, MAX_HOURS,
+];
+
+/// The bucket of a duration: the smallest bound at or above it ("within N hours").
+fn bucket(hours: i64) -> i64 {
+    HOUR_BUCKETS
+        .into_iter()
+        .find(|bound| hours <= *bound)
+        .unwrap_or(MAX_HOURS)
+}
+
 /// What a report contributes to the statistics. Stored beside the report (as JSON), so that
 /// what a write subtracts is exactly what an earlier write added, whatever the code computes
 /// today.
@@ -88,9 +103,18 @@ pub fn facts(report: &Report) -> Facts {
         .iter()
         .filter(|e| e.action == "escalated")
         .count() as i64;
+    // A report followed up before the statistics has no `first_response`: its first
+    // `followed_up` event says when, and whether it was in time is not known.
+    let first_follow_up = report.first_response.map(|r| r.at).or_else(|| {
+        report
+            .timeline
+            .iter()
+            .find(|e| e.action == "followed_up")
+            .map(|e| e.at)
+    });
     // A report held by an institution that missed its follow-up without answering is late;
     // the escalation pass records the miss as `escalated` while an institution holds it.
-    let missed_unanswered = report.first_response.is_none()
+    let missed_unanswered = first_follow_up.is_none()
         && report
             .timeline
             .iter()
@@ -103,7 +127,7 @@ pub fn facts(report: &Report) -> Facts {
         status: report.status,
         kind: report.kind,
         channel: report.channel,
-        first_response_hours: report.first_response.map(|r| hours(r.at)),
+        first_response_hours: first_follow_up.map(hours),
         within_deadline: match report.first_response {
             Some(r) => Some(r.within_deadline),
             None if missed_unanswered => Some(false),
@@ -163,7 +187,7 @@ pub fn contribution(facts: &Facts) -> Contribution {
     add(format!("channel_{}", channel_name(facts.channel)), 1);
     if let Some(h) = facts.first_response_hours {
         add("answered".into(), 1);
-        add(format!("first_response_h_{h}"), 1);
+        add(format!("first_response_le_{}", bucket(h)), 1);
     }
     match facts.within_deadline {
         Some(true) => add("within_deadline".into(), 1),
@@ -172,7 +196,7 @@ pub fn contribution(facts: &Facts) -> Contribution {
     }
     if let Some(h) = facts.closing_hours {
         add("closed".into(), 1);
-        add(format!("closing_h_{h}"), 1);
+        add(format!("closing_le_{}", bucket(h)), 1);
     }
     add("escalations".into(), facts.escalations);
     if let Some(stars) = facts.rating {
@@ -304,7 +328,9 @@ impl Months {
     }
 }
 
-/// A duration's figures, in whole hours (nearest-rank percentiles over the reports).
+/// A duration's figures: nearest-rank percentiles over the reports, each the upper bound of its
+/// bucket (1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168... hours): "half within N
+/// hours".
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DurationFigures {
@@ -405,8 +431,8 @@ impl Figures {
             late,
             share_within_deadline: (within + late > 0)
                 .then(|| round3(within as f64 / (within + late) as f64)),
-            time_to_first_response: durations(&sum, "first_response_h_"),
-            time_to_closing: durations(&sum, "closing_h_"),
+            time_to_first_response: durations(&sum, "first_response_le_"),
+            time_to_closing: durations(&sum, "closing_le_"),
             escalations: get("escalations"),
             ratings,
             average_rating: (ratings > 0)
@@ -419,7 +445,8 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Nearest-rank median and 90th percentile over the hour histogram `prefix<h>`.
+/// Nearest-rank median and 90th percentile over the bucketed histogram `prefix<bound>`: the
+/// bound of the bucket the rank falls in ("half within N hours").
 fn durations(sum: &Counters, prefix: &str) -> DurationFigures {
     let mut histogram: Vec<(i64, i64)> = sum
         .iter()
@@ -543,23 +570,46 @@ mod tests {
         assert_eq!(figures.late, 1);
         assert_eq!(figures.share_within_deadline, Some(0.0));
         assert_eq!(figures.average_rating, Some(4.0));
-        assert_eq!(figures.time_to_closing.median_hours, Some(130));
+        // 130 hours: within the 168-hour bucket; 100 within 120.
+        assert_eq!(figures.time_to_closing.median_hours, Some(168));
+        assert_eq!(figures.time_to_first_response.median_hours, Some(120));
     }
 
     #[test]
-    fn percentiles_are_nearest_rank_over_the_reports() {
+    fn percentiles_are_nearest_rank_over_the_buckets() {
         let mut counters = Counters::new();
         for h in 1..=10 {
-            counters.insert(format!("first_response_h_{h}"), 1);
+            *counters
+                .entry(format!("first_response_le_{}", bucket(h)))
+                .or_default() += 1;
         }
-        counters.insert("first_response_h_100".into(), 0);
-        let d = durations(&counters, "first_response_h_");
+        counters.insert("first_response_le_720".into(), 0);
+        let d = durations(&counters, "first_response_le_");
+        // 1, 2, 3, 4, 5-6, 7-8, 9-10: the 5th report is within 6 hours, the 9th within 12.
         assert_eq!(
             (d.count, d.median_hours, d.p90_hours),
-            (10, Some(5), Some(9))
+            (10, Some(6), Some(12))
         );
-        let empty = durations(&Counters::new(), "closing_h_");
+        let empty = durations(&Counters::new(), "closing_le_");
         assert_eq!((empty.count, empty.median_hours), (0, None));
+        assert_eq!(
+            (bucket(0), bucket(1), bucket(25), bucket(9000)),
+            (1, 1, 36, MAX_HOURS)
+        );
+    }
+
+    #[test]
+    fn a_follow_up_stored_before_the_statistics_counts_with_its_time_unknown_if_in_time() {
+        let mut report = Report::sample(at(0));
+        report.agency_id = Some("kemenkes".into());
+        report
+            .timeline
+            .push(event("followed_up", 30, Some("kemenkes")));
+        let f = facts(&report);
+        assert_eq!(
+            (f.first_response_hours, f.within_deadline),
+            (Some(30), None)
+        );
     }
 
     #[test]

@@ -195,7 +195,7 @@ async fn link_duplicate(app: &App, original: &TrackingId, duplicate_report: &Rep
             return;
         }
         report.duplicates.push(duplicate.clone());
-        super::support::merge_supporters(&mut report, duplicate_report, app.clock.now());
+        super::support::merge_supporters(&app.pii, &mut report, duplicate_report, app.clock.now());
         report.version += 1;
         match app.store.update(&report).await {
             Ok(()) => return,

@@ -115,7 +115,7 @@ pub struct ListResponse {
     pub next_cursor: Option<String>,
 }
 
-fn bad_query(message: impl Into<String>) -> ServiceError {
+pub(super) fn bad_query(message: impl Into<String>) -> ServiceError {
     ServiceError::bad_request("invalid_query", message)
 }
 

@@ -3,6 +3,7 @@
 //! `GET /v1/export`: an institution's public record for a period, row by row (what the public
 //! pages show of each report, nothing personal).
 
+use super::inbox::bad_query;
 use super::App;
 use crate::api::ServiceError;
 use crate::deadlines::TimeZone;
@@ -14,10 +15,6 @@ use crate::stats::{self, Figures, Months};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SubsecRound, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
-
-fn bad_query(message: impl Into<String>) -> ServiceError {
-    ServiceError::bad_request("invalid_query", message)
-}
 
 /// Well-formed parameters that do not go together: 422, naming the parameter.
 fn invalid(field: &str, message: &str) -> ServiceError {
@@ -327,6 +324,8 @@ pub struct ExportPage {
 /// Rows per export page, by default and at most.
 const EXPORT_PAGE: usize = 500;
 const EXPORT_MAX: usize = 1000;
+/// Index pages (of up to 100 reports) one export request reads at most.
+const EXPORT_MAX_READS: usize = 20;
 
 /// `GET /v1/export?agency=ID&from=YYYY-MM&to=YYYY-MM[&cursor=..][&limit=..]`: the public
 /// reports the institution received in those months, newest first, through its inbox index.
@@ -372,17 +371,22 @@ pub async fn export(
     );
     // Newest first, so the walk starts at the end of the period (every report created before
     // `until`) and stops at its start.
+    let end_of_period = ListCursor {
+        created_ms: until.timestamp_millis(),
+        tracking_id: TrackingId::generate(),
+    };
     let mut cursor = match params.get("cursor") {
+        // A cursor past the period's end starts at its end: never a walk through later reports.
         Some(c) => Some(
-            ListCursor::decode(c).ok_or_else(|| bad_query("`cursor` is not one we gave out"))?,
+            ListCursor::decode(c)
+                .ok_or_else(|| bad_query("`cursor` is not one we gave out"))?
+                .earliest(end_of_period),
         ),
-        None => Some(ListCursor {
-            created_ms: until.timestamp_millis(),
-            tracking_id: TrackingId::generate(),
-        }),
+        None => Some(end_of_period),
     };
     let mut rows = Vec::new();
-    loop {
+    // Bounded work per request: a page of the index read at most this often, then `next`.
+    for _ in 0..EXPORT_MAX_READS {
         let page = app
             .store
             .list(&ListQuery {
@@ -420,6 +424,10 @@ pub async fn export(
             Some(next) => cursor = Some(next),
         }
     }
+    Ok(ExportPage {
+        rows,
+        next_cursor: cursor.map(|c| c.encode()),
+    })
 }
 
 /// The page as CSV (RFC 4180: every text field quoted, quotes doubled).

@@ -2,14 +2,19 @@
 //! report instead of waiting on their own. Counted once per person, told the institution's
 //! answers on their own channel (`lifecycle::supporter_notifications`).
 //!
-//! Who a person is: the reporter of a report, proved with its access token
-//! (`POST /v1/reports/{id}/support {"from_report": ...}`), or a channel's sender (`DUKUNG <id>`
-//! by SMS, X, WhatsApp, Messenger: the provider signed who they are). A merge (`mark_duplicate`)
-//! makes the duplicate's reporter and supporters the kept report's supporters.
+//! Who a person is: their phone, e-mail or channel account, as a keyed reference
+//! (`Sealer::reference`, the one channel senders are known by), so one person counts once on
+//! the web and on every channel. On the web they prove it with a report of their own
+//! (`POST /v1/reports/{id}/support {"from_report": ...}` with its access token) that an
+//! institution holds and whose contact they confirmed: a report typed in a minute with anyone's
+//! number does not count. On a channel the provider signed who they are (`DUKUNG <id>` by SMS,
+//! X, WhatsApp, Messenger). A merge (`mark_duplicate`) makes the duplicate's reporter and
+//! supporters the kept report's supporters.
 
 use super::actions::load;
 use super::App;
 use crate::api::{json_object, typed, ServiceError};
+use crate::crypto::Sealer;
 use crate::domain::report::{Supporter, MAX_SUPPORTERS};
 use crate::domain::{AccessToken, Channel, Report};
 use crate::ports::UpdateError;
@@ -102,18 +107,40 @@ pub async fn add(
     ))
 }
 
-/// The supporter a report's reporter is: told on the report's channel when its contact may be
-/// told (confirmed, or a channel's sender).
-pub fn reporter_as_supporter(report: &Report, now: DateTime<Utc>) -> Supporter {
-    Supporter {
-        key: format!("report:{}", report.tracking_id),
-        recipient_sealed: report
-            .reporter_sealed
-            .clone()
-            .filter(|_| report.contact_check.is_none()),
+/// Who a report's reporter is, as supporters are keyed: their channel account, or the phone
+/// (else the e-mail) they confirmed; none for an unconfirmed contact or none at all.
+fn person_key(pii: &Sealer, report: &Report) -> Result<Option<String>, ServiceError> {
+    if let Some(reference) = &report.reporter_ref {
+        return Ok(Some(format!("sender:{reference}")));
+    }
+    let (Some(sealed), None) = (&report.reporter_sealed, &report.contact_check) else {
+        return Ok(None);
+    };
+    let contact = super::inbox::open_contact(pii, report, sealed)?;
+    let address = match (contact.phone, contact.email) {
+        (Some(phone), _) => format!("phone:{phone}"),
+        (None, Some(email)) => format!("email:{}", email.to_lowercase()),
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(format!(
+        "sender:{}",
+        pii.reference("sender", &address)
+    )))
+}
+
+/// The supporter a report's reporter is, told on the report's channel (their contact is
+/// confirmed, or a channel's sender); none when they cannot be known as a person.
+fn reporter_as_supporter(
+    pii: &Sealer,
+    report: &Report,
+    now: DateTime<Utc>,
+) -> Result<Option<Supporter>, ServiceError> {
+    Ok(person_key(pii, report)?.map(|key| Supporter {
+        key,
+        recipient_sealed: report.reporter_sealed.clone(),
         channel: report.channel,
         since: now,
-    }
+    }))
 }
 
 /// A channel's sender as a supporter: keyed by the reference of their address.
@@ -151,19 +178,42 @@ pub async fn support(
             "this is your own report: it counts already",
         ));
     }
-    add(
-        app,
-        tracking_id,
-        reporter_as_supporter(&own, app.clock.now()),
-    )
-    .await
+    if own.agency_id.is_none() || own.status == crate::domain::Status::Archived {
+        return Err(conflict(
+            "from_report_not_held",
+            "your own report must be held by an institution (verified, not archived) to \
+             support another",
+        ));
+    }
+    let Some(supporter) = reporter_as_supporter(&app.pii, &own, app.clock.now())? else {
+        return Err(conflict(
+            "contact_unconfirmed",
+            "confirm the phone or e-mail of your own report first (the code its receipt \
+             brought): a person is counted by it",
+        ));
+    };
+    add(app, tracking_id, supporter).await
 }
 
 /// A merge: the duplicate's reporter and its supporters support `original` from now on (each
-/// once, up to [`MAX_SUPPORTERS`]).
-pub fn merge_supporters(original: &mut Report, duplicate: &Report, now: DateTime<Utc>) {
-    let incoming =
-        std::iter::once(reporter_as_supporter(duplicate, now)).chain(duplicate.supporters.clone());
+/// once, up to [`MAX_SUPPORTERS`]). A reporter who cannot be known as a person (no confirmed
+/// contact) still counts, once, by their report, and is told nothing.
+pub fn merge_supporters(
+    pii: &Sealer,
+    original: &mut Report,
+    duplicate: &Report,
+    now: DateTime<Utc>,
+) {
+    let reporter = match reporter_as_supporter(pii, duplicate, now) {
+        Ok(Some(known)) => known,
+        Ok(None) | Err(_) => Supporter {
+            key: format!("report:{}", duplicate.tracking_id),
+            recipient_sealed: None,
+            channel: duplicate.channel,
+            since: now,
+        },
+    };
+    let incoming = std::iter::once(reporter).chain(duplicate.supporters.clone());
     for supporter in incoming {
         if original.supporters.len() >= MAX_SUPPORTERS {
             tracing::warn!(tracking_id = %original.tracking_id,

@@ -13,9 +13,20 @@ fn officer() -> Staff {
     Staff::officer("officer-bdg-1", BANDUNG)
 }
 
-/// A routed report whose reporter confirmed their contact: they can be told.
-async fn confirmed(h: &Harness) -> Submitted {
-    let s = h.submit_routed(&sample_report()).await;
+/// The sample report from another person (their own phone and e-mail).
+fn from_person(n: u32) -> serde_json::Value {
+    let mut report = sample_report();
+    report["reporter"] = json!({
+        "name": format!("Warga {n}"),
+        "phone": format!("0812-5550-{n:04}"),
+        "email": format!("warga{n}@example.id")
+    });
+    report
+}
+
+/// A routed report of person `n` who confirmed their contact: they can be told.
+async fn confirmed(h: &Harness, n: u32) -> Submitted {
+    let s = h.submit_routed(&from_person(n)).await;
     h.confirm_contact(&s).await;
     s
 }
@@ -46,7 +57,7 @@ async fn a_reporter_supports_a_public_report_once_and_hears_its_answers() {
     for h in families().await {
         let f = h.family;
         let original = h.submit_routed(&sample_report()).await;
-        let mine = confirmed(&h).await;
+        let mine = confirmed(&h, 1).await;
 
         let first = support(&h, &original.id, &mine).await;
         assert_ok(f, "support", &first);
@@ -58,7 +69,7 @@ async fn a_reporter_supports_a_public_report_once_and_hears_its_answers() {
         assert_eq!(again.body["supporters"], 1, "{f}");
 
         // Refusals change nothing.
-        let stranger = h.submit_routed(&sample_report()).await;
+        let stranger = h.submit_routed(&from_person(4)).await;
         let wrong_token = h
             .reporter_call(
                 "support",
@@ -105,6 +116,32 @@ async fn a_reporter_supports_a_public_report_once_and_hears_its_answers() {
         assert_eq!(
             hidden.status, 404,
             "{f}: a confidential report is not told apart"
+        );
+        // A report with an unconfirmed contact, or none an institution holds, does not make a
+        // person: anyone can type anyone's number.
+        let unconfirmed = support(&h, &original.id, &stranger).await;
+        assert_eq!(unconfirmed.status, 409, "{f}: {}", unconfirmed.text);
+        assert_eq!(unconfirmed.body["error"], "contact_unconfirmed", "{f}");
+        let waiting = h
+            .submit_routed(&json!({
+                "kind": "complaint",
+                "title": "Tetangga berisik",
+                "body": "Tetangga saya setiap malam menyalakan musik keras sampai jam dua pagi.",
+                "reporter": {"phone": "0812-5550-0009"}
+            }))
+            .await;
+        h.confirm_contact(&waiting).await;
+        let unheld = support(&h, &original.id, &waiting).await;
+        assert_eq!(unheld.status, 409, "{f}: {}", unheld.text);
+        assert_eq!(unheld.body["error"], "from_report_not_held", "{f}");
+        // The same person with another report of theirs counts once.
+        let mine_again = h.submit_routed(&from_person(1)).await;
+        h.confirm_contact(&mine_again).await;
+        let same_person = support(&h, &original.id, &mine_again).await;
+        assert_eq!(
+            same_person.body["counted"], false,
+            "{f}: {}",
+            same_person.text
         );
         assert_eq!(h.stored(&original.id).await.supporters.len(), 1, "{f}");
 
@@ -156,7 +193,8 @@ async fn a_reporter_supports_a_public_report_once_and_hears_its_answers() {
             "{f}: {}",
             closed[0].text
         );
-        let late = support(&h, &original.id, &stranger).await;
+        let other = confirmed(&h, 5).await;
+        let late = support(&h, &original.id, &other).await;
         assert_eq!(late.status, 409, "{f}");
         assert_eq!(late.body["error"], "not_open", "{f}");
     }
@@ -167,8 +205,8 @@ async fn a_merge_makes_the_duplicates_reporter_and_supporters_follow_the_kept_re
     for h in families().await {
         let f = h.family;
         let kept = h.submit_routed(&sample_report()).await;
-        let repeat = confirmed(&h).await;
-        let fan = confirmed(&h).await;
+        let repeat = confirmed(&h, 2).await;
+        let fan = confirmed(&h, 3).await;
         assert_eq!(
             support(&h, &repeat.id, &fan).await.body["counted"],
             true,
@@ -182,21 +220,22 @@ async fn a_merge_makes_the_duplicates_reporter_and_supporters_follow_the_kept_re
             "mark_duplicate",
             &h.act(&officer(), &repeat.id, "dup-000001", merge).await,
         );
-        let keys: Vec<String> = h
-            .stored(&kept.id)
-            .await
-            .supporters
-            .iter()
-            .map(|s| s.key.clone())
-            .collect();
+        let supporters = h.stored(&kept.id).await.supporters;
+        let fan_as_supporter = h.stored(&repeat.id).await.supporters;
         assert_eq!(
-            keys,
-            vec![
-                format!("report:{}", repeat.id),
-                format!("report:{}", fan.id)
-            ],
+            supporters.len(),
+            2,
+            "{f}: the repeat's reporter and its supporter"
+        );
+        assert_eq!(
+            supporters[1].key, fan_as_supporter[0].key,
+            "{f}: the fan, as they were"
+        );
+        assert!(
+            supporters.iter().all(|s| s.key.starts_with("sender:")),
             "{f}"
         );
+        assert_ne!(supporters[0].key, supporters[1].key, "{f}");
         // The repeat's supporter is told where the handling goes on.
         let moved = told(&h, &fan, &repeat.id).await;
         assert_eq!(moved.len(), 1, "{f}: {moved:?}");

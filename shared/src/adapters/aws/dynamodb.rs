@@ -31,6 +31,10 @@ mod api_keys;
 /// Every due report shares one partition of the due index. At LAPOR's load (a few thousand
 /// reports a day) one partition is far from its limits; shard by suffix if that ever changes.
 const DUE_SHARD: &str = "due";
+/// The sort key of a report's statistics facts item (`report:<id>`, `facts`).
+const FACTS_PERIOD: &str = "facts";
+/// Messages of one write sent to SQS at once.
+const PUBLISH_AT_ONCE: usize = 16;
 /// The one partition of the sparse triage index: present only while a report waits for verifiers.
 const TRIAGE: &str = "triage";
 /// The one partition of the sparse public index: present only while the feed may list a report.
@@ -82,8 +86,18 @@ impl DynamoStore {
                 "this store was built without a queue to publish to".into(),
             ));
         };
-        for message in messages {
-            if let Err(e) = queue.send(message.queue, &message.body).await {
+        // Several at once: a follow-up on a report with hundreds of supporters sends as many
+        // notices, within the request's time.
+        for chunk in messages.chunks(PUBLISH_AT_ONCE) {
+            let mut sends = Vec::with_capacity(chunk.len());
+            for message in chunk {
+                sends.push(queue.send(message.queue, &message.body));
+            }
+            let failed = futures::future::join_all(sends)
+                .await
+                .into_iter()
+                .find_map(Result::err);
+            if let Some(e) = failed {
                 tracing::warn!(tracking_id = %report.tracking_id, error = %e,
                     "message not published after its write; the report is left for the sweep");
                 self.due_now(report).await;
@@ -164,39 +178,67 @@ impl DynamoStore {
             .collect()
     }
 
-    /// What the stored version `version` of the report contributes to the statistics; `Err`
-    /// when the stored report is not at that version (someone else wrote first). A strongly
-    /// consistent read: the transaction then writes only if the version is still the same, so
-    /// the facts read are the facts replaced.
-    async fn stored_facts(
-        &self,
-        id: &TrackingId,
-        version: u64,
-    ) -> Result<Option<Facts>, UpdateError> {
-        let out = self
+    /// The key of the item holding what a report contributes to the statistics: in the
+    /// statistics table, apart from the report, so that a write by code that knows nothing of
+    /// them (an older version during a deploy) cannot lose them.
+    fn facts_key(id: &TrackingId) -> [(&'static str, AttributeValue); 2] {
+        [
+            (STATS_SCOPE, AttributeValue::S(format!("report:{id}"))),
+            (STATS_PERIOD, AttributeValue::S(FACTS_PERIOD.into())),
+        ]
+    }
+
+    /// What the report counts for now, as its last counted write stored it; none for a report
+    /// never counted. A strongly consistent read: the transaction that follows writes only if
+    /// the report is still at the version the caller read, and every counted write of a newer
+    /// version replaced these facts in its own transaction, so they are the ones to replace.
+    async fn stored_facts(&self, id: &TrackingId) -> Result<StoredFacts, StoreError> {
+        let mut get = self
             .client
             .get_item()
-            .table_name(&self.reports_table)
-            .key(REPORTS_KEY, AttributeValue::S(id.to_string()))
-            .consistent_read(true)
-            .projection_expression("#version, #stats")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_names("#stats", STATS_FACTS)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let item = out.item().ok_or(UpdateError::Conflict)?;
-        let stored_version = match item.get("version") {
-            Some(AttributeValue::N(n)) => n.parse::<u64>().ok(),
-            _ => None,
-        };
-        if stored_version != Some(version) {
-            return Err(UpdateError::Conflict);
+            .table_name(&self.stats_table)
+            .consistent_read(true);
+        for (name, value) in Self::facts_key(id) {
+            get = get.key(name, value);
         }
-        Ok(match item.get(STATS_FACTS) {
-            Some(AttributeValue::S(text)) => Facts::decode(text),
-            _ => None,
+        let out = get.send().await.map_err(unavailable)?;
+        Ok(match out.item().and_then(|item| item.get(STATS_FACTS)) {
+            None => StoredFacts::None,
+            Some(AttributeValue::S(text)) => match Facts::decode(text) {
+                Some(facts) => StoredFacts::Counted(facts),
+                None => StoredFacts::Unreadable,
+            },
+            Some(_) => StoredFacts::Unreadable,
         })
+    }
+
+    /// The transaction's statistics items for `report`: its facts, and the counters moved from
+    /// `stored` to them. Facts this code cannot read (written by a newer version) move nothing:
+    /// subtracting a guess would be worse than leaving the report counted as it was.
+    fn stats_items(&self, report: &Report, stored: StoredFacts) -> Vec<TransactWriteItem> {
+        let facts = stats::facts(report);
+        let mut item: HashMap<String, AttributeValue> = Self::facts_key(&report.tracking_id)
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect();
+        item.insert(STATS_FACTS.into(), AttributeValue::S(facts.encode()));
+        let put = Put::builder()
+            .table_name(&self.stats_table)
+            .set_item(Some(item))
+            .build()
+            .expect("table and item are set");
+        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        match stored {
+            StoredFacts::None => items.extend(self.stats_updates(&stats::delta(None, &facts))),
+            StoredFacts::Counted(old) => {
+                items.extend(self.stats_updates(&stats::delta(Some(&old), &facts)))
+            }
+            StoredFacts::Unreadable => {
+                tracing::error!(tracking_id = %report.tracking_id,
+                    "statistics facts unreadable by this version: the counters are left as they are")
+            }
+        }
+        items
     }
 
     /// Runs a write transaction, again while it is cancelled only by another transaction on a
@@ -229,9 +271,11 @@ impl DynamoStore {
                     .iter()
                     .all(|c| c == "TransactionConflict" || c == "None")
                 && codes.iter().any(|c| c == "TransactionConflict");
-            if conflict_only && attempt < 5 {
-                tokio::time::sleep(pause).await;
-                pause *= 2;
+            if conflict_only && attempt < 8 {
+                // Jittered, so two writers that collided do not collide again in step.
+                let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0..=pause.as_millis());
+                tokio::time::sleep(pause + std::time::Duration::from_millis(jitter as u64)).await;
+                pause = (pause * 2).min(std::time::Duration::from_millis(500));
                 continue;
             }
             if codes.is_empty() {
@@ -244,6 +288,15 @@ impl DynamoStore {
         }
         unreachable!("the loop returns")
     }
+}
+
+/// What a report counted for before a write.
+enum StoredFacts {
+    /// Never counted (a new report, or one stored before the statistics).
+    None,
+    Counted(Facts),
+    /// Written by a version of the code that knows more than this one.
+    Unreadable,
 }
 
 /// Why a write transaction did not happen.
@@ -274,10 +327,6 @@ pub fn report_item(report: &Report) -> HashMap<String, AttributeValue> {
     if let Some(key) = report.supervision_key() {
         item.insert(SUPERVISOR.into(), AttributeValue::S(key));
     }
-    item.insert(
-        STATS_FACTS.into(),
-        AttributeValue::S(stats::facts(report).encode()),
-    );
     if let Some(due) = report.due_at {
         item.insert(
             DUE_SHARD_ATTRIBUTE.into(),
@@ -386,7 +435,7 @@ impl ReportStore for DynamoStore {
                 .expect("table, item and condition are set");
             items.push(TransactWriteItem::builder().put(idempotency_put).build());
         }
-        items.extend(self.stats_updates(&stats::delta(None, &stats::facts(report))));
+        items.extend(self.stats_items(report, StoredFacts::None));
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Store(e)) => Err(e.into()),
@@ -455,15 +504,18 @@ impl ReportStore for DynamoStore {
         Ok((record.expires_at >= now.timestamp()).then_some(record))
     }
 
-    /// Reads the stored version's statistics facts, then one transaction: the report if the
-    /// stored version is still `report.version - 1`, and the counters moved by the difference.
+    /// Reads the report's statistics facts, then one transaction: the report if the stored
+    /// version is still `report.version - 1`, its new facts, and the counters moved by the
+    /// difference.
     async fn update(&self, report: &Report) -> Result<(), UpdateError> {
-        let expected = report.version.checked_sub(1).ok_or(UpdateError::Conflict)?;
-        let stored = self.stored_facts(&report.tracking_id, expected).await?;
+        if report.version == 0 {
+            return Err(UpdateError::Conflict);
+        }
+        let stored = self.stored_facts(&report.tracking_id).await?;
         let mut items = vec![TransactWriteItem::builder()
             .put(self.report_put(report, "version = :expected"))
             .build()];
-        items.extend(self.stats_updates(&stats::delta(stored.as_ref(), &stats::facts(report))));
+        items.extend(self.stats_items(report, stored));
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Condition(_)) => Err(UpdateError::Conflict),

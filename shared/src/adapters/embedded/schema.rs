@@ -166,9 +166,18 @@ pub(super) fn add_list_columns(conn: &Connection) -> Result<(), StoreError> {
     if missing_list_columns(conn)?.is_empty() {
         return Ok(());
     }
+    in_write_transaction(conn, migrate_list_columns)
+}
+
+/// Runs a migration step in one write transaction, committed if it succeeds and rolled back
+/// otherwise (the step checks again inside it: another process may have done it meanwhile).
+pub(super) fn in_write_transaction(
+    conn: &Connection,
+    step: impl FnOnce(&Connection) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(sql_unavailable)?;
-    let outcome = migrate_list_columns(conn);
+    let outcome = step(conn);
     let end = if outcome.is_ok() {
         "COMMIT"
     } else {

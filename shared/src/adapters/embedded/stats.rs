@@ -39,16 +39,7 @@ pub(super) fn add_stats_column(conn: &Connection) -> Result<(), StoreError> {
     if has_stats_column(conn)? {
         return Ok(());
     }
-    conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(sql_unavailable)?;
-    let outcome = count_existing(conn);
-    let end = if outcome.is_ok() {
-        "COMMIT"
-    } else {
-        "ROLLBACK"
-    };
-    conn.execute_batch(end).map_err(sql_unavailable)?;
-    outcome
+    super::schema::in_write_transaction(conn, count_existing)
 }
 
 fn has_stats_column(conn: &Connection) -> Result<bool, StoreError> {

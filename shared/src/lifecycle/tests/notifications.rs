@@ -521,3 +521,52 @@ fn an_extension_tells_the_applicant_its_reason_on_their_channel() {
         assert_eq!(text, want);
     }
 }
+
+#[test]
+fn supporters_hear_the_answers_of_a_public_report_and_only_that_a_confidential_one_moved() {
+    let answer = Action::FollowUp {
+        message: SECRET_NOTE.into(),
+    };
+    let supporter = crate::domain::report::Supporter {
+        key: "sender:abc".into(),
+        recipient_sealed: Some("sealed:supporter".into()),
+        channel: Channel::Whatsapp,
+        since: now(),
+    };
+    let mut public = report_in(Status::InProgress);
+    public.supporters = vec![
+        supporter.clone(),
+        crate::domain::report::Supporter {
+            recipient_sealed: None,
+            ..supporter.clone()
+        },
+    ];
+    let answered = step(&public, &officer(HOLDER), &answer);
+    let told = supporter_notifications(&answered, answered.timeline.len() - 1, dir());
+    // The one who can be told is; the other counts but hears nothing.
+    assert_eq!(told.len(), 1);
+    assert_eq!(
+        told[0].notification_id,
+        format!("{TRACKING_ID}:{}:d0", answered.timeline.len() - 1)
+    );
+    assert_eq!(
+        told[0].recipient_sealed.as_deref(),
+        Some("sealed:supporter")
+    );
+    assert_eq!(told[0].channel, Channel::Whatsapp);
+    assert!(told[0].text.contains("yang Anda dukung") && told[0].text.contains(SECRET_NOTE));
+
+    let mut secret = confidential(report_in(Status::InProgress));
+    secret.supporters = vec![supporter];
+    let answered = step(&secret, &officer(HOLDER), &answer);
+    let told = supporter_notifications(&answered, answered.timeline.len() - 1, dir());
+    assert_eq!(told.len(), 1);
+    assert_fit_for_the_reporter(&told[0].text, &answered, "followed_up to a supporter");
+    // Events supporters do not hear of.
+    let accepted = step(
+        &report_in(Status::Dispositioned),
+        &officer(HOLDER),
+        &Action::Accept {},
+    );
+    assert!(supporter_notifications(&accepted, accepted.timeline.len() - 1, dir()).is_empty());
+}

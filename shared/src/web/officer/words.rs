@@ -6,20 +6,7 @@ use crate::directory::Directory;
 use crate::domain::{ReportKind, Status};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
+use crate::deadlines::zones::MONTHS;
 
 /// `11 Desember 2026, 23.59 WIB`.
 pub fn datetime(at: DateTime<Utc>, zone: TimeZone) -> String {

@@ -595,7 +595,10 @@ async fn a_supported_reports_page_says_how_many_support_it() {
     let h = lapor_tests::embedded().await;
     let web = web(&h).await;
     let original = h.submit_routed(&lapor_tests::sample_report()).await;
-    let mine = h.submit_routed(&lapor_tests::sample_report()).await;
+    let mut other_person = lapor_tests::sample_report();
+    other_person["reporter"] = serde_json::json!({"phone": "0813-1111-2222"});
+    let mine = h.submit_routed(&other_person).await;
+    h.confirm_contact(&mine).await;
     let supported = h
         .reporter_call(
             "support",
