@@ -169,6 +169,18 @@ pub(super) fn add_list_columns(conn: &Connection) -> Result<(), StoreError> {
     in_write_transaction(conn, migrate_list_columns)
 }
 
+/// Every stored report's tracking id and document, for a migration that fills what it adds.
+pub(super) fn every_report(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    conn.prepare("SELECT tracking_id, doc FROM reports")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(sql_unavailable)
+}
+
 /// Runs a migration step in one write transaction, committed if it succeeds and rolled back
 /// otherwise (the step checks again inside it: another process may have done it meanwhile).
 pub(super) fn in_write_transaction(
@@ -213,15 +225,7 @@ fn migrate_list_columns(conn: &Connection) -> Result<(), StoreError> {
     }
     // Decoded in Rust rather than with json_extract: `created_at` is RFC 3339 text, and triage and
     // public are `Report` methods; the same `ReportRow::of` as every write keeps them identical.
-    let docs = conn
-        .prepare("SELECT tracking_id, doc FROM reports")
-        .and_then(|mut stmt| {
-            stmt.query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(sql_unavailable)?;
+    let docs = every_report(conn)?;
     let mut fill = conn
         .prepare(
             "UPDATE reports SET status = ?2, agency_id = ?3, work_unit = ?4, created_ms = ?5,

@@ -55,15 +55,7 @@ fn count_existing(conn: &Connection) -> Result<(), StoreError> {
     }
     conn.execute_batch("ALTER TABLE reports ADD COLUMN stats TEXT")
         .map_err(sql_unavailable)?;
-    let docs = conn
-        .prepare("SELECT tracking_id, doc FROM reports")
-        .and_then(|mut stmt| {
-            stmt.query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(sql_unavailable)?;
+    let docs = super::schema::every_report(conn)?;
     for (tracking_id, doc) in docs {
         let Ok(report) = report_from_json(&doc) else {
             tracing::warn!(%tracking_id, "a stored report does not decode; not counted");
