@@ -9,6 +9,7 @@
 //! | `GET /lacak`, `GET /lacak/{id}` | tracking ([`track`]) |
 //! | `POST /lacak/{id}/{aksi}` | `akses`, `balas`, `nilai`, `tarik`, `konfirmasi`, `lupakan` |
 //! | `GET /laporan`, `GET /laporan/{id}`, `GET /instansi/{id}` | the public side ([`public`]) |
+//! | `POST /laporan/{id}/dukung` | support it with one of this browser's own reports |
 
 pub mod access;
 pub mod labels;
@@ -37,6 +38,7 @@ pub async fn handle(web: &Web, req: Request) -> Response<Body> {
         (["lacak", id, what], _, true) => track::act(web, &req, id, what).await,
         (["laporan"], true, _) => public::feed(web, &req).await,
         (["laporan", id], true, _) => public::report(web, &req, id).await,
+        (["laporan", id, "dukung"], _, true) => public::support(web, &req, id).await,
         (["instansi", id], true, _) => public::institution(web, &req, id).await,
         (
             [""]
@@ -48,6 +50,7 @@ pub async fn handle(web: &Web, req: Request) -> Response<Body> {
             | ["lacak", _, _]
             | ["laporan"]
             | ["laporan", _]
+            | ["laporan", _, "dukung"]
             | ["instansi", _],
             _,
             _,

@@ -7,7 +7,7 @@ use super::labels;
 use crate::api::ServiceError;
 use crate::domain::{ArchiveReason, Status};
 use crate::service::{actions, agencies, inbox, views};
-use crate::web::page::{Layout, Page, PageError};
+use crate::web::page::{redirect, Layout, Page, PageError};
 use crate::web::{request, Web};
 use askama::Template;
 use lambda_http::{Body, Request, Response};
@@ -133,6 +133,85 @@ struct PublicReport {
     status_label: &'static str,
     confidential: bool,
     content: Option<super::track::ShownReport>,
+    /// The form to support it, for a browser that holds reports of its own.
+    support: Option<SupportForm>,
+    /// What became of a support just sent (`?dukungan=`).
+    support_notice: Option<&'static str>,
+}
+
+/// Supporting a report from this browser: one of its own reports says who supports.
+struct SupportForm {
+    csrf: String,
+    /// The browser's own reports (tracking id, grouped for reading), newest first.
+    choices: Vec<(String, String)>,
+}
+
+/// What a support answered, as `?dukungan=` carries it back to the report's page.
+fn support_notice(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "tercatat" => "Dukungan Anda tercatat. Anda akan mendapat kabar tanggapan instansinya.",
+        "sudah" => "Anda sudah mendukung laporan ini. Dukungan dihitung sekali per orang.",
+        "konfirmasi" => {
+            "Dukungan belum dapat dicatat: konfirmasikan dulu nomor telepon atau surel laporan \
+             Anda dengan kode yang kami kirim (buka laporan Anda di menu Lacak laporan)."
+        }
+        "belum-diteruskan" => {
+            "Dukungan belum dapat dicatat: laporan Anda belum diteruskan ke instansi. Coba lagi \
+             setelah laporan Anda diverifikasi."
+        }
+        "sendiri" => "Ini laporan Anda sendiri: Anda sudah mendapat kabarnya.",
+        "selesai" => "Laporan ini sudah selesai dan tidak dapat didukung lagi.",
+        "penuh" => "Laporan ini sudah mencapai batas jumlah pendukung.",
+        "akses" => {
+            "Akses ke laporan Anda di perangkat ini tidak berlaku lagi. Buka laporan Anda dengan \
+             tautan pribadinya, lalu coba lagi."
+        }
+        _ => return None,
+    })
+}
+
+/// `POST /laporan/{id}/dukung`: this browser's own report `dari` supports the report
+/// (`service::support`), then back to its page with what happened.
+pub async fn support(
+    web: &Web,
+    req: &Request,
+    tracking_id: &str,
+) -> Result<Response<Body>, PageError> {
+    let form = request::form(req)?;
+    web.csrf.check(req, &form)?;
+    let report = actions::load(&web.app, tracking_id).await?;
+    let here = format!("/laporan/{}", report.tracking_id.as_str());
+    let from = form
+        .get("dari")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let back = |code: &str| {
+        Ok(redirect(
+            req,
+            &format!("{here}?dukungan={code}"),
+            Vec::new(),
+        ))
+    };
+    let Some(token) = super::access::token_for(web, req, &from) else {
+        return back("akses");
+    };
+    let body = serde_json::json!({ "from_report": from }).to_string();
+    match crate::service::support::support(&web.app, tracking_id, Some(&token), body.as_bytes())
+        .await
+    {
+        Ok(s) if s.counted => back("tercatat"),
+        Ok(_) => back("sudah"),
+        Err(ServiceError::Unauthorized) => back("akses"),
+        Err(ServiceError::Conflict { code, .. }) => back(match code {
+            "contact_unconfirmed" => "konfirmasi",
+            "from_report_not_held" => "belum-diteruskan",
+            "own_report" => "sendiri",
+            "not_open" => "selesai",
+            "too_many_supporters" => "penuh",
+            _ => "sudah",
+        }),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `GET /laporan/{id}`: the public view; a withdrawn or archived report is gone (410).
@@ -152,6 +231,16 @@ pub async fn report(
     }
     let directory = web.app.directory.current().await;
     let public = views::public_view(&report, &directory);
+    let own: Vec<(String, String)> = super::access::held(web, req)
+        .into_iter()
+        .filter(|(id, _)| id != report.tracking_id.as_str())
+        .filter_map(|(id, _)| {
+            let grouped = crate::domain::TrackingId::parse(&id)?.display_grouped();
+            Some((id, grouped))
+        })
+        .collect();
+    let csrf = (report.is_public() && !report.status.is_final() && !own.is_empty())
+        .then(|| web.csrf.token(req, &web.cookies));
     let page = PublicReport {
         layout: Layout::new(
             req,
@@ -166,8 +255,20 @@ pub async fn report(
             .content
             .is_some()
             .then(|| super::track::shown_report(&report, &directory, false)),
+        support: csrf.as_ref().map(|token| SupportForm {
+            csrf: token.value.clone(),
+            choices: own,
+        }),
+        support_notice: request::query(req)
+            .get("dukungan")
+            .and_then(|code| support_notice(code)),
     };
-    Ok(Page::render(&page)?.into_response())
+    let page = Page::render(&page)?;
+    Ok(match csrf {
+        // A page with a form is the browser's own: not cached for others.
+        Some(token) => page.personal().cookie(token.set_cookie).into_response(),
+        None => page.into_response(),
+    })
 }
 
 #[derive(Template)]

@@ -619,3 +619,80 @@ async fn a_supported_reports_page_says_how_many_support_it() {
     );
     assert!(!page.html.contains(&mine.id), "who supports is never shown");
 }
+
+#[tokio::test]
+async fn a_reporter_supports_another_report_from_its_page_with_a_report_of_their_own() {
+    for h in families().await {
+        let family = h.family;
+        let web = web(&h).await;
+        let original = h.submit_routed(&lapor_tests::sample_report()).await;
+        let mut browser = Browser::default();
+        // This browser's own report, by another person, not yet confirmed.
+        let (mine, token) = sent(&web, &mut browser, &[("telepon", "0813-2222-3333")]).await;
+        h.drain_router().await;
+        let path = format!("/laporan/{}", original.id);
+        let page = browser.get(&web, &path).await;
+        assert!(
+            page.html.contains("Dukung laporan ini"),
+            "{family}: {}",
+            page.html
+        );
+        let support_path = format!("{path}/dukung");
+        let csrf = page.field("csrf");
+        let answer = browser
+            .post(
+                &web,
+                &support_path,
+                &[("csrf", csrf.as_str()), ("dari", mine.as_str())],
+            )
+            .await;
+        assert_eq!(answer.status, 303, "{family}: {}", answer.html);
+        assert!(
+            answer.location().ends_with("?dukungan=konfirmasi"),
+            "{family}: {}",
+            answer.location()
+        );
+        let told = browser.get(&web, answer.location()).await;
+        assert!(told.html.contains("konfirmasikan dulu"), "{family}");
+        assert!(
+            h.stored(&original.id).await.supporters.is_empty(),
+            "{family}"
+        );
+
+        h.confirm_contact(&lapor_tests::Submitted {
+            id: mine.clone(),
+            token,
+        })
+        .await;
+        let page = browser.get(&web, &path).await;
+        let csrf = page.field("csrf");
+        let answer = browser
+            .post(
+                &web,
+                &support_path,
+                &[("csrf", csrf.as_str()), ("dari", mine.as_str())],
+            )
+            .await;
+        assert!(
+            answer.location().ends_with("?dukungan=tercatat"),
+            "{family}: {}",
+            answer.location()
+        );
+        let page = browser.get(&web, answer.location()).await;
+        assert!(page.html.contains("Dukungan Anda tercatat"), "{family}");
+        assert!(
+            page.html.contains("<dt>Didukung</dt><dd>1 warga"),
+            "{family}"
+        );
+        // A browser without reports of its own sees no form; a post without the form's token
+        // changes nothing.
+        let mut stranger = Browser::default();
+        let bare = stranger.get(&web, &path).await;
+        assert!(!bare.html.contains("Dukung laporan ini"), "{family}");
+        let forged = stranger
+            .post(&web, &support_path, &[("dari", mine.as_str())])
+            .await;
+        assert_eq!(forged.status, 403, "{family}: {}", forged.html);
+        assert_eq!(h.stored(&original.id).await.supporters.len(), 1, "{family}");
+    }
+}
