@@ -438,7 +438,7 @@ pub struct Supporter {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PossibleDuplicate {
     pub tracking_id: TrackingId,
-    pub score: f32,
+    pub score: f64,
 }
 
 /// When the institution first followed a report up, and whether that met the follow-up

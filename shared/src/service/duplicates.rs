@@ -113,7 +113,7 @@ pub async fn for_placed(
             .into_iter()
             .map(|(r, score)| PossibleDuplicate {
                 tracking_id: r.tracking_id,
-                score: (score * 1000.0).round() / 1000.0,
+                score: rounded(score),
             })
             .collect(),
         Err(e) => {
@@ -132,8 +132,8 @@ pub struct SimilarReport {
     pub title: String,
     /// LAPOR's bucket of its status, in Indonesian.
     pub status_label: &'static str,
-    /// How alike the texts are, 0 to 1.
-    pub score: f32,
+    /// How alike the texts are, 0 to 1 (three decimals).
+    pub score: f64,
 }
 
 /// The public reports a draft likely repeats (the routing suggestion). A failed read is logged
@@ -150,7 +150,7 @@ pub async fn similar_public(
                 status_label: r.status.label().id,
                 tracking_id: r.tracking_id,
                 title: r.title,
-                score: (score * 1000.0).round() / 1000.0,
+                score: rounded(score),
             })
             .collect(),
         Err(e) => {
@@ -158,4 +158,9 @@ pub async fn similar_public(
             Vec::new()
         }
     }
+}
+
+/// A score to three decimals, as a `f64` so JSON shows `0.676`, not the `f32`'s `0.67599999`.
+fn rounded(score: f32) -> f64 {
+    (f64::from(score) * 1000.0).round() / 1000.0
 }

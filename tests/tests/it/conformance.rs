@@ -118,7 +118,7 @@ fn full_report() -> Report {
         }],
         possible_duplicates: vec![lapor::domain::report::PossibleDuplicate {
             tracking_id: TrackingId::generate(),
-            score: 0.812_345_7,
+            score: 0.812,
         }],
         first_response: Some(lapor::domain::report::FirstResponse {
             at: created_at + Span::milliseconds(60_000) + Span::nanoseconds(3),
