@@ -37,6 +37,9 @@ pub struct Harness {
     pub channel_state: Arc<dyn lapor::ports::ChannelState>,
     /// Open311 API keys (the family's idempotency table).
     pub api_keys: Arc<dyn lapor::open311::keys::ApiKeyStore>,
+    /// The AWS family's DynamoDB client and reports table, for tests that write as another
+    /// version of the code would (none on the embedded family).
+    pub dynamodb: Option<(aws_sdk_dynamodb::Client, String)>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -104,6 +107,7 @@ where
         models: stores.models,
         channel_state,
         api_keys,
+        dynamodb: None,
         _dir: dir,
     }
 }
@@ -192,6 +196,7 @@ pub async fn aws() -> Option<Harness> {
             .map(|queue| (queue, made.queue(&template, queue)))
             .collect(),
     ));
+    let raw = (dynamodb.clone(), made.table("ReportsTable").to_string());
     let store = Arc::new(
         DynamoStore::new(
             dynamodb,
@@ -201,18 +206,18 @@ pub async fn aws() -> Option<Harness> {
         )
         .publishing_to(queues.clone()),
     );
-    Some(
-        assemble(
-            "aws",
-            store,
-            queues.clone(),
-            queues,
-            stores,
-            channel_state,
-            None,
-        )
-        .await,
+    let mut harness = assemble(
+        "aws",
+        store,
+        queues.clone(),
+        queues,
+        stores,
+        channel_state,
+        None,
     )
+    .await;
+    harness.dynamodb = Some(raw);
+    Some(harness)
 }
 
 /// Every family available here: embedded always, AWS when its servers run.

@@ -348,3 +348,34 @@ async fn bad_queries_are_refused_with_what_is_wrong() {
         a.text
     );
 }
+
+/// A write by an older version of the code during a deploy rewrites the report knowing nothing
+/// of the statistics: the counters lag until the next counted write, which counts from what was
+/// last counted (the facts have their own item), never twice.
+#[tokio::test]
+async fn a_write_by_an_older_version_is_caught_up_by_the_next_without_counting_twice() {
+    let Some(h) = lapor_tests::aws().await else {
+        return;
+    };
+    let (client, table) = h.dynamodb.clone().expect("the AWS family's table");
+    let s = h.submit_routed(&sample_report()).await;
+    let mut report = h.stored(&s.id).await;
+    // The older version accepts it: the report item rewritten, no statistics.
+    report.status = Status::InProgress;
+    report.version += 1;
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(lapor::adapters::aws::dynamodb::report_item(&report)))
+        .send()
+        .await
+        .unwrap();
+    let follow_up = json!({"action": "follow_up", "message": "Sudah kami perbaiki."});
+    act_ok(&h, &bandung(), &s.id, "fu-old-0001", follow_up).await;
+    assert_counters_match(
+        &h,
+        &[&s],
+        "after an older version's write and a counted one",
+    )
+    .await;
+}
