@@ -216,6 +216,22 @@ pub trait ReportStore: Send + Sync {
         from: &str,
         to: &str,
     ) -> Result<Vec<crate::stats::StatsRow>, StoreError>;
+
+    /// Counts the reports stored before the statistics (an operator's one-off after an upgrade:
+    /// `lapor-local stats-backfill`). Safe to run again, and while the system runs.
+    async fn backfill_statistics(&self) -> Result<Backfilled, StoreError>;
+}
+
+/// What a statistics backfill did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backfilled {
+    /// Reports read.
+    pub read: u64,
+    /// Reports counted now (they had never been).
+    pub counted: u64,
+    /// Reports that changed while being counted (their own write counted them) or do not
+    /// decode: run again to be sure.
+    pub skipped: u64,
 }
 
 /// A message to publish with a write (`ReportStore::insert_and_publish`).

@@ -30,6 +30,24 @@ pub struct SeedArgs {
     store: StoreArgs,
 }
 
+/// `lapor-local stats-backfill`: counts the reports stored before the statistics.
+pub async fn stats_backfill(args: StoreArgs) -> Result<()> {
+    let system = open(&args).await?;
+    let done = system.app.store.backfill_statistics().await?;
+    println!(
+        "{} reports read, {} counted now, {} skipped{}",
+        done.read,
+        done.counted,
+        done.skipped,
+        if done.skipped > 0 {
+            " (they changed meanwhile or do not decode: run again)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
 /// `lapor-local seed [--extra FILE]`: publishes the directory (the compiled-in one, with the
 /// file's additions) with a progress bar. Idempotent; running functions pick it up at their next
 /// check.

@@ -84,6 +84,9 @@ enum Command {
     /// governments, with aliases; plus --extra institutions and work units) to the store.
     /// Idempotent: safe to re-run.
     Seed(commands::SeedArgs),
+    /// Count the reports stored before the statistics (after upgrading a DynamoDB deployment;
+    /// the embedded store counts them when it opens). Safe to re-run, and while it serves.
+    StatsBackfill(StoreArgs),
     /// Verifiers' actions on reports.
     #[command(subcommand)]
     Triage(commands::TriageCommand),
@@ -148,6 +151,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
                 Ok(())
             }
             Some(Command::Seed(args)) => commands::seed(args).await,
+            Some(Command::StatsBackfill(args)) => commands::stats_backfill(args).await,
             Some(Command::Triage(command)) => commands::triage(command).await,
             Some(Command::Retrain(args)) => commands::retrain(args).await,
             Some(Command::Escalate(args)) => escalate::escalate(args).await,

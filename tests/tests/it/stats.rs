@@ -379,3 +379,37 @@ async fn a_write_by_an_older_version_is_caught_up_by_the_next_without_counting_t
     )
     .await;
 }
+
+/// Reports stored before the statistics (their items written with no facts) are counted by the
+/// backfill, once however often it runs; the embedded store counted them when it opened.
+#[tokio::test]
+async fn the_backfill_counts_reports_stored_before_the_statistics_once() {
+    let Some(h) = lapor_tests::aws().await else {
+        return;
+    };
+    let (client, table) = h.dynamodb.clone().expect("the AWS family's table");
+    let counted = h.submit_routed(&sample_report()).await;
+    // Two reports as a release before the statistics stored them: items, no facts, no counts.
+    let mut old = Vec::new();
+    for _ in 0..2 {
+        let mut report = lapor::domain::Report::sample(h.clock.now());
+        report.agency_id = Some(BANDUNG.into());
+        report.status = Status::Dispositioned;
+        client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(lapor::adapters::aws::dynamodb::report_item(&report)))
+            .send()
+            .await
+            .unwrap();
+        old.push(lapor_tests::Submitted {
+            id: report.tracking_id.to_string(),
+            token: String::new(),
+        });
+    }
+    let first = h.app.store.backfill_statistics().await.unwrap();
+    assert_eq!((first.read, first.counted, first.skipped), (3, 2, 0));
+    let again = h.app.store.backfill_statistics().await.unwrap();
+    assert_eq!((again.read, again.counted), (3, 0));
+    assert_counters_match(&h, &[&counted, &old[0], &old[1]], "after the backfill").await;
+}

@@ -12,13 +12,13 @@ use crate::config::attributes::{
 use crate::config::indexes;
 use crate::domain::{Report, TrackingId};
 use crate::ports::{
-    DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery, Message,
+    Backfilled, DuePage, IdempotencyRecord, InsertError, ListCursor, ListPage, ListQuery, Message,
     MessageQueue, ReportList, ReportStore, StoreError, UpdateError,
 };
 use crate::stats::{self, Contribution, Facts, StatsRow};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -205,10 +205,10 @@ impl DynamoStore {
         Ok(match out.item().and_then(|item| item.get(STATS_FACTS)) {
             None => StoredFacts::None,
             Some(AttributeValue::S(text)) => match Facts::decode(text) {
-                Some(facts) => StoredFacts::Counted(facts),
-                None => StoredFacts::Unreadable,
+                Some(facts) => StoredFacts::Counted(facts, text.clone()),
+                None => StoredFacts::Unreadable(text.clone()),
             },
-            Some(_) => StoredFacts::Unreadable,
+            Some(other) => StoredFacts::Unreadable(format!("{other:?}")),
         })
     }
 
@@ -222,18 +222,26 @@ impl DynamoStore {
             .map(|(name, value)| (name.to_string(), value))
             .collect();
         item.insert(STATS_FACTS.into(), AttributeValue::S(facts.encode()));
+        // Only over the facts read: a backfill (or another writer) that counted the report
+        // meanwhile makes this write a conflict to retry, never a second count.
         let put = Put::builder()
             .table_name(&self.stats_table)
             .set_item(Some(item))
-            .build()
-            .expect("table and item are set");
+            .expression_attribute_names("#facts", STATS_FACTS);
+        let put = match &stored {
+            StoredFacts::None => put.condition_expression("attribute_not_exists(#facts)"),
+            StoredFacts::Counted(_, text) | StoredFacts::Unreadable(text) => put
+                .condition_expression("#facts = :facts")
+                .expression_attribute_values(":facts", AttributeValue::S(text.clone())),
+        };
+        let put = put.build().expect("table and item are set");
         let mut items = vec![TransactWriteItem::builder().put(put).build()];
         match stored {
             StoredFacts::None => items.extend(self.stats_updates(&stats::delta(None, &facts))),
-            StoredFacts::Counted(old) => {
+            StoredFacts::Counted(old, _) => {
                 items.extend(self.stats_updates(&stats::delta(Some(&old), &facts)))
             }
-            StoredFacts::Unreadable => {
+            StoredFacts::Unreadable(_) => {
                 tracing::error!(tracking_id = %report.tracking_id,
                     "statistics facts unreadable by this version: the counters are left as they are")
             }
@@ -290,13 +298,14 @@ impl DynamoStore {
     }
 }
 
-/// What a report counted for before a write.
+/// What a report counted for before a write (with the stored text, which the write is
+/// conditional on).
 enum StoredFacts {
     /// Never counted (a new report, or one stored before the statistics).
     None,
-    Counted(Facts),
+    Counted(Facts, String),
     /// Written by a version of the code that knows more than this one.
-    Unreadable,
+    Unreadable(String),
 }
 
 /// Why a write transaction did not happen.
@@ -520,6 +529,68 @@ impl ReportStore for DynamoStore {
             Ok(()) => Ok(()),
             Err(TransactFailure::Condition(_)) => Err(UpdateError::Conflict),
             Err(TransactFailure::Store(e)) => Err(e.into()),
+        }
+    }
+
+    /// Scans the reports table (an operator's one-off, never a function's path) and counts each
+    /// report that has no facts yet, in a transaction conditioned on its version and on its
+    /// facts still being absent: a write racing it counts the report once, either way.
+    async fn backfill_statistics(&self) -> Result<Backfilled, StoreError> {
+        let mut done = Backfilled::default();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.reports_table)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items() {
+                done.read += 1;
+                let report = match report_from_item(item) {
+                    Ok(report) => report,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a stored report does not decode; not counted");
+                        done.skipped += 1;
+                        continue;
+                    }
+                };
+                if !matches!(
+                    self.stored_facts(&report.tracking_id).await?,
+                    StoredFacts::None
+                ) {
+                    continue;
+                }
+                let unchanged = ConditionCheck::builder()
+                    .table_name(&self.reports_table)
+                    .key(
+                        REPORTS_KEY,
+                        AttributeValue::S(report.tracking_id.to_string()),
+                    )
+                    .condition_expression("version = :version")
+                    .expression_attribute_values(
+                        ":version",
+                        AttributeValue::N(report.version.to_string()),
+                    )
+                    .build()
+                    .expect("table, key and condition are set");
+                let mut items = vec![TransactWriteItem::builder()
+                    .condition_check(unchanged)
+                    .build()];
+                items.extend(self.stats_items(&report, StoredFacts::None));
+                match self.transact(items).await {
+                    Ok(()) => done.counted += 1,
+                    // Changed meanwhile: counted by that write, or left for another run.
+                    Err(TransactFailure::Condition(_)) => done.skipped += 1,
+                    Err(TransactFailure::Store(e)) => return Err(e),
+                }
+            }
+            match page.last_evaluated_key() {
+                Some(key) => start = Some(key.clone()),
+                None => return Ok(done),
+            }
         }
     }
 
