@@ -311,24 +311,8 @@ async fn act(
                         }
                     },
                 },
-                Lookup::Public(_) => {
-                    answer(
-                        app,
-                        &message,
-                        Some(&tracking_id),
-                        not_theirs_text(&tracking_id),
-                    )
-                    .await
-                }
-                Lookup::NotFound => {
-                    answer(
-                        app,
-                        &message,
-                        Some(&tracking_id),
-                        not_found_text(&tracking_id),
-                    )
-                    .await
-                }
+                Lookup::Public(_) => not_theirs(app, &message, &tracking_id, true).await,
+                Lookup::NotFound => not_theirs(app, &message, &tracking_id, false).await,
             }
         }
         Command::Rate {
@@ -348,24 +332,8 @@ async fn act(
                     .await
                 }
             },
-            Lookup::Public(_) => {
-                answer(
-                    app,
-                    &message,
-                    Some(&tracking_id),
-                    not_theirs_text(&tracking_id),
-                )
-                .await
-            }
-            Lookup::NotFound => {
-                answer(
-                    app,
-                    &message,
-                    Some(&tracking_id),
-                    not_found_text(&tracking_id),
-                )
-                .await
-            }
+            Lookup::Public(_) => not_theirs(app, &message, &tracking_id, true).await,
+            Lookup::NotFound => not_theirs(app, &message, &tracking_id, false).await,
         },
         Command::ReportKept {
             kind,
@@ -799,6 +767,21 @@ async fn queue_receipt(app: &App, report: &Report) -> Result<(), ServiceError> {
             }),
         None => Ok(()),
     }
+}
+
+/// The answer to `BALAS` or `NILAI` of a report that is not the sender's: another's public
+/// report is named as not theirs; any other is not found (a confidential one is not told apart).
+async fn not_theirs(
+    app: &App,
+    message: &InboundMessage,
+    tracking_id: &TrackingId,
+    public: bool,
+) -> Result<Handled, ServiceError> {
+    let text = match public {
+        true => not_theirs_text(tracking_id),
+        false => not_found_text(tracking_id),
+    };
+    answer(app, message, Some(tracking_id), text).await
 }
 
 /// An answer that is not a timeline event (status, help): to the sender, on their channel.

@@ -119,17 +119,26 @@ pub(super) fn bad_query(message: impl Into<String>) -> ServiceError {
     ServiceError::bad_request("invalid_query", message)
 }
 
+/// `400 invalid_query` naming a query parameter that is not one of `known`.
+pub(super) fn refuse_unknown(
+    params: &HashMap<String, String>,
+    known: &[&str],
+) -> Result<(), ServiceError> {
+    match params.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => Err(bad_query(format!(
+            "unknown query parameter `{unknown}` (known: {})",
+            known.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The query parameters every list takes: `status`, `cursor`, `limit`.
 fn common(
     params: &HashMap<String, String>,
     allowed: &[&str],
 ) -> Result<(Option<Status>, Option<ListCursor>, usize), ServiceError> {
-    if let Some(unknown) = params.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(bad_query(format!(
-            "unknown query parameter `{unknown}` (known: {})",
-            allowed.join(", ")
-        )));
-    }
+    refuse_unknown(params, allowed)?;
     let status = params
         .get("status")
         .map(|s| {

@@ -3,7 +3,7 @@
 //! `GET /v1/export`: an institution's public record for a period, row by row (what the public
 //! pages show of each report, nothing personal).
 
-use super::inbox::bad_query;
+use super::inbox::{bad_query, refuse_unknown};
 use super::App;
 use crate::api::ServiceError;
 use crate::deadlines::TimeZone;
@@ -19,16 +19,6 @@ use std::collections::HashMap;
 /// Well-formed parameters that do not go together: 422, naming the parameter.
 fn invalid(field: &str, message: &str) -> ServiceError {
     ServiceError::Invalid(vec![FieldError::new(field, message)])
-}
-
-fn refuse_unknown(params: &HashMap<String, String>, known: &[&str]) -> Result<(), ServiceError> {
-    match params.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(unknown) => Err(bad_query(format!(
-            "unknown query parameter `{unknown}` (known: {})",
-            known.join(", ")
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// What the figures are of.

@@ -562,11 +562,9 @@ fn supporters_hear_the_answers_of_a_public_report_and_only_that_a_confidential_o
     let told = supporter_notifications(&answered, answered.timeline.len() - 1, dir());
     assert_eq!(told.len(), 1);
     assert_fit_for_the_reporter(&told[0].text, &answered, "followed_up to a supporter");
-    // Events supporters do not hear of.
-    let accepted = step(
-        &report_in(Status::Dispositioned),
-        &officer(HOLDER),
-        &Action::Accept {},
-    );
+    // Events supporters do not hear of: an acceptance, to a report they support.
+    let mut supported = report_in(Status::Dispositioned);
+    supported.supporters = public.supporters.clone();
+    let accepted = step(&supported, &officer(HOLDER), &Action::Accept {});
     assert!(supporter_notifications(&accepted, accepted.timeline.len() - 1, dir()).is_empty());
 }
