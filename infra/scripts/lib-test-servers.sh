@@ -542,7 +542,7 @@ lts_stop_servers() {
 }
 
 # ---- environment for the tests ------------------------------------------------
-LTS_EXPORT_VARS=(AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_SQS AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+LTS_EXPORT_VARS=(AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_SQS AWS_ENDPOINT_URL_S3 AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
   AWS_REGION AWS_DEFAULT_REGION AWS_EC2_METADATA_DISABLED SAM_CLI_TELEMETRY LAPOR_TEST_SERVERS LAPOR_TOOLS_BIN)
 # Variables from a developer's shell that would point the SDKs elsewhere.
 LTS_UNSET_VARS=(AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL)
@@ -551,6 +551,8 @@ lts_export_env() {
   unset "${LTS_UNSET_VARS[@]}"
   export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$LTS_DDB_PORT
   export AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$LTS_MOTO_PORT
+  # moto serves S3 too (the attachments' bucket, its presigned URLs and upload events).
+  export AWS_ENDPOINT_URL_S3=http://127.0.0.1:$LTS_MOTO_PORT
   export AWS_ACCESS_KEY_ID=test # DynamoDB Local only takes alphanumeric keys
   export AWS_SECRET_ACCESS_KEY=test
   export AWS_REGION=$LTS_REGION AWS_DEFAULT_REGION=$LTS_REGION

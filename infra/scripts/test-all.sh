@@ -131,7 +131,7 @@ if lts_check_tools; then
   step install lts_install_all
   step servers start_servers
   lts_export_env
-  say "env: $(for v in AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_SQS AWS_REGION LAPOR_TEST_SERVERS LAPOR_TOOLS_BIN; do printf '%s=%s ' "$v" "${!v}"; done)"
+  say "env: $(for v in AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_SQS AWS_ENDPOINT_URL_S3 AWS_REGION LAPOR_TEST_SERVERS LAPOR_TOOLS_BIN; do printf '%s=%s ' "$v" "${!v}"; done)"
   step smoke smoke
   step template lint_template
 else

@@ -13,6 +13,13 @@ pub mod env {
     /// Read by a consumer that dead-letters messages itself, with a reason (the notifier).
     pub const NOTIFICATION_DEAD_LETTER_QUEUE_URL: &str = "NOTIFICATION_DEAD_LETTER_QUEUE_URL";
     pub const INTAKE_DEAD_LETTER_QUEUE_URL: &str = "INTAKE_DEAD_LETTER_QUEUE_URL";
+    /// The bucket's upload events (S3 notifications) -> the attachments function.
+    pub const UPLOAD_QUEUE_URL: &str = "UPLOAD_QUEUE_URL";
+    pub const UPLOAD_DEAD_LETTER_QUEUE_URL: &str = "UPLOAD_DEAD_LETTER_QUEUE_URL";
+    /// The private bucket of attachments (`attachments::keys`).
+    pub const ATTACHMENTS_BUCKET: &str = "ATTACHMENTS_BUCKET";
+    /// The largest file an attachment may be, in bytes (default 10 MiB).
+    pub const ATTACHMENT_MAX_BYTES: &str = "ATTACHMENT_MAX_BYTES";
     /// Sent notifications and the parts of long SMS (`ports::ChannelState`).
     pub const CHANNEL_STATE_TABLE: &str = "CHANNEL_STATE_TABLE";
     /// The SMS gateway's shared secret: signs its webhook posts (`channels::sms`).
@@ -76,6 +83,8 @@ pub struct Needs {
     /// The shared key of staff tokens where no JWT authorizer checks them (a Secrets Manager
     /// secret, or `-`).
     pub staff_token_key: bool,
+    /// The attachments' bucket and their size limit.
+    pub attachments: bool,
     /// The function's own settings, beyond what the parts above need.
     pub own: &'static [&'static str],
 }
@@ -93,12 +102,14 @@ impl Needs {
             out.push(match queue {
                 QueueName::Intake => INTAKE_QUEUE_URL,
                 QueueName::Notifications => NOTIFICATION_QUEUE_URL,
+                QueueName::Uploads => UPLOAD_QUEUE_URL,
             });
         }
         for queue in self.dead_letters {
             out.push(match queue {
                 QueueName::Intake => INTAKE_DEAD_LETTER_QUEUE_URL,
                 QueueName::Notifications => NOTIFICATION_DEAD_LETTER_QUEUE_URL,
+                QueueName::Uploads => UPLOAD_DEAD_LETTER_QUEUE_URL,
             });
         }
         let parts = [
@@ -111,6 +122,9 @@ impl Needs {
             (self.staff_token_key, STAFF_TOKEN_KEY_SECRET_ID),
         ];
         out.extend(parts.iter().filter(|(needed, _)| *needed).map(|(_, v)| *v));
+        if self.attachments {
+            out.extend([ATTACHMENTS_BUCKET, ATTACHMENT_MAX_BYTES]);
+        }
         out.extend(self.own);
         out
     }
@@ -134,6 +148,7 @@ pub mod needs {
         reports: true,
         agencies: true,
         pii: true,
+        attachments: true,
         ..NOTHING
     };
     /// Routes queued reports; tells the reporter (their contact stays sealed: no PII key).
@@ -161,6 +176,7 @@ pub mod needs {
         examples: true,
         pii: true,
         staff_token_key: true,
+        attachments: true,
         ..NOTHING
     };
     /// The escalation pass; it also re-queues reports the router never got.
@@ -177,6 +193,7 @@ pub mod needs {
         queues: &[Notifications],
         agencies: true,
         pii: true,
+        attachments: true,
         ..NOTHING
     };
     /// The channels' webhooks: a channel without its secret is disabled; `X_ACCOUNT_ID` may be
@@ -189,6 +206,7 @@ pub mod needs {
         pii: true,
         channel_secrets: true,
         own: &[super::env::X_ACCOUNT_ID],
+        attachments: true,
         ..NOTHING
     };
     /// The notifier: it dead-letters with a reason, so it needs the dead-letter queue's URL;
@@ -203,6 +221,15 @@ pub mod needs {
         ..NOTHING
     };
 
+    /// Checks uploaded attachments (the bucket's upload events): reads the upload, writes the
+    /// cleaned file and preview, marks the attachment on its report.
+    pub const ATTACHMENTS: Needs = Needs {
+        reports: true,
+        agencies: true,
+        attachments: true,
+        ..NOTHING
+    };
+
     /// The web pages: the citizens' (submit, track, reply, rate, withdraw, the feed, routing
     /// suggestions) and the officers' (inbox and actions, whose routing decisions are kept).
     /// `LAPOR_WEB_INSECURE_COOKIES` is read but never set in AWS: only the local plain-HTTP
@@ -214,6 +241,7 @@ pub mod needs {
         examples: true,
         models: true,
         pii: true,
+        attachments: true,
         ..NOTHING
     };
 
@@ -239,6 +267,7 @@ pub mod needs {
         pii: false,
         channel_secrets: false,
         staff_token_key: false,
+        attachments: false,
         own: &[],
     };
 }

@@ -2,6 +2,7 @@
 
 pub mod adapters;
 pub mod api;
+pub mod attachments;
 pub mod auth;
 pub mod config;
 pub mod crypto;

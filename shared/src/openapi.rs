@@ -359,9 +359,11 @@ fn collect<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         operations::withdraw,
         operations::confirm_contact,
         operations::support,
+        operations::attach,
         operations::staff_list,
         operations::staff_report,
         operations::staff_action,
+        operations::staff_attach,
         operations::search_agencies,
         operations::get_agency,
         operations::suggest_routing,
@@ -661,6 +663,29 @@ mod operations {
     fn support() {}
 
     #[utoipa::path(
+        post, path = "/v1/reports/{tracking_id}/attachments", tag = "reporter",
+        operation_id = "attach",
+        params(("tracking_id" = String, Path)),
+        request_body(content = crate::service::attachments::UploadBody,
+                     content_type = "application/json"),
+        security(("reporter_token" = [])),
+        responses(
+            (status = 201, description = "A pending attachment and where to send its bytes \
+              (exactly that method, URL and headers, before `expires_at`); it becomes \
+              `available` once checked", body = crate::service::attachments::UploadGranted),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 404, body = ErrorBody),
+            (status = 409, description = "`too_many_attachments` (5), `not_open`, `conflict`",
+             body = ErrorBody),
+            (status = 413, body = ErrorBody),
+            (status = 422, description = "`content_type` (JPEG, PNG, WebP or PDF; no PDF on \
+              an anonymous report) or `size` (1 byte to the limit)", body = ErrorBody),
+            (status = 503, body = ErrorBody),
+        )
+    )]
+    fn attach() {}
+
+    #[utoipa::path(
         get, path = "/v1/agency/reports", tag = "staff", operation_id = "staff_list",
         params(
             ("status" = Option<crate::domain::Status>, Query),
@@ -713,6 +738,27 @@ mod operations {
         )
     )]
     fn staff_action() {}
+
+    #[utoipa::path(
+        post, path = "/v1/agency/reports/{tracking_id}/attachments", tag = "staff",
+        operation_id = "staff_attach",
+        params(("tracking_id" = String, Path)),
+        request_body(content = crate::service::attachments::UploadBody,
+                     content_type = "application/json"),
+        security(("staff_token" = [])),
+        responses(
+            (status = 201, body = crate::service::attachments::UploadGranted),
+            (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+            (status = 403, description = "Not an officer of the institution holding the report",
+             body = ErrorBody),
+            (status = 404, body = ErrorBody),
+            (status = 409, description = "`too_many_attachments` (5), `not_open`, `conflict`",
+             body = ErrorBody),
+            (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+            (status = 503, body = ErrorBody),
+        )
+    )]
+    fn staff_attach() {}
 
     #[utoipa::path(
         get, path = "/v1/agencies", tag = "directory", operation_id = "search_agencies",

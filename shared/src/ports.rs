@@ -248,16 +248,24 @@ pub enum QueueName {
     Intake,
     /// every status change -> the notifier: a message for the reporter.
     Notifications,
+    /// the attachments bucket's upload events (S3 notifications; the local runner's blob store
+    /// sends the same) -> the attachments function.
+    Uploads,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 2] = [QueueName::Intake, QueueName::Notifications];
+    pub const ALL: [QueueName; 3] = [
+        QueueName::Intake,
+        QueueName::Notifications,
+        QueueName::Uploads,
+    ];
 
     /// The logical id of the queue in `template.yaml`.
     pub fn template_resource(self) -> &'static str {
         match self {
             QueueName::Intake => "IntakeQueue",
             QueueName::Notifications => "NotificationQueue",
+            QueueName::Uploads => "UploadQueue",
         }
     }
 }
@@ -514,4 +522,56 @@ pub trait ModelStore: Send + Sync {
 
     /// The artifact of `version`, if stored.
     async fn artifact(&self, version: &str) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
+// ------------------------------------------------------------------ blobs (attachments)
+
+/// A request a client makes itself, straight to the blob store: a presigned S3 `PUT`, or the
+/// local runner's signed URL. Every header listed must be sent as given (they are signed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+/// Where attachments' bytes live: one private S3 bucket, or files in the local runner's data
+/// dir. Keys are `attachments::keys`. Clients never read or write it except through the
+/// short-lived signed URLs it makes.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// A URL to `PUT` exactly `length` bytes of `content_type` to `key`, for `ttl`: the type and
+    /// length are part of the signature, so another type or size is refused by the store.
+    async fn upload_request(
+        &self,
+        key: &str,
+        content_type: &str,
+        length: u64,
+        ttl: Duration,
+    ) -> Result<SignedRequest, StoreError>;
+
+    /// A URL to `GET` `key` for `ttl`, answered with `content_type` and `Content-Disposition:
+    /// <disposition>` (`inline` for images shown on a page, `attachment; filename=...` for
+    /// documents, so a browser never renders a PDF on our origin).
+    async fn download_url(
+        &self,
+        key: &str,
+        content_type: &str,
+        disposition: &str,
+        ttl: Duration,
+    ) -> Result<String, StoreError>;
+
+    /// The object's bytes, none when absent. Reads at most `limit + 1` bytes, so an object
+    /// larger than `limit` is seen as such without being read whole.
+    async fn get(&self, key: &str, limit: u64) -> Result<Option<Vec<u8>>, StoreError>;
+
+    async fn put(&self, key: &str, content_type: &str, body: Vec<u8>) -> Result<(), StoreError>;
+
+    /// Deletes `key`; deleting what is absent is not an error.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+
+    /// The origin download URLs point at, for the pages' Content-Security-Policy (`img-src`);
+    /// none when it is the pages' own origin.
+    fn origin(&self) -> Option<String>;
 }

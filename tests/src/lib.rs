@@ -12,12 +12,14 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{TimeZone, Utc};
 use lapor::adapters::aws::provision::{provision_with, Expiry};
 use lapor::adapters::aws::{DynamoAgencies, DynamoExamples, DynamoModels, DynamoStore, SqsQueues};
+use lapor::adapters::embedded::blobs::FileBlobs;
 use lapor::adapters::embedded::EmbeddedStore;
 use lapor::crypto::Sealer;
 use lapor::directory::LiveDirectory;
 use lapor::ports::{
     AgencyStore, ManualClock, ModelStore, QueueName, QueueReceiver, RoutingExampleStore,
 };
+use lapor::service::attachments::Attachments;
 use lapor::service::models::LiveEngine;
 use lapor::service::App;
 use lapor::template::Template;
@@ -40,6 +42,9 @@ pub struct Harness {
     /// The AWS family's DynamoDB client and reports table, for tests that write as another
     /// version of the code would (none on the embedded family).
     pub dynamodb: Option<(aws_sdk_dynamodb::Client, String)>,
+    /// The embedded family's attachment files (the local runner's `/_blobs/` serves them); none
+    /// on the AWS family, whose bucket is moto's S3.
+    pub files: Option<Arc<FileBlobs>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -87,6 +92,8 @@ where
         deadlines: Arc::new(lapor::deadlines::Deadlines::builtin().clone()),
         directory: directory.clone(),
         examples: Some(stores.examples.clone()),
+        // Each family sets its own blob store once assembled.
+        attachments: None,
     };
     let router = router::Router {
         store,
@@ -108,6 +115,7 @@ where
         channel_state,
         api_keys,
         dynamodb: None,
+        files: None,
         _dir: dir,
     }
 }
@@ -126,7 +134,17 @@ pub async fn embedded() -> Harness {
         examples: store.clone(),
         models: store.clone(),
     };
-    assemble(
+    // Uploads announce themselves on the store's own uploads queue, as the local runner's do.
+    let files = Arc::new(FileBlobs::new(
+        &dir.path().join("blobs"),
+        "http://127.0.0.1:9",
+        Some(store.clone()),
+    ));
+    let attachments = Attachments {
+        blobs: files.clone(),
+        max_bytes: lapor::attachments::DEFAULT_MAX_BYTES,
+    };
+    let mut harness = assemble(
         "embedded",
         store.clone(),
         store.clone(),
@@ -135,7 +153,10 @@ pub async fn embedded() -> Harness {
         store,
         Some(dir),
     )
-    .await
+    .await;
+    harness.app.attachments = Some(attachments);
+    harness.files = Some(files);
+    harness
 }
 
 /// True when the test servers must be there (CI, or the test script said it started them).
@@ -206,6 +227,17 @@ pub async fn aws() -> Option<Harness> {
         )
         .publishing_to(queues.clone()),
     );
+    let attachments = Attachments {
+        blobs: Arc::new(
+            attachments_bucket(
+                &config,
+                &prefix,
+                &made.queue(&template, QueueName::Uploads).url,
+            )
+            .await,
+        ),
+        max_bytes: lapor::attachments::DEFAULT_MAX_BYTES,
+    };
     let mut harness = assemble(
         "aws",
         store,
@@ -216,8 +248,83 @@ pub async fn aws() -> Option<Harness> {
         None,
     )
     .await;
+    harness.app.attachments = Some(attachments);
     harness.dynamodb = Some(raw);
     Some(harness)
+}
+
+/// A fresh bucket on the S3 server (moto), announcing uploads on `upload_queue` as the template's
+/// bucket does.
+async fn attachments_bucket(
+    config: &aws_config::SdkConfig,
+    prefix: &str,
+    upload_queue: &str,
+) -> lapor::adapters::aws::S3Blobs {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    let client = lapor::adapters::aws::s3_client(config);
+    let bucket = format!("{prefix}attachments");
+    let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+    let mut create = client.create_bucket().bucket(&bucket);
+    if region != "us-east-1" {
+        create = create.create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                    region.as_str(),
+                ))
+                .build(),
+        );
+    }
+    create
+        .send()
+        .await
+        .expect("creating the attachments bucket on the S3 server");
+    let queue_arn = aws_sdk_sqs::Client::new(config)
+        .get_queue_attributes()
+        .queue_url(upload_queue)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("the uploads queue's ARN")
+        .attributes
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
+        .expect("a queue ARN");
+    let filter = NotificationConfigurationFilter::builder()
+        .key(
+            S3KeyFilter::builder()
+                .filter_rules(
+                    FilterRule::builder()
+                        .name(FilterRuleName::Prefix)
+                        .value("upload/")
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    client
+        .put_bucket_notification_configuration()
+        .bucket(&bucket)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(
+                    QueueConfiguration::builder()
+                        .queue_arn(queue_arn)
+                        .events(Event::from("s3:ObjectCreated:*"))
+                        .filter(filter)
+                        .build()
+                        .expect("a queue configuration"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("the bucket's upload notifications");
+    lapor::adapters::aws::S3Blobs::new(client, bucket)
 }
 
 /// Every family available here: embedded always, AWS when its servers run.

@@ -18,6 +18,9 @@
 //! the Graph API `{"recipient_id", "message_id": "m_1"}` on `/me/messages` and the Cloud API
 //! `{"messaging_product", "contacts", "messages": [{"id": "wamid.1"}]}` on
 //! `/{phone_number_id}/messages`.
+//!
+//! [`FakeProvider::serve`] answers one path (without its query) with the same reply every time,
+//! before the script: files to download (media on a CDN), `Reply::bytes`.
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -88,6 +91,15 @@ impl Reply {
         }
     }
 
+    /// `status` with `body` as it is, of `content_type` (a file to download).
+    pub fn bytes(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Reply {
         self.headers.push((name.into(), value.into()));
         self
@@ -101,6 +113,8 @@ struct State {
     next_id: u64,
     /// SMS gateway: the message id given to each `reference`.
     references: HashMap<String, String>,
+    /// Fixed answers by path (without the query), every time.
+    served: HashMap<String, Reply>,
 }
 
 /// An imitation provider; stops when dropped.
@@ -188,6 +202,24 @@ impl FakeProvider {
         self
     }
 
+    /// Answers every request for `path` (its query ignored) with `reply`, before the script.
+    pub fn serve(&self, path: &str, reply: Reply) -> &Self {
+        self.state
+            .lock()
+            .unwrap()
+            .served
+            .insert(path.to_string(), reply);
+        self
+    }
+
+    /// The requests so far for `path` (its query ignored).
+    pub fn requests_for(&self, path: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path.split('?').next() == Some(path))
+            .collect()
+    }
+
     /// Scripted replies not used yet.
     pub fn pending_replies(&self) -> usize {
         self.state.lock().unwrap().script.len()
@@ -240,9 +272,13 @@ async fn answer(
         raw_body,
     };
     let mut state = state.lock().unwrap();
-    let reply = match state.script.pop_front() {
+    let served = parts.uri.path().to_string();
+    let reply = match state.served.get(&served).cloned() {
         Some(reply) => reply,
-        None => success(shape, &mut state, &recorded),
+        None => match state.script.pop_front() {
+            Some(reply) => reply,
+            None => success(shape, &mut state, &recorded),
+        },
     };
     state.requests.push(recorded);
     let mut response = hyper::Response::builder().status(reply.status);

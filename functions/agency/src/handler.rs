@@ -1,6 +1,7 @@
 //! The officers' and verifiers' API, behind the HTTP API's JWT authorizer:
 //! `GET /v1/agency/reports` (the inbox), `GET /v1/agency/reports/{tracking_id}` and
-//! `POST /v1/agency/reports/{tracking_id}/actions`. The authorizer checked the token; this
+//! `POST /v1/agency/reports/{tracking_id}/actions` and `/attachments` (an upload URL for a file
+//! the holding institution attaches, e.g. with its follow-up). The authorizer checked the token; this
 //! function checks what the claims allow (institution, role) on every request.
 
 use lambda_http::{Body, Request, Response};
@@ -34,6 +35,19 @@ async fn answer(app: &App, req: &Request) -> Result<(u16, serde_json::Value), Se
         "GET /v1/agency/reports/{tracking_id}" => {
             let view = staff_report(app, &actor, &path_parameter(req, "tracking_id")).await?;
             Ok((200, view))
+        }
+        "POST /v1/agency/reports/{tracking_id}/attachments" => {
+            let granted = lapor::service::attachments::request_upload(
+                app,
+                &path_parameter(req, "tracking_id"),
+                lapor::service::attachments::Requester::Staff(&actor),
+                body_bytes(req),
+            )
+            .await?;
+            Ok((
+                201,
+                serde_json::to_value(&granted).expect("an answer serialises"),
+            ))
         }
         "POST /v1/agency/reports/{tracking_id}/actions" => {
             let mut body = json_object(body_bytes(req))?;

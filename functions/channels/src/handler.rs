@@ -10,7 +10,7 @@ use lapor::lambda::http::{
     body_bytes, header, json_response, path_parameter, query_parameters, route_key,
 };
 use lapor::service::webhooks::{
-    error_body, webhook, WebhookAnswer, WebhookRequest, WebhookSettings,
+    error_body, webhook_with, WebhookAnswer, WebhookRequest, WebhookSettings,
 };
 use lapor::service::App;
 use std::collections::HashMap;
@@ -25,6 +25,9 @@ pub struct ChannelsApi {
     pub state: std::sync::Arc<dyn lapor::ports::ChannelState>,
     /// A channel whose secret is absent answers 404 (not enabled).
     pub settings: WebhookSettings,
+    /// Fetches the photos and documents senders attach (Messenger, WhatsApp); none fetches
+    /// nothing (media are then dropped with a log line).
+    pub media: Option<std::sync::Arc<dyn lapor::outbound::media::MediaFetcher>>,
 }
 
 pub async fn handle(api: &ChannelsApi, req: Request) -> Result<Response<Body>, lambda_http::Error> {
@@ -45,10 +48,11 @@ async fn respond(api: &ChannelsApi, req: &Request) -> Result<WebhookAnswer, Serv
     let method = req.method().as_str();
     let channel = path_parameter(req, "channel");
     let query = query_parameters(req)?;
-    webhook(
+    webhook_with(
         &api.app,
         &*api.state,
         &api.settings,
+        api.media.as_deref(),
         webhook_request(req, method, &channel, &query),
     )
     .await

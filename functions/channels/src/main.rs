@@ -15,10 +15,16 @@ async fn main() -> Result<(), Error> {
         meta = settings.meta_app.is_some(),
         "channels enabled"
     );
+    // The media senders attach: WhatsApp's through the Graph API with its token.
+    let graph = std::env::var(lapor::outbound::env::META_GRAPH_URL)
+        .unwrap_or_else(|_| lapor::outbound::env::META_GRAPH_URL_DEFAULT.into());
+    let media =
+        lapor::outbound::media::HttpMediaFetcher::new(graph, secrets.whatsapp_token.clone())?;
     let api = &ChannelsApi {
         app: wired.app()?,
         state: wired.channel_state.expect("the channels need their state"),
         settings,
+        media: Some(std::sync::Arc::new(media)),
     };
     run(service_fn(move |req: Request| channels::handle(api, req))).await
 }

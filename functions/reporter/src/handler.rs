@@ -1,7 +1,8 @@
 //! The reporter's actions with the access token from submission:
 //! `POST /v1/reports/{tracking_id}/replies`, `/rating` and `/withdraw` (an `Idempotency-Key`
 //! header makes a retry safe), `/contact/confirm` with the code the receipt carried, and
-//! `/support`: the reporter of another report supports this one ("me too").
+//! `/support`: the reporter of another report supports this one ("me too"), and `/attachments`:
+//! an upload URL for a photo or document.
 
 use lambda_http::{Body, Request, Response};
 use lapor::api::ServiceError;
@@ -11,7 +12,7 @@ use lapor::lambda::http::{
 use lapor::service::actions::{reporter_act, ReporterAction};
 use lapor::service::views::reporter_view;
 use lapor::service::App;
-use lapor::service::{contact, support};
+use lapor::service::{attachments, contact, support};
 
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     Ok(respond(answer(app, &req).await))
@@ -25,6 +26,21 @@ async fn answer(app: &App, req: &Request) -> Result<(u16, serde_json::Value), Se
                 contact::confirm(app, &tracking_id, bearer_token(req), body_bytes(req)).await?;
             let directory = app.directory.current().await;
             return Ok((200, reporter_view(&report, &app.pii, &directory)?));
+        }
+        "POST /v1/reports/{tracking_id}/attachments" => {
+            let granted = attachments::request_upload(
+                app,
+                &tracking_id,
+                attachments::Requester::Reporter {
+                    token: bearer_token(req),
+                },
+                body_bytes(req),
+            )
+            .await?;
+            return Ok((
+                201,
+                serde_json::to_value(&granted).expect("an answer serialises"),
+            ));
         }
         "POST /v1/reports/{tracking_id}/support" => {
             let supported =

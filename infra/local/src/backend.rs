@@ -7,6 +7,7 @@ use lapor::adapters::aws::{
     dynamodb_client, load_config, sqs_client, DynamoAgencies, DynamoChannelState, DynamoExamples,
     DynamoModels, DynamoStore, QueueUrls, SqsQueues,
 };
+use lapor::adapters::embedded::blobs::FileBlobs;
 use lapor::adapters::embedded::EmbeddedStore;
 use lapor::config;
 use lapor::crypto::Sealer;
@@ -56,6 +57,10 @@ pub struct System {
     pub notification_settings: lapor::adapters::QueueSettings,
     /// Notices per recipient per day (`NOTIFY_DAILY_CAP`, as the deployed notifier reads it).
     pub notice_daily_cap: u32,
+    /// The attachments' files in the data dir (`blobs/`), served under `/_blobs/`.
+    pub files: Arc<FileBlobs>,
+    /// Checks uploaded attachments, fed from the uploads queue as the attachments function is.
+    pub checker: lapor::service::attachments::Checker,
     /// Open311 API keys (hashed, in the idempotency table).
     pub api_keys: Arc<dyn ApiKeyStore>,
 }
@@ -108,6 +113,25 @@ pub async fn build(
             "directory published");
     }
     let directory = Arc::new(LiveDirectory::start(stores.agencies.clone(), RECHECK).await?);
+    // The attachments' files beside the data, announced on the uploads queue as S3 announces
+    // them; URLs on the address `serve` listens on (`FileBlobs::set_base_url`).
+    let files = Arc::new(FileBlobs::new(
+        &data_dir.join("blobs"),
+        "http://127.0.0.1:3000",
+        Some(stores.queue.clone()),
+    ));
+    let attachments = lapor::service::attachments::Attachments {
+        blobs: files.clone(),
+        max_bytes: match std::env::var(config::env::ATTACHMENT_MAX_BYTES) {
+            Ok(_) => lapor::service::attachments::Attachments::max_bytes_from_env()?,
+            Err(_) => lapor::attachments::DEFAULT_MAX_BYTES,
+        },
+    };
+    let checker = lapor::service::attachments::Checker {
+        store: stores.store.clone(),
+        clock: clock.clone(),
+        attachments: attachments.clone(),
+    };
     let app = App {
         store: stores.store,
         queue: stores.queue,
@@ -116,6 +140,7 @@ pub async fn build(
         deadlines: deadlines.clone(),
         directory: directory.clone(),
         examples: Some(stores.examples.clone()),
+        attachments: Some(attachments),
     };
     let (engine, model_load) = LiveEngine::start(stores.models.clone(), RECHECK).await;
     let router = router::Router {
@@ -141,6 +166,8 @@ pub async fn build(
         notification_settings,
         notice_daily_cap,
         api_keys: stores.api_keys,
+        files,
+        checker,
     })
 }
 
@@ -273,6 +300,13 @@ fn queue_urls_from_env() -> Result<HashMap<QueueName, QueueUrls>> {
             QueueUrls {
                 url: url(NOTIFICATION_QUEUE_URL)?,
                 dead_letter_url: config::optional(NOTIFICATION_DEAD_LETTER_QUEUE_URL),
+            },
+        ),
+        (
+            QueueName::Uploads,
+            QueueUrls {
+                url: url(UPLOAD_QUEUE_URL)?,
+                dead_letter_url: config::optional(UPLOAD_DEAD_LETTER_QUEUE_URL),
             },
         ),
     ]))

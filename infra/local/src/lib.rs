@@ -5,6 +5,7 @@
 pub mod backend;
 mod bench;
 mod bench_bare;
+mod blobs;
 mod commands;
 mod escalate;
 pub mod gateway;

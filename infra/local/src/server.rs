@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use lapor::adapters::embedded::blobs::ROUTE_PREFIX as BLOBS_PREFIX;
 use lapor::api::{limits, ServiceError};
 use lapor::auth::OFFICER_AUTHORIZER;
 use lapor::lambda::http::{error_response, json_response};
@@ -77,10 +78,19 @@ pub async fn serve(
     if let Some(other) = gateway.authorizers().find(|a| *a != OFFICER_AUTHORIZER) {
         bail!("template route behind the authorizer {other}, which the local runner cannot play");
     }
+    // Media senders attach are fetched as the deployed function fetches them (WhatsApp's with
+    // `WHATSAPP_TOKEN` when set).
+    let graph = std::env::var(lapor::outbound::env::META_GRAPH_URL)
+        .unwrap_or_else(|_| lapor::outbound::env::META_GRAPH_URL_DEFAULT.into());
+    let media = lapor::outbound::media::HttpMediaFetcher::new(
+        graph,
+        std::env::var(lapor::outbound::env::WHATSAPP_TOKEN).ok(),
+    )?;
     let channels = channels::ChannelsApi {
         app: system.app.clone(),
         state: system.channel_state.clone(),
         settings,
+        media: Some(Arc::new(media)),
     };
     // The web over the same services and routing model; its cookies without `Secure`, since
     // this runner speaks plain HTTP (a browser would not send a `Secure` cookie back).
@@ -111,6 +121,9 @@ pub async fn serve(
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, "LAPOR local runner listening");
+    system
+        .files
+        .set_base_url(&format!("http://{}", listener.local_addr().unwrap_or(addr)));
     println!("LAPOR is running on http://{addr}  (Ctrl-C to stop)");
 
     // The sweep at start-up routes what a killed runner left stored but unrouted; then the
@@ -120,6 +133,7 @@ pub async fn serve(
         spawn_router_pump(system.clone());
     }
     spawn_notifier_pump(system.clone());
+    spawn_upload_checker(system.clone());
 
     let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
@@ -177,6 +191,10 @@ async fn handle(
     let path = parts.uri.path().to_string();
     if path == HEALTH_PATH && parts.method == hyper::Method::GET {
         return to_hyper(health(system).await);
+    }
+    // The attachments' files: S3's part, with the signed URLs the blob store made.
+    if let Some(key) = path.strip_prefix(BLOBS_PREFIX) {
+        return crate::blobs::answer(system, &parts, key, body, body_timeout).await;
     }
     // Route and authorizer first, as API Gateway: a refused request's body is never read.
     // The console's local sign-in page is the runner's own, not a route of the template.
@@ -337,6 +355,30 @@ fn spawn_notifier_pump(system: Arc<System>) {
     });
 }
 
+/// The attachments function fed from the uploads queue as the SQS event source feeds it.
+fn spawn_upload_checker(system: Arc<System>) {
+    tokio::spawn(async move {
+        loop {
+            let polled = pump_once(
+                &*system.receiver,
+                QueueName::Uploads,
+                5,
+                Duration::from_secs(360),
+                |event| attachments::handle(&system.checker, event),
+            )
+            .await;
+            match polled {
+                Ok(stats) if stats.received > 0 => {}
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "polling the uploads queue failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}
+
 fn spawn_escalation(system: Arc<System>) {
     tokio::spawn(async move {
         // At start-up nothing else of this runner is running: whatever is still `received` was
@@ -353,8 +395,20 @@ fn spawn_escalation(system: Arc<System>) {
             Err(e) => tracing::warn!(error = %e, "start-up sweep failed"),
         }
         let mut tick = tokio::time::interval(ESCALATION_EVERY);
+        let mut ticks: u64 = 0;
         loop {
             tick.tick().await;
+            // Hourly, the bucket's lifecycle rules: attachments past their retention, uploads
+            // never checked after a day.
+            if ticks.is_multiple_of(120) {
+                let retention = lapor::attachments::RETENTION.to_std().expect("positive");
+                match system.files.expire(retention) {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "expired attachment files removed"),
+                    Err(e) => tracing::warn!(error = %e, "expiring attachment files failed"),
+                }
+            }
+            ticks += 1;
             let now = system.app.clock.now();
             if let Err(e) = run_pass(&system.app, now, PassLimits::default()).await {
                 tracing::warn!(error = %e, "escalation pass failed");

@@ -402,6 +402,10 @@ pub struct Report {
     /// (`mark_duplicate`). Best first, at most a few.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub possible_duplicates: Vec<PossibleDuplicate>,
+    /// Photos and documents attached by the reporter or the holding institution
+    /// (`crate::attachments`), in the order requested; the bytes are in the blob store.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachments::Attachment>,
     /// The institution's first follow-up, kept for the statistics (time to first response,
     /// answered within the deadline). Absent until the first `follow_up`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -508,6 +512,7 @@ impl Report {
             extended: false,
             supporters: Vec::new(),
             possible_duplicates: Vec::new(),
+            attachments: Vec::new(),
             first_response: None,
             version: 1,
             timeline: vec![TimelineEvent {

@@ -12,15 +12,20 @@
 //! [`parse`] keeps what people send:
 //!
 //! - `object: "page"` (Messenger): each `entry[].messaging[]` event with a `message` that has
-//!   text. Skipped: echoes of the Page's own messages (`message.is_echo`), deliveries, reads,
-//!   reactions, opt-ins, and messages with only attachments (a photo, a sticker, a shared
-//!   link: nothing to read without a download, which is not this module's business).
+//!   text or media: `message.attachments[]` of type `image` or `file` with a `payload.url`
+//!   become [`InboundMessage::media`] (Messenger has no captions: a photo comes as a message of
+//!   its own, with empty text). Stickers (an `image` with a `payload.sticker_id`, the "like"
+//!   thumb), audio, video, locations and shared links are not media here. Skipped: echoes of
+//!   the Page's own messages (`message.is_echo`), deliveries, reads, reactions, opt-ins, and
+//!   messages with neither text nor media.
 //!   Postbacks are skipped too, even when they carry a title: LAPOR sends no buttons, so a
 //!   postback is the "Get Started" button, not something the person wrote.
 //!   Quick replies arrive as ordinary text and are kept. Messenger gives no name.
 //! - `object: "whatsapp_business_account"`: each `entry[].changes[].value.messages[]`. Type
-//!   `text` gives `text.body`; `image`, `video` and `document` give their `caption` (skipped
-//!   without one); `button` gives `button.text` and `interactive` the chosen reply's `title`.
+//!   `text` gives `text.body`; `image`, `video` and `document` give their `caption`;
+//!   `image` and `document` also give their media `id` and `mime_type` as
+//!   [`InboundMessage::media`] (kept without a caption, with empty text; a video without one is
+//!   skipped); `button` gives `button.text` and `interactive` the chosen reply's `title`.
 //!   Other types (audio, voice, sticker, location, contacts, reaction, order, system,
 //!   unsupported...) are skipped: each needs a download or means nothing as a report.
 //!   `statuses[]` (sent, delivered, read, failed receipts for our own messages) are ignored.
@@ -30,8 +35,8 @@
 
 use super::signature::{self, Encoding};
 use super::{
-    id_string, millis_to_datetime, non_blank, seconds_to_datetime, InboundMessage, PayloadError,
-    SenderAddress, SignatureError,
+    id_string, millis_to_datetime, non_blank, seconds_to_datetime, InboundMedia, InboundMessage,
+    MediaSource, PayloadError, SenderAddress, SignatureError, MAX_MEDIA_PER_MESSAGE,
 };
 use crate::crypto::constant_time_eq;
 use crate::domain::submission::normalise_phone;
@@ -109,9 +114,11 @@ fn read_messenger_entry(entry: &Value, out: &mut Vec<InboundMessage>) -> Result<
         if message.get("is_echo").and_then(Value::as_bool) == Some(true) {
             continue;
         }
-        let Some(text) = non_blank(message, "text") else {
+        let text = non_blank(message, "text").map_or("", str::trim);
+        let media = messenger_media(message);
+        if text.is_empty() && media.is_empty() {
             continue;
-        };
+        }
         let sender = event
             .get("sender")
             .and_then(|s| s.get("id"))
@@ -128,11 +135,12 @@ fn read_messenger_entry(entry: &Value, out: &mut Vec<InboundMessage>) -> Result<
             provider_message_id: mid.to_string(),
             sender: SenderAddress::MessengerPsid(sender),
             sender_name: None,
-            text: text.trim().to_string(),
+            text: text.to_string(),
             received_at,
             fragment: None,
             public: false,
             raw: event.clone(),
+            media,
         });
     }
     Ok(())
@@ -145,8 +153,11 @@ fn read_whatsapp_entry(entry: &Value, out: &mut Vec<InboundMessage>) -> Result<(
         };
         let contacts = array(value, "contacts");
         for message in array(value, "messages") {
-            let Some(text) = whatsapp_text(message) else {
-                continue;
+            let media = whatsapp_media(message);
+            let text = match whatsapp_text(message) {
+                Some(text) => text,
+                None if !media.is_empty() => String::new(),
+                None => continue,
             };
             let from = message
                 .get("from")
@@ -175,10 +186,50 @@ fn read_whatsapp_entry(entry: &Value, out: &mut Vec<InboundMessage>) -> Result<(
                 fragment: None,
                 public: false,
                 raw: message.clone(),
+                media,
             });
         }
     }
     Ok(())
+}
+
+/// A Messenger message's photos and files (`attachments[]` of type `image` or `file` with a
+/// `payload.url`; stickers are not photos).
+fn messenger_media(message: &Value) -> Vec<InboundMedia> {
+    array(message, "attachments")
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.get("type").and_then(Value::as_str),
+                Some("image" | "file")
+            )
+        })
+        .filter_map(|a| a.get("payload"))
+        .filter(|p| p.get("sticker_id").is_none())
+        .filter_map(|p| non_blank(p, "url"))
+        .take(MAX_MEDIA_PER_MESSAGE)
+        .map(|url| InboundMedia {
+            source: MediaSource::MessengerUrl(url.trim().to_string()),
+            content_type: None,
+        })
+        .collect()
+}
+
+/// A WhatsApp message's photo or document: its media id and `mime_type`.
+fn whatsapp_media(message: &Value) -> Vec<InboundMedia> {
+    let Some(kind @ ("image" | "document")) = message.get("type").and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    let Some(part) = message.get(kind) else {
+        return Vec::new();
+    };
+    let Some(id) = part.get("id").and_then(id_string) else {
+        return Vec::new();
+    };
+    vec![InboundMedia {
+        source: MediaSource::WhatsappId(id),
+        content_type: non_blank(part, "mime_type").map(|m| m.trim().to_ascii_lowercase()),
+    }]
 }
 
 /// The readable text of a WhatsApp message, if it has one.
@@ -304,7 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn messenger_echoes_deliveries_reads_postbacks_and_attachments_are_skipped() {
+    fn messenger_echoes_deliveries_reads_and_postbacks_are_skipped_photos_kept() {
         // Shapes from Meta's Messenger webhook event reference.
         let body = json!({
             "object": "page",
@@ -335,12 +386,51 @@ mod tests {
             }]
         });
         let messages = parse(body.to_string().as_bytes()).unwrap();
-        assert_eq!(messages.len(), 1, "only the quick reply is a message");
-        assert_eq!(messages[0].text, "CEK ABCDE");
         assert_eq!(
-            messages[0].provider_message_id,
+            messages.len(),
+            2,
+            "the photo and the quick reply are messages"
+        );
+        assert_eq!(messages[0].text, "");
+        assert_eq!(
+            messages[0].media,
+            vec![InboundMedia {
+                source: MediaSource::MessengerUrl("https://example.invalid/a.jpg".into()),
+                content_type: None,
+            }]
+        );
+        assert_eq!(messages[1].text, "CEK ABCDE");
+        assert!(messages[1].media.is_empty());
+        assert_eq!(
+            messages[1].provider_message_id,
             "m_1457764197618:41d102a3e1ae206a38"
         );
+    }
+
+    #[test]
+    fn messenger_stickers_and_other_attachments_are_not_media() {
+        let event = |attachments: Value| {
+            json!({"object": "page", "entry": [{"id": "1", "time": 1_518_479_195_308_i64, "messaging": [
+                {"sender": {"id": "7214589632147856"}, "recipient": {"id": "1"},
+                 "timestamp": 1_518_479_195_308_i64,
+                 "message": {"mid": "m_1", "attachments": attachments}}]}]})
+        };
+        let none = event(json!([
+            {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/s.png", "sticker_id": 369_239_263_222_822_i64}},
+            {"type": "audio", "payload": {"url": "https://cdn.fbsbx.com/a.mp4"}},
+            {"type": "location", "payload": {"coordinates": {"lat": -6.2, "long": 106.8}}},
+            {"type": "fallback", "payload": null, "url": "https://lapor.go.id"}
+        ]));
+        assert_eq!(parse(none.to_string().as_bytes()).unwrap(), vec![]);
+        let many: Vec<Value> = (0..7)
+            .map(|i| {
+                json!({"type": if i % 2 == 0 { "image" } else { "file" },
+                            "payload": {"url": format!("https://cdn.fbsbx.com/{i}")}})
+            })
+            .collect();
+        let got = parse(event(json!(many)).to_string().as_bytes()).unwrap();
+        assert_eq!(got[0].media.len(), MAX_MEDIA_PER_MESSAGE);
+        assert!(!format!("{:?}", got[0]).contains("fbsbx"));
     }
 
     #[test]
@@ -406,6 +496,10 @@ mod tests {
             ),
             (
                 base("image", json!({"mime_type": "image/jpeg", "id": "4"})),
+                Some(""),
+            ),
+            (
+                base("video", json!({"mime_type": "video/mp4", "id": "7"})),
                 None,
             ),
             (
@@ -449,6 +543,30 @@ mod tests {
             let got = whatsapp_with(message.clone());
             assert_eq!(got.first().map(|m| m.text.as_str()), want, "{message}");
         }
+        let media = |message: Value| whatsapp_with(message).remove(0).media;
+        assert_eq!(
+            media(base(
+                "image",
+                json!({"caption": "Foto", "mime_type": "Image/JPEG", "id": "1234567890"})
+            )),
+            vec![InboundMedia {
+                source: MediaSource::WhatsappId("1234567890".into()),
+                content_type: Some("image/jpeg".into()),
+            }]
+        );
+        assert_eq!(
+            media(base(
+                "document",
+                json!({"caption": "Surat", "id": 42, "mime_type": "application/pdf"})
+            ))[0]
+                .source,
+            MediaSource::WhatsappId("42".into())
+        );
+        assert_eq!(
+            media(base("video", json!({"caption": "Banjir", "id": "2"}))),
+            vec![]
+        );
+        assert_eq!(media(base("text", json!({"body": "halo"}))), vec![]);
     }
 
     #[test]

@@ -46,6 +46,52 @@ pub struct InboundMessage {
     pub public: bool,
     /// The provider's own JSON object for this one message (kept sealed for verifiers).
     pub raw: serde_json::Value,
+    /// Photos and documents the message carries, where the provider gives a way to download
+    /// them (at most [`MAX_MEDIA_PER_MESSAGE`], the first ones): Messenger attachments' URLs,
+    /// WhatsApp media ids. Empty for SMS and X (see [`InboundMedia`]). A message may have media
+    /// and no text.
+    pub media: Vec<InboundMedia>,
+}
+
+/// Most media read from one message; more are dropped (a report takes 5 attachments anyway).
+pub const MAX_MEDIA_PER_MESSAGE: usize = 5;
+
+/// One photo or document a person sent, as the provider points at it. The URL of a Messenger
+/// attachment is personal data (it opens the person's photo): `Debug` redacts it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InboundMedia {
+    pub source: MediaSource,
+    /// The provider's content type when the message gives one (WhatsApp's `mime_type`);
+    /// Messenger gives none (the download's `Content-Type` tells).
+    pub content_type: Option<String>,
+}
+
+/// Where a medium is fetched from (`outbound::media`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum MediaSource {
+    /// A Messenger attachment's `payload.url` (on Meta's CDN, `*.fbcdn.net` or `*.fbsbx.com`).
+    MessengerUrl(String),
+    /// A WhatsApp Cloud API media id: its URL comes from the Graph API, with the WhatsApp token.
+    WhatsappId(String),
+}
+
+impl fmt::Debug for InboundMedia {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InboundMedia")
+            .field("source", &self.source)
+            .field("content_type", &self.content_type)
+            .finish()
+    }
+}
+
+impl fmt::Debug for MediaSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self {
+            MediaSource::MessengerUrl(_) => "MessengerUrl",
+            MediaSource::WhatsappId(_) => "WhatsappId",
+        };
+        f.debug_tuple(kind).field(&Redacted("media")).finish()
+    }
 }
 
 impl fmt::Debug for InboundMessage {
@@ -66,6 +112,7 @@ impl fmt::Debug for InboundMessage {
             .field("fragment", &self.fragment)
             .field("public", &self.public)
             .field("raw", &Redacted("raw"))
+            .field("media", &self.media)
             .finish()
     }
 }
@@ -331,6 +378,12 @@ mod tests {
             fragment: None,
             public: false,
             raw: serde_json::json!({"from": "081234567890", "text": "Jalan berlubang"}),
+            media: vec![InboundMedia {
+                source: MediaSource::MessengerUrl(
+                    "https://scontent.xx.fbcdn.net/secret.jpg".into(),
+                ),
+                content_type: None,
+            }],
         }
     }
 
@@ -338,6 +391,7 @@ mod tests {
     fn debug_redacts_sender_name_text_and_raw() {
         let printed = format!("{:?}", sample());
         for secret in [
+            "secret.jpg",
             "6281234567890",
             "081234567890",
             "Siti",

@@ -148,6 +148,7 @@ pub fn parse(
         fragment,
         public: false,
         raw: Value::Object(fields),
+        media: Vec::new(),
     })
 }
 

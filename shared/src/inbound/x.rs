@@ -171,6 +171,7 @@ fn read_dm(
         fragment: None,
         public: false,
         raw: event.clone(),
+        media: Vec::new(),
     }))
 }
 
@@ -243,6 +244,7 @@ fn read_mention(tweet: &Value, account: &str) -> Result<Option<InboundMessage>, 
         fragment: None,
         public: true,
         raw: tweet.clone(),
+        media: Vec::new(),
     }))
 }
 

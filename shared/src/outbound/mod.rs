@@ -19,6 +19,7 @@
 //! error code, nothing the provider echoed back in free text.
 
 mod limiter;
+pub mod media;
 mod retry;
 
 #[cfg(feature = "outbound-http")]

@@ -17,6 +17,13 @@
 //! read, answer and rate; another's is only its status, and only when it is not confidential
 //! ("not found" otherwise, as for an unknown id).
 //!
+//! Media (a Messenger or WhatsApp photo or document, [`InboundMessage::media`]) become
+//! attachments of the sender's report ([`receive_with`], with a `MediaFetcher`): a message with
+//! text is handled as above, and its media go to the report it created or the report it
+//! answered; a photo alone goes to the sender's latest open report, and the sender hears it was
+//! attached (or, with no open report, that a photo needs a description first). A download or an
+//! attachment that fails never loses the report or the reply: it is logged and the sender told.
+//!
 //! Gateways retry: each message is handled once, by its provider message id (a claim in
 //! `ChannelState`), and a new report's insert carries an idempotency record of the same id.
 //! Every answer goes through the notification queue, so the notifier sends it once.
@@ -32,8 +39,9 @@ use crate::domain::{
     AccessToken, Actor, Channel, Location, Report, ReporterContact, Status, TrackingId,
 };
 use crate::inbound::command::{self, Command};
-use crate::inbound::{sms, InboundMessage, SenderAddress};
+use crate::inbound::{sms, InboundMedia, InboundMessage, SenderAddress};
 use crate::lifecycle::{Action, Notification};
+use crate::outbound::media::{MediaFetcher, MAX_MEDIA};
 use crate::ports::{
     ChannelState, DeliveryClaim, IdempotencyOrigin, IdempotencyRecord, InsertError, ListQuery,
     QueueName, ReportList, StoredFragment,
@@ -64,6 +72,8 @@ pub enum Handled {
     /// A message that may be a reply to the sender's waiting report or a new report: kept, and
     /// the sender asked which (`BALAS <id>` or `LAPOR`).
     AwaitingChoice { tracking_id: TrackingId },
+    /// A photo or document sent alone, attached to the sender's latest open report.
+    MediaAttached { tracking_id: TrackingId },
     /// A status request (`CEK`, `LIHAT`), answered.
     StatusAnswered,
     /// Help (or a refusal explained) was sent back.
@@ -82,6 +92,7 @@ impl Handled {
             Handled::RatingRecorded { .. } => "rating_recorded",
             Handled::SupportCounted { .. } => "support_counted",
             Handled::AwaitingChoice { .. } => "awaiting_choice",
+            Handled::MediaAttached { .. } => "media_attached",
             Handled::StatusAnswered => "status_answered",
             Handled::HelpSent => "help_sent",
             Handled::PartStored => "part_stored",
@@ -91,10 +102,22 @@ impl Handled {
 }
 
 /// Handles one verified inbound message, exactly once however often the gateway delivers it.
+/// Its media, if any, are not fetched (see [`receive_with`]).
 pub async fn receive(
     app: &App,
     state: &dyn ChannelState,
     message: InboundMessage,
+) -> Result<Handled, ServiceError> {
+    receive_with(app, state, message, None).await
+}
+
+/// [`receive`], fetching the message's media with `media` to attach them (without a fetcher,
+/// or without attachments configured, media are dropped with a log line).
+pub async fn receive_with(
+    app: &App,
+    state: &dyn ChannelState,
+    message: InboundMessage,
+    media: Option<&dyn MediaFetcher>,
 ) -> Result<Handled, ServiceError> {
     let message_key = message_key(message.channel, &message.provider_message_id);
     match state
@@ -111,7 +134,7 @@ pub async fn receive(
         }
     }
     let channel = message.channel;
-    match handle(app, state, message).await {
+    match handle(app, state, message, media).await {
         Ok(handled) => {
             state.mark_delivered(&message_key, app.clock.now()).await?;
             tracing::info!(channel = ?channel, result = handled.name(), "channel message handled");
@@ -140,11 +163,24 @@ async fn handle(
     app: &App,
     state: &dyn ChannelState,
     message: InboundMessage,
+    fetcher: Option<&dyn MediaFetcher>,
 ) -> Result<Handled, ServiceError> {
-    let Some((message, assembled)) = assemble(app, state, message).await? else {
+    let Some((mut message, assembled)) = assemble(app, state, message).await? else {
         return Ok(Handled::PartStored);
     };
-    let handled = act(app, state, message).await?;
+    let media = std::mem::take(&mut message.media);
+    let handled = match fetcher.filter(|_| app.attachments.is_some()) {
+        Some(fetcher) if !media.is_empty() => {
+            with_media(app, state, message, media, fetcher).await?
+        }
+        _ => {
+            if !media.is_empty() {
+                tracing::info!(count = media.len(), channel = ?message.channel,
+                    "channel media dropped: attachments or media downloads are not configured");
+            }
+            act(app, state, message).await?
+        }
+    };
     if let Some((group, parts)) = assembled {
         // Only once the message is handled: a failure before leaves the parts for the retry.
         if let Err(e) = state.clear_fragments(&group, &parts).await {
@@ -396,6 +432,116 @@ async fn act(
     }
 }
 
+/// A message with media: a photo alone goes to the sender's latest open report; with text, the
+/// message is acted on as any other, and its media go to the report it made or answered.
+async fn with_media(
+    app: &App,
+    state: &dyn ChannelState,
+    message: InboundMessage,
+    media: Vec<InboundMedia>,
+    fetcher: &dyn MediaFetcher,
+) -> Result<Handled, ServiceError> {
+    let sender_ref = app.pii.reference("sender", &message.sender.as_key());
+    if message.text.trim().is_empty() {
+        let Some(report) = latest_open(app, &sender_ref).await? else {
+            return answer(app, &message, None, photo_needs_text_text()).await;
+        };
+        let tracking_id = report.tracking_id;
+        let (attached, failed) = attach_all(app, fetcher, &sender_ref, &tracking_id, &media).await;
+        let text = match failed {
+            0 => media_attached_text(&tracking_id),
+            _ => media_failed_text(app, &tracking_id, attached, failed),
+        };
+        answer(app, &message, Some(&tracking_id), text).await?;
+        return Ok(match attached {
+            0 => Handled::HelpSent,
+            _ => Handled::MediaAttached { tracking_id },
+        });
+    }
+    let handled = act(app, state, message.clone()).await?;
+    match &handled {
+        Handled::ReportCreated { tracking_id } | Handled::ReplyRecorded { tracking_id } => {
+            let (attached, failed) =
+                attach_all(app, fetcher, &sender_ref, tracking_id, &media).await;
+            if failed > 0 {
+                let text = media_failed_text(app, tracking_id, attached, failed);
+                answer_as(app, &message, Some(tracking_id), text, ":media").await?;
+            }
+        }
+        // The first delivery attached them.
+        Handled::Duplicate => {}
+        other => {
+            tracing::info!(
+                count = media.len(),
+                result = other.name(),
+                "channel media of a message that made no report or reply: not attached"
+            );
+        }
+    }
+    Ok(handled)
+}
+
+/// The sender's newest report that is still open (among their latest few).
+async fn latest_open(app: &App, sender_ref: &str) -> Result<Option<Report>, ServiceError> {
+    let page = app
+        .store
+        .list(&ListQuery {
+            list: ReportList::Reporter(sender_ref.to_string()),
+            status: None,
+            public_only: false,
+            cursor: None,
+            limit: 5,
+        })
+        .await?;
+    Ok(page.reports.into_iter().find(|r| !r.status.is_final()))
+}
+
+/// Fetches each medium (at most [`MAX_MEDIA`]) and attaches it to the report, as its sender:
+/// how many were attached and how many failed. Failures are logged (no URL, no personal data),
+/// never returned: the report or reply they came with is kept.
+async fn attach_all(
+    app: &App,
+    fetcher: &dyn MediaFetcher,
+    sender_ref: &str,
+    tracking_id: &TrackingId,
+    media: &[InboundMedia],
+) -> (usize, usize) {
+    let Some(max_bytes) = app.attachments.as_ref().map(|a| a.max_bytes) else {
+        return (0, media.len());
+    };
+    let (mut attached, mut failed) = (0, 0);
+    for medium in media.iter().take(MAX_MEDIA) {
+        let fetched = match fetcher.fetch(medium, max_bytes).await {
+            Ok(fetched) => fetched,
+            Err(e) => {
+                tracing::warn!(tracking_id = %tracking_id, error = %e, "channel media not fetched");
+                failed += 1;
+                continue;
+            }
+        };
+        let requester = super::attachments::Requester::Sender {
+            reference: sender_ref,
+        };
+        match super::attachments::attach_bytes(
+            app,
+            tracking_id.as_str(),
+            requester,
+            &fetched.content_type,
+            fetched.bytes,
+        )
+        .await
+        {
+            Ok(_) => attached += 1,
+            Err(e) => {
+                tracing::warn!(tracking_id = %tracking_id, error = %e,
+                    "channel media not attached");
+                failed += 1;
+            }
+        }
+    }
+    (attached, failed)
+}
+
 /// A new report of `text` (the message's, or the one kept back), or the "too short" answer.
 #[allow(clippy::too_many_arguments)]
 async fn new_report_from(
@@ -543,6 +689,7 @@ async fn take_kept(
         fragment: None,
         public: opened["public"].as_bool().unwrap_or(false),
         raw: opened["raw"].clone(),
+        media: Vec::new(),
     };
     state.clear_fragments(&group, &parts).await?;
     Ok(Some(message))
@@ -791,11 +938,23 @@ async fn answer(
     tracking_id: Option<&TrackingId>,
     text: String,
 ) -> Result<Handled, ServiceError> {
+    answer_as(app, message, tracking_id, text, "").await
+}
+
+/// [`answer`], with `suffix` on its notification id: a second answer to one message (about its
+/// media) is not taken for the first sent again.
+async fn answer_as(
+    app: &App,
+    message: &InboundMessage,
+    tracking_id: Option<&TrackingId>,
+    text: String,
+    suffix: &str,
+) -> Result<Handled, ServiceError> {
     let contact = contact_of(message);
     let notice = Notification {
         // One answer per inbound message, however often the gateway delivers it.
         notification_id: format!(
-            "answer:{}",
+            "answer:{}{suffix}",
             message_key(message.channel, &message.provider_message_id)
         ),
         tracking_id: tracking_id.cloned(),
@@ -852,6 +1011,39 @@ fn clean(text: &str) -> String {
         .collect::<String>()
         .trim()
         .to_string()
+}
+
+fn photo_needs_text_text() -> String {
+    "Foto perlu keterangan. Kirim foto dengan keterangan berisi laporan Anda (apa dan di mana), \
+     atau kirim laporannya dulu (LAPOR <isi laporan, lokasi>) lalu fotonya."
+        .into()
+}
+
+fn media_attached_text(tracking_id: &TrackingId) -> String {
+    format!("Foto/berkas Anda telah dilampirkan pada laporan {tracking_id}.")
+}
+
+fn media_failed_text(
+    app: &App,
+    tracking_id: &TrackingId,
+    attached: usize,
+    failed: usize,
+) -> String {
+    let mb = app
+        .attachments
+        .as_ref()
+        .map_or(10, |a| a.max_bytes.div_ceil(1024 * 1024));
+    let head = match attached {
+        0 => format!("Foto/berkas Anda tidak dapat diterima untuk laporan {tracking_id}."),
+        n => format!(
+            "{n} foto/berkas telah dilampirkan pada laporan {tracking_id}, {failed} tidak dapat \
+             diterima."
+        ),
+    };
+    format!(
+        "{head} Kirim ulang foto (JPEG, PNG atau WebP) atau PDF, paling besar {mb} MB, paling \
+         banyak 5 per laporan."
+    )
 }
 
 fn help_text() -> String {

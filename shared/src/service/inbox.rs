@@ -351,7 +351,15 @@ pub async fn staff_report(
             "this report is not held by your institution".into(),
         ));
     }
-    staff_view(&report, actor, &app.pii)
+    let mut view = staff_view(&report, actor, &app.pii)?;
+    super::attachments::add_to_view(
+        app,
+        &report,
+        super::attachments::Audience::Involved,
+        &mut view,
+    )
+    .await?;
+    Ok(view)
 }
 
 pub fn staff_view(

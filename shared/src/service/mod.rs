@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod agencies;
+pub mod attachments;
 pub mod channels;
 pub mod contact;
 pub mod duplicates;
@@ -40,6 +41,8 @@ pub struct App {
     /// Where human routing decisions (verify, forward) are kept for retraining; none where
     /// nothing is learnt.
     pub examples: Option<Arc<dyn RoutingExampleStore>>,
+    /// Where attachments are kept; none in a function that was not given the bucket.
+    pub attachments: Option<attachments::Attachments>,
 }
 
 /// The message the intake queue carries: which report to route. Nothing personal.

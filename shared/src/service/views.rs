@@ -9,6 +9,7 @@
 //! are in the holding institution's zone (WIB, WITA or WIT: [`citizen_zone`]), as RFC 3339 with
 //! that offset, never UTC.
 
+use super::attachments::Audience;
 use crate::api::ServiceError;
 use crate::crypto::Sealer;
 use crate::deadlines::TimeZone;
@@ -171,6 +172,9 @@ pub struct PublicContent {
     pub duplicates: Vec<TrackingId>,
     /// How many citizens support it ("me too"); never who.
     pub supporters: usize,
+    /// Its checked images (`GET /v1/reports/{id}` fills them in; URLs last minutes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachments::AttachmentView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -216,6 +220,10 @@ pub struct ReporterView<'a> {
     pub supporters: usize,
     /// What the reporter can do now: `reply`, `rate`, `withdraw`.
     pub possible_actions: Vec<&'static str>,
+    /// Every attachment with its state (`GET /v1/reports/{id}` fills them in; URLs last
+    /// minutes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachments::AttachmentView>,
 }
 
 pub enum View {
@@ -243,12 +251,21 @@ pub async fn get_report(
     let report = app.store.get(&id).await?.ok_or_else(not_found)?;
     let directory = app.directory.current().await;
     match bearer_token {
-        None => Ok(View::Public(Box::new(public_view(&report, &directory)))),
+        None => {
+            let mut view = public_view(&report, &directory);
+            if let Some(content) = &mut view.content {
+                content.attachments =
+                    super::attachments::listing(app, &report, Audience::Public).await?;
+            }
+            Ok(View::Public(Box::new(view)))
+        }
         Some(token) => {
             if !AccessToken::from_presented(token).matches(&report.access_token_hash) {
                 return Err(ServiceError::Unauthorized);
             }
-            reporter_view(&report, &app.pii, &directory).map(View::Reporter)
+            let mut view = reporter_view(&report, &app.pii, &directory)?;
+            super::attachments::add_to_view(app, &report, Audience::Involved, &mut view).await?;
+            Ok(View::Reporter(view))
         }
     }
 }
@@ -297,6 +314,7 @@ pub fn reporter_view(
         rating: report.rating.as_ref(),
         supporters: report.supporters.len(),
         possible_actions: crate::lifecycle::possible_actions(report, &Actor::Reporter),
+        attachments: Vec::new(),
     };
     Ok(serde_json::to_value(&view).expect("view serialises"))
 }
@@ -325,6 +343,7 @@ pub fn public_view(report: &Report, directory: &Directory) -> PublicView {
         rating: report.rating.clone(),
         duplicates: report.duplicates.clone(),
         supporters: report.supporters.len(),
+        attachments: Vec::new(),
     });
     PublicView {
         tracking_id: report.tracking_id.clone(),

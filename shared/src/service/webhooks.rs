@@ -11,11 +11,17 @@
 //! configured answers 404 (it is not enabled). A body with several messages is answered 200
 //! only when every message was handled, so the provider's retry covers a partial failure
 //! (the handled ones are recognised as duplicates).
+//!
+//! Media (Messenger and WhatsApp photos and documents) are fetched and attached only through
+//! [`webhook_with`] given a `MediaFetcher` (and with attachments configured); without one, a
+//! message with media and no text is dropped, as before media were read, and a caption is
+//! handled as text.
 
-use super::channels::{receive, Handled};
+use super::channels::{receive, receive_with, Handled};
 use super::App;
 use crate::api::{limits, ServiceError};
 use crate::inbound::{meta, sms, x, InboundMessage, PayloadError, SignatureError};
+use crate::outbound::media::MediaFetcher;
 use crate::ports::ChannelState;
 use std::collections::HashMap;
 
@@ -119,6 +125,17 @@ pub async fn webhook(
     settings: &WebhookSettings,
     request: WebhookRequest<'_>,
 ) -> Result<WebhookAnswer, ServiceError> {
+    webhook_with(app, state, settings, None, request).await
+}
+
+/// [`webhook`], fetching the messages' media with `media` (see the module documentation).
+pub async fn webhook_with(
+    app: &App,
+    state: &dyn ChannelState,
+    settings: &WebhookSettings,
+    media: Option<&dyn MediaFetcher>,
+    request: WebhookRequest<'_>,
+) -> Result<WebhookAnswer, ServiceError> {
     if request.body.len() > limits::MAX_BODY_BYTES {
         return Err(ServiceError::TooLarge {
             limit: limits::MAX_BODY_BYTES,
@@ -174,7 +191,7 @@ pub async fn webhook(
                 return Ok(handled(&[]));
             }
             let messages = x::parse(request.body).map_err(malformed)?;
-            handle_all(app, state, messages).await
+            handle_all(app, state, messages, media).await
         }
         ("GET", "meta") => {
             let expected = settings.meta_verify_token.as_deref().ok_or_else(disabled)?;
@@ -195,7 +212,7 @@ pub async fn webhook(
             let secret = settings.meta_app.as_deref().ok_or_else(disabled)?;
             meta::verify(secret, request.hub_signature, request.body).map_err(unauthorized)?;
             let messages = meta::parse(request.body).map_err(malformed)?;
-            handle_all(app, state, messages).await
+            handle_all(app, state, messages, media).await
         }
         (method, channel) => Err(ServiceError::NotFound(format!(
             "no webhook {method} /v1/channels/{channel}"
@@ -210,10 +227,20 @@ async fn handle_all(
     app: &App,
     state: &dyn ChannelState,
     messages: Vec<InboundMessage>,
+    media: Option<&dyn MediaFetcher>,
 ) -> Result<WebhookAnswer, ServiceError> {
     let now = app.clock.now();
+    let media = media.filter(|_| app.attachments.is_some());
     let mut results = Vec::with_capacity(messages.len());
-    for message in messages {
+    for mut message in messages {
+        if media.is_none() && !message.media.is_empty() {
+            tracing::info!(count = message.media.len(), channel = ?message.channel,
+                "channel media not fetched: attachments or media downloads are not configured");
+            message.media.clear();
+            if message.text.trim().is_empty() {
+                continue;
+            }
+        }
         let age = now - message.received_at;
         if age > MAX_EVENT_AGE || -age > MAX_EVENT_SKEW {
             tracing::warn!(channel = ?message.channel, age_s = age.num_seconds(),
@@ -221,7 +248,7 @@ async fn handle_all(
             results.push("stale");
             continue;
         }
-        let handled: Handled = receive(app, state, message).await?;
+        let handled: Handled = receive_with(app, state, message, media).await?;
         results.push(handled.name());
     }
     Ok(handled(&results))

@@ -60,9 +60,20 @@ async fn functions_wired_as_in_lambda_start_and_intake_publishes_what_it_stores(
         (env::INTAKE_QUEUE_URL, intake_queue.url.clone()),
         (env::NOTIFICATION_QUEUE_URL, notification_queue.url.clone()),
         (env::PII_KEY_SECRET_ID, secret),
+        (env::ATTACHMENTS_BUCKET, format!("{prefix}attachments")),
+        (env::ATTACHMENT_MAX_BYTES, "10485760".to_string()),
     ] {
         std::env::set_var(name, value);
     }
+
+    // The attachments function: the reports and the bucket, without the PII key.
+    let checker = attachments::from_wired(
+        wire("attachments", &needs::ATTACHMENTS)
+            .await
+            .expect("attachments wires"),
+    )
+    .expect("the attachments function has its parts");
+    assert_eq!(checker.attachments.max_bytes, 10_485_760);
 
     // status sends nothing, and starts.
     let status = wire("status", &needs::STATUS).await.expect("status wires");

@@ -120,6 +120,22 @@ fn full_report() -> Report {
             tracking_id: TrackingId::generate(),
             score: 0.812,
         }],
+        attachments: vec![lapor::attachments::Attachment {
+            id: "Q2xAbn3kTz9mPq7RsV4wYc".into(),
+            media_type: lapor::attachments::MediaType::Webp,
+            declared_size: 123_456,
+            state: lapor::attachments::AttachmentState::Available,
+            by: lapor::attachments::Uploader::Institution {
+                agency_id: "pemda-32.73".into(),
+            },
+            created_at: created_at + Span::milliseconds(7) + Span::nanoseconds(5),
+            upload_expires_at: created_at + Span::minutes(15),
+            size: Some(98_765),
+            has_preview: true,
+            metadata_removed: true,
+            rejected: None,
+            checked_at: Some(created_at + Span::milliseconds(9_000)),
+        }],
         first_response: Some(lapor::domain::report::FirstResponse {
             at: created_at + Span::milliseconds(60_000) + Span::nanoseconds(3),
             within_deadline: false,

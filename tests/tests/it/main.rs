@@ -12,9 +12,11 @@ pub(crate) fn runner_binary() -> &'static std::path::Path {
     std::path::Path::new(env!("CARGO_BIN_EXE_lapor-local-for-tests"))
 }
 
+mod attachments;
 mod bad_input;
 mod browser;
 mod channels;
+mod channels_media;
 mod cold_start;
 mod conformance;
 mod directory;

@@ -274,6 +274,7 @@ fn every_environment_variable_the_code_reads_is_set_for_its_function() {
         ("NotifierFunction", needs::NOTIFIER),
         ("WebFunction", needs::WEB),
         ("Open311Function", needs::OPEN311),
+        ("AttachmentsFunction", needs::ATTACHMENTS),
     ];
     // Every function of the template is in the list: a new one cannot be forgotten.
     let mut listed: Vec<&str> = functions.iter().map(|(f, _)| *f).collect();
@@ -436,7 +437,10 @@ fn every_queue_consumer_follows_the_queue_consumers_parameter() {
             );
         }
     }
-    assert_eq!(consumers, 2, "the router and the notifier");
+    assert_eq!(
+        consumers, 3,
+        "the router, the notifier and the attachments function"
+    );
 }
 
 /// `infra/localstack/deploy.sh` deploys the REST variant: every parameter it sets and every

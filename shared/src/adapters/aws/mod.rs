@@ -1,12 +1,13 @@
-//! The AWS family: DynamoDB tables and SQS queues, named by the environment the SAM template
+//! The AWS family: DynamoDB tables, SQS queues and the attachments' S3 bucket, named by the environment the SAM template
 //! sets, and the secrets read from Secrets Manager at cold start. Endpoints are never in code:
-//! the SDK reads `AWS_ENDPOINT_URL[_DYNAMODB|_SQS|_SECRETS_MANAGER]`.
+//! the SDK reads `AWS_ENDPOINT_URL[_DYNAMODB|_SQS|_S3|_SECRETS_MANAGER]`.
 
 pub mod attributes;
 pub mod channel_state;
 pub mod dynamodb;
 pub mod provision;
 pub mod routing_data;
+pub mod s3;
 pub mod secrets;
 pub mod sqs;
 #[cfg(feature = "lambda")]
@@ -15,6 +16,7 @@ pub mod wiring;
 pub use channel_state::DynamoChannelState;
 pub use dynamodb::DynamoStore;
 pub use routing_data::{DynamoAgencies, DynamoExamples, DynamoModels};
+pub use s3::{s3_client, S3Blobs};
 pub use sqs::{QueueUrls, SqsQueues};
 
 /// Loads the standard AWS configuration (region, credentials, endpoints) once per process.

@@ -45,6 +45,10 @@ impl SqsQueues {
                     config::env::NOTIFICATION_QUEUE_URL,
                     config::env::NOTIFICATION_DEAD_LETTER_QUEUE_URL,
                 ),
+                QueueName::Uploads => (
+                    config::env::UPLOAD_QUEUE_URL,
+                    config::env::UPLOAD_DEAD_LETTER_QUEUE_URL,
+                ),
             };
             urls.insert(
                 queue,

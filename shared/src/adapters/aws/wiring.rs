@@ -31,6 +31,7 @@ pub struct Wired {
     pub models: Option<Arc<DynamoModels>>,
     pub channel_state: Option<Arc<DynamoChannelState>>,
     pub channel_secrets: Option<ChannelSecrets>,
+    pub attachments: Option<crate::service::attachments::Attachments>,
     /// The shared key of staff tokens, where no JWT authorizer checks them (the REST API).
     #[cfg(feature = "lambda")]
     pub staff_tokens: Option<crate::staff_tokens::SharedKeyTokens>,
@@ -105,6 +106,18 @@ pub async fn wire(service: &'static str, needs: &Needs) -> Result<Wired, Error> 
         true => super::secrets::staff_tokens(&aws).await?,
         false => None,
     };
+    let attachments = needs
+        .attachments
+        .then(|| {
+            Ok::<_, ConfigError>(crate::service::attachments::Attachments {
+                blobs: Arc::new(super::S3Blobs::new(
+                    super::s3_client(&aws),
+                    config::required(env::ATTACHMENTS_BUCKET)?,
+                )),
+                max_bytes: crate::service::attachments::Attachments::max_bytes_from_env()?,
+            })
+        })
+        .transpose()?;
     let directory = match &agencies {
         Some(agencies) => LiveDirectory::start(agencies.clone(), live::RECHECK_EVERY).await?,
         None => LiveDirectory::builtin(),
@@ -122,6 +135,7 @@ pub async fn wire(service: &'static str, needs: &Needs) -> Result<Wired, Error> 
         models,
         channel_state,
         channel_secrets,
+        attachments,
         #[cfg(feature = "lambda")]
         staff_tokens,
     })
@@ -137,6 +151,7 @@ fn queue_urls(needs: &Needs) -> Result<HashMap<QueueName, QueueUrls>, ConfigErro
                 env::NOTIFICATION_QUEUE_URL,
                 env::NOTIFICATION_DEAD_LETTER_QUEUE_URL,
             ),
+            QueueName::Uploads => (env::UPLOAD_QUEUE_URL, env::UPLOAD_DEAD_LETTER_QUEUE_URL),
         };
         urls.insert(
             queue,
@@ -181,6 +196,7 @@ impl Wired {
                 .examples
                 .clone()
                 .map(|e| e as Arc<dyn crate::ports::RoutingExampleStore>),
+            attachments: self.attachments.clone(),
         })
     }
 }

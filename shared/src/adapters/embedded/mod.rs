@@ -9,9 +9,11 @@
 //!
 //! One file per concern, as in the AWS family: `schema` (tables, indexes, the list columns'
 //! migration, file permissions), `writer` (the group-commit writer and the reader pool),
-//! `reports`, `stats`, `queues`, `routing_data`, `channel_state` and the local runner's `outbox`.
+//! `reports`, `stats`, `queues`, `routing_data`, `channel_state`, the local runner's `outbox`, and `blobs` (the attachments' files,
+//! beside the database).
 
 mod api_keys;
+pub mod blobs;
 mod channel_state;
 mod outbox;
 mod queues;
