@@ -1377,3 +1377,117 @@ fn options_before_a_command_are_refused_not_ignored() {
         "the key is where --data-dir says"
     );
 }
+
+/// One raw exchange with a binary body (`exchange` speaks text): a client sending a file to a
+/// signed URL, or reading one. The status and the headers, names lower-cased, and the body.
+fn exchange_bytes(
+    addr: SocketAddr,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut head =
+        format!("{method} {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP response");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+/// The reporter's photo through the runner as a browser sends it: the API grants a signed URL
+/// on the runner, the bytes go there, the runner's attachments consumer checks them, and the
+/// file comes back through a signed URL with the type and disposition it signed.
+#[test]
+fn an_attachment_goes_through_the_runners_own_blob_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let runner = Runner::start(dir.path(), dir.path().join("serve.log"));
+    let s = runner.submit(&street_light());
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(16, 16, image::Rgb([200, 180, 0]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let png = png.into_inner();
+    let granted = runner.expect(
+        runner.post(
+            &format!("/v1/reports/{}/attachments", s.id),
+            Some(&s.token),
+            &json!({"content_type": "image/png", "size": png.len()}),
+        ),
+        201,
+        "an upload",
+    );
+    let url = granted["upload"]["url"].as_str().unwrap();
+    let prefix = format!("http://{}", runner.addr);
+    let path = url
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{url} on {prefix}"));
+    let length = png.len().to_string();
+    // Another type than signed is refused, and nothing is stored.
+    let (status, _, _) = exchange_bytes(
+        runner.addr,
+        "PUT",
+        path,
+        &[("Content-Type", "image/jpeg"), ("Content-Length", &length)],
+        &png,
+    );
+    assert_eq!(status, 403);
+    let (status, _, body) = exchange_bytes(
+        runner.addr,
+        "PUT",
+        path,
+        &[("Content-Type", "image/png"), ("Content-Length", &length)],
+        &png,
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+
+    let deadline = Instant::now() + ROUTED_DEADLINE;
+    let attachment = loop {
+        let view = runner.reporter_view(&s.id, &s.token);
+        let first = view["attachments"][0].clone();
+        if first["state"] == "available" {
+            break first;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not checked in time: {view}\nlog:\n{}",
+            runner.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let file = attachment["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&prefix)
+        .unwrap();
+    let (status, head, body) = exchange_bytes(runner.addr, "GET", file, &[], &[]);
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: image/png"), "{head}");
+    assert!(head.contains("x-content-type-options: nosniff"), "{head}");
+    assert!(
+        image::load_from_memory(&body).is_ok(),
+        "the cleaned file decodes"
+    );
+    // A signed URL altered (another disposition) is refused.
+    let altered = file.replace("disposition=inline", "disposition=attachment");
+    assert_eq!(
+        exchange_bytes(runner.addr, "GET", &altered, &[], &[]).0,
+        403
+    );
+    runner.stop();
+}
