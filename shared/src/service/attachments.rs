@@ -88,7 +88,8 @@ pub struct UploadGranted {
     pub state: AttachmentState,
     /// Send the file with exactly this method, URL and headers before `expires_at`.
     pub upload: SignedRequest,
-    pub expires_at: DateTime<Utc>,
+    /// In the zone of the report's institution (or region), as every time the API shows.
+    pub expires_at: DateTime<FixedOffset>,
 }
 
 /// Who asks to attach, as the edge authenticated them.
@@ -183,22 +184,23 @@ pub async fn request_upload(
 ) -> Result<UploadGranted, ServiceError> {
     let attachments = configured(app)?;
     let body: UploadBody = typed(json_object(body)?)?;
-    let (tracking_id, attachment) = reserve(app, tracking_id, &requester, &body).await?;
+    let (report, attachment) = reserve(app, tracking_id, &requester, &body).await?;
     let upload = attachments
         .blobs
         .upload_request(
-            &keys::upload(&tracking_id, &attachment.id),
+            &keys::upload(&report.tracking_id, &attachment.id),
             attachment.media_type.mime(),
             attachment.declared_size,
             UPLOAD_WINDOW.to_std().expect("a positive window"),
         )
         .await?;
+    let zone = super::views::citizen_zone(&report, &*app.directory.current().await);
     Ok(UploadGranted {
-        tracking_id,
+        tracking_id: report.tracking_id,
         attachment_id: attachment.id,
         state: AttachmentState::Pending,
         upload,
-        expires_at: attachment.upload_expires_at,
+        expires_at: zone.local(attachment.upload_expires_at),
     })
 }
 
@@ -217,11 +219,11 @@ pub async fn attach_bytes(
         content_type: content_type.to_string(),
         size: bytes.len() as u64,
     };
-    let (tracking_id, attachment) = reserve(app, tracking_id, &requester, &body).await?;
+    let (report, attachment) = reserve(app, tracking_id, &requester, &body).await?;
     attachments
         .blobs
         .put(
-            &keys::upload(&tracking_id, &attachment.id),
+            &keys::upload(&report.tracking_id, &attachment.id),
             attachment.media_type.mime(),
             bytes,
         )
@@ -235,7 +237,7 @@ async fn reserve(
     tracking_id: &str,
     requester: &Requester<'_>,
     body: &UploadBody,
-) -> Result<(TrackingId, Attachment), ServiceError> {
+) -> Result<(Report, Attachment), ServiceError> {
     let max_bytes = configured(app)?.max_bytes;
     for _ in 0..3 {
         let mut report = load(app, tracking_id).await?;
@@ -281,7 +283,7 @@ async fn reserve(
             Ok(()) => {
                 tracing::info!(tracking_id = %report.tracking_id, attachment_id = %attachment.id,
                     media_type = media_type.mime(), size = body.size, "attachment reserved");
-                return Ok((report.tracking_id, attachment));
+                return Ok((report, attachment));
             }
             Err(UpdateError::Conflict) => continue,
             Err(UpdateError::Store(e)) => return Err(e.into()),
@@ -568,7 +570,8 @@ pub struct AttachmentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<DateTime<Utc>>,
+    /// When the URLs stop working (in the report's zone).
+    pub expires_at: Option<DateTime<FixedOffset>>,
     /// Why it was rejected (a code: `not_what_it_claims`, `does_not_decode`, `size_mismatch`...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejected: Option<String>,
@@ -661,8 +664,9 @@ pub async fn listing(
                         .await?,
                 );
             }
-            view.expires_at =
-                Some(now + chrono::Duration::from_std(DOWNLOAD_WINDOW).expect("minutes"));
+            view.expires_at = Some(
+                zone.local(now + chrono::Duration::from_std(DOWNLOAD_WINDOW).expect("minutes")),
+            );
         }
         out.push(view);
     }
