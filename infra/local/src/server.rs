@@ -208,39 +208,41 @@ async fn handle(
             }
         }
     };
+    // The web's file uploads (a form's photo) take a larger body, as API Gateway's 10 MB
+    // does; every other request the API's 64 KiB.
+    let limit = match admitted.as_ref().map(|a| a.matched.function) {
+        Some("WebFunction")
+            if parts.method == hyper::Method::POST && path.ends_with("/lampiran") =>
+        {
+            lapor::web::WEB_UPLOAD_LIMIT
+        }
+        _ => limits::MAX_BODY_BYTES,
+    };
     // Read one byte past the limit: enough to know the body is too large without buffering it;
     // and within the body timeout, so a slow sender cannot hold the request open.
-    let body = match tokio::time::timeout(
-        body_timeout,
-        Limited::new(body, limits::MAX_BODY_BYTES + 1).collect(),
-    )
-    .await
-    {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(_)) => {
-            return to_hyper(error_response(&ServiceError::TooLarge {
-                limit: limits::MAX_BODY_BYTES,
-            }))
-        }
-        Err(_) => {
-            let mut response = to_hyper(json_response(
-                408,
-                &serde_json::json!({
-                    "error": "request_timeout",
-                    "message": format!(
-                        "the request body did not arrive within {} s",
-                        body_timeout.as_secs()
-                    ),
-                }),
-            ));
-            // The rest of a slow body is not read: the connection is not reused.
-            response.headers_mut().insert(
-                hyper::header::CONNECTION,
-                "close".parse().expect("a header"),
-            );
-            return response;
-        }
-    };
+    let body =
+        match tokio::time::timeout(body_timeout, Limited::new(body, limit + 1).collect()).await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(_)) => return to_hyper(error_response(&ServiceError::TooLarge { limit })),
+            Err(_) => {
+                let mut response = to_hyper(json_response(
+                    408,
+                    &serde_json::json!({
+                        "error": "request_timeout",
+                        "message": format!(
+                            "the request body did not arrive within {} s",
+                            body_timeout.as_secs()
+                        ),
+                    }),
+                ));
+                // The rest of a slow body is not read: the connection is not reused.
+                response.headers_mut().insert(
+                    hyper::header::CONNECTION,
+                    "close".parse().expect("a header"),
+                );
+                return response;
+            }
+        };
     let Some(admitted) = admitted else {
         let answer =
             functions

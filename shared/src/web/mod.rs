@@ -8,8 +8,11 @@
 //! - [`page`]: the layout, rendering, the headers every page gets, and the one mapping from a
 //!   service error to an error page.
 //! - [`csrf`]: the token every form carries; [`cookies`]: cookie flags and sealed values.
+//! - [`attachments`]: a report's photos and documents on the pages, and the upload form
+//!   (`multipart/form-data`, up to [`WEB_UPLOAD_LIMIT`]).
 
 pub mod assets;
+pub mod attachments;
 pub mod citizen;
 pub mod cookies;
 pub mod csrf;
@@ -26,6 +29,18 @@ use lambda_http::{Body, Request, Response};
 /// Set to `1` by the local plain-HTTP runner only: cookies without `Secure`, which a browser
 /// would not send back over `http://`. Never set in AWS.
 pub const INSECURE_COOKIES_ENV: &str = "LAPOR_WEB_INSECURE_COOKIES";
+
+/// The largest file the pages' upload forms take: a Lambda request carries at most 6 MB, and
+/// API Gateway delivers a binary body base64-encoded (4 bytes for every 3), so about 4.5 MB of
+/// body is what fits. Larger files go through the JSON API's upload URLs.
+pub const WEB_FILE_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The largest request body the web takes, on the upload routes only (`POST
+/// /lacak/{tracking_id}/lampiran`, `POST /petugas/laporan/{tracking_id}/lampiran`): a file of
+/// [`WEB_FILE_LIMIT`] and the form's other parts (boundaries, headers, the CSRF token). Every
+/// other post stays within `api::limits::MAX_BODY_BYTES`. A larger body is a 413 page and
+/// nothing is stored.
+pub const WEB_UPLOAD_LIMIT: usize = 4 * 1024 * 1024 + 16 * 1024;
 
 /// How the web is configured beyond the services' parts.
 #[derive(Debug, Clone)]

@@ -12,6 +12,37 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'";
 
+/// [`CONTENT_SECURITY_POLICY`] for a page that shows attachments: `img-src` adds the origin the
+/// attachments' URLs point at (`ports::BlobStore::origin`, an S3 origin in AWS), and nothing
+/// else changes. An origin that is not a plain `scheme://host[:port]` is left out (its images
+/// then do not load) rather than put into the header.
+pub fn content_security_policy(image_origin: Option<&str>) -> String {
+    match image_origin.filter(|o| is_plain_origin(o)) {
+        Some(origin) => CONTENT_SECURITY_POLICY.replacen(
+            "img-src 'self' data:;",
+            &format!("img-src 'self' data: {origin};"),
+            1,
+        ),
+        None => CONTENT_SECURITY_POLICY.to_string(),
+    }
+}
+
+/// `http(s)://host[:port]`: letters, digits, dots, dashes, an IPv6 literal's brackets and
+/// colons; no path, no space, no quote, no `;`.
+fn is_plain_origin(origin: &str) -> bool {
+    let Some(host) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
 /// The layout's context (`base.html`): every page struct has one as `layout`.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -47,6 +78,8 @@ pub struct Page {
     cookies: Vec<String>,
     personal: bool,
     extra_headers: Vec<(&'static str, String)>,
+    /// Where the page's attachment images come from, besides our own origin.
+    image_origin: Option<String>,
 }
 
 impl Page {
@@ -61,6 +94,7 @@ impl Page {
             cookies: Vec::new(),
             personal: false,
             extra_headers: Vec::new(),
+            image_origin: None,
         })
     }
 
@@ -82,6 +116,13 @@ impl Page {
         self
     }
 
+    /// The page shows attachments whose URLs point at `origin` (none: our own origin): its
+    /// policy allows images from there ([`content_security_policy`]).
+    pub fn images_from(mut self, origin: Option<String>) -> Page {
+        self.image_origin = origin;
+        self
+    }
+
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Page {
         self.extra_headers.push((name, value.into()));
         self
@@ -95,7 +136,8 @@ impl Page {
             // cache, and revalidated each time.
             "private, no-cache"
         };
-        let mut builder = secured(Response::builder().status(self.status))
+        let policy = content_security_policy(self.image_origin.as_deref());
+        let mut builder = secured_with(Response::builder().status(self.status), &policy)
             .header("content-type", "text/html; charset=utf-8")
             .header("cache-control", cache);
         for cookie in self.cookies {
@@ -114,8 +156,16 @@ impl Page {
 pub fn secured(
     builder: lambda_http::http::response::Builder,
 ) -> lambda_http::http::response::Builder {
+    secured_with(builder, CONTENT_SECURITY_POLICY)
+}
+
+/// [`secured`] with `policy` as the Content-Security-Policy.
+fn secured_with(
+    builder: lambda_http::http::response::Builder,
+    policy: &str,
+) -> lambda_http::http::response::Builder {
     builder
-        .header("content-security-policy", CONTENT_SECURITY_POLICY)
+        .header("content-security-policy", policy)
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")
         .header("x-frame-options", "DENY")
@@ -150,6 +200,9 @@ pub enum PageError {
     Csrf,
     /// A path we serve, with a method we do not.
     MethodNotAllowed,
+    /// An attachment's upload larger than the web takes (`limit` bytes of file): nothing was
+    /// stored. `back` is the page the form was on (a path within the site).
+    UploadTooLarge { limit: usize, back: String },
 }
 
 impl From<ServiceError> for PageError {
@@ -172,6 +225,7 @@ impl PageError {
             PageError::Gone(_) => 410,
             PageError::Csrf => 403,
             PageError::MethodNotAllowed => 405,
+            PageError::UploadTooLarge { .. } => 413,
         }
     }
 }
@@ -185,6 +239,8 @@ struct ErrorPage<'a> {
     explanation: String,
     fields: &'a [FieldError],
     retry: bool,
+    /// Where to go back to (a path within the site), besides the home page.
+    back: Option<(String, &'static str)>,
 }
 
 /// The page for an error: its status, a heading and a plain explanation in Indonesian, the
@@ -273,6 +329,20 @@ pub fn error_response(req: &Request, error: &PageError) -> Response<Body> {
             "Alamat ini tidak menerima permintaan seperti itu.".into(),
             &[],
         ),
+        PageError::UploadTooLarge { limit, .. } => (
+            "Berkas terlalu besar",
+            format!(
+                "Berkas yang dikirim lewat halaman ini paling besar {}. Berkas Anda tidak \
+                 disimpan. Kecilkan ukurannya (misalnya foto dengan resolusi lebih rendah \
+                 atau dokumen yang dipindai ulang), lalu kirim lagi.",
+                super::attachments::size_words(*limit as u64)
+            ),
+            &[],
+        ),
+    };
+    let back = match error {
+        PageError::UploadTooLarge { back, .. } => Some((back.clone(), "Kembali ke laporan")),
+        _ => None,
     };
     let retry = matches!(error, PageError::Service(ServiceError::Unavailable { .. }));
     let page = ErrorPage {
@@ -282,6 +352,7 @@ pub fn error_response(req: &Request, error: &PageError) -> Response<Body> {
         explanation,
         fields,
         retry,
+        back,
     };
     match Page::render(&page) {
         Ok(page) => {

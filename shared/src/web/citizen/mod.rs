@@ -7,7 +7,7 @@
 //! | `GET /terkirim/{id}` | the tracking id and the private link |
 //! | `POST /saran` | the suggested institution (JSON, for the script) |
 //! | `GET /lacak`, `GET /lacak/{id}` | tracking ([`track`]) |
-//! | `POST /lacak/{id}/{aksi}` | `akses`, `balas`, `nilai`, `tarik`, `konfirmasi`, `lupakan` |
+//! | `POST /lacak/{id}/{aksi}` | `akses`, `balas`, `nilai`, `tarik`, `konfirmasi`, `lupakan`; `lampiran` (a file, `multipart/form-data`) |
 //! | `GET /laporan`, `GET /laporan/{id}`, `GET /instansi/{id}` | the public side ([`public`]) |
 //! | `POST /laporan/{id}/dukung` | support it with one of this browser's own reports |
 

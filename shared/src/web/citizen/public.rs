@@ -137,6 +137,8 @@ struct PublicReport {
     support: Option<SupportForm>,
     /// What became of a support just sent (`?dukungan=`).
     support_notice: Option<&'static str>,
+    /// The checked images the public may see (never a document).
+    attachments: Vec<crate::web::attachments::Shown>,
 }
 
 /// Supporting a report from this browser: one of its own reports says who supports.
@@ -241,6 +243,20 @@ pub async fn report(
         .collect();
     let csrf = (report.is_public() && !report.status.is_final() && !own.is_empty())
         .then(|| web.csrf.token(req, &web.cookies));
+    let attachments = match public.content.is_some() {
+        true => {
+            let listed = crate::service::attachments::listing(
+                &web.app,
+                &report,
+                crate::service::attachments::Audience::Public,
+            )
+            .await?;
+            let listed: Vec<_> = listed.iter().map(Into::into).collect();
+            let region = report.location.region_code.as_deref();
+            crate::web::attachments::shown(&listed, |at| labels::when(at, region))
+        }
+        false => Vec::new(),
+    };
     let page = PublicReport {
         layout: Layout::new(
             req,
@@ -262,8 +278,9 @@ pub async fn report(
         support_notice: request::query(req)
             .get("dukungan")
             .and_then(|code| support_notice(code)),
+        attachments,
     };
-    let page = Page::render(&page)?;
+    let page = Page::render(&page)?.images_from(crate::web::attachments::blob_origin(web));
     Ok(match csrf {
         // A page with a form is the browser's own: not cached for others.
         Some(token) => page.personal().cookie(token.set_cookie).into_response(),

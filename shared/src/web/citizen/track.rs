@@ -1,8 +1,9 @@
 //! Tracking a report: `GET /lacak` (enter a tracking id), `GET /lacak/{id}` (the public view, or
 //! with this browser's access the reporter's whole view with forms to reply, answer a question,
 //! rate and withdraw), and `POST /lacak/{id}/{aksi}`: `akses` (open with the access code from
-//! the private link or typed), `balas`, `nilai`, `tarik`, `konfirmasi` (the contact's code) and
-//! `lupakan` (drop this report's access from this browser).
+//! the private link or typed), `balas`, `nilai`, `tarik`, `konfirmasi` (the contact's code),
+//! `lupakan` (drop this report's access from this browser) and `lampiran` (attach a photo or a
+//! document: a `multipart/form-data` post, [`attach`]).
 
 use super::access;
 use super::labels::{self, ShownError};
@@ -10,6 +11,7 @@ use crate::api::ServiceError;
 use crate::crypto::random_secret;
 use crate::domain::{AccessToken, Actor, Report, Status, TrackingId};
 use crate::service::actions::{self, reporter_act, ReporterAction};
+use crate::web::attachments::{self as shown_attachments, Read, Shown, UploadForm};
 use crate::web::page::{redirect, Layout, Page, PageError};
 use crate::web::{csrf, request, Web};
 use askama::Template;
@@ -124,7 +126,17 @@ struct Track {
     /// The form that failed and what to fix, when shown again.
     failed: &'static str,
     errors: Vec<ShownError>,
+    /// The report's attachments this browser may see (all of them for its reporter, the
+    /// checked images of a public report for anyone else).
+    attachments: Vec<Shown>,
+    /// The form to attach a file: the reporter's, while the report is open.
+    upload: Option<UploadForm>,
+    /// What an action just did (`?lampiran=diterima`).
+    notice: Option<&'static str>,
 }
+
+/// The field of the upload form's problems.
+const UPLOAD_FIELD: &str = "berkas";
 
 impl Track {
     fn error(&self, field: &str) -> Option<&str> {
@@ -268,6 +280,42 @@ async fn track_page(
             .then(|| shown_report(report, &directory, false));
         (content, None)
     };
+    let audience = match (is_reporter, content.is_some()) {
+        (true, _) => Some(crate::service::attachments::Audience::Involved),
+        (false, true) => Some(crate::service::attachments::Audience::Public),
+        (false, false) => None,
+    };
+    let attachments = match audience {
+        Some(audience) => {
+            let listed = crate::service::attachments::listing(&web.app, report, audience).await?;
+            let listed: Vec<_> = listed.iter().map(Into::into).collect();
+            shown_attachments::shown(&listed, |at| labels::when(at, region))
+        }
+        None => Vec::new(),
+    };
+    let upload = if is_reporter {
+        let error = (failed == "lampiran")
+            .then(|| errors.iter().find(|e| e.field == UPLOAD_FIELD))
+            .flatten()
+            .map(|e| e.message.clone());
+        UploadForm::for_report(
+            web,
+            report,
+            format!("/lacak/{}/lampiran", id.as_str()),
+            &token.value,
+            error,
+        )
+    } else {
+        None
+    };
+    let notice = match request::query(req).get("lampiran").map(String::as_str) {
+        Some("diterima") if is_reporter => Some(
+            "Lampiran Anda kami terima dan sedang diperiksa. Lampiran tampil di halaman ini \
+             setelah lolos pemeriksaan, biasanya dalam beberapa saat: muat ulang halaman untuk \
+             melihatnya.",
+        ),
+        _ => None,
+    };
     let page = Track {
         layout: Layout::new(req, format!("Laporan {}", id.display_grouped()), "lacak"),
         csrf: token.value,
@@ -291,8 +339,13 @@ async fn track_page(
         action_key: random_secret(),
         failed,
         errors,
+        attachments,
+        upload,
+        notice,
     };
-    let page = Page::render(&page)?.cookie(token.set_cookie);
+    let page = Page::render(&page)?
+        .cookie(token.set_cookie)
+        .images_from(shown_attachments::blob_origin(web));
     Ok(if is_reporter { page.personal() } else { page })
 }
 
@@ -336,6 +389,9 @@ pub async fn act(
     tracking_id: &str,
     what: &str,
 ) -> Result<Response<Body>, PageError> {
+    if what == "lampiran" {
+        return attach(web, req, tracking_id).await;
+    }
     let form = request::form(req)?;
     web.csrf.check(req, &form)?;
     let text = |name: &str| form.get(name).map(|s| s.trim().to_string());
@@ -458,5 +514,80 @@ pub async fn act(
             }
         }
         _ => Err(PageError::not_found()),
+    }
+}
+
+/// `POST /lacak/{id}/lampiran`: the reporter attaches a file (`multipart/form-data`: the file
+/// in `berkas`, the CSRF token in `csrf`), with this browser's access to the report, as the
+/// other actions. A body over [`crate::web::WEB_UPLOAD_LIMIT`] or a file over the web's limit
+/// is a 413 page; a file the service refuses (its type, an anonymous report's document), a
+/// report with no room or closed come back as the page with what to fix (400, 409). Nothing is
+/// stored unless the service took the file; then back to the page (303) with a notice: the
+/// check runs after the upload, so the file shows as being checked.
+pub async fn attach(
+    web: &Web,
+    req: &Request,
+    tracking_id: &str,
+) -> Result<Response<Body>, PageError> {
+    let back = TrackingId::parse(tracking_id).map_or_else(
+        || "/lacak".to_string(),
+        |id| format!("/lacak/{}", id.as_str()),
+    );
+    let upload = request::multipart(
+        req,
+        shown_attachments::FILE_FIELD,
+        crate::web::WEB_UPLOAD_LIMIT,
+    )
+    .map_err(|e| shown_attachments::unreadable(web, e, &back))?;
+    web.csrf.check(req, &upload.fields)?;
+    if web.app.attachments.is_none() {
+        return Err(PageError::not_found());
+    }
+    let report = actions::load(&web.app, tracking_id).await?;
+    let id = report.tracking_id.clone();
+    let back = format!("/lacak/{}", id.as_str());
+    let token = access::token_for(web, req, id.as_str()).ok_or(ServiceError::Unauthorized)?;
+    let outcome = match shown_attachments::read_file(web, upload, &back)? {
+        Read::Problem(words) => Err((400, words)),
+        Read::File {
+            content_type,
+            bytes,
+        } => {
+            let requester = crate::service::attachments::Requester::Reporter {
+                token: Some(&token),
+            };
+            match crate::service::attachments::attach_bytes(
+                &web.app,
+                id.as_str(),
+                requester,
+                &content_type,
+                bytes,
+            )
+            .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) => Err(shown_attachments::problem(e, report.anonymous, web)?),
+            }
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(redirect(
+            req,
+            &format!("{back}?lampiran=diterima"),
+            Vec::new(),
+        )),
+        Err((status, words)) => {
+            let report = actions::load(&web.app, id.as_str()).await?;
+            let token = web.csrf.token(req, &web.cookies);
+            let errors = vec![ShownError {
+                field: UPLOAD_FIELD.into(),
+                label: "Lampiran".into(),
+                message: words,
+            }];
+            Ok(track_page(web, req, &report, token, "lampiran", errors)
+                .await?
+                .status(status)
+                .into_response())
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The officers' and verifiers' console: signing in and out ([`session`]: `/masuk`,
 //! `/masuk/callback`, `/masuk/token`, `/keluar`), the inbox ([`inbox`]: `/petugas`) and a
-//! report's page with its actions ([`report`]: `/petugas/laporan/<id>`).
+//! report's page with its actions ([`report`]: `/petugas/laporan/<id>`) and its attachments
+//! (`POST /petugas/laporan/<id>/lampiran`, a `multipart/form-data` upload).
 //!
 //! Every console page needs a session: without one a `GET` goes to the sign-in and comes back,
 //! a `POST` is refused (401) and changes nothing. Pages call the same services as the JSON API
@@ -62,10 +63,12 @@ async fn route(web: &Web, req: &Request) -> Result<Response<Body>, PageError> {
         }
         _ => {}
     }
-    let report_id = path
-        .strip_prefix("/petugas/laporan/")
+    let under_report = path.strip_prefix("/petugas/laporan/");
+    let report_id = under_report.filter(|id| !id.is_empty() && !id.contains('/'));
+    let upload_to = under_report
+        .and_then(|rest| rest.strip_suffix("/lampiran"))
         .filter(|id| !id.is_empty() && !id.contains('/'));
-    if path != "/petugas" && report_id.is_none() {
+    if path != "/petugas" && report_id.is_none() && upload_to.is_none() {
         return Err(PageError::not_found());
     }
     let Some(staff) = session::signed_in(web, req) else {
@@ -82,6 +85,12 @@ async fn route(web: &Web, req: &Request) -> Result<Response<Body>, PageError> {
             _ => Ok(session::expired_page(req)),
         };
     };
+    if let Some(id) = upload_to {
+        return match method {
+            "POST" => report::attach_from_form(web, req, &staff, id).await,
+            _ => Err(PageError::MethodNotAllowed),
+        };
+    }
     match (method, report_id) {
         ("GET" | "HEAD", None) => inbox::page(web, req, &staff).await,
         ("GET" | "HEAD", Some(id)) => report::page(web, req, &staff, id).await,

@@ -7,7 +7,12 @@
 //! form carries an action id made when the page was rendered, so a double click (or a resent
 //! post) acts once: the services answer a repeated id as a replay. A conflict (someone acted
 //! first, or the status moved on) is a 409 page that says so and offers the current state.
+//!
+//! The report's attachments are listed from the same view; an officer of the institution holding
+//! the report (or of its work unit: the service's rule) also gets a form to attach a photo or a
+//! document, posted to `/petugas/laporan/<id>/lampiran` ([`attach_from_form`]).
 
+use super::super::attachments::{self as shown_attachments, Listed, Read, Shown, UploadForm};
 use super::super::page::{redirect, Layout, Page, PageError};
 use super::super::{request, Web};
 use super::words;
@@ -66,6 +71,9 @@ struct StaffView {
     /// Absent for an anonymous report (and when no contact was given).
     #[serde(default)]
     reporter: Option<ReporterContact>,
+    /// Absent where attachments are not configured.
+    #[serde(default)]
+    attachments: Vec<Listed>,
 }
 
 pub struct Fact {
@@ -132,6 +140,10 @@ struct ReportPage {
     archive_reasons: Vec<(&'static str, &'static str)>,
     /// Likely duplicates (tracking id, grouped for reading, how alike in percent).
     similar: Vec<(String, String, u32)>,
+    attachments: Vec<Shown>,
+    /// The form to attach a file: the holding institution's officers', while the report is
+    /// open.
+    upload: Option<UploadForm>,
 }
 
 /// What a re-rendered page adds: the problems of a refused post and what was typed.
@@ -140,6 +152,8 @@ struct Returned {
     problems: Vec<FieldError>,
     action: String,
     text: String,
+    /// What to fix in the upload form.
+    upload_problem: Option<String>,
 }
 
 pub async fn page(
@@ -323,6 +337,29 @@ async fn render(
         Vec::new()
     };
     let token = web.csrf.token(req, &web.cookies);
+    let attachments = shown_attachments::shown(&view.attachments, |at| words::datetime(at, zone));
+    let holds = match &actor {
+        Actor::Officer { agency_id, .. } => {
+            view.agency_id.as_deref() == Some(agency_id.as_str())
+                || view.work_unit.as_deref() == Some(agency_id.as_str())
+        }
+        _ => false,
+    };
+    let upload = (holds && web.app.attachments.is_some() && !view.status.is_final()).then(|| {
+        let held = view
+            .attachments
+            .iter()
+            .filter(|a| a.state != crate::attachments::AttachmentState::Rejected)
+            .count();
+        UploadForm::new(
+            web,
+            format!("/petugas/laporan/{}/lampiran", view.tracking_id),
+            &token.value,
+            view.anonymous,
+            crate::attachments::MAX_PER_REPORT.saturating_sub(held),
+            returned.upload_problem.clone(),
+        )
+    });
     let page = ReportPage {
         layout: Layout::new(req, format!("Laporan {}", view.tracking_id), "petugas"),
         console: Console::new(staff, &directory, &token.value),
@@ -367,10 +404,13 @@ async fn render(
                 archive_reason(ArchiveReason::NotPublicService),
             ),
         ],
+        attachments,
+        upload,
     };
     Ok(Page::render(&page)?
         .status(status)
         .personal()
+        .images_from(shown_attachments::blob_origin(web))
         .cookie(token.set_cookie)
         .into_response())
 }
@@ -415,6 +455,79 @@ fn new_action_id() -> String {
     format!("web-{}", hex::encode(bytes))
 }
 
+/// `POST /petugas/laporan/<id>/lampiran`: an officer of the institution holding the report
+/// attaches a file (`multipart/form-data`: `berkas` and `csrf`), e.g. with a follow-up. The
+/// service decides who may (`Requester::Staff`): anyone else gets the 403 page and nothing is
+/// stored. A body or file over the web's limit is a 413 page; a refused file, a report with no
+/// room or closed come back as the page with what to fix (400, 409); else back to the page
+/// (303) with a notice.
+pub async fn attach_from_form(
+    web: &Web,
+    req: &Request,
+    staff: &StaffClaims,
+    id: &str,
+) -> Result<Response<Body>, PageError> {
+    let back = crate::domain::TrackingId::parse(id).map_or_else(
+        || "/petugas".to_string(),
+        |t| format!("/petugas/laporan/{}", t.as_str()),
+    );
+    let upload = request::multipart(
+        req,
+        shown_attachments::FILE_FIELD,
+        crate::web::WEB_UPLOAD_LIMIT,
+    )
+    .map_err(|e| shown_attachments::unreadable(web, e, &back))?;
+    web.csrf.check(req, &upload.fields)?;
+    if web.app.attachments.is_none() {
+        return Err(PageError::not_found());
+    }
+    let actor = staff.actor();
+    let report = crate::service::actions::load(&web.app, id).await?;
+    if !lifecycle::may_access(&actor, &report) {
+        return Err(
+            ServiceError::Forbidden("this report is not held by your institution".into()).into(),
+        );
+    }
+    let tracking_id = report.tracking_id.to_string();
+    let outcome = match shown_attachments::read_file(web, upload, &back)? {
+        Read::Problem(words) => Err((400, words)),
+        Read::File {
+            content_type,
+            bytes,
+        } => {
+            let requester = crate::service::attachments::Requester::Staff(&actor);
+            match crate::service::attachments::attach_bytes(
+                &web.app,
+                &tracking_id,
+                requester,
+                &content_type,
+                bytes,
+            )
+            .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) => Err(shown_attachments::problem(e, report.anonymous, web)?),
+            }
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(redirect(
+            req,
+            &format!("/petugas/laporan/{tracking_id}?selesai=lampiran"),
+            Vec::new(),
+        )),
+        Err((status, words)) => {
+            let returned = Returned {
+                problems: vec![FieldError::new("berkas", words.clone())],
+                action: "lampiran".into(),
+                text: String::new(),
+                upload_problem: Some(words),
+            };
+            render(web, req, staff, &tracking_id, returned, status).await
+        }
+    }
+}
+
 /// `POST /petugas/laporan/<id>`: one action from its form.
 pub async fn act_from_form(
     web: &Web,
@@ -454,6 +567,7 @@ pub async fn act_from_form(
                 problems,
                 action: name.to_string(),
                 text,
+                upload_problem: None,
             };
             render(web, req, staff, id, returned, 400).await
         }

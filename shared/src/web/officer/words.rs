@@ -191,6 +191,10 @@ pub fn action_done(action: &str) -> Option<&'static str> {
         "remind" => "Teguran terkirim kepada instansi yang menangani.",
         "take_over" => "Laporan kini ditangani instansi Anda.",
         "extend" => "Batas waktu diperpanjang; pelapor diberi tahu alasannya.",
+        "lampiran" => {
+            "Lampiran diterima dan sedang diperiksa. Lampiran tampil di halaman ini setelah lolos \
+             pemeriksaan keamanan, biasanya dalam beberapa saat."
+        }
         _ => return None,
     })
 }

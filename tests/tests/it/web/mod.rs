@@ -2,6 +2,7 @@
 //! (cookies kept, forms posted with their CSRF token): no browser here, the browser tests are
 //! `crate::browser`'s.
 
+mod attachments;
 mod browser;
 mod citizen;
 mod officer;
