@@ -4,6 +4,7 @@
 
 pub mod backend;
 mod bench;
+mod bench_attachments;
 mod bench_bare;
 mod blobs;
 mod commands;
@@ -81,6 +82,15 @@ enum Command {
     /// Measure the duplicate detector on its labelled pairs (shared/data/duplicates/): precision
     /// and recall at its threshold and around it, and its speed.
     EvalDuplicates,
+    /// Measure what checking one uploaded photo costs (decode, re-encode without metadata,
+    /// preview): the attachments function's time and memory per upload.
+    BenchAttachments {
+        /// The photo's size in megapixels (1-40).
+        #[arg(long, default_value_t = 12)]
+        megapixels: u32,
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+    },
     /// Publish the national agency directory (central institutions and the 552 regional
     /// governments, with aliases; plus --extra institutions and work units) to the store.
     /// Idempotent: safe to re-run.
@@ -150,6 +160,9 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
             Some(Command::EvalDuplicates) => {
                 eval_duplicates();
                 Ok(())
+            }
+            Some(Command::BenchAttachments { megapixels, rounds }) => {
+                bench_attachments::run(megapixels, rounds)
             }
             Some(Command::Seed(args)) => commands::seed(args).await,
             Some(Command::StatsBackfill(args)) => commands::stats_backfill(args).await,
