@@ -73,6 +73,10 @@ pub enum MediaSource {
     MessengerUrl(String),
     /// A WhatsApp Cloud API media id: its URL comes from the Graph API, with the WhatsApp token.
     WhatsappId(String),
+    /// A photo of a public post that mentions the account (`media_url_https`, on
+    /// `pbs.twimg.com`): public already, fetched without credentials. A direct message's media
+    /// need OAuth-signed downloads and are not read.
+    XPhotoUrl(String),
 }
 
 impl fmt::Debug for InboundMedia {
@@ -89,6 +93,7 @@ impl fmt::Debug for MediaSource {
         let kind = match self {
             MediaSource::MessengerUrl(_) => "MessengerUrl",
             MediaSource::WhatsappId(_) => "WhatsappId",
+            MediaSource::XPhotoUrl(_) => "XPhotoUrl",
         };
         f.debug_tuple(kind).field(&Redacted("media")).finish()
     }

@@ -215,8 +215,14 @@ fn read_mention(tweet: &Value, account: &str) -> Result<Option<InboundMessage>, 
         .or_else(|| tweet.get("text"))
         .and_then(Value::as_str)
         .unwrap_or("");
-    let text = strip_leading_mentions(&unescape(full_text)).to_string();
-    if text.is_empty() {
+    let media = mention_photos(tweet);
+    // The photos' own short links (`https://t.co/...` at the end of the text) say nothing.
+    let mut text = unescape(full_text);
+    for link in media_links(tweet) {
+        text = text.replace(&link, "");
+    }
+    let text = strip_leading_mentions(text.trim()).to_string();
+    if text.is_empty() && media.is_empty() {
         return Ok(None);
     }
     let id = tweet
@@ -244,8 +250,42 @@ fn read_mention(tweet: &Value, account: &str) -> Result<Option<InboundMessage>, 
         fragment: None,
         public: true,
         raw: tweet.clone(),
-        media: Vec::new(),
+        media,
     }))
+}
+
+/// A post's media entries (`extended_tweet.extended_entities` for a long post, else
+/// `extended_entities`).
+fn media_entries(tweet: &Value) -> impl Iterator<Item = &Value> {
+    tweet
+        .get("extended_tweet")
+        .and_then(|e| e.get("extended_entities"))
+        .or_else(|| tweet.get("extended_entities"))
+        .and_then(|e| e.get("media"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The photos of a public post (not its videos or GIFs), at most a message's worth.
+fn mention_photos(tweet: &Value) -> Vec<super::InboundMedia> {
+    media_entries(tweet)
+        .filter(|m| m.get("type").and_then(Value::as_str) == Some("photo"))
+        .filter_map(|m| m.get("media_url_https").and_then(Value::as_str))
+        .take(super::MAX_MEDIA_PER_MESSAGE)
+        .map(|url| super::InboundMedia {
+            source: super::MediaSource::XPhotoUrl(url.trim().to_string()),
+            content_type: None,
+        })
+        .collect()
+}
+
+/// The short links the post's media stand for in its text.
+fn media_links(tweet: &Value) -> Vec<String> {
+    media_entries(tweet)
+        .filter_map(|m| m.get("url").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The user's name, or `@screen_name` when the name is blank.
@@ -406,6 +446,41 @@ mod tests {
         );
         assert!(m.public);
         assert_eq!(m.raw["id_str"], "1879642918457622528");
+    }
+
+    #[test]
+    fn a_mentions_photos_are_its_media_and_their_links_leave_the_text() {
+        let photo = |n: u32| {
+            json!({"type": "photo", "url": format!("https://t.co/p{n}"),
+                   "media_url_https": format!("https://pbs.twimg.com/media/P{n}.jpg")})
+        };
+        let messages = mention_with(|t| {
+            t["truncated"] = json!(false);
+            t.as_object_mut().unwrap().remove("extended_tweet");
+            t["text"] = json!("@LAPOR1708 Jembatan retak https://t.co/p1 https://t.co/p2");
+            t["extended_entities"] = json!({"media": [
+                photo(1),
+                photo(2),
+                {"type": "video", "url": "https://t.co/v", "media_url_https": "https://pbs.twimg.com/v.jpg"},
+            ]});
+        });
+        assert_eq!(messages[0].text, "Jembatan retak");
+        let urls: Vec<_> = messages[0].media.iter().map(|m| m.source.clone()).collect();
+        assert_eq!(
+            urls,
+            [
+                crate::inbound::MediaSource::XPhotoUrl("https://pbs.twimg.com/media/P1.jpg".into()),
+                crate::inbound::MediaSource::XPhotoUrl("https://pbs.twimg.com/media/P2.jpg".into()),
+            ]
+        );
+        // A photo alone (the handle and its link only) is still a message.
+        let alone = mention_with(|t| {
+            t["truncated"] = json!(false);
+            t.as_object_mut().unwrap().remove("extended_tweet");
+            t["text"] = json!("@LAPOR1708 https://t.co/p1");
+            t["extended_entities"] = json!({"media": [photo(1)]});
+        });
+        assert_eq!((alone[0].text.as_str(), alone[0].media.len()), ("", 1));
     }
 
     fn mention_with(edit: impl FnOnce(&mut Value)) -> Vec<InboundMessage> {

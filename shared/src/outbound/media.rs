@@ -2,13 +2,15 @@
 //! they become attachments of their report (`service::channels`).
 //!
 //! - Messenger: the attachment's `payload.url`, fetched without credentials.
+//! - X: a public post's photo (`media_url_https`, `pbs.twimg.com`), fetched without credentials
+//!   (it is public); a direct message's media need OAuth-signed downloads and are not read.
 //! - WhatsApp Cloud API: `GET {META_GRAPH_URL}/{media-id}` with the WhatsApp token answers
 //!   `{"url", "mime_type", "file_size"}`; the bytes come from that `url`, with the same bearer
 //!   token.
 //!
 //! The rules ([`allowed`]): HTTPS only, to hosts allow-listed per provider (Messenger: hosts
 //! ending in `.fbcdn.net` or `.fbsbx.com`; WhatsApp: `lookaside.fbsbx.com` and the Graph API's
-//! host), no user info and no port other than 443 in the URL; plain HTTP only to the configured
+//! host; X: `pbs.twimg.com`), no user info and no port other than 443 in the URL; plain HTTP only to the configured
 //! Graph base URL's own origin when that is `http://127.0.0.1:<port>` (the tests' imitation
 //! server). Redirects are not followed (a 3xx is a failure). Each exchange has a timeout; at most
 //! `max_bytes` are read (a declared `Content-Length` or `file_size` over it is refused before
@@ -70,6 +72,8 @@ pub trait MediaFetcher: Send + Sync {
 pub enum Provider {
     Messenger,
     Whatsapp,
+    /// A public post's photo.
+    X,
 }
 
 /// A URL's parts that the rules read.
@@ -139,6 +143,7 @@ pub fn allowed(provider: Provider, url: &str, graph_url: &str) -> bool {
     };
     match provider {
         Provider::Messenger => under("fbcdn.net") || under("fbsbx.com"),
+        Provider::X => host == "pbs.twimg.com",
         Provider::Whatsapp => {
             host == "lookaside.fbsbx.com"
                 || graph
@@ -322,8 +327,12 @@ mod http_fetcher {
     impl MediaFetcher for HttpMediaFetcher {
         async fn fetch(&self, media: &InboundMedia, max_bytes: u64) -> Result<Fetched, MediaError> {
             match &media.source {
-                MediaSource::MessengerUrl(url) => {
-                    if !allowed(Provider::Messenger, url, &self.graph_url) {
+                MediaSource::MessengerUrl(url) | MediaSource::XPhotoUrl(url) => {
+                    let provider = match &media.source {
+                        MediaSource::XPhotoUrl(_) => Provider::X,
+                        _ => Provider::Messenger,
+                    };
+                    if !allowed(provider, url, &self.graph_url) {
                         return Err(MediaError::NotAllowed);
                     }
                     let (content_type, bytes) = self.get(url, None, max_bytes).await?;
@@ -439,6 +448,25 @@ mod tests {
             "https://lookaside.fbsbx.com.evil.example/a",
         ] {
             assert!(!allowed(Provider::Whatsapp, url, GRAPH), "{url}");
+        }
+    }
+
+    #[test]
+    fn x_allow_list() {
+        assert!(allowed(
+            Provider::X,
+            "https://pbs.twimg.com/media/P1.jpg",
+            GRAPH
+        ));
+        for url in [
+            "http://pbs.twimg.com/media/P1.jpg",
+            "https://pbs.twimg.com.evil.example/P1.jpg",
+            "https://ton.twitter.com/1.1/ton/data/dm/1/2/P1.jpg",
+            "https://evil@pbs.twimg.com/P1.jpg",
+            "https://pbs.twimg.com:8443/P1.jpg",
+            "https://scontent.xx.fbcdn.net/v/a.jpg",
+        ] {
+            assert!(!allowed(Provider::X, url, GRAPH), "{url}");
         }
     }
 
