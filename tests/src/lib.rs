@@ -253,6 +253,57 @@ pub async fn aws() -> Option<Harness> {
     Some(harness)
 }
 
+impl Harness {
+    /// The attachments function as a cold start builds it, over this family's stores.
+    pub fn checker(&self) -> lapor::service::attachments::Checker {
+        lapor::service::attachments::Checker {
+            store: self.app.store.clone(),
+            clock: self.clock.clone(),
+            attachments: self
+                .app
+                .attachments
+                .clone()
+                .expect("attachments configured"),
+        }
+    }
+
+    /// Runs the attachments function on the uploads queue, as the SQS event source would, until
+    /// `expected` uploads were announced and checked (the S3 server may announce one a moment
+    /// after it); the bodies of the messages that announced them. S3's test event, sent when a
+    /// bucket's notifications are set, announces none.
+    pub async fn check_uploads(&self, expected: usize) -> Vec<String> {
+        let checker = self.checker();
+        let mut bodies = Vec::new();
+        for _ in 0..100 {
+            let messages = self
+                .receiver
+                .receive(QueueName::Uploads, 10, std::time::Duration::from_secs(30))
+                .await
+                .unwrap();
+            for m in messages {
+                checker.handle_message(&m.body).await.unwrap();
+                self.receiver
+                    .delete(QueueName::Uploads, &m.receipt_handle)
+                    .await
+                    .unwrap();
+                let announced = lapor::service::attachments::created_keys(&m.body).unwrap();
+                if !announced.is_empty() {
+                    bodies.push(m.body);
+                }
+            }
+            if bodies.len() >= expected {
+                return bodies;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{}: {} of {expected} uploads announced",
+            self.family,
+            bodies.len()
+        );
+    }
+}
+
 /// A fresh bucket on the S3 server (moto), announcing uploads on `upload_queue` as the template's
 /// bucket does.
 async fn attachments_bucket(

@@ -245,7 +245,7 @@ impl UploadForm {
 }
 
 /// What became of reading an upload form, before the service is asked.
-pub enum Read {
+enum Read {
     /// The file and its declared type.
     File {
         content_type: String,
@@ -255,11 +255,41 @@ pub enum Read {
     Problem(String),
 }
 
+/// Attaches the form's file to `report` as `requester`: `Ok(())`, or the status and the
+/// Indonesian words to show the form again with (an unreadable file, a refusal of the
+/// service's). The reporter's and the officers' forms both end here.
+pub async fn attach(
+    web: &Web,
+    upload: Upload,
+    back: &str,
+    report: &crate::domain::Report,
+    requester: crate::service::attachments::Requester<'_>,
+) -> Result<Result<(), (u16, String)>, super::page::PageError> {
+    Ok(match read_file(web, upload, back)? {
+        Read::Problem(words) => Err((400, words)),
+        Read::File {
+            content_type,
+            bytes,
+        } => match crate::service::attachments::attach_bytes(
+            &web.app,
+            report.tracking_id.as_str(),
+            requester,
+            &content_type,
+            bytes,
+        )
+        .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => Err(problem(e, report.anonymous, web)?),
+        },
+    })
+}
+
 /// Reads the form's file: no file chosen, an empty file or one over the web's limit are
 /// answered here; the declared type is the part's (or, when the browser declared none or
 /// `application/octet-stream`, the one its name's extension says), and the service checks it
 /// against the report and, later, against the bytes.
-pub fn read_file(web: &Web, upload: Upload, back: &str) -> Result<Read, super::page::PageError> {
+fn read_file(web: &Web, upload: Upload, back: &str) -> Result<Read, super::page::PageError> {
     let Some(FilePart {
         filename,
         content_type,

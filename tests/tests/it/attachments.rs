@@ -5,11 +5,10 @@
 //! through short-lived URLs. Refusals change nothing.
 
 use lapor::attachments::AttachmentState;
-use lapor::ports::{Clock, QueueName, SignedRequest};
-use lapor::service::attachments::{Checked, Checker};
+use lapor::ports::{Clock, SignedRequest};
+use lapor::service::attachments::Checked;
 use lapor_tests::{assert_ok, families, sample_report, Harness, HttpAnswer, Staff, Submitted};
 use serde_json::json;
-use std::time::Duration;
 
 const BANDUNG: &str = "pemda-32.73";
 
@@ -153,51 +152,6 @@ async fn download(h: &Harness, url: &str) -> Vec<u8> {
     }
 }
 
-fn checker(h: &Harness) -> Checker {
-    Checker {
-        store: h.app.store.clone(),
-        clock: h.clock.clone(),
-        attachments: h.app.attachments.clone().unwrap(),
-    }
-}
-
-/// Runs the attachments function on the uploads queue until `expected` uploads were checked (the
-/// S3 server may announce an upload a moment after it), as the SQS event source would.
-async fn check_uploads(h: &Harness, expected: usize) -> Vec<String> {
-    let checker = checker(h);
-    let mut bodies = Vec::new();
-    for _ in 0..100 {
-        let messages = h
-            .receiver
-            .receive(QueueName::Uploads, 10, Duration::from_secs(30))
-            .await
-            .unwrap();
-        for m in messages {
-            checker.handle_message(&m.body).await.unwrap();
-            h.receiver
-                .delete(QueueName::Uploads, &m.receipt_handle)
-                .await
-                .unwrap();
-            // S3 sends a test event when a bucket's notifications are set: not an upload.
-            if !lapor::service::attachments::created_keys(&m.body)
-                .unwrap()
-                .is_empty()
-            {
-                bodies.push(m.body);
-            }
-        }
-        if bodies.len() >= expected {
-            return bodies;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "{}: {} of {expected} uploads announced",
-        h.family,
-        bodies.len()
-    );
-}
-
 async fn ask(h: &Harness, s: &Submitted, body: serde_json::Value) -> HttpAnswer {
     h.reporter_call("attachments", &s.id, Some(&s.token), &body)
         .await
@@ -225,7 +179,7 @@ async fn attach(h: &Harness, s: &Submitted, content_type: &str, bytes: Vec<u8>) 
         "{}",
         h.family
     );
-    check_uploads(h, 1).await;
+    h.check_uploads(1).await;
     a.body["attachment_id"].as_str().unwrap().to_string()
 }
 
@@ -351,7 +305,7 @@ async fn the_store_refuses_an_upload_of_another_type_or_size_than_granted() {
             // content-length;content-type;host, tested in the adapter). Whatever a store lets
             // through, the check measures the file again.
             upload(&h, &request, "image/png", longer).await;
-            check_uploads(&h, 1).await;
+            h.check_uploads(1).await;
             let stored = h.stored(&s.id).await;
             assert_eq!(
                 stored.attachments[0].state,
@@ -378,21 +332,21 @@ async fn a_redelivered_upload_event_changes_nothing() {
         )
         .await;
         upload(&h, &granted(&a), "image/png", png()).await;
-        let events = check_uploads(&h, 1).await;
+        let events = h.check_uploads(1).await;
         let before = h.stored(&s.id).await;
         assert_eq!(
             before.attachments[0].state,
             AttachmentState::Available,
             "{f}"
         );
-        checker(&h).handle_message(&events[0]).await.unwrap();
+        h.checker().handle_message(&events[0]).await.unwrap();
         let key = format!(
             "upload/{}/{}",
             s.id,
             a.body["attachment_id"].as_str().unwrap()
         );
         assert_eq!(
-            checker(&h).check_upload(&key).await.unwrap(),
+            h.checker().check_upload(&key).await.unwrap(),
             Checked::Ignored("already_checked")
         );
         assert_eq!(h.stored(&s.id).await.version, before.version, "{f}");
@@ -571,7 +525,7 @@ async fn the_holding_institution_attaches_to_its_follow_up() {
             )
             .await;
         upload(&h, &granted(&a), "image/png", png()).await;
-        check_uploads(&h, 1).await;
+        h.check_uploads(1).await;
         let mine = reporters_attachments(&h, &s).await;
         assert_eq!(
             (mine[0]["by"].as_str(), mine[0]["state"].as_str()),

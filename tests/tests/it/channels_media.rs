@@ -7,7 +7,6 @@ use crate::channels::{channels, fixture, hmac_hex, parts, request, Channels, MET
 use lapor::attachments::AttachmentState;
 use lapor::outbound::media::HttpMediaFetcher;
 use lapor::ports::QueueName;
-use lapor::service::attachments::Checker;
 use lapor::service::webhooks::{webhook_with, WebhookRequest};
 use lapor_tests::providers::{FakeProvider, Reply};
 use lapor_tests::{families, Harness};
@@ -87,11 +86,7 @@ impl Media {
     /// moment after it).
     async fn check_uploads(&self, reports: &[&str]) {
         let h = &self.c.h;
-        let checker = Checker {
-            store: h.app.store.clone(),
-            clock: h.clock.clone(),
-            attachments: h.app.attachments.clone().unwrap(),
-        };
+        let checker = h.checker();
         for _ in 0..100 {
             let messages = h
                 .receiver

@@ -11,7 +11,7 @@ use crate::api::ServiceError;
 use crate::crypto::random_secret;
 use crate::domain::{AccessToken, Actor, Report, Status, TrackingId};
 use crate::service::actions::{self, reporter_act, ReporterAction};
-use crate::web::attachments::{self as shown_attachments, Read, Shown, UploadForm};
+use crate::web::attachments::{self as shown_attachments, Shown, UploadForm};
 use crate::web::page::{redirect, Layout, Page, PageError};
 use crate::web::{csrf, request, Web};
 use askama::Template;
@@ -547,29 +547,10 @@ pub async fn attach(
     let id = report.tracking_id.clone();
     let back = format!("/lacak/{}", id.as_str());
     let token = access::token_for(web, req, id.as_str()).ok_or(ServiceError::Unauthorized)?;
-    let outcome = match shown_attachments::read_file(web, upload, &back)? {
-        Read::Problem(words) => Err((400, words)),
-        Read::File {
-            content_type,
-            bytes,
-        } => {
-            let requester = crate::service::attachments::Requester::Reporter {
-                token: Some(&token),
-            };
-            match crate::service::attachments::attach_bytes(
-                &web.app,
-                id.as_str(),
-                requester,
-                &content_type,
-                bytes,
-            )
-            .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) => Err(shown_attachments::problem(e, report.anonymous, web)?),
-            }
-        }
+    let requester = crate::service::attachments::Requester::Reporter {
+        token: Some(&token),
     };
+    let outcome = shown_attachments::attach(web, upload, &back, &report, requester).await?;
     match outcome {
         Ok(()) => Ok(redirect(
             req,

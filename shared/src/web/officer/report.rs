@@ -12,7 +12,7 @@
 //! the report (or of its work unit: the service's rule) also gets a form to attach a photo or a
 //! document, posted to `/petugas/laporan/<id>/lampiran` ([`attach_from_form`]).
 
-use super::super::attachments::{self as shown_attachments, Listed, Read, Shown, UploadForm};
+use super::super::attachments::{self as shown_attachments, Listed, Shown, UploadForm};
 use super::super::page::{redirect, Layout, Page, PageError};
 use super::super::{request, Web};
 use super::words;
@@ -489,27 +489,8 @@ pub async fn attach_from_form(
         );
     }
     let tracking_id = report.tracking_id.to_string();
-    let outcome = match shown_attachments::read_file(web, upload, &back)? {
-        Read::Problem(words) => Err((400, words)),
-        Read::File {
-            content_type,
-            bytes,
-        } => {
-            let requester = crate::service::attachments::Requester::Staff(&actor);
-            match crate::service::attachments::attach_bytes(
-                &web.app,
-                &tracking_id,
-                requester,
-                &content_type,
-                bytes,
-            )
-            .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) => Err(shown_attachments::problem(e, report.anonymous, web)?),
-            }
-        }
-    };
+    let requester = crate::service::attachments::Requester::Staff(&actor);
+    let outcome = shown_attachments::attach(web, upload, &back, &report, requester).await?;
     match outcome {
         Ok(()) => Ok(redirect(
             req,

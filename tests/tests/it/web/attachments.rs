@@ -11,7 +11,7 @@ use super::officer_browser;
 use lapor::attachments::{AttachmentState, Uploader};
 use lapor::auth::{StaffClaims, StaffRole};
 use lapor::ports::{BlobStore, QueueName, SignedRequest, StoreError};
-use lapor::service::attachments::{created_keys, Attachments, Checker};
+use lapor::service::attachments::{created_keys, Attachments};
 use lapor::web::page::CONTENT_SECURITY_POLICY;
 use lapor::web::{officer, Settings, Web, WEB_UPLOAD_LIMIT};
 use lapor_tests::{families, sample_report, Harness, Submitted};
@@ -243,38 +243,6 @@ fn images(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs the attachments function on the uploads queue until `expected` uploads were checked
-/// (moto's S3 may announce an upload a moment after it), as the SQS event source would.
-async fn check_uploads(h: &Harness, expected: usize) {
-    let checker = Checker {
-        store: h.app.store.clone(),
-        clock: h.clock.clone(),
-        attachments: h.app.attachments.clone().unwrap(),
-    };
-    let mut checked = 0;
-    for _ in 0..100 {
-        let messages = h
-            .receiver
-            .receive(QueueName::Uploads, 10, Duration::from_secs(30))
-            .await
-            .unwrap();
-        for m in messages {
-            checker.handle_message(&m.body).await.unwrap();
-            h.receiver
-                .delete(QueueName::Uploads, &m.receipt_handle)
-                .await
-                .unwrap();
-            // S3's test event on configuring the bucket announces nothing.
-            checked += created_keys(&m.body).unwrap().len();
-        }
-        if checked >= expected {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{}: {checked} of {expected} uploads announced", h.family);
-}
-
 /// Nothing was announced on the uploads queue: no file reached the blob store (S3's test event
 /// on configuring the bucket announces none).
 async fn no_upload_announced(h: &Harness) {
@@ -344,7 +312,7 @@ async fn the_reporter_attaches_a_photo_and_sees_it_once_checked() {
             "{f}: nothing shown before the check"
         );
 
-        check_uploads(&h, 1).await;
+        h.check_uploads(1).await;
         let id = &h.stored(&s.id).await.attachments[0].id.clone();
         assert_eq!(
             h.stored(&s.id).await.attachments[0].state,
@@ -533,7 +501,7 @@ async fn an_anonymous_report_takes_images_only_and_says_why() {
         )
         .await;
         assert_eq!(answer.status, 303, "{f}: {}", answer.html);
-        check_uploads(&h, 1).await;
+        h.check_uploads(1).await;
     }
 }
 
@@ -555,7 +523,7 @@ async fn the_public_page_shows_checked_images_and_never_a_document() {
             let answer = upload_from(&web, &mut b, &here, &to, (name, content_type, bytes)).await;
             assert_eq!(answer.status, 303, "{f}: {name}: {}", answer.html);
         }
-        check_uploads(&h, 3).await;
+        h.check_uploads(3).await;
         let stored = h.stored(&s.id).await;
         let states: Vec<_> = stored.attachments.iter().map(|a| a.state).collect();
         assert_eq!(
@@ -630,7 +598,7 @@ async fn the_public_page_shows_checked_images_and_never_a_document() {
         )
         .await;
         assert_eq!(answer.status, 303, "{f}");
-        check_uploads(&h, 1).await;
+        h.check_uploads(1).await;
         assert_eq!(
             images(&cb.get(&web, &c_here).await.html).len(),
             1,
@@ -734,7 +702,7 @@ async fn only_the_holding_institutions_officers_attach() {
                 agency_id: BANDUNG.into()
             }
         );
-        check_uploads(&h, 1).await;
+        h.check_uploads(1).await;
         let checked = holder
             .get(&web, &format!("/petugas/laporan/{}", s.id))
             .await;
