@@ -27,6 +27,32 @@ pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 const USER_AGENT_VALUE: &str = concat!("lapor-notifier/", env!("CARGO_PKG_VERSION"));
 
+/// The one HTTP(S) client stack of the process's outbound calls (the providers' adapters, the
+/// channels' media downloads, the officers' sign-in): rustls on aws-lc-rs with the system's root
+/// certificates (fails if there are none), HTTP/1, the connect timeout, pooled connections
+/// closed after [`POOL_IDLE_TIMEOUT`]. `B` is the request body type.
+pub fn pooled_client<B>() -> std::io::Result<Client<HttpsConnector<HttpConnector>, B>>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+{
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    http.set_nodelay(true);
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(provider)?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .build(https))
+}
+
 /// A JSON-over-HTTP(S) client. Cheap to clone: clones share one connection pool. Build it once
 /// per process (and per Tokio runtime) and give a clone to each adapter.
 #[derive(Clone)]
@@ -46,23 +72,8 @@ impl fmt::Debug for JsonClient {
 impl JsonClient {
     /// Loads the system's root certificates (fails if there are none) and builds the pool.
     pub fn new() -> std::io::Result<JsonClient> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        http.set_nodelay(true);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider)?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .build(https);
         Ok(JsonClient {
-            client,
+            client: pooled_client()?,
             timeout: REQUEST_TIMEOUT,
         })
     }

@@ -176,14 +176,11 @@ mod http_fetcher {
     use hyper_rustls::HttpsConnector;
     use hyper_util::client::legacy::connect::HttpConnector;
     use hyper_util::client::legacy::Client;
-    use hyper_util::rt::{TokioExecutor, TokioTimer};
     use std::fmt;
-    use std::sync::Arc;
     use std::time::Duration;
 
     /// One exchange (the metadata request, or the download), connect to last byte.
     pub const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
-    const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
     /// The WhatsApp metadata answer is small JSON.
     const MAX_METADATA_BYTES: usize = 16 * 1024;
     const USER_AGENT_VALUE: &str = concat!("lapor-channels/", env!("CARGO_PKG_VERSION"));
@@ -218,20 +215,7 @@ mod http_fetcher {
             graph_url: impl Into<String>,
             whatsapp_token: Option<String>,
         ) -> std::io::Result<HttpMediaFetcher> {
-            let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-            let mut http = HttpConnector::new();
-            http.enforce_http(false);
-            http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-            let https = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_provider_and_native_roots(provider)?
-                .https_or_http()
-                .enable_http1()
-                .wrap_connector(http);
-            let client = Client::builder(TokioExecutor::new())
-                .timer(TokioTimer::new())
-                .pool_timer(TokioTimer::new())
-                .pool_idle_timeout(Duration::from_secs(30))
-                .build(https);
+            let client = crate::outbound::http_client::pooled_client()?;
             let mut graph_url = graph_url.into();
             while graph_url.ends_with('/') {
                 graph_url.pop();

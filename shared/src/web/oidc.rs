@@ -28,7 +28,6 @@ use hyper::body::Bytes;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use rand::{rngs::OsRng, RngCore};
@@ -53,7 +52,6 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// The provider's answers (token response, JWKS) are small; a larger one is cut off.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The page officers land on after signing in, and the only prefix a return path may have.
 pub const CONSOLE_HOME: &str = "/petugas";
 
@@ -772,21 +770,9 @@ pub struct ProviderHttp {
 
 impl ProviderHttp {
     pub fn new() -> std::io::Result<ProviderHttp> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        http.set_nodelay(true);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider)?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .build(https);
-        Ok(ProviderHttp { client })
+        Ok(ProviderHttp {
+            client: crate::outbound::http_client::pooled_client()?,
+        })
     }
 
     async fn get(&self, url: &str) -> Result<(u16, Bytes), SignInError> {
