@@ -286,7 +286,7 @@ impl Harness {
                     .delete(QueueName::Uploads, &m.receipt_handle)
                     .await
                     .unwrap();
-                let announced = lapor::service::attachments::created_keys(&m.body).unwrap();
+                let announced = lapor::attachments::notification::created_keys(&m.body).unwrap();
                 if !announced.is_empty() {
                     bodies.push(m.body);
                 }

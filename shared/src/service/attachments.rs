@@ -342,7 +342,7 @@ impl Checker {
     /// message for a retry (an outage); a body that is not an S3 notification is an error too,
     /// so it ends on the dead-letter queue for an operator to read.
     pub async fn handle_message(&self, body: &str) -> Result<(), ServiceError> {
-        let keys = created_keys(body).map_err(|e| {
+        let keys = crate::attachments::notification::created_keys(body).map_err(|e| {
             ServiceError::internal(format!("an uploads message that is not an S3 event: {e}"))
         })?;
         for key in keys {
@@ -467,78 +467,6 @@ impl Checker {
             "the report kept changing while an attachment was recorded",
         ))
     }
-}
-
-/// The S3 event notification an upload makes (the local runner's blob store sends the same
-/// shape): the keys of the objects created. A test event, or an event of another kind, has
-/// none.
-pub fn created_keys(body: &str) -> Result<Vec<String>, serde_json::Error> {
-    #[derive(Deserialize)]
-    struct Notification {
-        #[serde(default, rename = "Records")]
-        records: Vec<Record>,
-    }
-    #[derive(Deserialize)]
-    struct Record {
-        #[serde(rename = "eventName")]
-        event_name: String,
-        s3: S3,
-    }
-    #[derive(Deserialize)]
-    struct S3 {
-        object: Object,
-    }
-    #[derive(Deserialize)]
-    struct Object {
-        key: String,
-    }
-    let notification: Notification = serde_json::from_str(body)?;
-    Ok(notification
-        .records
-        .into_iter()
-        .filter(|r| r.event_name.starts_with("ObjectCreated:"))
-        .map(|r| form_decoded(&r.s3.object.key))
-        .collect())
-}
-
-/// S3 notifications carry keys form-encoded (`+` for a space, `%2F` for `/` on some servers).
-fn form_decoded(key: &str) -> String {
-    let bytes = key.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push((high * 16 + low) as u8);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The notification S3 sends for an object created at `key` (the fields the consumer reads, in
-/// S3's shape), for a blob store that stands in for S3.
-pub fn created_notification(bucket: &str, key: &str, size: u64) -> String {
-    serde_json::json!({
-        "Records": [{
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "eventName": "ObjectCreated:Put",
-            "s3": {
-                "bucket": {"name": bucket},
-                "object": {"key": key, "size": size},
-            },
-        }],
-    })
-    .to_string()
 }
 
 // ------------------------------------------------------------------ reading
@@ -686,19 +614,4 @@ pub async fn add_to_view(
     let listed = listing(app, report, audience).await?;
     view["attachments"] = serde_json::to_value(listed).expect("attachment views serialise");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn notification_keys_are_form_decoded() {
-        let body = created_notification("b", "upload%2FX9EC6EH1DB%2Fabc", 1);
-        assert_eq!(created_keys(&body).unwrap(), ["upload/X9EC6EH1DB/abc"]);
-        assert_eq!(form_decoded("a+b%20c%2"), "a b c%2");
-        assert_eq!(form_decoded("upload/X/y"), "upload/X/y");
-        let test_event = r#"{"Service": "Amazon S3", "Event": "s3:TestEvent"}"#;
-        assert!(created_keys(test_event).unwrap().is_empty());
-    }
 }

@@ -483,6 +483,14 @@ async fn with_media(
 
 /// The sender's newest report that is still open (among their latest few).
 async fn latest_open(app: &App, sender_ref: &str) -> Result<Option<Report>, ServiceError> {
+    Ok(latest_of_sender(app, sender_ref)
+        .await?
+        .into_iter()
+        .find(|r| !r.status.is_final()))
+}
+
+/// The sender's latest few reports, newest first (their channel's index).
+async fn latest_of_sender(app: &App, sender_ref: &str) -> Result<Vec<Report>, ServiceError> {
     let page = app
         .store
         .list(&ListQuery {
@@ -493,7 +501,7 @@ async fn latest_open(app: &App, sender_ref: &str) -> Result<Option<Report>, Serv
             limit: 5,
         })
         .await?;
-    Ok(page.reports.into_iter().find(|r| !r.status.is_final()))
+    Ok(page.reports)
 }
 
 /// Fetches each medium (at most [`MAX_MEDIA`]) and attaches it to the report, as its sender:
@@ -707,18 +715,8 @@ fn kept_group(app: &App, message: &InboundMessage) -> String {
 /// The sender's newest report that waits for their answer (a question, or a follow-up they
 /// may answer), among their latest few.
 async fn waiting_for_sender(app: &App, sender_ref: &str) -> Result<Option<Report>, ServiceError> {
-    let page = app
-        .store
-        .list(&ListQuery {
-            list: ReportList::Reporter(sender_ref.to_string()),
-            status: None,
-            public_only: false,
-            cursor: None,
-            limit: 5,
-        })
-        .await?;
-    Ok(page
-        .reports
+    Ok(latest_of_sender(app, sender_ref)
+        .await?
         .into_iter()
         .find(|r| matches!(r.status, Status::Deferred | Status::Responded)))
 }

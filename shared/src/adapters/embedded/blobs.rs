@@ -310,8 +310,11 @@ impl BlobStore for FileBlobs {
         std::fs::write(&partial, &body).map_err(|e| io("write", e))?;
         std::fs::rename(&partial, &path).map_err(|e| io("rename", e))?;
         if let (true, Some(queue)) = (key.starts_with("upload/"), &self.queue) {
-            let notice =
-                crate::service::attachments::created_notification(BUCKET, key, body.len() as u64);
+            let notice = crate::attachments::notification::created_notification(
+                BUCKET,
+                key,
+                body.len() as u64,
+            );
             queue
                 .send(QueueName::Uploads, &notice)
                 .await

@@ -8,10 +8,11 @@
 use super::browser::{page, web, Browser, Page};
 use super::officer::signed_in;
 use super::officer_browser;
+use lapor::attachments::notification::created_keys;
 use lapor::attachments::{AttachmentState, Uploader};
 use lapor::auth::{StaffClaims, StaffRole};
 use lapor::ports::{BlobStore, QueueName, SignedRequest, StoreError};
-use lapor::service::attachments::{created_keys, Attachments};
+use lapor::service::attachments::Attachments;
 use lapor::web::page::CONTENT_SECURITY_POLICY;
 use lapor::web::{officer, Settings, Web, WEB_UPLOAD_LIMIT};
 use lapor_tests::{families, sample_report, Harness, Submitted};
