@@ -338,8 +338,25 @@ fn from_extension(filename: &str) -> Option<MediaType> {
     }
 }
 
+/// An upload form's post, read: within [`crate::web::WEB_UPLOAD_LIMIT`] (else the 413 page with
+/// a way `back`), CSRF-checked, where attachments are configured (else 404). Nothing is stored
+/// yet. The reporter's and the officers' forms both start here.
+pub fn read_upload(
+    web: &Web,
+    req: &lambda_http::Request,
+    back: &str,
+) -> Result<Upload, super::page::PageError> {
+    let upload = super::request::multipart(req, FILE_FIELD, crate::web::WEB_UPLOAD_LIMIT)
+        .map_err(|e| unreadable(web, e, back))?;
+    web.csrf.check(req, &upload.fields)?;
+    if web.app.attachments.is_none() {
+        return Err(super::page::PageError::not_found());
+    }
+    Ok(upload)
+}
+
 /// A multipart post the form could not have sent: 413 over the limit, else 400.
-pub fn unreadable(web: &Web, error: MultipartError, back: &str) -> super::page::PageError {
+fn unreadable(web: &Web, error: MultipartError, back: &str) -> super::page::PageError {
     match error {
         MultipartError::TooLarge => super::page::PageError::UploadTooLarge {
             limit: web_file_limit(web) as usize,

@@ -72,7 +72,7 @@ async fn http(
 ) -> (u16, Vec<u8>) {
     use http_body_util::{BodyExt, Full};
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<bytes_of::Bytes>>();
+        .build_http::<Full<hyper::body::Bytes>>();
     let mut request = hyper::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         request = request.header(name, value);
@@ -80,7 +80,7 @@ async fn http(
     let response = client
         .request(
             request
-                .body(Full::new(bytes_of::Bytes::from(body)))
+                .body(Full::new(hyper::body::Bytes::from(body)))
                 .unwrap(),
         )
         .await
@@ -94,10 +94,6 @@ async fn http(
         .to_bytes()
         .to_vec();
     (status, bytes)
-}
-
-mod bytes_of {
-    pub use hyper::body::Bytes;
 }
 
 /// Sends `body` as the grant says, with `content_type` (the grant's, unless a test lies).

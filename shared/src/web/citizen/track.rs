@@ -533,16 +533,7 @@ pub async fn attach(
         || "/lacak".to_string(),
         |id| format!("/lacak/{}", id.as_str()),
     );
-    let upload = request::multipart(
-        req,
-        shown_attachments::FILE_FIELD,
-        crate::web::WEB_UPLOAD_LIMIT,
-    )
-    .map_err(|e| shown_attachments::unreadable(web, e, &back))?;
-    web.csrf.check(req, &upload.fields)?;
-    if web.app.attachments.is_none() {
-        return Err(PageError::not_found());
-    }
+    let upload = shown_attachments::read_upload(web, req, &back)?;
     let report = actions::load(&web.app, tracking_id).await?;
     let id = report.tracking_id.clone();
     let back = format!("/lacak/{}", id.as_str());

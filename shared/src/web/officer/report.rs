@@ -471,16 +471,7 @@ pub async fn attach_from_form(
         || "/petugas".to_string(),
         |t| format!("/petugas/laporan/{}", t.as_str()),
     );
-    let upload = request::multipart(
-        req,
-        shown_attachments::FILE_FIELD,
-        crate::web::WEB_UPLOAD_LIMIT,
-    )
-    .map_err(|e| shown_attachments::unreadable(web, e, &back))?;
-    web.csrf.check(req, &upload.fields)?;
-    if web.app.attachments.is_none() {
-        return Err(PageError::not_found());
-    }
+    let upload = shown_attachments::read_upload(web, req, &back)?;
     let actor = staff.actor();
     let report = crate::service::actions::load(&web.app, id).await?;
     if !lifecycle::may_access(&actor, &report) {
