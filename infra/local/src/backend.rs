@@ -47,6 +47,8 @@ pub struct System {
     /// How the router's model was loaded at start.
     pub model_load: ModelLoad,
     pub intake_visibility: Duration,
+    /// How long a batch of uploads is hidden while it is checked (the template's `UploadQueue`).
+    pub upload_visibility: Duration,
     /// Largest batch one poll takes (SQS allows 10).
     pub batch_size: usize,
     /// Sent notifications and waiting SMS parts.
@@ -93,6 +95,7 @@ pub async fn build(
     let template = Template::builtin();
     let settings = template.queue_settings();
     let intake_visibility = settings[&QueueName::Intake].visibility_timeout;
+    let upload_visibility = settings[&QueueName::Uploads].visibility_timeout;
     let notification_settings = settings[&QueueName::Notifications];
     let notice_daily_cap = lapor::service::notifier::daily_cap(
         std::env::var(lapor::outbound::env::NOTIFY_DAILY_CAP).ok(),
@@ -160,6 +163,7 @@ pub async fn build(
         models: stores.models,
         model_load,
         intake_visibility,
+        upload_visibility,
         batch_size: stores.batch_size,
         channel_state: stores.channel_state,
         outbox: stores.outbox,

@@ -309,24 +309,15 @@ fn to_hyper(response: lambda_http::Response<lambda_http::Body>) -> hyper::Respon
 
 fn spawn_router_pump(system: Arc<System>) {
     tokio::spawn(async move {
-        loop {
-            let polled = pump_once(
-                &*system.receiver,
-                QueueName::Intake,
-                system.batch_size,
-                system.intake_visibility,
-                |event| router::handle(&system.router, event),
-            )
-            .await;
-            match polled {
-                Ok(stats) if stats.received > 0 => {}
-                Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, "polling the intake queue failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        }
+        pump_forever(
+            &system,
+            QueueName::Intake,
+            system.batch_size,
+            system.intake_visibility,
+            Duration::from_millis(20),
+            |event| router::handle(&system.router, event),
+        )
+        .await
     });
 }
 
@@ -334,51 +325,59 @@ fn spawn_router_pump(system: Arc<System>) {
 /// the outbox instead of sending (`lapor-local outbox`).
 fn spawn_notifier_pump(system: Arc<System>) {
     tokio::spawn(async move {
-        let notifier = Arc::new(crate::outbox::local_notifier(&system));
-        loop {
-            let notifier = notifier.clone();
-            let polled = pump_once(
-                &*system.receiver,
-                QueueName::Notifications,
-                system.batch_size.min(10),
-                system.notification_settings.visibility_timeout,
-                |event| async move { notifier::handle(&notifier, event).await },
-            )
-            .await;
-            match polled {
-                Ok(stats) if stats.received > 0 => {}
-                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, "polling the notification queue failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        }
+        let notifier = crate::outbox::local_notifier(&system);
+        pump_forever(
+            &system,
+            QueueName::Notifications,
+            system.batch_size.min(10),
+            system.notification_settings.visibility_timeout,
+            Duration::from_millis(50),
+            |event| notifier::handle(&notifier, event),
+        )
+        .await
     });
 }
 
 /// The attachments function fed from the uploads queue as the SQS event source feeds it.
 fn spawn_upload_checker(system: Arc<System>) {
     tokio::spawn(async move {
-        loop {
-            let polled = pump_once(
-                &*system.receiver,
-                QueueName::Uploads,
-                5,
-                Duration::from_secs(360),
-                |event| attachments::handle(&system.checker, event),
-            )
-            .await;
-            match polled {
-                Ok(stats) if stats.received > 0 => {}
-                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, "polling the uploads queue failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
+        pump_forever(
+            &system,
+            QueueName::Uploads,
+            5,
+            system.upload_visibility,
+            Duration::from_millis(50),
+            |event| attachments::handle(&system.checker, event),
+        )
+        .await
+    });
+}
+
+/// Feeds `queue` to `handler` in batches of at most `batch`, as the SQS event source does, for
+/// as long as the runner runs: at once while messages come, after `idle` when the queue is
+/// empty, after a second when polling failed.
+async fn pump_forever<F, Fut, E>(
+    system: &System,
+    queue: QueueName,
+    batch: usize,
+    visibility: Duration,
+    idle: Duration,
+    handler: F,
+) where
+    F: Fn(aws_lambda_events::event::sqs::SqsEvent) -> Fut,
+    Fut: std::future::Future<Output = Result<aws_lambda_events::event::sqs::SqsBatchResponse, E>>,
+{
+    loop {
+        let polled = pump_once(&*system.receiver, queue, batch, visibility, &handler).await;
+        match polled {
+            Ok(stats) if stats.received > 0 => {}
+            Ok(_) => tokio::time::sleep(idle).await,
+            Err(e) => {
+                tracing::warn!(error = %e, queue = ?queue, "polling a queue failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
-    });
+    }
 }
 
 fn spawn_escalation(system: Arc<System>) {
