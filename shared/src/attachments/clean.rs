@@ -54,8 +54,8 @@ pub struct Cleaned {
     pub metadata_removed: bool,
 }
 
-/// Why a file is refused. [`code`](Rejected::code) is stored on the attachment;
-/// [`message_id`](Rejected::message_id) is shown to its reporter.
+/// Why a file is refused. [`code`](Rejected::code) is stored on the attachment; the pages say it
+/// in Indonesian (`web::attachments::rejection`).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Rejected {
     #[error("the file is empty")]
@@ -91,27 +91,6 @@ impl Rejected {
             Rejected::TooManyPixels => "too_many_pixels",
             Rejected::NotAPdf => "not_a_pdf",
             Rejected::ActiveContent { .. } => "active_content",
-        }
-    }
-
-    /// What the reporter reads, in Indonesian.
-    pub fn message_id(&self) -> &'static str {
-        match self {
-            Rejected::Empty => "Berkas kosong.",
-            Rejected::NotWhatItClaims { claimed, .. } => match claimed {
-                MediaType::Jpeg => "Berkas bukan gambar JPEG seperti yang disebutkan.",
-                MediaType::Png => "Berkas bukan gambar PNG seperti yang disebutkan.",
-                MediaType::Webp => "Berkas bukan gambar WebP seperti yang disebutkan.",
-                MediaType::Pdf => "Berkas bukan dokumen PDF seperti yang disebutkan.",
-            },
-            Rejected::DoesNotDecode(_) => {
-                "Gambar rusak atau tidak lengkap sehingga tidak dapat dibuka."
-            }
-            Rejected::TooManyPixels => "Ukuran gambar terlalu besar (lebih dari 40 megapiksel).",
-            Rejected::NotAPdf => "Dokumen PDF rusak atau tidak lengkap.",
-            Rejected::ActiveContent { .. } => {
-                "Dokumen PDF berisi skrip atau berkas sisipan yang tidak diizinkan."
-            }
         }
     }
 }
@@ -633,10 +612,6 @@ mod tests {
             }
         );
         assert!(refused.to_string().contains("image/png"));
-        assert_eq!(
-            refused.message_id(),
-            "Berkas bukan gambar JPEG seperti yang disebutkan."
-        );
 
         let mut seed = 0x2545_F491_u32;
         let noise: Vec<u8> = (0..256)

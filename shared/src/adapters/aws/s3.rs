@@ -64,10 +64,6 @@ impl S3Blobs {
             origin,
         }
     }
-
-    pub fn bucket(&self) -> &str {
-        &self.bucket
-    }
 }
 
 /// `scheme://host[:port]` of a URL.
